@@ -1,0 +1,88 @@
+"""NVRAM accounting: how the configured capacity is used, by category (seed: Managing NVRAM)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from cryptography.hazmat.primitives import serialization
+
+from pkitui.core.config import to_tables
+
+if TYPE_CHECKING:
+    from pkitui.core.pki import Pki
+
+CATEGORIES = (
+    "configuration",
+    "own keys",
+    "peer keys",
+    "CA certificates",
+    "RA certificates",
+    "device certificates",
+    "CRLs",
+)
+# Encrypted PKCS#8 PEM adds salt, IV, algorithm identifiers and base64 growth to the plain DER.
+_PKCS8_OVERHEAD = 260
+
+
+@dataclass
+class NvramUsage:
+    """Capacity, bytes used per category, and what the next save will do."""
+
+    capacity: int
+    used: dict[str, int]
+    query_mode: bool
+    fingerprint_only: list[str] = field(default_factory=list)
+    cached_outside: list[str] = field(default_factory=list)
+    next_save_removes: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """Bytes used in all."""
+        return sum(self.used.values())
+
+    @property
+    def free(self) -> int:
+        """Bytes left (negative when over capacity)."""
+        return self.capacity - self.total
+
+
+def _cert_category(role: str) -> str:
+    if role == "ca":
+        return "CA certificates"
+    if role.startswith("ra"):
+        return "RA certificates"
+    return "device certificates"
+
+
+def usage(pki: Pki) -> NvramUsage:
+    """The NVRAM usage the running configuration would have once saved."""
+    config = pki.config
+    tables = to_tables(config, None)
+    conf_part = {k: tables[k] for k in ("device", "trustpoints", "pending")}
+    used = dict.fromkeys(CATEGORIES, 0)
+    used["configuration"] = len(json.dumps(conf_part, sort_keys=True))
+    for pair in config.key_pairs.values():
+        der = pair.private_key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        used["own keys"] += (len(der) * 4 + 2) // 3 + _PKCS8_OVERHEAD
+    used["peer keys"] = sum(len(k.der or b"") + 64 for k in config.peer_keys)
+    result = NvramUsage(capacity=config.capacity, used=used, query_mode=config.query_mode)
+    for cert in config.certificates:
+        if cert.der is None:
+            result.fingerprint_only.append(f"{cert.trustpoint} {cert.role} {cert.sha256[:16]}…")
+            used[_cert_category(cert.role)] += 64  # the fingerprint and its record
+        elif config.query_mode:
+            result.next_save_removes.append(f"{cert.trustpoint} {cert.role} certificate {cert.sha256[:16]}…")
+        else:
+            used[_cert_category(cert.role)] += len(cert.der)
+    for crl in config.crls:
+        if not crl.in_nvram:
+            result.cached_outside.append(f"{crl.trustpoint} CRL {crl.issuer} ({crl.size} bytes)")
+        elif config.query_mode:
+            result.next_save_removes.append(f"{crl.trustpoint} CRL {crl.issuer}")
+        else:
+            used["CRLs"] += crl.size
+    return result

@@ -1,0 +1,98 @@
+"""Peers' RSA public keys entered by hand (``crypto key pubkey-chain rsa``)."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import TYPE_CHECKING
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from pkitui.core.errors import ConfigError, KeyPairError
+from pkitui.core.keys import public_der
+from pkitui.core.records import PeerKey
+
+if TYPE_CHECKING:
+    from pkitui.core.pki import Pki
+
+PEER_USAGES = ("general", "encryption", "signature")
+
+
+def parse_key_string(text: str) -> bytes:
+    """A public key from ``key-string`` input: IOS hex (spaces/newlines allowed, 'quit' ends it)
+    or PEM. Returns SubjectPublicKeyInfo DER; raises ConfigError naming what was wrong."""
+    text = text.strip()
+    if "-----BEGIN" in text:
+        try:
+            key = serialization.load_pem_public_key(text.encode())
+        except ValueError as exc:
+            raise ConfigError(f"the PEM public key cannot be read: {exc}", "Paste the whole PEM block.") from None
+    else:
+        hexs = re.sub(r"\s+|quit$", "", text, flags=re.IGNORECASE)
+        bad = re.search(r"[^0-9A-Fa-f]", hexs)
+        if bad:
+            raise ConfigError(f"key-string: {bad.group()!r} is not a hex digit", "Give the key as hex (IOS style) or PEM.")
+        if len(hexs) % 2:
+            raise ConfigError("key-string: odd number of hex digits", "A key is whole bytes: check the last group.")
+        try:
+            key = serialization.load_der_public_key(bytes.fromhex(hexs))
+        except ValueError:
+            raise ConfigError("key-string: the hex is not a DER public key", "Copy the 'Key Data' of show crypto key mypubkey rsa.") from None
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise ConfigError("key-string: only RSA public keys are supported")
+    return public_der(key)
+
+
+class PubkeyChain:
+    """The peer public key chain."""
+
+    def __init__(self, pki: Pki) -> None:
+        self._pki = pki
+
+    @property
+    def keys(self) -> list[PeerKey]:
+        """Every peer key."""
+        return self._pki.config.peer_keys
+
+    def _find(self, kind: str, name: str, usage: str | None) -> list[PeerKey]:
+        return [k for k in self.keys if k.kind == kind and k.name.lower() == name.lower() and (usage is None or k.usage == usage)]
+
+    def add(self, kind: str, name: str, usage: str = "general") -> PeerKey:
+        """``named-key NAME [encryption|signature]`` or ``addressed-key ADDRESS [...]``: an entry
+        whose key is given by a following ``key-string``."""
+        if kind not in ("named", "addressed"):
+            raise ConfigError(f"unknown peer key kind {kind!r}")
+        if usage not in PEER_USAGES:
+            raise ConfigError(f"unknown key usage {usage!r}", "Use encryption or signature (or nothing).")
+        if kind == "addressed":
+            try:
+                name = str(ipaddress.ip_address(name))
+            except ValueError:
+                raise ConfigError(f"invalid address {name!r}", "addressed-key takes an IP address.") from None
+        existing = self._find(kind, name, usage)
+        if existing:
+            return existing[0]
+        entry = PeerKey(kind=kind, name=name, usage=usage)
+        self.keys.append(entry)
+        return entry
+
+    def set_key(self, entry: PeerKey, key_text: str) -> None:
+        """``key-string``: set the entry's public key from hex or PEM text."""
+        entry.der = parse_key_string(key_text)
+
+    def remove(self, kind: str, name: str, usage: str | None = None) -> list[PeerKey]:
+        """``no named-key NAME [usage]`` / ``no addressed-key ADDRESS [usage]``."""
+        doomed = self._find(kind, name, usage)
+        if not doomed:
+            raise KeyPairError(f"% No {kind}-key {name!r} in the public key chain", "See: show crypto key pubkey-chain rsa")
+        self._pki.config.peer_keys = [k for k in self.keys if k not in doomed]
+        return doomed
+
+    def lookup(self, *, name: str | None = None, address: str | None = None) -> list[PeerKey]:
+        """Entries by name or address (all when neither is given)."""
+        if name is not None:
+            return self._find("named", name, None)
+        if address is not None:
+            return self._find("addressed", address, None)
+        return list(self.keys)

@@ -1,0 +1,117 @@
+"""Plain records kept in the running configuration besides keys and trustpoints.
+
+Each has ``to_doc``/``from_doc`` for the NVRAM store; binary values travel as base64.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Literal, TypeVar
+
+T = TypeVar("T")
+
+CertRole = Literal["ca", "ra-signature", "ra-encryption", "ra", "device", "imported"]
+
+
+def b64(data: bytes | None) -> str | None:
+    """bytes → base64 text (None stays None)."""
+    return None if data is None else base64.b64encode(data).decode()
+
+
+def unb64(text: str | None) -> bytes | None:
+    """base64 text → bytes (None stays None)."""
+    return None if text is None else base64.b64decode(text)
+
+
+class _Doc:
+    """to_doc/from_doc for dataclasses whose bytes fields are named in ``_BYTES``."""
+
+    _BYTES: tuple[str, ...] = ()
+
+    def to_doc(self) -> dict[str, Any]:
+        doc = asdict(self)  # type: ignore[call-overload]
+        for name in self._BYTES:
+            doc[name] = b64(doc[name])
+        return doc
+
+    @classmethod
+    def from_doc(cls: type[T], doc: dict[str, Any]) -> T:
+        known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        kw = {k: v for k, v in doc.items() if k in known}
+        for name in getattr(cls, "_BYTES", ()):
+            if name in kw:
+                kw[name] = unb64(kw[name])
+        return cls(**kw)
+
+
+@dataclass
+class StoredCertificate(_Doc):
+    """A certificate held under a trustpoint.
+
+    ``der`` is None when only the fingerprint is kept (NVRAM too small for a root certificate,
+    or query mode): the certificate is fetched again when needed.
+    """
+
+    _BYTES = ("der",)
+
+    trustpoint: str
+    role: str
+    sha256: str
+    der: bytes | None = None
+    key_id: str | None = None
+    source: str = "scep"
+    orphaned: bool = False
+
+    @classmethod
+    def from_der(cls, trustpoint: str, role: str, der: bytes, **kw: Any) -> StoredCertificate:
+        """A record for ``der`` (its SHA-256 fingerprint computed)."""
+        return cls(trustpoint=trustpoint, role=role, sha256=hashlib.sha256(der).hexdigest().upper(), der=der, **kw)
+
+
+@dataclass
+class PeerKey(_Doc):
+    """A peer's RSA public key from ``crypto key pubkey-chain rsa`` (named-key or addressed-key)."""
+
+    _BYTES = ("der",)
+
+    kind: str  # "named" | "addressed"
+    name: str
+    usage: str = "general"  # "general" | "encryption" | "signature"
+    der: bytes | None = None
+
+
+@dataclass
+class CrlRecord(_Doc):
+    """A CRL held for a trustpoint. The DER lives in a file (never inline in the TinyDB store)."""
+
+    trustpoint: str
+    issuer: str
+    source: str
+    file: str
+    sha256: str
+    size: int
+    this_update: str
+    next_update: str | None = None
+    entries: int = 0
+    in_nvram: bool = True
+    crl_number: int | None = None
+
+
+@dataclass
+class PendingEnrollment(_Doc):
+    """A SCEP request the CA answered PENDING; saved so a restarted process resumes polling."""
+
+    _BYTES = ("request_der", "signer_der")
+
+    trustpoint: str
+    key_id: str
+    transaction_id: str
+    request_der: bytes | None = None
+    signer_der: bytes | None = None
+    message_type: str = "PKCSReq"
+    started: str = ""
+    polls_done: int = 0
+    next_poll: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)

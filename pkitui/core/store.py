@@ -1,0 +1,153 @@
+"""The NVRAM store: a directory holding the saved ("startup") configuration.
+
+Layout of the store directory::
+
+    nvram.json     TinyDB file, replaced atomically on every save
+    private/       0700; encrypted PKCS#8 key files (0600) and master.key (0600)
+    crl/           CRL files counted in NVRAM (referenced from nvram.json)
+    cache/         CRLs kept outside the NVRAM budget (a router would hold them in RAM)
+
+Every file is written as temp file + fsync + ``os.replace`` + fsync of the directory, so a
+process killed at any moment leaves either the old or the new content. Key and CRL files are
+named after their content and written before the ``nvram.json`` that references them; files no
+longer referenced are removed after it, so the saved configuration never points at a missing file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from tinydb import TinyDB
+from tinydb.storages import Storage
+
+from pkitui.core.errors import StoreError
+
+NVRAM_FILE = "nvram.json"
+TMP_SUFFIX = ".tmp"
+
+
+def fsync_dir(path: Path) -> None:
+    """fsync a directory so that a rename in it is durable."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write ``data`` to ``path`` so that readers see the old or the new file, never a mix."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}{TMP_SUFFIX}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
+
+
+def remove_stale_temp_files(directory: Path) -> None:
+    """Remove temp files a killed writer left behind."""
+    if directory.is_dir():
+        for stale in directory.glob(f".*{TMP_SUFFIX}"):
+            stale.unlink(missing_ok=True)
+
+
+class AtomicJSONStorage(Storage):
+    """TinyDB storage that replaces its file atomically (TinyDB's JSONStorage rewrites in place)."""
+
+    def __init__(self, path: str | Path, **_: Any) -> None:
+        self.path = Path(path)
+        remove_stale_temp_files(self.path.parent)
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        if not text.strip():
+            return None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise StoreError(f"the NVRAM file {self.path} is not valid JSON ({exc})") from None
+        if not isinstance(data, dict):
+            raise StoreError(f"the NVRAM file {self.path} does not hold a table map")
+        return data
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        # f.write(json.dumps(...)) rather than json.dump(): the latter is the slow path.
+        atomic_write(self.path, json.dumps(data, sort_keys=True, indent=1).encode(), 0o600)
+
+    def close(self) -> None:
+        pass
+
+
+class Store:
+    """The store directory: the saved configuration's tables plus its private and CRL areas."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            os.chmod(self.root, 0o700)
+            for sub in ("private", "crl", "cache"):
+                (self.root / sub).mkdir(mode=0o700, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot use store directory {self.root}: {exc.strerror}",
+                             "Pick a writable directory with --store DIR or PKITUI_STORE.") from None
+        for sub in ("private", "crl", "cache"):
+            remove_stale_temp_files(self.root / sub)
+        self.db = TinyDB(self.root / NVRAM_FILE, storage=AtomicJSONStorage)
+
+    @property
+    def private_dir(self) -> Path:
+        """The private key area (0700)."""
+        return self.root / "private"
+
+    @property
+    def crl_dir(self) -> Path:
+        """CRL files counted in the NVRAM budget."""
+        return self.root / "crl"
+
+    @property
+    def cache_dir(self) -> Path:
+        """CRLs kept outside the NVRAM budget."""
+        return self.root / "cache"
+
+    def read_tables(self) -> dict[str, dict[str, Any]]:
+        """The saved configuration: ``{table: {doc_id: doc}}`` (empty for a new store)."""
+        return self.db.storage.read() or {}
+
+    def write_tables(self, tables: dict[str, dict[str, Any]]) -> None:
+        """Replace the saved configuration in one atomic write."""
+        self.db.storage.write(tables)
+        self.db.clear_cache()
+
+    def write_private(self, name: str, data: bytes) -> None:
+        """Write a private file (0600), atomically; content-named, so an existing one is kept."""
+        path = self.private_dir / name
+        if not path.exists():
+            atomic_write(path, data, 0o600)
+
+    def read_private(self, name: str) -> bytes:
+        """Read a private file."""
+        try:
+            return (self.private_dir / name).read_bytes()
+        except FileNotFoundError:
+            raise StoreError(f"private key file {name} is missing from {self.private_dir}") from None
+
+    def collect_garbage(self, area: Path, keep: set[str], pattern: str) -> None:
+        """Remove files matching ``pattern`` in ``area`` that the saved configuration no longer names."""
+        for path in area.glob(pattern):
+            if path.name not in keep:
+                path.unlink(missing_ok=True)
