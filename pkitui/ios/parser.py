@@ -1,0 +1,138 @@
+"""From a typed line to a registered command: prompt stripping, modes, abbreviations, errors.
+
+A line may carry an IOS prompt (``Device(config)#``) and any indentation; ``!`` comments and
+blank lines are ignored. The line is matched against the commands of the current mode; when
+nothing matches there, IOS-style fallbacks apply: a sub-mode tries its parent modes (and leaves
+the sub-mode if the parent takes the line), configuration modes accept exec commands (as with
+``do``), and privileged exec accepts configuration commands (an implicit ``configure terminal``,
+so that ``pkitui exec -c 'hostname r1'`` works).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pkitui.ios.grammar import EOL, Args, Caps, Token, Tracker, tokenize
+from pkitui.ios.registry import CONFIG, EXEC, MODES, USER_EXEC, Command, commands_for
+
+_PROMPT = re.compile(r"^\s*[A-Za-z0-9._-]+(?:\([A-Za-z0-9._-]+\))?[#>](?=\s|$)\s*")
+
+
+def strip_prompt(line: str) -> str:
+    """The command part of ``line``: without an IOS prompt, indentation and line ending."""
+    line = line.rstrip("\r\n")
+    m = _PROMPT.match(line)
+    return (line[m.end() :] if m else line).strip()
+
+
+def is_comment(text: str) -> bool:
+    """Blank lines and ``!`` comments are ignored."""
+    return not text or text.startswith("!")
+
+
+@dataclass
+class Match:
+    """A line matched a command; ``mode`` is the mode it was found in."""
+
+    command: Command
+    args: Args
+    mode: str
+
+
+@dataclass
+class ParseFailure:
+    """Why a line did not match: ``kind`` is invalid, incomplete or ambiguous."""
+
+    kind: str
+    pos: int
+    expected: list[str] = field(default_factory=list)
+
+    def message(self, line: str) -> str:
+        """IOS's wording for this failure."""
+        if self.kind == "incomplete":
+            return "% Incomplete command."
+        if self.kind == "ambiguous":
+            return f'% Ambiguous command:  "{line}"'
+        return "% Invalid input detected at '^' marker."
+
+    def hint(self) -> str:
+        """What would have been accepted at the failing word."""
+        words = sorted(self.expected, key=lambda w: (w.startswith("<") or w.isupper() or w == EOL, w))
+        if self.kind == "ambiguous":
+            return "Could be: " + ", ".join(words)
+        if words == [EOL]:
+            return "Expected: end of line (nothing more)"
+        return "Expected: " + ", ".join(w if w != EOL else "<cr> (end of line)" for w in words)
+
+
+def fallback_modes(mode: str) -> list[str]:
+    """The modes tried, in order, for a line typed in ``mode``."""
+    if mode == USER_EXEC:
+        return [USER_EXEC]
+    if mode == EXEC:
+        return [EXEC, CONFIG]
+    chain = []
+    m: str | None = mode
+    while m is not None and m != EXEC:
+        chain.append(m)
+        m = MODES[m].parent
+    return chain + [EXEC]
+
+
+def _rank(caps: Caps) -> tuple[int, int]:
+    kws = [e for e in caps if e[0] == "kw"]
+    return len(kws), sum(1 for e in kws if e[2])
+
+
+def _ambiguous_at(toks: list[Token], caps: Caps, tr: Tracker, upto: int) -> tuple[int, list[str]] | None:
+    """The first word that abbreviates several keywords possible there, if any."""
+    arg_positions = {e[3] for e in caps if e[0] == "arg"}
+    for pos in range(min(upto, len(toks))):
+        if pos in arg_positions:
+            continue
+        text = toks[pos].text.lower()
+        cands = sorted(w for w in tr.tried.get(pos, ()) if w.startswith(text))
+        if len(cands) > 1 and text not in cands:
+            return pos, cands
+    return None
+
+
+def match_in_mode(mode: str, toks: list[Token], line: str) -> Match | ParseFailure:
+    """Match ``toks`` against every command of ``mode`` (no fallbacks)."""
+    tr = Tracker()
+    best: tuple[tuple[int, int], Command, Caps] | None = None
+    for cmd in commands_for(mode):
+        for j, caps in cmd.node.match(toks, line, 0, (), tr):
+            if j < len(toks):
+                tr.fail(j, EOL)
+                continue
+            rank = _rank(caps)
+            if best is None or rank > best[0]:
+                best = (rank, cmd, caps)
+    if best is not None:
+        amb = _ambiguous_at(toks, best[2], tr, len(toks))
+        if amb:
+            return ParseFailure("ambiguous", amb[0], amb[1])
+        return Match(best[1], Args(best[2]), mode)
+    amb = _ambiguous_at(toks, (), tr, tr.far)
+    if amb:
+        return ParseFailure("ambiguous", amb[0], amb[1])
+    if tr.far >= len(toks):
+        return ParseFailure("incomplete", len(toks), sorted(tr.expected))
+    return ParseFailure("invalid", max(tr.far, 0), sorted(tr.expected))
+
+
+def parse(mode: str, text: str) -> Match | ParseFailure:
+    """Match a prompt-less line typed in ``mode``, applying the IOS fallbacks."""
+    toks = tokenize(text)
+    failures: list[ParseFailure] = []
+    for m in fallback_modes(mode):
+        result = match_in_mode(m, toks, text)
+        if isinstance(result, Match):
+            return result
+        if result.kind == "ambiguous" and m == mode:
+            return result
+        failures.append(result)
+    # Report the mode that understood most of the line (the current one on a tie).
+    return max(failures, key=lambda f: (f.pos, f.kind == "incomplete", -failures.index(f)))
