@@ -60,7 +60,7 @@ def to_tables(config: RunningConfig, box: SecretBox | None) -> dict[str, dict[st
         "domain_name": config.identity.domain_name,
         "query_mode": config.query_mode,
         "capacity": config.capacity,
-        "ca_caps_seen": config.ca_caps_seen,
+        "ca_caps_seen": {name: list(caps) for name, caps in config.ca_caps_seen.items()},
     }
     keys = [
         {
@@ -105,7 +105,20 @@ def comparable(tables: dict[str, dict[str, Any]], box: SecretBox) -> dict[str, d
 
 
 def from_tables(tables: dict[str, dict[str, Any]], store: Store, box: SecretBox) -> RunningConfig:
-    """Rebuild the running configuration from saved tables, decrypting the private keys."""
+    """Rebuild the running configuration from saved tables, decrypting the private keys.
+
+    A damaged table (a missing field, a wrong type) raises StoreError, never a bare KeyError.
+    """
+    try:
+        return _from_tables(tables, store, box)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise StoreError(
+            f"the saved configuration in {store.root} is damaged ({type(exc).__name__}: {exc})",
+            "Restore the store from a backup, or move it away to start afresh.",
+        ) from None
+
+
+def _from_tables(tables: dict[str, dict[str, Any]], store: Store, box: SecretBox) -> RunningConfig:
     device = next(iter(tables.get("device", {}).values()), {})
     if device.get("schema", SCHEMA_VERSION) > SCHEMA_VERSION:
         raise StoreError("the store was written by a newer pkitui", "Upgrade pkitui to read it.")
@@ -120,10 +133,11 @@ def from_tables(tables: dict[str, dict[str, Any]], store: Store, box: SecretBox)
         try:
             # Our own keys were validated when generated; skipping re-validation saves ~29 ms a key.
             key = serialization.load_pem_private_key(pem, box.password, unsafe_skip_rsa_key_validation=True)
-        except ValueError:
+        except (ValueError, TypeError):
             raise StoreError(
-                f"cannot decrypt private key {doc['key_id']!r}",
-                "Set PKITUI_PASSPHRASE to the passphrase the store was saved with.",
+                f"cannot decrypt private key {doc['key_id']!r} (private/{doc['file']})",
+                "Set PKITUI_PASSPHRASE to the passphrase the store was saved with, or restore "
+                "private/ (with master.key) from the same backup as nvram.json.",
             ) from None
         if not isinstance(key, rsa.RSAPrivateKey):
             raise StoreError(f"private key {doc['key_id']!r} is not an RSA key")

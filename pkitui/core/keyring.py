@@ -57,7 +57,8 @@ class KeyRing:
         """``crypto key generate rsa [general-keys|usage-keys] [label L] [modulus N] [exportable]``.
 
         Without a label the FQDN names the keys (so hostname and domain must be set). An existing
-        label is only replaced when ``replace`` is true (the front end asks first).
+        label is only replaced when ``replace`` is true (the front end asks first); certificates
+        bound to the replaced keys are then marked orphaned, as after zeroize.
         """
         if label is None:
             label = self._pki.config.identity.require_fqdn("generating keys")
@@ -70,8 +71,13 @@ class KeyRing:
                 "(pkitui exec --force in a script).",
             )
         pairs = generate_key_pairs(label, usage_keys=usage_keys, modulus=modulus, exportable=exportable)
-        for old in [k for k, p in self._pairs.items() if p.label == label]:
+        replaced = [k for k, p in self._pairs.items() if p.label == label]
+        for old in replaced:
             del self._pairs[old]
+        # Certificates issued for the replaced keys no longer match any key of the device.
+        for cert in self._pki.config.certificates:
+            if cert.key_id in replaced:
+                cert.orphaned = True
         for pair in pairs:
             self._pairs[pair.key_id] = pair
         return pairs

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives import serialization
 
-from pkitui.core.config import to_tables
+from pkitui.core.config import key_file_name, to_tables
 
 if TYPE_CHECKING:
     from pkitui.core.pki import Pki
@@ -48,6 +48,13 @@ class NvramUsage:
         return self.capacity - self.total
 
 
+def kept_in_query_mode(role: str) -> bool:
+    """Whether a certificate of ``role`` stays whole in NVRAM in query mode: the device's own and
+    imported ones do (a CA without GetCert could not give them back); CA/RA ones keep only their
+    fingerprint record and are fetched again when needed."""
+    return role in ("device", "imported")
+
+
 def _cert_category(role: str) -> str:
     if role == "ca":
         return "CA certificates"
@@ -64,6 +71,10 @@ def usage(pki: Pki) -> NvramUsage:
     used = dict.fromkeys(CATEGORIES, 0)
     used["configuration"] = len(json.dumps(conf_part, sort_keys=True))
     for pair in config.key_pairs.values():
+        saved = pki.store.private_dir / key_file_name(pair)
+        if saved.is_file():  # already saved: its real size
+            used["own keys"] += saved.stat().st_size
+            continue
         der = pair.private_key.private_bytes(
             serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
@@ -74,8 +85,9 @@ def usage(pki: Pki) -> NvramUsage:
         if cert.der is None:
             result.fingerprint_only.append(f"{cert.trustpoint} {cert.role} {cert.sha256[:16]}…")
             used[_cert_category(cert.role)] += 64  # the fingerprint and its record
-        elif config.query_mode:
+        elif config.query_mode and not kept_in_query_mode(cert.role):
             result.next_save_removes.append(f"{cert.trustpoint} {cert.role} certificate {cert.sha256[:16]}…")
+            used[_cert_category(cert.role)] += 64  # its fingerprint record stays
         else:
             used[_cert_category(cert.role)] += len(cert.der)
     for crl in config.crls:

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import os
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 from cryptography.hazmat.primitives import serialization
 
 from pkitui.core import nvram
-from pkitui.core.config import RunningConfig, comparable, from_tables, key_file_name, to_tables
-from pkitui.core.errors import CapacityError, ConfigError
+from pkitui.core.config import RunningConfig, from_tables, key_file_name, to_tables
+from pkitui.core.errors import CapacityError, ConfigError, StoreError
 from pkitui.core.identity import validate_domain_name, validate_hostname
 from pkitui.core.keyring import KeyRing
 from pkitui.core.pubkey_chain import PubkeyChain
-from pkitui.core.secrets import SecretBox
+from pkitui.core.secrets import PASSPHRASE_ENV, SecretBox
 from pkitui.core.store import Store
 from pkitui.core.trustpoints import TrustpointService
 
@@ -37,12 +40,10 @@ class Pki:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.box = SecretBox.for_private_dir(store.private_dir)
         saved = store.read_tables()
+        self.box = _open_secret_box(store, saved)
         self.config: RunningConfig = from_tables(saved, store, self.box)
-        self._saved_snapshot = comparable(to_tables(self.config, self.box), self.box) if saved else None
-        if self._saved_snapshot is None:
-            self._saved_snapshot = to_tables(self.config, None)
+        self._saved_snapshot = _snapshot(self.config)
         self.keys = KeyRing(self)
         self.pubkey_chain = PubkeyChain(self)
         self.trustpoints = TrustpointService(self)
@@ -85,35 +86,82 @@ class Pki:
     @property
     def dirty(self) -> bool:
         """True when the running configuration differs from the saved one."""
-        return to_tables(self.config, None) != self._saved_snapshot
+        return _snapshot(self.config) != self._saved_snapshot
 
     def save(self) -> nvram.NvramUsage:
         """Write the running configuration to NVRAM, atomically.
 
         Key files are written first, then ``nvram.json`` in one atomic replace, then files no
         longer referenced are removed: a kill at any point leaves the old or the new
-        configuration, each with all its keys. In query mode certificates and CRLs are dropped.
+        configuration, each with all its keys. When the capacity is exceeded nothing is written
+        and the running configuration is unchanged.
+
+        In query mode (seed: "certificates and CRLs are not stored locally") CRLs are dropped and
+        CA/RA/other certificates keep only their fingerprint record (so the CA can be fetched and
+        checked again); the device's own and imported certificates are kept whole, because a CA
+        without GetCert could not give them back.
         """
         config = self.config
-        if config.query_mode:
-            config.certificates = [c for c in config.certificates if c.der is None or c.role == "device"]
-            config.crls = []
         use = nvram.usage(self)
         if use.total > use.capacity:
             raise CapacityError(
                 f"% Not enough NVRAM: the configuration needs {use.total} bytes of {use.capacity}",
                 "Enable query mode (crypto ca certificate query), zeroize unused keys or raise the capacity.",
             )
-        for pair in config.key_pairs.values():
-            self.store.write_private(key_file_name(pair), pair.private_key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, self.box.encryption()))
-        tables = to_tables(config, self.box)
-        self.store.write_tables(tables)
-        keep = {doc["file"] for doc in tables["key_pairs"].values()}
-        self.store.collect_garbage(self.store.private_dir, keep, "*.p8")
-        self.store.collect_garbage(self.store.crl_dir, {c.file for c in config.crls if c.in_nvram}, "*")
-        self._saved_snapshot = to_tables(config, None)
-        return use
+        certs, crls = config.certificates, config.crls
+        if config.query_mode:
+            certs = [c if c.der is None or nvram.kept_in_query_mode(c.role) else replace(c, der=None) for c in certs]
+            crls = []
+        to_save = replace(config, certificates=certs, crls=crls)
+        try:
+            with self.store.locked():
+                for pair in to_save.key_pairs.values():
+                    name = key_file_name(pair)
+                    if not self.store.has_private(name):  # content-named: an existing file is this key
+                        self.store.write_private(name, pair.private_key.private_bytes(
+                            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, self.box.encryption()))
+                tables = to_tables(to_save, self.box)
+                tables["device"]["1"]["secret_mode"] = self.box.mode
+                tables["device"]["1"]["secret_check"] = self.box.check_token()
+                self.store.write_tables(tables)
+                keep = {doc["file"] for doc in tables["key_pairs"].values()}
+                self.store.collect_garbage(self.store.private_dir, keep, "*.p8")
+                self.store.collect_garbage(self.store.crl_dir, {c.file for c in crls if c.in_nvram}, "*")
+        except OSError as exc:
+            raise StoreError(
+                f"% Cannot write the NVRAM store {self.store.root}: {exc.strerror or exc}",
+                "Check free disk space and permissions; the previously saved configuration is intact.",
+            ) from None
+        config.certificates, config.crls = certs, crls
+        self._saved_snapshot = _snapshot(config)
+        return nvram.usage(self) if config.query_mode else use
 
 
+def _snapshot(config: RunningConfig) -> str:
+    """A canonical text of the configuration to tell whether it changed (passwords as digests).
+
+    Text rather than the tables themselves: no list or dict of the live configuration is shared.
+    """
+    return json.dumps(to_tables(config, None), sort_keys=True)
+
+
+def _open_secret_box(store: Store, saved: dict[str, dict[str, Any]]) -> SecretBox:
+    """The store's SecretBox, refusing clearly when the passphrase is missing, extra or wrong."""
+    device = next(iter(saved.get("device", {}).values()), {})
+    mode = device.get("secret_mode")
+    passphrase_set = bool(os.environ.get(PASSPHRASE_ENV))
+    if mode == "passphrase" and not passphrase_set:
+        raise StoreError(
+            f"% The store {store.root} is protected by a passphrase",
+            f"Set {PASSPHRASE_ENV} to it (e.g. read -rs {PASSPHRASE_ENV}; export {PASSPHRASE_ENV}).",
+        )
+    if mode == "keyfile" and passphrase_set:
+        raise StoreError(
+            f"% The store {store.root} was saved without a passphrase (its key is private/master.key)",
+            f"Unset {PASSPHRASE_ENV} to open it.",
+        )
+    box = SecretBox.for_private_dir(store.private_dir, create=mode is None)
+    if device.get("secret_check"):
+        box.verify(device["secret_check"])
+    return box
 

@@ -33,6 +33,8 @@ def parse_key_string(text: str) -> bytes:
         bad = re.search(r"[^0-9A-Fa-f]", hexs)
         if bad:
             raise ConfigError(f"key-string: {bad.group()!r} is not a hex digit", "Give the key as hex (IOS style) or PEM.")
+        if not hexs:
+            raise ConfigError("key-string: no key data was given", "Paste the key as hex (IOS style) or PEM, then quit.")
         if len(hexs) % 2:
             raise ConfigError("key-string: odd number of hex digits", "A key is whole bytes: check the last group.")
         try:
@@ -42,6 +44,16 @@ def parse_key_string(text: str) -> bytes:
     if not isinstance(key, rsa.RSAPublicKey):
         raise ConfigError("key-string: only RSA public keys are supported")
     return public_der(key)
+
+
+def _normalize_address(address: str, *, strict: bool) -> str:
+    """The canonical text of an IP address (``addressed-key``); ConfigError if ``strict``."""
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        if strict:
+            raise ConfigError(f"invalid address {address!r}", "addressed-key takes an IP address.") from None
+        return address
 
 
 class PubkeyChain:
@@ -56,6 +68,8 @@ class PubkeyChain:
         return self._pki.config.peer_keys
 
     def _find(self, kind: str, name: str, usage: str | None) -> list[PeerKey]:
+        if kind == "addressed":
+            name = _normalize_address(name, strict=False)
         return [k for k in self.keys if k.kind == kind and k.name.lower() == name.lower() and (usage is None or k.usage == usage)]
 
     def add(self, kind: str, name: str, usage: str = "general") -> PeerKey:
@@ -66,10 +80,9 @@ class PubkeyChain:
         if usage not in PEER_USAGES:
             raise ConfigError(f"unknown key usage {usage!r}", "Use encryption or signature (or nothing).")
         if kind == "addressed":
-            try:
-                name = str(ipaddress.ip_address(name))
-            except ValueError:
-                raise ConfigError(f"invalid address {name!r}", "addressed-key takes an IP address.") from None
+            name = _normalize_address(name, strict=True)
+        elif not name or any(c.isspace() for c in name) or len(name) > 253:
+            raise ConfigError(f"invalid named-key name {name!r}", "Give one word, e.g. named-key peer1.example.com")
         existing = self._find(kind, name, usage)
         if existing:
             return existing[0]

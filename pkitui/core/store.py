@@ -15,8 +15,12 @@ longer referenced are removed after it, so the saved configuration never points 
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
+import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +42,8 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Write ``data`` to ``path`` so that readers see the old or the new file, never a mix."""
+def _write_temp(path: Path, data: bytes, mode: int) -> Path:
+    """Write ``data`` to a durable temp file next to ``path`` (named after our pid)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}{TMP_SUFFIX}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:
@@ -47,7 +51,17 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, mode)
+        os.chmod(tmp, mode)  # O_CREAT's mode is filtered by the umask; this is exact
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write ``data`` to ``path`` so that readers see the old or the new file, never a mix."""
+    tmp = _write_temp(path, data, mode)
+    try:
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -55,10 +69,43 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
     fsync_dir(path.parent)
 
 
+def atomic_create(path: Path, data: bytes, mode: int = 0o600) -> bytes:
+    """Create ``path`` with ``data`` unless it exists; return the content that is there now.
+
+    The file appears complete or not at all (temp file + ``os.link``, which never overwrites),
+    so a kill cannot leave an empty key file, and of two racing creators the first one wins.
+    """
+    tmp = _write_temp(path, data, mode)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        return path.read_bytes()
+    finally:
+        tmp.unlink(missing_ok=True)
+    fsync_dir(path.parent)
+    return data
+
+
+_TEMP_PID = re.compile(r"\.(\d+)" + re.escape(TMP_SUFFIX) + "$")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def remove_stale_temp_files(directory: Path) -> None:
-    """Remove temp files a killed writer left behind."""
+    """Remove temp files a killed writer left behind (not those of a writer still running)."""
     if directory.is_dir():
         for stale in directory.glob(f".*{TMP_SUFFIX}"):
+            match = _TEMP_PID.search(stale.name)
+            if match and int(match.group(1)) != os.getpid() and _pid_alive(int(match.group(1))):
+                continue
             stale.unlink(missing_ok=True)
 
 
@@ -102,6 +149,7 @@ class Store:
             os.chmod(self.root, 0o700)
             for sub in ("private", "crl", "cache"):
                 (self.root / sub).mkdir(mode=0o700, exist_ok=True)
+                os.chmod(self.root / sub, 0o700)
         except OSError as exc:
             raise StoreError(f"cannot use store directory {self.root}: {exc.strerror}",
                              "Pick a writable directory with --store DIR or PKITUI_STORE.") from None
@@ -133,11 +181,13 @@ class Store:
         self.db.storage.write(tables)
         self.db.clear_cache()
 
+    def has_private(self, name: str) -> bool:
+        """True if the private area holds a file called ``name``."""
+        return (self.private_dir / name).is_file()
+
     def write_private(self, name: str, data: bytes) -> None:
         """Write a private file (0600), atomically; content-named, so an existing one is kept."""
-        path = self.private_dir / name
-        if not path.exists():
-            atomic_write(path, data, 0o600)
+        atomic_create(self.private_dir / name, data, 0o600)
 
     def read_private(self, name: str) -> bytes:
         """Read a private file."""
@@ -147,7 +197,21 @@ class Store:
             raise StoreError(f"private key file {name} is missing from {self.private_dir}") from None
 
     def collect_garbage(self, area: Path, keep: set[str], pattern: str) -> None:
-        """Remove files matching ``pattern`` in ``area`` that the saved configuration no longer names."""
+        """Remove files matching ``pattern`` in ``area`` that the saved configuration no longer names.
+
+        Dot files (temp files of a writer in progress, the lock) are never touched.
+        """
         for path in area.glob(pattern):
-            if path.name not in keep:
+            if path.name not in keep and not path.name.startswith(".") and path.is_file():
                 path.unlink(missing_ok=True)
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the store's save lock (``flock`` on ``.lock``): one save at a time across processes,
+        so one writer's garbage collection never removes another's freshly written key files."""
+        fd = os.open(self.root / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 from urllib.parse import urlsplit
 
-from cryptography import x509
-
+from pkitui.core.dn import validate_dn as _validate_dn
 from pkitui.core.errors import ConfigError
 
 REVOCATION_METHODS = ("crl", "ocsp", "none")
@@ -50,48 +49,55 @@ def validate_host(host: str, what: str = "host") -> str:
     return host
 
 
+def _url_port(netloc: str) -> str | None:
+    """The port text of a URL's netloc (None when there is no ':port')."""
+    hostport = netloc.rpartition("@")[2]
+    if hostport.startswith("["):
+        rest = hostport.partition("]")[2]
+        return rest[1:] if rest.startswith(":") else None
+    host, sep, port = hostport.partition(":")
+    return port if sep else None
+
+
 def validate_url(url: str, schemes: tuple[str, ...], what: str) -> str:
-    """A URL with one of ``schemes``, a host and, if given, a valid port."""
+    """A URL with one of ``schemes``, a host and, if given, a port 1..65535."""
+    example = f"{schemes[0]}://ca.example.com:{'389' if schemes[0].startswith('ldap') else '80'}"
     try:
         parts = urlsplit(url)
-        port = parts.port
     except ValueError as exc:
-        raise ConfigError(f"invalid {what} {url!r}: {exc}", f"Example: {schemes[0]}://ca.example.com:80/") from None
+        raise ConfigError(f"invalid {what} {url!r}: {exc}", f"Example: {example}") from None
     if parts.scheme.lower() not in schemes:
         raise ConfigError(
             f"invalid {what} {url!r}: scheme {parts.scheme or '(none)'!r} is not supported",
             f"Use a URL starting with {' or '.join(s + '://' for s in schemes)}",
         )
     if not parts.hostname:
-        raise ConfigError(f"invalid {what} {url!r}: no host", f"Example: {schemes[0]}://ca.example.com")
+        raise ConfigError(f"invalid {what} {url!r}: no host", f"Example: {example}")
     validate_host(parts.hostname, f"host in {what}")
-    if port is not None and port == 0:
-        raise ConfigError(f"invalid {what} {url!r}: port 0", "Give a port from 1 to 65535.")
+    port = _url_port(parts.netloc)
+    if port is not None:
+        if not port.isdigit():
+            raise ConfigError(f"invalid {what} {url!r}: port {port!r} is not a number", "Give a port from 1 to 65535.")
+        if not 1 <= int(port) <= 65535:
+            raise ConfigError(f"invalid {what} {url!r}: port {int(port)} is out of range", "Give a port from 1 to 65535.")
     return url
 
 
 def validate_dn(dn: str) -> str:
-    """An X.500 distinguished name in RFC 4514 syntax (CN=r1.example.com,O=Example)."""
-    try:
-        name = x509.Name.from_rfc4514_string(dn)
-    except Exception as exc:  # cryptography raises ValueError with a terse text
-        raise ConfigError(
-            f"invalid subject-name {dn!r}: {exc}",
-            "Use attribute=value pairs separated by commas, e.g. CN=r1.example.com,O=Example,C=US.",
-        ) from None
-    if not len(name):
-        raise ConfigError(f"invalid subject-name {dn!r}: it is empty", "Example: CN=r1.example.com,O=Example")
-    return dn
+    """A distinguished name for ``subject-name`` (see :mod:`pkitui.core.dn`); ConfigError names
+    the bad part (unknown attribute, missing '=', empty value, bad country code ...)."""
+    return _validate_dn(dn)
 
 
 def normalize_fingerprint(text: str) -> str:
-    """Hex digits of a fingerprint, upper case, with separators (':', ' ', '-') removed."""
+    """Hex digits of a fingerprint, upper case, with separators (':', ' ', '.', '-') removed."""
+    hint = "Give the CA certificate's MD5 (32 hex digits), SHA-1 (40) or SHA-256 (64) fingerprint."
     hexs = re.sub(r"[\s:.-]", "", text).upper()
-    if not re.fullmatch(r"[0-9A-F]+", hexs or "-") or len(hexs) not in (32, 40, 64):
-        raise ConfigError(
-            f"invalid fingerprint {text!r}",
-            "Give the CA certificate's MD5 (32 hex digits), SHA-1 (40) or SHA-256 (64) fingerprint.",
-        )
+    bad = re.search(r"[^0-9A-F]", hexs)
+    if bad:
+        raise ConfigError(f"invalid fingerprint {text!r}: {bad.group()!r} is not a hex digit", hint)
+    if len(hexs) not in (32, 40, 64):
+        raise ConfigError(f"invalid fingerprint {text!r}: {len(hexs)} hex digits", hint)
     return hexs
 
 
@@ -173,7 +179,9 @@ class Trustpoint:
         """``root tftp SERVER FILE``."""
         if not filename or any(c.isspace() for c in filename):
             raise ConfigError(f"invalid TFTP file name {filename!r}", "Example: root tftp server1 ca.cer")
-        host, _, port = server.partition(":")
+        host, port = server, ""
+        if not _is_ip(server.strip("[]")):  # an IPv6 address is full of ':'
+            host, _, port = server.partition(":")
         validate_host(host, "TFTP server")
         if port:
             validate_port(port, "TFTP port")
@@ -212,7 +220,7 @@ class Trustpoint:
             if f.name == "password":
                 continue
             value = getattr(self, f.name)
-            doc[f.name] = list(value) if isinstance(value, tuple) else value
+            doc[f.name] = list(value) if isinstance(value, (tuple, list)) else value
         return doc
 
     @classmethod
@@ -224,6 +232,14 @@ class Trustpoint:
             if kw.get(key) is not None:
                 kw[key] = tuple(kw[key])
         return cls(**kw)
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _int_in_range(value: int | str, low: int, high: int, what: str) -> int:
