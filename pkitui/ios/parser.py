@@ -134,5 +134,8 @@ def parse(mode: str, text: str) -> Match | ParseFailure:
         if result.kind == "ambiguous" and m == mode:
             return result
         failures.append(result)
-    # Report the mode that understood most of the line (the current one on a tie).
-    return max(failures, key=lambda f: (f.pos, f.kind == "incomplete", -failures.index(f)))
+    # Report the mode that understood most of the line (the current one on a tie), with what
+    # every mode that got as far would have accepted there.
+    best = max(failures, key=lambda f: (f.pos, f.kind == "incomplete", -failures.index(f)))
+    expected = {w for f in failures if f.pos == best.pos and f.kind == best.kind for w in f.expected}
+    return ParseFailure(best.kind, best.pos, sorted(expected))

@@ -141,7 +141,8 @@ class Session:
             return True
         answer = self._confirm(prompt) if self._confirm else None
         if answer is None:
-            raise NeedsConfirmation(f"% {prompt.rstrip(' ?[]yesno/:')}: confirmation needed", refuse_hint)
+            first = prompt.strip().split("\n")[0].lstrip("% ").replace("[yes/no]:", "").strip()
+            raise NeedsConfirmation(f"% {first} Nobody can confirm in a script.", refuse_hint)
         return answer
 
     def ask_secret(self, prompt: str, *, refuse_hint: str) -> str:

@@ -1,0 +1,169 @@
+"""The ``pkitui`` command line: the console (default), ``pkitui lab`` and ``pkitui exec``.
+
+Start-up time matters for scripts: this module imports only argparse at the top; each
+sub-command imports what it needs (``exec`` never imports Textual).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pkitui.ios.session import Session
+
+EXIT_OK = 0
+EXIT_ERRORS = 1  # --continue and at least one command failed
+EXIT_FAILED = 2  # stopped at the first failing command (or bad usage / unusable store)
+EXIT_INTERNAL = 3  # a bug: an unexpected exception (reported on one line, no traceback)
+
+UNSAVED_WARNING = (
+    "% Warning: the running configuration has unsaved changes, lost when pkitui exec ends.\n"
+    "% Save them with: copy system:running-config nvram:startup-config (or write memory)"
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``pkitui``."""
+    parser = argparse.ArgumentParser(
+        prog="pkitui",
+        description="Give this host a PKI identity the way Cisco IOS crypto pki does. "
+        "Without a sub-command, open the console.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--store", metavar="DIR", help="the NVRAM store (default: $PKITUI_STORE or the user data dir)")
+    sub = parser.add_subparsers(dest="command", metavar="{exec,lab}")
+    ex = sub.add_parser("exec", help="run IOS commands from -c, a FILE or stdin",
+                        description="Run IOS commands (crypto pki ...) as a script. Each run starts from the "
+                        "saved configuration; save with copy system:running-config nvram:startup-config.")
+    ex.add_argument("--store", metavar="DIR", dest="sub_store", help="the NVRAM store")
+    ex.add_argument("--json", action="store_true", help="show commands print one JSON document per line")
+    ex.add_argument("--force", action="store_true", help="answer yes to confirmations (e.g. key regeneration)")
+    ex.add_argument("--continue", action="store_true", dest="keep_going",
+                    help="keep going after a failing command (exit 1 if any failed)")
+    ex.add_argument("-c", action="append", dest="commands", metavar="CMD", help="a command line (repeatable)")
+    ex.add_argument("file", nargs="?", metavar="FILE", help="script file ('-' or none: stdin)")
+    lab = sub.add_parser("lab", help="start a local lab CA and open the console on it")
+    lab.add_argument("--store", metavar="DIR", dest="sub_store", help="the NVRAM store")
+    return parser
+
+
+def _version() -> str:
+    from pkitui import __version__
+
+    return __version__
+
+
+def store_dir(option: str | None) -> Path:
+    """``--store``, else ``PKITUI_STORE``, else the platformdirs default."""
+    if option:
+        return Path(option)
+    from pkitui.core.pki import default_store_dir
+
+    return default_store_dir()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``pkitui`` and ``python -m pkitui``; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        where = store_dir(getattr(args, "sub_store", None) or args.store)
+        if args.command == "exec":
+            return run_exec(args, where)
+        if args.command == "lab":
+            from pkitui.lab import run_lab
+
+            run_lab(where)
+            return EXIT_OK
+        from pkitui.tui.app import run_console
+
+        run_console(where)
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print("% Interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): nothing more to say, and stdout is unusable.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as exc:  # the last line of defence: never a traceback
+        from pkitui.core.errors import PkiError
+
+        if isinstance(exc, PkiError):
+            print(exc.message if exc.message.startswith("%") else f"% {exc.message}", file=sys.stderr)
+            if exc.hint:
+                print(exc.hint, file=sys.stderr)
+            return EXIT_FAILED
+        print(f"% Internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _script_lines(args: argparse.Namespace) -> tuple[list[str], bool]:
+    """The script's lines, and whether they came from stdin."""
+    if args.commands:
+        if args.file:
+            raise SystemExit("pkitui exec: give -c commands or a FILE, not both")
+        return [line for cmd in args.commands for line in cmd.split("\n")], False
+    if args.file and args.file != "-":
+        try:
+            return Path(args.file).read_text().splitlines(), False
+        except OSError as exc:
+            from pkitui.core.errors import PkiError
+
+            raise PkiError(f"cannot read {args.file}: {exc.strerror}", "Check the script's path.") from None
+    return sys.stdin.read().splitlines(), True
+
+
+def _tty_confirm(prompt: str) -> bool | None:
+    try:
+        answer = input(prompt if prompt.endswith(" ") else prompt + " ")
+    except EOFError:
+        return None
+    return answer.strip().lower() in ("y", "yes")
+
+
+def _tty_secret(prompt: str) -> str | None:
+    import getpass
+
+    try:
+        return getpass.getpass(prompt)
+    except EOFError:
+        return None
+
+
+def make_session(where: Path, args: argparse.Namespace, interactive: bool) -> Session:
+    """A Session over the store at ``where`` for ``pkitui exec``."""
+    from pkitui.core.pki import Pki
+    from pkitui.ios.session import Session
+
+    return Session(
+        Pki.open(where),
+        out=lambda s: print(s, file=sys.stdout),
+        err=lambda s: print(s, file=sys.stderr),
+        json=args.json,
+        force=args.force,
+        confirm=_tty_confirm if interactive else None,
+        ask_secret=_tty_secret if interactive else None,
+    )
+
+
+def run_exec(args: argparse.Namespace, where: Path) -> int:
+    """``pkitui exec``: run the script, report, and return the exit status."""
+    lines, from_stdin = _script_lines(args)
+    # Questions can be asked only when a person is at the terminal and stdin is not the script.
+    interactive = not from_stdin and sys.stdin.isatty()
+    session = make_session(where, args, interactive)
+    errors = session.run_lines(lines, keep_going=args.keep_going)
+    if session.collecting:
+        session.warn("% Incomplete key-string or certificate block: 'quit' is missing at the end of the script.")
+        errors += 1
+    if session.pki.dirty:
+        session.warn(UNSAVED_WARNING)
+    sys.stdout.flush()
+    if not errors:
+        return EXIT_OK
+    return EXIT_ERRORS if args.keep_going else EXIT_FAILED
