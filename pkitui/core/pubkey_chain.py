@@ -42,7 +42,7 @@ def parse_key_string(text: str) -> bytes:
         except ValueError:
             raise ConfigError("key-string: the hex is not a DER public key", "Copy the 'Key Data' of show crypto key mypubkey rsa.") from None
     if not isinstance(key, rsa.RSAPublicKey):
-        raise ConfigError("key-string: only RSA public keys are supported")
+        raise ConfigError("key-string: only RSA public keys are supported", "IOS pubkey-chain rsa holds RSA keys only.")
     return public_der(key)
 
 
