@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 from cryptography.hazmat.primitives import serialization
@@ -20,6 +21,9 @@ from pkitui.core.pubkey_chain import PubkeyChain
 from pkitui.core.secrets import PASSPHRASE_ENV, SecretBox
 from pkitui.core.store import Store
 from pkitui.core.trustpoints import TrustpointService
+
+if TYPE_CHECKING:
+    from pkitui.core.scep.service import ScepService
 
 STORE_ENV = "PKITUI_STORE"
 MIN_CAPACITY = 1024
@@ -47,6 +51,13 @@ class Pki:
         self.keys = KeyRing(self)
         self.pubkey_chain = PubkeyChain(self)
         self.trustpoints = TrustpointService(self)
+
+    @functools.cached_property
+    def scep(self) -> ScepService:
+        """SCEP: authenticate CAs and enroll (imported on first use: it pulls in requests/asn1crypto)."""
+        from pkitui.core.scep.service import ScepService
+
+        return ScepService(self)
 
     @classmethod
     def open(cls, store_dir: str | Path | None = None) -> Pki:

@@ -42,6 +42,7 @@ class CertRep:
     signer: x509.Certificate | None = None
     digest: str = ""
     cipher: str | None = None
+    crl: bytes | None = None
 
     @property
     def fail_reason(self) -> str:
@@ -106,10 +107,12 @@ def parse_cert_rep(
     der: bytes, *, trusted_signers: list[x509.Certificate], ca_certificates: list[x509.Certificate],
     transaction_id: str, sender_nonce: bytes,
     decrypt_with: list[tuple[x509.Certificate, rsa.RSAPrivateKey]], our_public_keys: list[bytes],
+    want_crl: bool = False,
 ) -> CertRep:
     """Verify a CertRep against our request and return it; raise VerificationError on any failure.
 
     ``our_public_keys``: SubjectPublicKeyInfo DER of the key(s) the issued certificate may hold.
+    ``want_crl``: the request was GetCRL, so a SUCCESS carries a CRL instead of certificates.
     """
     try:
         info = cms.ContentInfo.load(der)
@@ -146,6 +149,8 @@ def parse_cert_rep(
         rep.fail_info = FAIL_INFO.get(str(code), f"failInfo {code}") if code is not None else None
         text = values.get("scep_fail_info_text", [None])[0]
         rep.fail_info_text = str(text) if text else None
+    elif status == "SUCCESS" and want_crl:
+        _read_crl(rep, content, ca_certificates, decrypt_with)
     elif status == "SUCCESS":
         _read_certificates(rep, content, ca_certificates, decrypt_with, our_public_keys)
     return rep
@@ -171,6 +176,23 @@ def _read_certificates(rep: CertRep, content: bytes, ca_certificates: list[x509.
     rep.issued = mine[0]
     rep.certificates = [rep.issued] + [c for c in rep.certificates if c is not rep.issued]
     verify_issued_by(rep.issued, ca_certificates)
+
+
+def _read_crl(rep: CertRep, content: bytes, ca_certificates: list[x509.Certificate],
+              decrypt_with: list[tuple[x509.Certificate, rsa.RSAPrivateKey]]) -> None:
+    if not content:
+        raise VerificationError("envelope", "a SUCCESS reply carries no pkcsPKIEnvelope")
+    plain, rep.cipher = decrypt(content, decrypt_with)
+    try:
+        crls = list(cms.ContentInfo.load(plain)["content"]["crls"])
+        der = crls[0].chosen.dump()
+        crl = x509.load_der_x509_crl(der)
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        raise VerificationError("format", f"the decrypted reply carries no CRL ({exc})") from None
+    if not any(crl.issuer == ca.subject and crl.is_signature_valid(ca.public_key())  # type: ignore[arg-type]
+               for ca in ca_certificates):
+        raise VerificationError("CRL signature", "the CRL is not signed by the authenticated CA")
+    rep.crl = der
 
 
 def verify_issued_by(cert: x509.Certificate, ca_certificates: list[x509.Certificate]) -> x509.Certificate:

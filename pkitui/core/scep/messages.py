@@ -121,12 +121,10 @@ def build_request(message_type: str, inner: bytes, *, signer: x509.Certificate, 
     return PkiRequest(message_type, transaction_id, nonce, der, digest, cipher)
 
 
-def cert_poll_content(issuer: x509.Name, subject: x509.Name) -> bytes:
-    """CertPoll (GetCertInitial) content: IssuerAndSubject."""
-    return IssuerAndSubject({
-        "issuer": asn1_x509.Name.load(issuer.public_bytes()),
-        "subject": asn1_x509.Name.load(subject.public_bytes()),
-    }).dump()
+def cert_poll_content(issuer_der: bytes, subject_der: bytes) -> bytes:
+    """CertPoll (GetCertInitial) content: IssuerAndSubject, from the two Names' DER."""
+    return IssuerAndSubject({"issuer": asn1_x509.Name.load(issuer_der),
+                             "subject": asn1_x509.Name.load(subject_der)}).dump()
 
 
 def get_crl_content(cert: x509.Certificate) -> bytes:

@@ -1,0 +1,281 @@
+"""``pki.scep``: authenticate a trustpoint's CA and enroll its key pairs (RFC 8894).
+
+Nothing a CA sends is stored before it passed every check (see :mod:`pkitui.core.scep.certrep`).
+Changes go to the running configuration, except pending transactions: those are saved to NVRAM
+at once (``Pki.save``) so that a restarted process resumes polling (:meth:`ScepService.resume_pending`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from pkitui.core.errors import FingerprintMismatch, KeyPairError, ScepError, TrustpointError
+from pkitui.core.keys import KeyPair
+from pkitui.core.records import PendingEnrollment, StoredCertificate, b64
+from pkitui.core.scep.ca import CaCandidate, der_of, parse_ca_reply
+from pkitui.core.scep.enroll import EnrollmentEvent, EnrollmentResult, Exchange, run_transaction
+from pkitui.core.scep.messages import build_csr, get_crl_content, new_transaction_id, self_signed_signer
+from pkitui.core.scep.request import request_subject
+from pkitui.core.scep.transport import DEFAULT_TIMEOUT, ScepTransport
+from pkitui.core.trustpoints import Trustpoint
+
+if TYPE_CHECKING:
+    from pkitui.core.pki import Pki
+
+STRONG_CAPS = ("SCEPSTANDARD", "AES", "SHA-256")
+RA_ROLES = ("ra", "ra-encryption", "ra-signature")
+
+
+class ScepService:
+    """SCEP operations on the trustpoints of one :class:`Pki`.
+
+    ``timeout`` is the HTTP (connect, read) timeout in seconds; ``seconds_per_retry_minute`` scales
+    ``enrollment retry period`` (60 in real life; tests set it small so polls take milliseconds).
+    """
+
+    def __init__(self, pki: Pki, *, timeout: tuple[float, float] = DEFAULT_TIMEOUT) -> None:
+        self._pki = pki
+        self.timeout = timeout
+        self.seconds_per_retry_minute = 60.0
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _tp(self, tp: str | Trustpoint) -> Trustpoint:
+        return tp if isinstance(tp, Trustpoint) else self._pki.trustpoints.get(tp)
+
+    def transport(self, tp: str | Trustpoint) -> ScepTransport:
+        """The HTTP transport to ``tp``'s CA (URL, proxy and timeouts applied)."""
+        return ScepTransport(self._tp(tp), timeout=self.timeout)
+
+    # -- capabilities ---------------------------------------------------------------------------
+    def caps(self, tp: str | Trustpoint) -> frozenset[str]:
+        """GetCACaps, keywords upper-cased (empty when the CA gives none or fails)."""
+        return self.transport(tp).get_ca_caps()
+
+    def _caps_with_warning(self, tp: Trustpoint, transport: ScepTransport) -> tuple[frozenset[str], list[str]]:
+        caps = transport.get_ca_caps()
+        seen = set(self._pki.config.ca_caps_seen.get(tp.name, []))
+        lost = [c for c in STRONG_CAPS if c in seen and c not in caps]
+        warnings = []
+        if lost:
+            warnings.append(f"Downgrade: the CA no longer advertises {', '.join(lost)} (it did before); "
+                            "someone may be tampering with GetCACaps (RFC 8894 §7.5).")
+        # Keep the union: a later downgrade is still detected after this one.
+        self._pki.config.ca_caps_seen[tp.name] = sorted(seen | set(caps))
+        return caps, warnings
+
+    # -- authentication -------------------------------------------------------------------------
+    def fetch_ca(self, tp: str | Trustpoint) -> CaCandidate:
+        """GetCACert: the CA certificate (and RA certificates) offered; nothing stored."""
+        trustpoint = self._tp(tp)
+        reply = self.transport(trustpoint).get_ca_cert()
+        return self._checked(trustpoint, parse_ca_reply(reply.body, reply.content_type))
+
+    def candidate_from_der(self, tp: str | Trustpoint, der: bytes) -> CaCandidate:
+        """A candidate from a certificate or PKCS#7 chain obtained otherwise (e.g. TFTP)."""
+        return self._checked(self._tp(tp), parse_ca_reply(der))
+
+    def _checked(self, tp: Trustpoint, cand: CaCandidate) -> CaCandidate:
+        if tp.enrollment_mode_ra and not cand.ra_certificates:
+            raise ScepError(f"% Trustpoint {tp.name} is in RA mode but the CA sent no RA certificate",
+                            "Remove 'enrollment mode ra' or check the CA's GetCACert reply.")
+        return cand
+
+    def accept_ca(self, tp: str | Trustpoint, cand: CaCandidate) -> None:
+        """Store the CA certificate (role 'ca') and RA certificates under ``tp``, replacing older ones."""
+        name = self._tp(tp).name
+        config = self._pki.config
+        config.certificates = [c for c in config.certificates
+                               if not (c.trustpoint == name and (c.role == "ca" or c.role in RA_ROLES))]
+        config.certificates.append(StoredCertificate.from_der(name, "ca", cand.der))
+        for extra in cand.chain:
+            config.certificates.append(StoredCertificate.from_der(name, "ca", der_of(extra)))
+        for ra in cand.ra_certificates:
+            config.certificates.append(StoredCertificate.from_der(name, cand.ra_role(ra), der_of(ra)))
+        cand.accepted = True
+
+    def authenticate(self, tp: str | Trustpoint,
+                     confirm: Callable[[CaCandidate], bool] | None = None) -> CaCandidate:
+        """``crypto pki authenticate``: fetch the CA certificate and store it only when accepted.
+
+        A pre-configured ``fingerprint`` decides alone; else ``confirm`` asks a person; with
+        neither the certificate is refused. Returns the candidate (``accepted`` says the outcome).
+        """
+        trustpoint = self._tp(tp)
+        cand = self.fetch_ca(trustpoint)
+        if trustpoint.fingerprint:
+            if not cand.matches(trustpoint.fingerprint):
+                alg = {32: "md5", 40: "sha1", 64: "sha256"}[len(trustpoint.fingerprint)]
+                raise FingerprintMismatch(
+                    f"% CA fingerprint does not match: expected {trustpoint.fingerprint}, "
+                    f"got {cand.fingerprints[alg]} ({alg.upper()}). Certificate not stored.",
+                    "Check with the CA administrator; someone may be impersonating the CA.")
+            self.accept_ca(trustpoint, cand)
+        elif confirm is None:
+            raise TrustpointError(
+                "% No fingerprint to compare the CA certificate with, and nobody to ask: certificate not stored.",
+                f"Pre-configure it after checking it out of band: crypto pki trustpoint {trustpoint.name} / "
+                f"fingerprint {cand.fingerprints['sha256']}")
+        elif confirm(cand):
+            self.accept_ca(trustpoint, cand)
+        return cand
+
+    # -- enrollment -----------------------------------------------------------------------------
+    def _exchange(self, tp: Trustpoint) -> Exchange:
+        recs = [(c.role, x509.load_der_x509_certificate(c.der)) for c in self._pki.config.certificates
+                if c.trustpoint == tp.name and c.der is not None]
+        cas = [cert for role, cert in recs if role == "ca"]
+        if not cas:
+            raise TrustpointError(f"% CA certificate for trustpoint {tp.name} not yet authenticated",
+                                  f"Authenticate it first: crypto pki authenticate {tp.name}")
+        ras = [(role, cert) for role, cert in recs if role in RA_ROLES]
+        if tp.enrollment_mode_ra and not ras:
+            raise TrustpointError(f"% Trustpoint {tp.name} is in RA mode but no RA certificate is stored",
+                                  f"Re-authenticate: crypto pki authenticate {tp.name}")
+        transport = ScepTransport(tp, timeout=self.timeout)
+        caps, warnings = self._caps_with_warning(tp, transport)
+        standard = "SCEPSTANDARD" in caps
+        # NDES style: encrypt to the RA certificate allowing keyEncipherment, verify with the one
+        # allowing digitalSignature; the CA itself may sign too.
+        recipient = next((cert for role, cert in ras if role in ("ra-encryption", "ra")), cas[0])
+        signers = [cert for role, cert in ras if role in ("ra-signature", "ra")] + cas
+        return Exchange(
+            trustpoint=tp.name, transport=transport, post=standard or "POSTPKIOPERATION" in caps,
+            digest="sha256" if standard or "SHA-256" in caps else "sha1",
+            cipher="aes128" if standard or "AES" in caps else "des3",
+            recipient=recipient, trusted_signers=signers, ca_certificates=cas,
+            retry_period_s=tp.enrollment_retry_period * self.seconds_per_retry_minute,
+            retry_count=tp.enrollment_retry_count, warnings=warnings, caps=caps)
+
+    def _key_pairs(self, tp: Trustpoint) -> list[KeyPair]:
+        label = tp.rsakeypair or self._pki.config.identity.require_fqdn("enrolling")
+        pairs = [p for p in self._pki.config.key_pairs.values() if p.label == label]
+        if not pairs:
+            raise KeyPairError(f"% Trustpoint {tp.name} has no key pair {label!r}",
+                               "Generate it first: crypto key generate rsa [usage-keys]"
+                               + (f" label {label}" if tp.rsakeypair else ""))
+        return pairs
+
+    def _current_cert(self, tp: Trustpoint, pair: KeyPair) -> x509.Certificate | None:
+        now = datetime.datetime.now(datetime.timezone.utc)
+        for rec in self._pki.config.certificates:
+            if rec.trustpoint == tp.name and rec.role == "device" and rec.key_id == pair.key_id \
+                    and rec.der is not None and not rec.orphaned:
+                cert = x509.load_der_x509_certificate(rec.der)
+                same_key = cert.public_key().public_bytes(
+                    serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo) == pair.public_der
+                if same_key and cert.not_valid_after_utc > now:
+                    return cert
+        return None
+
+    def enroll(self, tp: str | Trustpoint, *, password: str | None = None,
+               on_event: Callable[[EnrollmentEvent], None] | None = None,
+               cancel: threading.Event | None = None) -> list[EnrollmentResult]:
+        """``crypto pki enroll``: one request per key pair of the trustpoint.
+
+        A key pair that already holds a valid certificate is renewed (RenewalReq signed by the
+        old certificate and key) when the CA advertises Renewal. PENDING is polled every retry
+        period, at most retry count times (0: until ``cancel`` is set).
+        """
+        trustpoint = self._tp(tp)
+        emit = on_event or (lambda _e: None)
+        stop = cancel or threading.Event()
+        ex = self._exchange(trustpoint)
+        renewal_ok = "RENEWAL" in ex.caps
+        challenge = password if password is not None else trustpoint.password
+        results = []
+        for pair in self._key_pairs(trustpoint):
+            if stop.is_set():
+                break
+            subject = request_subject(self._pki, trustpoint)
+            old = self._current_cert(trustpoint, pair) if renewal_ok else None
+            message_type = "RenewalReq" if old is not None else "PKCSReq"
+            signer = old or self_signed_signer(pair.private_key, subject)
+            csr = build_csr(pair.private_key, subject, challenge=challenge, dns_names=_dns(self._pki),
+                            ip_address=trustpoint.ip_address)
+            tid = new_transaction_id()
+            emit(EnrollmentEvent(trustpoint.name, pair.key_id, "sent", f"{message_type} sent to {ex.transport.url}",
+                                 tid, algorithms=ex.algorithms))
+            rep = ex.send(message_type, csr, signer=signer, key=pair.private_key, transaction_id=tid,
+                          public_keys=[pair.public_der])
+            pending = PendingEnrollment(
+                trustpoint=trustpoint.name, key_id=pair.key_id, transaction_id=tid, signer_der=der_of(signer),
+                message_type=message_type, started=_iso_now(),
+                extra={"subject_der": b64(subject.public_bytes()), "digest": ex.digest, "cipher": ex.cipher})
+            results.append(self._drive(ex, pending, pair, rep, emit, stop))
+        return results
+
+    def _drive(self, ex: Exchange, pending: PendingEnrollment, pair: KeyPair, rep: object,
+               emit: Callable[[EnrollmentEvent], None], stop: threading.Event) -> EnrollmentResult:
+        config = self._pki.config
+        saved = {"done": False}
+
+        def persist() -> None:
+            if pending not in config.pending:
+                config.pending = [p for p in config.pending if p.key_id != pending.key_id
+                                  or p.trustpoint != pending.trustpoint] + [pending]
+            self._pki.save()
+            saved["done"] = True
+
+        result, _ = run_transaction(ex, pending, pair.private_key, pair.public_der, rep,  # type: ignore[arg-type]
+                                    on_event=emit, cancel=stop, persist=persist)
+        if result.state in ("issued", "failed"):
+            config.pending = [p for p in config.pending if p is not pending
+                              and p.transaction_id != pending.transaction_id]
+        if result.certificate is not None:
+            self._store_device(pending.trustpoint, pair, result.certificate)
+        if saved["done"] and result.state != "pending":
+            self._pki.save()  # the saved pending record is finished: keep NVRAM in step
+        result.warnings = list(dict.fromkeys(ex.warnings + result.warnings))
+        return result
+
+    def _store_device(self, name: str, pair: KeyPair, cert: x509.Certificate) -> None:
+        config = self._pki.config
+        config.certificates = [c for c in config.certificates
+                               if not (c.trustpoint == name and c.role == "device" and c.key_id == pair.key_id)]
+        config.certificates.append(StoredCertificate.from_der(name, "device", der_of(cert), key_id=pair.key_id))
+
+    def resume_pending(self, on_event: Callable[[EnrollmentEvent], None] | None = None,
+                       cancel: threading.Event | None = None) -> list[EnrollmentResult]:
+        """Resume polling every pending transaction saved in the store (after a restart)."""
+        emit = on_event or (lambda _e: None)
+        stop = cancel or threading.Event()
+        results = []
+        for pending in list(self._pki.config.pending):
+            pair = self._pki.config.key_pairs.get(pending.key_id)
+            if pair is None:
+                raise KeyPairError(f"% Pending enrollment for {pending.trustpoint} needs key pair "
+                                   f"{pending.key_id!r}, which no longer exists",
+                                   f"Enroll again: crypto pki enroll {pending.trustpoint}")
+            ex = self._exchange(self._tp(pending.trustpoint))
+            results.append(self._drive(ex, pending, pair, None, emit, stop))
+        return results
+
+    def get_crl(self, tp: str | Trustpoint) -> bytes:
+        """GetCRL over SCEP with one of our certificates from ``tp``'s CA; the CRL DER, verified."""
+        trustpoint = self._tp(tp)
+        ex = self._exchange(trustpoint)
+        for pair in self._key_pairs(trustpoint):
+            cert = self._current_cert(trustpoint, pair)
+            if cert is not None:
+                rep = ex.send("GetCRL", get_crl_content(cert), signer=cert, key=pair.private_key,
+                              transaction_id=new_transaction_id(), public_keys=[], want_crl=True)
+                if rep.status != "SUCCESS" or rep.crl is None:
+                    raise ScepError(f"% GetCRL refused by the CA: {rep.fail_reason if rep.status == 'FAILURE' else rep.status}")
+                return rep.crl
+        raise TrustpointError(f"% GetCRL needs a certificate of trustpoint {trustpoint.name}",
+                              f"Enroll first: crypto pki enroll {trustpoint.name}")
+
+
+def _dns(pki: Pki) -> list[str]:
+    fqdn = pki.fqdn
+    return [fqdn] if fqdn else []
+
+
+def _iso_now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
