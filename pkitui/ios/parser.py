@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pkitui.ios.grammar import EOL, Args, Caps, Token, Tracker, tokenize
 from pkitui.ios.registry import CONFIG, EXEC, MODES, USER_EXEC, Command, commands_for
 
-_PROMPT = re.compile(r"^\s*[A-Za-z0-9._-]+(?:\([A-Za-z0-9._-]+\))?[#>](?=\s|$)\s*")
+_PROMPT = re.compile(r"^\s*[A-Za-z0-9._-]+(?:\([A-Za-z0-9._-]+\))?[#>]\s*")
 
 
 def strip_prompt(line: str) -> str:
