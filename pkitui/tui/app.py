@@ -1,0 +1,220 @@
+"""The pkitui console: tabs for every screen, a log pane, the ``:`` IOS command line, ctrl+s saves."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Input, RichLog, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+import pkitui
+from pkitui.core.pki import Pki
+from pkitui.tui.bridge import describe_error
+from pkitui.tui.commandline import CommandLine
+from pkitui.tui.commands import ActionsProvider
+from pkitui.tui.messages import CommandOutputWritten, ConfigChanged, ConfigSaved, CoreCallFailed
+from pkitui.tui.screens.base import PkiPane
+from pkitui.tui.screens.certificates import CertificatesPane
+from pkitui.tui.screens.crls import CrlsPane
+from pkitui.tui.screens.dialogs import HelpScreen
+from pkitui.tui.screens.home import HomePane
+from pkitui.tui.screens.keys import KeysPane
+from pkitui.tui.screens.nvram import NvramPane
+from pkitui.tui.screens.trustpoints import TrustpointsPane
+
+
+def styles_dir() -> Path:
+    """styles/ inside the installed package (wheel: hatch force-includes it), else the repo's."""
+    here = Path(pkitui.__file__).parent
+    packaged = here / "styles"
+    return packaged if packaged.is_dir() else here.parent / "styles"
+
+
+# (tab id, title, pane class): the order of the tabs and of the 1..6 keys.
+TABS: list[tuple[str, str, type[PkiPane]]] = [
+    ("home", "Home", HomePane),
+    ("trustpoints", "Trustpoints", TrustpointsPane),
+    ("keys", "Keys", KeysPane),
+    ("certificates", "Certificates", CertificatesPane),
+    ("crls", "CRLs", CrlsPane),
+    ("nvram", "NVRAM", NvramPane),
+]
+
+
+class PkiConsole(App[None]):
+    """The console over one device's store."""
+
+    TITLE = "pkitui"
+    CSS_PATH = [styles_dir() / "app.tcss"]
+    COMMANDS = App.COMMANDS | {ActionsProvider}
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="save", tooltip="copy running-config startup-config: write the configuration to NVRAM"),
+        Binding("colon", "command_line", "Command", id="command_line", key_display=":", tooltip="Type an IOS command (the same language as pkitui exec)"),
+        Binding("question_mark", "help", "Help", id="help", key_display="?", tooltip="Every key of this screen, and how to use the console"),
+        Binding("ctrl+l", "clear_log", "Clear log", id="clear_log", show=False, tooltip="Clear the log pane"),
+        *[
+            Binding(str(i + 1), f"show_tab('{tab}')", title, id=f"tab_{tab}", show=False, tooltip=f"Show the {title} screen")
+            for i, (tab, title, _cls) in enumerate(TABS)
+        ],
+    ]
+
+    def __init__(
+        self,
+        store_dir: str | Path | None = None,
+        *,
+        pki: Pki | None = None,
+        lab: Any = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        super().__init__()
+        self.pki: Pki = pki if pki is not None else Pki.open(store_dir)
+        self.lab = lab
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(timezone.utc))
+        self.core_lock = threading.RLock()
+        self.command_line = CommandLine(self)
+
+    # -- layout --------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static(id="status")
+        with TabbedContent(id="tabs", initial="home"):
+            for i, (tab, title, cls) in enumerate(TABS):
+                with TabPane(f"{i + 1} {title}", id=tab):
+                    yield cls(id=f"{tab}-pane")
+        yield RichLog(id="log", wrap=True, markup=False, max_lines=2000)
+        yield Input(id="cmdline", placeholder="IOS command, e.g. show crypto pki trustpoints  (Esc closes)")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#cmdline").display = False
+        self.update_status()
+        if self.lab is not None:
+            for line in getattr(self.lab, "banner_lines", lambda: [])():
+                self.write_log(line, "bold")
+
+    def panes(self) -> list[PkiPane]:
+        """Every tab's pane."""
+        return [self.query_one(f"#{tab}-pane", PkiPane) for tab, _t, _c in TABS]
+
+    def pane(self, tab: str) -> PkiPane:
+        """The pane of one tab."""
+        return self.query_one(f"#{tab}-pane", PkiPane)
+
+    # -- status line and log -------------------------------------------------------------------
+    def update_status(self) -> None:
+        """Device name, store and the unsaved-changes marker (``pki.dirty``)."""
+        status = Text()
+        status.append(" pkitui ", style="bold reverse")
+        status.append(f"  {self.pki.fqdn or 'no hostname/domain set'}", style="bold")
+        status.append(f"  store {self.pki.store.root}  ", style="dim")
+        if self.pki.dirty:
+            status.append("● unsaved changes (ctrl+s saves)", style="bold yellow")
+        else:
+            status.append("✓ saved", style="green")
+        if self.pki.config.query_mode:
+            status.append("  query mode", style="bold magenta")
+        self.query_one("#status", Static).update(status)
+
+    def write_log(self, text: str, style: str = "") -> None:
+        """Append to the log pane."""
+        self.query_one("#log", RichLog).write(Text(text, style=style))
+
+    @on(CommandOutputWritten)
+    def _output_written(self, message: CommandOutputWritten) -> None:
+        self.write_log(message.text, message.style)
+
+    @on(ConfigChanged)
+    def _config_changed(self, message: ConfigChanged) -> None:
+        for pane in self.panes():
+            pane.reload()
+        self.update_status()
+
+    # -- errors: the one place they are shown ---------------------------------------------------
+    @on(CoreCallFailed)
+    def _core_call_failed(self, message: CoreCallFailed) -> None:
+        text, hint = describe_error(message.error)
+        self.write_log(text, "bold red")
+        if hint:
+            self.write_log(hint, "red")
+        self.notify(text + (f"\n{hint}" if hint else ""), title="Error", severity="error", timeout=8)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """App-level workers (save, command line) report failures like the panes' workers."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.post_message(CoreCallFailed(event.worker.error))
+
+    # -- actions --------------------------------------------------------------------------------
+    def action_show_tab(self, tab: str) -> None:
+        """Switch to a tab and focus its main widget."""
+        self.query_one("#tabs", TabbedContent).active = tab
+        self.pane(tab).focus_main()
+
+    def action_help(self) -> None:
+        """Show the help screen."""
+        self.push_screen(HelpScreen(self))
+
+    def action_clear_log(self) -> None:
+        """Clear the log pane."""
+        self.query_one("#log", RichLog).clear()
+
+    def action_command_line(self) -> None:
+        """Open the IOS command line."""
+        cmd = self.query_one("#cmdline", Input)
+        cmd.display = True
+        cmd.focus()
+
+    def action_save(self) -> None:
+        """ctrl+s: copy running-config startup-config."""
+        self._save_config()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="save")
+    def _save_config(self) -> None:
+        with self.core_lock:
+            usage = self.pki.save()
+        self.post_message(ConfigSaved(usage))
+
+    @on(ConfigSaved)
+    def _config_saved(self, message: ConfigSaved) -> None:
+        use = message.usage
+        self.write_log(f"[OK] configuration saved: {use.total} of {use.capacity} bytes of NVRAM used", "green")
+        self.notify("Configuration saved to NVRAM", title="Saved")
+        self.post_message(ConfigChanged("saved"))
+
+    def run_pane_action(self, tab: str, action: str) -> None:
+        """Run a pane's action (used by the command palette)."""
+        self.action_show_tab(tab)
+        self.call_later(self.pane(tab).run_action, action)
+
+    # -- the command line ------------------------------------------------------------------------
+    @on(Input.Submitted, "#cmdline")
+    def _command_submitted(self, event: Input.Submitted) -> None:
+        line = event.value.strip()
+        event.input.value = ""
+        if line:
+            self.write_log(f"{self.command_line.prompt()}{line}", "bold cyan")
+            self._run_command(line)
+
+    def on_key(self, event: Any) -> None:
+        cmd = self.query_one("#cmdline", Input)
+        if event.key == "escape" and cmd.has_focus:
+            cmd.display = False
+            event.stop()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="cmdline")
+    def _run_command(self, line: str) -> None:
+        with self.core_lock:
+            self.command_line.run(line)
+        self.post_message(ConfigChanged("command"))
+
+
+def run_console(store_dir: str | Path | None = None, lab: Any = None) -> int:
+    """Open the console on ``store_dir`` (default store when None); returns the exit status."""
+    PkiConsole(store_dir, lab=lab).run()
+    return 0

@@ -1,0 +1,57 @@
+"""Helpers between worker threads and the UI thread.
+
+A core call may need the administrator (confirm a fingerprint, type a challenge password); the
+core asks through a plain callback from the worker thread. :func:`ask_from_thread` pushes a modal
+screen on the UI thread and blocks the worker until the modal is dismissed.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from textual.screen import Screen
+from textual.worker import get_current_worker
+
+from pkitui.core.errors import PkiError
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+T = TypeVar("T")
+
+
+def ask_from_thread(app: App[Any], screen: Screen[T]) -> T | None:
+    """Show ``screen`` (a ModalScreen) from a worker thread and return what it was dismissed with.
+
+    Returns None when the worker is cancelled (the app is quitting) before an answer arrives.
+    """
+    answered = threading.Event()
+    box: dict[str, Any] = {}
+
+    def done(result: Any) -> None:
+        box["result"] = result
+        answered.set()
+
+    app.call_from_thread(app.push_screen, screen, done)
+    try:
+        worker = get_current_worker()
+    except Exception:  # not in a worker (tests calling directly)
+        worker = None
+    while not answered.wait(0.05):
+        if worker is not None and worker.is_cancelled:
+            return None
+    return box.get("result")
+
+
+def describe_error(error: BaseException) -> tuple[str, str | None]:
+    """A message and hint a person can act on; unexpected errors keep their type, no traceback."""
+    if isinstance(error, PkiError):
+        return error.message, error.hint
+    return f"{type(error).__name__}: {error}", "This is a bug in pkitui; the log pane has the details."
+
+
+def error_details(error: BaseException) -> str:
+    """The traceback of an unexpected error, for the log pane only (never a notification)."""
+    return "".join(traceback.format_exception(type(error), error, error.__traceback__))

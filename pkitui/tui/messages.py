@@ -1,0 +1,40 @@
+"""Messages the console's workers post back to the UI thread (past tense, as STYLE.md asks)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.message import Message
+
+
+class ConfigChanged(Message):
+    """The running configuration changed: every pane reloads and the unsaved marker updates."""
+
+    def __init__(self, what: str = "") -> None:
+        super().__init__()
+        self.what = what
+
+
+class CommandOutputWritten(Message):
+    """A line of output (IOS command line, worker results) for the log pane."""
+
+    def __init__(self, text: str, style: str = "") -> None:
+        super().__init__()
+        self.text = text
+        self.style = style
+
+
+class CoreCallFailed(Message):
+    """A core call in a worker raised; the app shows it in one place."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__()
+        self.error = error
+
+
+class ConfigSaved(Message):
+    """``copy running-config startup-config`` finished."""
+
+    def __init__(self, usage: Any) -> None:
+        super().__init__()
+        self.usage = usage

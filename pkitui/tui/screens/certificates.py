@@ -1,0 +1,173 @@
+"""Certificate chain browser: trustpoint → CA → RA → device certificates, a detail pane, PEM on a
+toggle, delete with confirmation; days left recoloured by a timer so expiry shows live."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Tree
+
+from pkitui.tui.screens.base import PkiPane
+from pkitui.tui.screens.dialogs import ConfirmDialog
+from pkitui.tui.widgets.cert_detail import ROLE_ORDER, CertDetail, CertView, cert_view, days_left, expiry_style
+
+ROLE_TITLES = {"ca": "CA", "ra": "RA", "ra-signature": "RA (signature)", "ra-encryption": "RA (encryption)",
+               "device": "device", "imported": "imported"}
+
+
+class CertificatesLoaded(Message):
+    """The worker parsed the certificates."""
+
+    def __init__(self, views: list[CertView]) -> None:
+        super().__init__()
+        self.views = views
+
+
+class CertificatesPane(PkiPane):
+    """The chain browser."""
+
+    BINDINGS = [
+        Binding("p", "toggle_pem", "PEM", id="certs_pem", tooltip="Show the PEM of the selected certificate (toggle)"),
+        Binding("delete", "delete", "Delete", id="certs_delete", tooltip="no certificate SERIAL: delete the selected certificate"),
+        Binding("c", "copy_pem", "Copy PEM", id="certs_copy", tooltip="Copy the selected certificate's PEM to the clipboard"),
+    ]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.views: list[CertView] = []
+        self._bands: dict[int, str] = {}
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            tree: Tree[CertView | None] = Tree("certificates", id="cert-tree", classes="side")
+            tree.show_root = False
+            yield tree
+            with VerticalScroll(id="cert-detail-scroll"):
+                yield CertDetail(id="cert-detail")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.set_interval(1.0, self.refresh_expiry)
+
+    def reload(self) -> None:
+        """Parse in a worker (X.509 parsing is CPU work), then rebuild the tree."""
+        self._load_certificates()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="load")
+    def _load_certificates(self) -> None:
+        service = getattr(self.pki, "certificates", None)
+        infos = self.core(service.list) if service is not None else []
+        views = [cert_view(i) for i in infos]
+        self.post_message(CertificatesLoaded(views))
+
+    @on(CertificatesLoaded)
+    def _loaded(self, message: CertificatesLoaded) -> None:
+        message.stop()
+        self.views = message.views
+        tree = self.query_one("#cert-tree", Tree)
+        selected = self.selected
+        keep = (selected.trustpoint, selected.serial_hex) if selected else None
+        tree.clear()
+        self._bands.clear()
+        by_tp: dict[str, list[CertView]] = {}
+        for view in self.views:
+            by_tp.setdefault(view.trustpoint, []).append(view)
+        for tp in self.pki.trustpoints.list():
+            by_tp.setdefault(tp.name, [])
+        select_line = None
+        for tp_name, views in by_tp.items():
+            tp_node = tree.root.add(Text(f"trustpoint {tp_name}", style="bold"), data=None, expand=True)
+            parent = tp_node
+            if not views:
+                tp_node.add_leaf(Text("no certificates: authenticate the CA", style="dim"), data=None)
+            for view in sorted(views, key=lambda v: ROLE_ORDER.get(v.role, 9)):
+                node = parent.add(self._label(view), data=view, expand=True) if view.role == "ca" else parent.add_leaf(self._label(view), data=view)
+                if view.role == "ca":
+                    parent = node
+                if keep == (view.trustpoint, view.serial_hex):
+                    select_line = node
+        if select_line is not None:
+            self.call_after_refresh(tree.move_cursor, select_line)
+        self.show_detail(self.selected)
+
+    def _label(self, view: CertView) -> Text:
+        d = days_left(view.not_after, self.now())
+        label = Text(f"{ROLE_TITLES.get(view.role, view.role)} ", style="bold")
+        label.append(view.subject[:40])
+        label.append(f"  {int(d)}d" if d >= 0 else "  expired", style=expiry_style(d))
+        if view.orphaned:
+            label.append(" orphaned", style="yellow")
+        return label
+
+    def refresh_expiry(self) -> None:
+        """Timer: recolour nodes whose days-left band changed; refresh the detail's countdown."""
+        tree = self.query_one("#cert-tree", Tree)
+        now = self.now()
+
+        def walk(node: Any) -> None:
+            for child in node.children:
+                view = child.data
+                if view is not None:
+                    band = expiry_style(days_left(view.not_after, now)) + str(int(days_left(view.not_after, now)))
+                    if self._bands.get(child.id) != band:
+                        self._bands[child.id] = band
+                        child.set_label(self._label(view))
+                walk(child)
+
+        walk(tree.root)
+        self.show_detail(self.selected)
+
+    @property
+    def selected(self) -> CertView | None:
+        """The certificate under the tree cursor."""
+        node = self.query_one("#cert-tree", Tree).cursor_node
+        return node.data if node is not None else None
+
+    def show_detail(self, view: CertView | None) -> None:
+        """Fill the detail pane."""
+        self.query_one("#cert-detail", CertDetail).show(view, self.now())
+
+    @on(Tree.NodeHighlighted)
+    def _highlighted(self, event: Tree.NodeHighlighted[CertView | None]) -> None:
+        self.show_detail(event.node.data)
+
+    def action_toggle_pem(self) -> None:
+        """Fields ⇄ PEM."""
+        detail = self.query_one("#cert-detail", CertDetail)
+        detail.show_pem = not detail.show_pem
+        self.show_detail(self.selected)
+
+    def action_copy_pem(self) -> None:
+        """Copy the PEM to the clipboard (OSC 52)."""
+        if (view := self.selected) is not None:
+            self.app.copy_to_clipboard(view.pem)
+            self.notify("PEM copied")
+
+    def action_delete(self) -> None:
+        """Delete by serial, after a confirmation."""
+        view = self.selected
+        if view is None:
+            self.notify("Select a certificate first", severity="warning")
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._delete(view.trustpoint, view.serial_hex)
+
+        self.app.push_screen(ConfirmDialog(
+            f"Delete this {view.role} certificate from trustpoint {view.trustpoint}?",
+            [f"serial {view.serial_hex}", f"subject {view.subject}",
+             "crypto pki certificate chain " + view.trustpoint + " / no certificate " + view.serial_hex],
+            yes="Delete"), confirmed)
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _delete(self, trustpoint: str, serial_hex: str) -> None:
+        self.core(self.pki.certificates.delete, trustpoint, serial_hex)
+        self.say(f"certificate {serial_hex} deleted from {trustpoint}", "yellow")
+        self.changed("certificates")

@@ -1,0 +1,198 @@
+"""CRL viewer: the CRLs held per trustpoint (issuer, this/next update, signature, entries), their
+entries in a Line-API table that renders only visible rows, a serial search (hex or decimal)
+and fetch now. Opening, indexing and searching run in thread workers."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Input, Label, Static
+
+from pkitui.tui.screens.base import PkiPane
+from pkitui.tui.screens.trustpoints import service
+from pkitui.tui.widgets.crl_table import CrlTable, header_text, parse_serial
+
+
+class CrlOpened(Message):
+    """A CRL's index is ready for the table."""
+
+    def __init__(self, key: str, index: Any, length: int, seconds: float) -> None:
+        super().__init__()
+        self.key, self.index, self.length, self.seconds = key, index, length, seconds
+
+
+class SerialFound(Message):
+    """A search finished (row None: not listed)."""
+
+    def __init__(self, query: str, row: int | None, how: str, seconds: float) -> None:
+        super().__init__()
+        self.query, self.row, self.how, self.seconds = query, row, how, seconds
+
+
+def _when(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return str(value or "—")[:16]
+
+
+class CrlsPane(PkiPane):
+    """The CRL viewer."""
+
+    BINDINGS = [
+        Binding("f", "fetch", "Fetch now", id="crls_fetch", tooltip="crypto pki crl request: download the newest CRL"),
+        Binding("o", "open", "Open", id="crls_open", tooltip="Show the entries of the selected CRL"),
+        Binding("slash", "search", "Search serial", key_display="/", id="crls_search", tooltip="Find a serial number (hex or decimal)"),
+    ]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.infos: list[Any] = []
+        self.open_key: str | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("CRLs held", classes="section-title")
+            yield DataTable(id="crl-list", cursor_type="row", zebra_stripes=True)
+            with Horizontal(id="crl-search-row"):
+                yield Input(placeholder="search serial: hex (0x1F, 1f:2a) or decimal", id="crl-search")
+                yield Label("", id="crl-search-result")
+            yield Static(header_text(), id="crl-header")
+            yield CrlTable(id="crl-table")
+            yield Label("", id="crl-status")
+
+    def on_mount(self) -> None:
+        self.query_one("#crl-list", DataTable).add_columns(
+            "trustpoint", "issuer", "this update", "next update", "signature", "entries", "source")
+        super().on_mount()
+
+    def reload(self) -> None:
+        revocation = getattr(self.pki, "revocation", None)
+        table = self.query_one("#crl-list", DataTable)
+        table.clear()
+        self.infos = list(revocation.crls()) if revocation is not None else []
+        for i, info in enumerate(self.infos):
+            verified = getattr(info, "verified", getattr(info, "signature_ok", True))
+            table.add_row(
+                getattr(info, "trustpoint", ""), str(getattr(info, "issuer", ""))[:40],
+                _when(getattr(info, "this_update", None)), _when(getattr(info, "next_update", None)),
+                Text("verified ✓", style="green") if verified else Text("NOT verified", style="bold red"),
+                str(getattr(info, "entries", "?")), str(getattr(info, "source", "")), key=str(i))
+        status = self.query_one("#crl-status", Label)
+        if not self.infos:
+            status.update("No CRL held. Authenticate a trustpoint's CA, then press f to fetch its CRL.")
+        if self.open_key is not None and not any(self._key(i) == self.open_key for i in self.infos):
+            self.open_key = None
+            self.query_one("#crl-table", CrlTable).set_index(None)
+
+    @staticmethod
+    def _key(info: Any) -> str:
+        return f"{getattr(info, 'trustpoint', '')}:{getattr(info, 'sha256', getattr(info, 'issuer', ''))}"
+
+    def selected_info(self) -> Any:
+        """The CRL under the list cursor."""
+        table = self.query_one("#crl-list", DataTable)
+        if not self.infos or not table.row_count:
+            return None
+        return self.infos[min(table.cursor_row, len(self.infos) - 1)]
+
+    # -- open -----------------------------------------------------------------------------------
+    @on(DataTable.RowSelected, "#crl-list")
+    def _row_selected(self) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        """Open the selected CRL's entries."""
+        info = self.selected_info()
+        if info is None:
+            self.notify("No CRL to open", severity="warning")
+            return
+        self.query_one("#crl-status", Label).update(f"Opening the CRL from {getattr(info, 'issuer', '')}…")
+        self._open(info)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="open")
+    def _open(self, info: Any) -> None:
+        start = time.perf_counter()
+        index = self.core(self.pki.revocation.open_crl, info)
+        length = len(index)
+        self.post_message(CrlOpened(self._key(info), index, length, time.perf_counter() - start))
+
+    def show_index(self, key: str, index: Any, length: int | None = None) -> None:
+        """Put an index in the table (also used by tests and the benchmark)."""
+        self.open_key = key
+        self.query_one("#crl-table", CrlTable).set_index(index, length)
+
+    @on(CrlOpened)
+    def _opened(self, message: CrlOpened) -> None:
+        self.show_index(message.key, message.index, message.length)
+        self.query_one("#crl-status", Label).update(
+            f"{message.length:,} entries, opened in {message.seconds * 1000:.0f} ms. "
+            "↑↓ PgUp PgDn Home End to move; / to search.")
+        self.query_one("#crl-table", CrlTable).focus()
+
+    # -- search ---------------------------------------------------------------------------------
+    def action_search(self) -> None:
+        """Focus the search box."""
+        self.query_one("#crl-search", Input).focus()
+
+    @on(Input.Changed, "#crl-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        table = self.query_one("#crl-table", CrlTable)
+        result = self.query_one("#crl-search-result", Label)
+        candidates = parse_serial(event.value)
+        if not event.value.strip():
+            result.update("")
+            return
+        if not candidates:
+            result.update(Text("not a serial number (hex or decimal)", style="red"))
+            return
+        if table.index is None:
+            result.update(Text("open a CRL first (o)", style="yellow"))
+            return
+        self._search(event.value, table.index, candidates)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="search")
+    def _search(self, query: str, index: Any, candidates: list[tuple[int, str]]) -> None:
+        start = time.perf_counter()
+        for serial, how in candidates:
+            row = index.find(serial)
+            if row is not None:
+                self.post_message(SerialFound(query, row, how, time.perf_counter() - start))
+                return
+        self.post_message(SerialFound(query, None, "", time.perf_counter() - start))
+
+    @on(SerialFound)
+    def _found(self, message: SerialFound) -> None:
+        if message.query != self.query_one("#crl-search", Input).value:
+            return  # a newer search is under way
+        result = self.query_one("#crl-search-result", Label)
+        ms = message.seconds * 1000
+        if message.row is None:
+            result.update(Text(f"not revoked: not in this CRL ({ms:.1f} ms)", style="green"))
+        else:
+            self.query_one("#crl-table", CrlTable).go_to(message.row)
+            result.update(Text(f"REVOKED: row {message.row + 1:,} ({message.how}, {ms:.1f} ms)", style="bold red"))
+
+    # -- fetch ----------------------------------------------------------------------------------
+    def action_fetch(self) -> None:
+        """Download the newest CRL of the selected CRL's trustpoint (or the only trustpoint)."""
+        info = self.selected_info()
+        names = [tp.name for tp in self.pki.trustpoints.list()]
+        name = getattr(info, "trustpoint", None) if info is not None else (names[0] if len(names) == 1 else None)
+        if name is None:
+            self.notify("Several trustpoints: use Request CRL (r) in Trustpoints", severity="warning")
+            return
+        self._fetch(name)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="fetch")
+    def _fetch(self, name: str) -> None:
+        info = self.core(service(self.pki, "revocation").request_crl, name)
+        self.say(f"CRL for {name}: {getattr(info, 'issuer', '')}, {getattr(info, 'entries', '?')} entries", "green")
+        self.changed("crl")

@@ -1,0 +1,184 @@
+"""Small modal dialogs: confirm, information, secret, help, generate keys, export a public key."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
+
+if TYPE_CHECKING:
+    from pkitui.tui.app import PkiConsole
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """A question with two buttons; the safe answer (No) has the focus, Escape answers No."""
+
+    BINDINGS = [Binding("escape", "dismiss(False)", "Cancel", id="confirm_cancel", tooltip="Answer no")]
+
+    def __init__(self, question: str, details: list[str] | None = None, *, yes: str = "Yes", no: str = "No") -> None:
+        super().__init__(classes="dialog")
+        self.question, self.details, self.yes, self.no = question, details or [], yes, no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label(self.question, classes="dialog-title")
+            if self.details:
+                yield Static("\n".join(f"• {d}" for d in self.details), classes="dialog-details")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.no, id="no", variant="primary")
+                yield Button(self.yes, id="yes", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#no").focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+
+class InfoDialog(ModalScreen[None]):
+    """Text to read (follow-up steps, results) and an OK button."""
+
+    BINDINGS = [Binding("escape", "dismiss", "Close", id="info_close", tooltip="Close")]
+
+    def __init__(self, title: str, lines: list[str]) -> None:
+        super().__init__(classes="dialog")
+        self.title_text, self.lines = title, lines
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Static("\n".join(self.lines), classes="dialog-details")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("OK", id="ok", variant="primary")
+
+    @on(Button.Pressed)
+    def _pressed(self) -> None:
+        self.dismiss(None)
+
+
+class SecretDialog(ModalScreen[str | None]):
+    """Ask for a secret (challenge password); Escape gives None."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="secret_cancel", tooltip="Do not answer")]
+
+    def __init__(self, prompt: str) -> None:
+        super().__init__(classes="dialog")
+        self.prompt = prompt
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label(self.prompt, classes="dialog-title")
+            yield Input(password=True, id="secret")
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value or None)
+
+
+class GenerateKeysDialog(ModalScreen[dict[str, Any] | None]):
+    """``crypto key generate rsa`` as a form: general/usage keys, label, modulus, exportable."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="generate_cancel", tooltip="Do not generate")]
+
+    def __init__(self, default_label: str | None) -> None:
+        super().__init__(classes="dialog")
+        self.default_label = default_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label("Generate RSA key pair", classes="dialog-title")
+            yield Select([("General purpose keys (one pair)", "general"), ("Usage keys (signature + encryption)", "usage")],
+                         value="general", allow_blank=False, id="kind")
+            yield Input(placeholder=f"label (default: {self.default_label or 'the FQDN'})", id="label")
+            yield Select([(f"{m} bits", m) for m in (1024, 2048, 3072, 4096)], value=2048, allow_blank=False, id="modulus")
+            yield Checkbox("exportable", id="exportable")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Generate", id="generate", variant="primary")
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        if event.button.id != "generate":
+            self.dismiss(None)
+            return
+        self.dismiss({
+            "usage_keys": self.query_one("#kind", Select).value == "usage",
+            "label": self.query_one("#label", Input).value.strip() or None,
+            "modulus": int(self.query_one("#modulus", Select).value),  # type: ignore[arg-type]
+            "exportable": self.query_one("#exportable", Checkbox).value,
+        })
+
+
+class ExportKeyDialog(ModalScreen[str | None]):
+    """The public key PEM, selectable; Save writes it to the path typed (returned)."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Close", id="export_close", tooltip="Close")]
+
+    def __init__(self, key_id: str, pem: str, default_path: str) -> None:
+        super().__init__(classes="dialog")
+        self.key_id, self.pem, self.default_path = key_id, pem, default_path
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box wide"):
+            yield Label(f"Public key {self.key_id}", classes="dialog-title")
+            yield TextArea(self.pem, read_only=True, id="pem")
+            yield Input(self.default_path, id="path")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Close", id="close")
+                yield Button("Copy", id="copy")
+                yield Button("Save", id="save", variant="primary")
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "copy":
+            self.app.copy_to_clipboard(self.pem)
+            self.notify("Public key copied to the clipboard")
+            return
+        self.dismiss(self.query_one("#path", Input).value if event.button.id == "save" else None)
+
+
+class HelpScreen(ModalScreen[None]):
+    """``?``: what the console is, and every key binding of the app and of each screen."""
+
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="help_close", tooltip="Close help")]
+
+    def __init__(self, app: PkiConsole) -> None:
+        super().__init__(classes="dialog")
+        self.console = app
+
+    def compose(self) -> ComposeResult:
+        from pkitui.tui.app import TABS
+
+        intro = Text.from_markup(
+            "[b]pkitui[/b] gives this host a PKI identity the way Cisco IOS [i]crypto pki[/i] does.\n"
+            "Typical flow: [b]Trustpoints[/b] → declare one with the CA's URL → Authenticate (compare the "
+            "fingerprint) → [b]Keys[/b] → generate → Trustpoints → Enroll → [b]Certificates[/b] → ctrl+s.\n"
+            "[b]:[/b] opens the IOS command line (same commands as [i]pkitui exec[/i]); [b]ctrl+p[/b] finds any "
+            "action by name; [b]ctrl+q[/b] quits.\n")
+        table = Table(show_header=True, header_style="bold", expand=True, box=None)
+        table.add_column("where")
+        table.add_column("key")
+        table.add_column("action")
+        table.add_column("what it does", ratio=1)
+        for binding in self.console.BINDINGS:
+            if isinstance(binding, Binding):
+                table.add_row("anywhere", binding.key_display or binding.key, binding.description, binding.tooltip)
+        table.add_row("anywhere", "ctrl+p", "Palette", "Search every action by name")
+        table.add_row("anywhere", "ctrl+q", "Quit", "Leave the console (unsaved changes are lost)")
+        for _tab, title, cls in TABS:
+            for binding in cls.BINDINGS:
+                if isinstance(binding, Binding):
+                    table.add_row(title, binding.key_display or binding.key, binding.description, binding.tooltip)
+        with Vertical(classes="dialog-box wide tall"):
+            yield Label("Help", classes="dialog-title")
+            with VerticalScroll():
+                yield Static(intro)
+                yield Static(table)

@@ -1,0 +1,159 @@
+"""Enrollment progress: one row per request (sent, PENDING with the next poll countdown and the
+polls left, issued, failed with failInfo in words), Cancel, and a notification per certificate.
+
+The rows come from the ``EnrollmentEvent`` stream of ``pki.scep.enroll(on_event=...)``; the worker
+that runs the enrollment belongs to the trustpoint editor and posts the events here.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Static
+
+from pkitui.tui.bridge import describe_error
+
+STATE_STYLES = {"sent": "cyan", "pending": "yellow", "issued": "bold green", "failed": "bold red",
+                "cancelled": "magenta", "success": "bold green", "failure": "bold red"}
+
+
+class EnrollmentEventReceived(Message):
+    """An EnrollmentEvent arrived from the worker."""
+
+    def __init__(self, event: Any) -> None:
+        super().__init__()
+        self.event = event
+
+
+class EnrollmentFinished(Message):
+    """The enrollment call returned (results) or raised (error)."""
+
+    def __init__(self, results: list[Any], error: BaseException | None) -> None:
+        super().__init__()
+        self.results = results
+        self.error = error
+
+
+def _attr(obj: Any, *names: str, default: Any = None) -> Any:
+    for name in names:
+        value = getattr(obj, name, None)
+        if value is not None:
+            return value
+    return default
+
+
+class EnrollmentScreen(ModalScreen[None]):
+    """The progress of ``crypto pki enroll`` for one trustpoint."""
+
+    BINDINGS = [
+        Binding("c", "cancel", "Cancel enrollment", id="enroll_cancel", tooltip="Stop sending and polling"),
+        Binding("escape", "close", "Close", id="enroll_close", tooltip="Close (only once finished; else cancel)"),
+    ]
+
+    def __init__(self, trustpoint: str) -> None:
+        super().__init__(classes="dialog")
+        self.trustpoint = trustpoint
+        self.cancel_event = threading.Event()
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.finished = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box wide"):
+            yield Label(f"Enrolling with trustpoint {self.trustpoint}", classes="dialog-title")
+            yield Static(id="enroll-table")
+            yield Static("Contacting the CA…", id="enroll-status")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel", id="cancel", variant="error")
+                yield Button("Close", id="close", disabled=True)
+
+    def on_mount(self) -> None:
+        self.render_rows()
+        self.set_interval(1.0, self.render_rows)  # the PENDING countdown
+
+    @on(EnrollmentEventReceived)
+    def _event(self, message: EnrollmentEventReceived) -> None:
+        ev = message.event
+        key = str(_attr(ev, "key_id", "key_label", "label", default="request"))
+        row = self.rows.setdefault(key, {})
+        row["state"] = str(_attr(ev, "state", "status", "kind", default="?")).lower()
+        row["message"] = str(_attr(ev, "message", "detail", default=""))
+        row["fail_info"] = _attr(ev, "fail_info_text", "fail_info")
+        row["polls_left"] = _attr(ev, "polls_left")
+        nxt = _attr(ev, "next_poll_at", "next_poll")
+        seconds = _attr(ev, "next_poll_in", "next_poll_seconds")
+        if isinstance(nxt, datetime):
+            row["deadline"] = nxt.timestamp()
+        elif isinstance(seconds, (int, float)):
+            row["deadline"] = time.time() + float(seconds)
+        else:
+            row.pop("deadline", None)
+        if row["state"] in ("issued", "success"):
+            self.notify(f"Certificate issued for {key}", title="Enrollment")
+        self.render_rows()
+
+    def render_rows(self) -> None:
+        """Redraw the table (and the countdowns)."""
+        table = Table(expand=True)
+        for col in ("key pair", "state", "detail"):
+            table.add_column(col)
+        for key, row in self.rows.items():
+            detail = row.get("message", "")
+            if row.get("fail_info"):
+                detail = f"{detail} (failInfo: {row['fail_info']})".strip()
+            if row.get("state") == "pending":
+                if "deadline" in row:
+                    left = max(0, int(row["deadline"] - time.time()))
+                    detail += f"  next poll in {left // 60}:{left % 60:02d}"
+                if row.get("polls_left") is not None:
+                    detail += f"  polls left: {row['polls_left']}"
+            table.add_row(key, Text(row.get("state", "?"), style=STATE_STYLES.get(row.get("state", ""), "")), detail)
+        if not self.rows:
+            table.add_row(Text("waiting for the first request…", style="dim"), "", "")
+        self.query_one("#enroll-table", Static).update(table)
+
+    @on(EnrollmentFinished)
+    def _finished(self, message: EnrollmentFinished) -> None:
+        self.finished = True
+        status = self.query_one("#enroll-status", Static)
+        if message.error is not None:
+            text, hint = describe_error(message.error)
+            status.update(Text(text + (f"\n{hint}" if hint else ""), style="bold red"))
+        else:
+            issued = sum(1 for r in message.results if getattr(r, "certificate", None) is not None)
+            status.update(Text(f"Finished: {issued} of {len(message.results)} certificate(s) issued.",
+                               style="bold green" if issued else "yellow"))
+        self.query_one("#cancel", Button).disabled = True
+        close = self.query_one("#close", Button)
+        close.disabled = False
+        close.focus()
+
+    def action_cancel(self) -> None:
+        """Ask the worker to stop (threading.Event checked by the SCEP client between steps)."""
+        if not self.finished:
+            self.cancel_event.set()
+            self.query_one("#enroll-status", Static).update(Text("Cancelling…", style="magenta"))
+
+    def action_close(self) -> None:
+        """Close once finished; before that Escape cancels."""
+        if self.finished:
+            self.dismiss(None)
+        else:
+            self.action_cancel()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "cancel":
+            self.action_cancel()
+        else:
+            self.action_close()

@@ -1,0 +1,83 @@
+"""The fingerprint confirmation dialog (Authenticate, root tftp): nothing is stored unless the
+administrator presses Accept, which is never the default; Reject and Escape store nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from pkitui.tui.widgets.fingerprint import ALGORITHMS, NAMES, FingerprintMatchView, grouped
+
+
+def _when(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if isinstance(value, datetime) else str(value)
+
+
+class FingerprintDialog(ModalScreen[bool]):
+    """Shows a CA candidate (subject, issuer, validity, key size, SHA-256/SHA-1/MD5) and matches
+    a typed fingerprint live. Dismisses with True only from the Accept button."""
+
+    BINDINGS = [Binding("escape", "reject", "Reject", id="fp_reject", tooltip="Reject: store nothing")]
+
+    def __init__(self, candidate: Any, title: str = "Authenticate the CA") -> None:
+        super().__init__(classes="dialog")
+        self.candidate = candidate
+        self.fingerprints: dict[str, str] = {k.lower(): v.upper() for k, v in candidate.fingerprints.items()}
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        c = self.candidate
+        info = Table.grid(padding=(0, 2))
+        info.add_column(style="bold")
+        info.add_column()
+        info.add_row("Subject", str(c.subject))
+        info.add_row("Issuer", str(c.issuer))
+        info.add_row("Valid", f"{_when(c.not_before)}  →  {_when(c.not_after)}")
+        info.add_row("Key", f"RSA {c.key_size} bits" if c.key_size else "?")
+        for alg in ALGORITHMS:
+            if alg in self.fingerprints:
+                info.add_row(NAMES[alg], Text(grouped(self.fingerprints[alg]), style="bold cyan"))
+        for warning in getattr(c, "warnings", []) or []:
+            info.add_row(Text("Warning", style="bold yellow"), Text(str(warning), style="yellow"))
+        with Vertical(classes="dialog-box wide", id="fp-box"):
+            yield Label(self.title_text, classes="dialog-title")
+            with VerticalScroll(id="fp-scroll"):
+                yield Static(info, id="fp-info")
+            yield Label("Compare with the fingerprint you got out of band (phone, letter, the lab banner):")
+            yield Input(placeholder="paste or type a SHA-256, SHA-1 or MD5 fingerprint", id="fp-input")
+            yield FingerprintMatchView(id="fp-match")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Reject", id="reject", variant="primary")
+                yield Button("Accept certificate", id="accept", variant="warning")
+
+    def on_mount(self) -> None:
+        self.query_one("#fp-match", FingerprintMatchView).show("", self.fingerprints)
+        self.query_one("#fp-input", Input).focus()
+
+    @on(Input.Changed, "#fp-input")
+    def _typed(self, event: Input.Changed) -> None:
+        m = self.query_one("#fp-match", FingerprintMatchView).show(event.value, self.fingerprints)
+        self.query_one("#accept", Button).disabled = m.state == "mismatch"
+
+    @on(Input.Submitted, "#fp-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        """Enter never accepts: it moves to the buttons, where Reject has the focus."""
+        event.stop()
+        self.query_one("#reject", Button).focus()
+
+    def action_reject(self) -> None:
+        """Store nothing."""
+        self.dismiss(False)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "accept")

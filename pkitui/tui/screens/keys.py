@@ -1,0 +1,175 @@
+"""Key manager: own key pairs and the peer public key chain; generate (with progress), zeroize
+(confirm, then the seed's follow-up steps), export a public key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Label, ProgressBar, Static
+from textual.worker import Worker, WorkerState
+
+from pkitui.core.errors import StoreError
+from pkitui.core.keys import key_fingerprints, public_pem
+from pkitui.tui.screens.base import PkiPane
+from pkitui.tui.screens.dialogs import ConfirmDialog, ExportKeyDialog, GenerateKeysDialog, InfoDialog
+
+
+class KeysPane(PkiPane):
+    """Own RSA key pairs (label, usage, modulus, created, certificates bound) and peer keys."""
+
+    BINDINGS = [
+        Binding("g", "generate", "Generate", id="keys_generate", tooltip="crypto key generate rsa (general or usage keys)"),
+        Binding("z", "zeroize", "Zeroize", id="keys_zeroize", tooltip="crypto key zeroize rsa LABEL: delete the selected key pair"),
+        Binding("x", "export", "Export public key", id="keys_export", tooltip="Show, copy or save the selected public key (PEM)"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Own key pairs", classes="section-title")
+            yield DataTable(id="keys-table", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="keygen-progress"):
+                yield Label("", id="keygen-label")
+                yield ProgressBar(total=None, show_eta=False, id="keygen-bar")
+            yield Static(id="key-detail")
+            yield Label("Peer public keys (crypto key pubkey-chain rsa)", classes="section-title")
+            yield DataTable(id="peers-table", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        keys = self.query_one("#keys-table", DataTable)
+        keys.add_columns("label", "usage", "modulus", "created", "exportable", "certificates bound")
+        peers = self.query_one("#peers-table", DataTable)
+        peers.add_columns("kind", "name / address", "usage", "SHA-256 of key")
+        self.query_one("#keygen-progress").display = False
+        super().on_mount()
+
+    def reload(self) -> None:
+        certs = list(self.pki.config.certificates)
+        table = self.query_one("#keys-table", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for pair in list(self.pki.config.key_pairs.values()):
+            bound = sum(1 for c in certs if c.key_id == pair.key_id and not c.orphaned)
+            table.add_row(pair.label, pair.usage_text, str(pair.modulus), pair.created,
+                          "yes" if pair.exportable else "no", str(bound), key=pair.key_id)
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1))
+        orphans = [c for c in certs if c.orphaned]
+        detail = self.query_one("#key-detail", Static)
+        if not table.row_count:
+            detail.update(Text("No key pairs. Press g to generate one (hostname and ip domain-name must be set "
+                               "for the default label).", style="dim"))
+        elif orphans:
+            detail.update(Text(f"{len(orphans)} certificate(s) are orphaned (their key was zeroized): "
+                               "delete them in Certificates.", style="yellow"))
+        else:
+            detail.update("")
+        peers = self.query_one("#peers-table", DataTable)
+        peers.clear()
+        for peer in list(self.pki.config.peer_keys):
+            digest = key_fingerprints(peer.der)["sha256"][:32] + "…" if peer.der else "(no key-string yet)"
+            peers.add_row(peer.kind, peer.name, peer.usage, digest)
+
+    def selected_key_id(self) -> str | None:
+        """The key id under the cursor."""
+        table = self.query_one("#keys-table", DataTable)
+        if not table.row_count:
+            return None
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    # -- generate ---------------------------------------------------------------------------------
+    def action_generate(self) -> None:
+        """Ask for the options, then generate in a worker."""
+        def chosen(options: dict[str, Any] | None) -> None:
+            if options is None:
+                return
+            label = options["label"] or self.pki.fqdn
+            if label and any(p.label == label for p in self.pki.config.key_pairs.values()):
+                def replace(yes: bool | None) -> None:
+                    if yes:
+                        self._generate({**options, "replace": True})
+                self.app.push_screen(ConfirmDialog(f"You already have RSA keys named {label}. Replace them?",
+                                                   ["the old keys are destroyed",
+                                                    "certificates bound to them become orphaned"], yes="Replace"), replace)
+            else:
+                self._generate({**options, "replace": False})
+
+        self.app.push_screen(GenerateKeysDialog(self.pki.fqdn), chosen)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="keygen")
+    def _generate(self, options: dict[str, Any]) -> None:
+        count = 2 if options["usage_keys"] else 1
+        self.app.call_from_thread(self._show_progress, f"Generating {count} RSA {options['modulus']}-bit key pair(s)…")
+        pairs = self.core(self.pki.keys.generate, **options)
+        for pair in pairs:
+            self.say(f"% Generated {pair.modulus}-bit RSA {pair.usage_text}: {pair.key_id}", "green")
+        self.changed("keys")
+
+    def _show_progress(self, text: str) -> None:
+        self.query_one("#keygen-label", Label).update(text)
+        self.query_one("#keygen-progress").display = True
+
+    def worker_finished(self, worker: Worker[Any], state: WorkerState) -> None:
+        if worker.group == "keygen" and state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            self.query_one("#keygen-progress").display = False
+
+    # -- zeroize ----------------------------------------------------------------------------------
+    def action_zeroize(self) -> None:
+        """Confirm naming the key, zeroize, then show the follow-up steps."""
+        key_id = self.selected_key_id()
+        if key_id is None:
+            self.notify("No key pair selected", severity="warning")
+            return
+        label = self.pki.config.key_pairs[key_id].label
+        pairs = [p.key_id for p in self.pki.config.key_pairs.values() if p.label == label]
+        bound = [f"{c.trustpoint} {c.role} certificate {c.sha256[:16]}… becomes orphaned"
+                 for c in self.pki.config.certificates if c.key_id in pairs]
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._zeroize(label)
+
+        self.app.push_screen(ConfirmDialog(f"Zeroize RSA key pair {label}? This cannot be undone.",
+                                           [f"key {k} is destroyed" for k in pairs] + bound, yes="Zeroize"), confirmed)
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _zeroize(self, label: str) -> None:
+        result = self.core(self.pki.keys.zeroize, label)
+        self.say(f"% Keys zeroized: {', '.join(result.removed)}", "yellow")
+        self.changed("keys")
+        lines = [f"Removed: {', '.join(result.removed)}", ""]
+        if result.orphaned_certificates:
+            lines.append(f"{len(result.orphaned_certificates)} certificate(s) are now orphaned.")
+            lines.append("")
+        lines.append("What to do next:")
+        lines += [f"{i}. {step}" for i, step in enumerate(result.follow_ups, 1)]
+        self.app.call_from_thread(self.app.push_screen, InfoDialog(f"Key pair {label} zeroized", lines))
+
+    # -- export -----------------------------------------------------------------------------------
+    def action_export(self) -> None:
+        """Show the public key PEM; Save writes it to a file."""
+        key_id = self.selected_key_id()
+        if key_id is None:
+            self.notify("No key pair selected", severity="warning")
+            return
+        pem = public_pem(self.pki.config.key_pairs[key_id].public_key)
+        default = str(Path.cwd() / f"{key_id.replace('#', '-')}.pub.pem")
+
+        def saved(path: str | None) -> None:
+            if path:
+                self._export(pem, path)
+
+        self.app.push_screen(ExportKeyDialog(key_id, pem, default), saved)
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _export(self, pem: str, path: str) -> None:
+        try:
+            Path(path).expanduser().write_text(pem)
+        except OSError as exc:
+            raise StoreError(f"cannot write {path}: {exc.strerror}", "Choose a writable path.") from None
+        self.say(f"public key written to {path}", "green")

@@ -1,0 +1,280 @@
+"""Trustpoint editor: the list, a form with every option validated as it is typed, and the
+actions Authenticate, Enroll, Request CRL, Root TFTP and Delete (all in thread workers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Checkbox, Input, Label, ListItem, ListView, Static
+
+from pkitui.core.errors import PkiError, TrustpointError
+from pkitui.core.trustpoints import Trustpoint
+from pkitui.tui.screens.base import PkiPane
+from pkitui.tui.screens.dialogs import ConfirmDialog, SecretDialog
+from pkitui.tui.screens.enrollment import EnrollmentEventReceived, EnrollmentFinished, EnrollmentScreen
+from pkitui.tui.screens.fingerprint import FingerprintDialog
+from pkitui.tui.screens.trustpoint_fields import FIELDS, FIELDS_BY_KEY, SetterValidator, apply_value
+
+
+def service(pki: Any, name: str) -> Any:
+    """``pki.scep``/``pki.revocation`` or a clear error when that service is not in this build."""
+    svc = getattr(pki, name, None)
+    if svc is None:
+        raise PkiError(f"The {name} service is not available in this build of pkitui", "Update pkitui.")
+    return svc
+
+
+class TrustpointsPane(PkiPane):
+    """The trustpoint editor."""
+
+    BINDINGS = [
+        Binding("n", "new", "New", id="tp_new", tooltip="Declare a new trustpoint (crypto pki trustpoint NAME)"),
+        Binding("ctrl+enter,f2", "apply", "Apply", id="tp_apply", key_display="F2", tooltip="Apply the form to the running configuration"),
+        Binding("a", "authenticate", "Authenticate", id="tp_authenticate", tooltip="Fetch the CA certificate and confirm its fingerprint"),
+        Binding("e", "enroll", "Enroll", id="tp_enroll", tooltip="Request certificates for the trustpoint's key pairs"),
+        Binding("r", "request_crl", "Request CRL", id="tp_request_crl", tooltip="Download the newest CRL now"),
+        Binding("t", "root_tftp", "Root TFTP", id="tp_root_tftp", tooltip="Fetch the CA certificate over TFTP (root tftp)"),
+        Binding("d", "delete", "Delete", id="tp_delete", tooltip="Remove the trustpoint and everything under it"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            with Vertical(id="tp-side", classes="side"):
+                yield Label("Trustpoints", classes="section-title")
+                yield ListView(id="tp-list")
+                yield Input(placeholder="new trustpoint name ⏎", id="tp-new")
+            with VerticalScroll(id="tp-form"):
+                yield Static("Select or declare a trustpoint.", id="tp-title", classes="section-title")
+                for field in FIELDS:
+                    with Horizontal(classes="field"):
+                        yield Label(field.label, classes="field-label")
+                        with Vertical(classes="field-input"):
+                            yield Input(placeholder=field.placeholder, id=f"f-{field.key}", password=field.password,
+                                        validators=[SetterValidator(field)], validate_on=["changed", "submitted"])
+                            yield Label("", id=f"err-{field.key}", classes="field-error")
+                with Horizontal(classes="field"):
+                    yield Checkbox("enrollment mode ra", id="f-mode_ra")
+                    yield Checkbox("serial-number", id="f-serial_number")
+                with Horizontal(classes="buttons"):
+                    yield Button("Apply", id="apply", variant="primary")
+                    yield Button("Authenticate", id="authenticate")
+                    yield Button("Enroll", id="enroll")
+                    yield Button("Request CRL", id="request_crl")
+                    yield Button("Delete", id="delete", variant="error")
+
+    # -- reading ---------------------------------------------------------------------------------
+    @property
+    def selected(self) -> str | None:
+        """The highlighted trustpoint's name."""
+        view = self.query_one("#tp-list", ListView)
+        item = view.highlighted_child
+        return item.name if item is not None else None
+
+    def reload(self) -> None:
+        view = self.query_one("#tp-list", ListView)
+        keep = self.selected
+        names = [tp.name for tp in self.pki.trustpoints.list()]
+        current = [item.name for item in view.children if isinstance(item, ListItem)]
+        if names != current:
+            view.clear()
+            view.extend(ListItem(Label(n), name=n) for n in names)
+            if names:
+                view.index = names.index(keep) if keep in names else 0
+        self.load_form(self.selected)
+
+    def load_form(self, name: str | None) -> None:
+        """Fill the form from the running configuration (no validation marks)."""
+        tp = self.pki.config.trustpoints.get(name) if name else None
+        self.query_one("#tp-title", Static).update(f"trustpoint {name}" if tp else "Select or declare a trustpoint.")
+        for field in FIELDS:
+            widget = self.query_one(f"#f-{field.key}", Input)
+            with widget.prevent(Input.Changed):
+                widget.value = field.show(tp) if tp else ""
+            widget.disabled = tp is None
+            widget.remove_class("-invalid")
+            self.query_one(f"#err-{field.key}", Label).display = False
+        for key, attr in (("mode_ra", "enrollment_mode_ra"), ("serial_number", "serial_number")):
+            box = self.query_one(f"#f-{key}", Checkbox)
+            with box.prevent(Checkbox.Changed):
+                box.value = bool(getattr(tp, attr, False))
+            box.disabled = tp is None
+
+    @on(ListView.Highlighted, "#tp-list")
+    def _highlighted(self, event: ListView.Highlighted) -> None:
+        self.load_form(event.item.name if event.item else None)
+
+    @on(Input.Changed)
+    def _field_changed(self, event: Input.Changed) -> None:
+        if not (event.input.id or "").startswith("f-"):
+            return
+        key = event.input.id[2:]
+        result = event.validation_result
+        reason = "" if result is None or result.is_valid else "✗ " + "; ".join(result.failure_descriptions)
+        label = self.query_one(f"#err-{key}", Label)
+        label.update(reason)
+        label.display = bool(reason)
+
+    def form_values(self) -> dict[str, str]:
+        """The form's text fields by key."""
+        return {f.key: self.query_one(f"#f-{f.key}", Input).value for f in FIELDS}
+
+    # -- actions ---------------------------------------------------------------------------------
+    @on(Button.Pressed)
+    def _button(self, event: Button.Pressed) -> None:
+        self.run_action(event.button.id or "")
+
+    def action_new(self) -> None:
+        """Focus the new-trustpoint field."""
+        self.query_one("#tp-new", Input).focus()
+
+    @on(Input.Submitted, "#tp-new")
+    def _new_submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self._declare(event.value.strip())
+            event.input.value = ""
+
+    @on(Input.Submitted)
+    def _field_submitted(self, event: Input.Submitted) -> None:
+        if (event.input.id or "").startswith("f-"):
+            self.action_apply()
+
+    def action_apply(self) -> None:
+        """Apply the whole form (only when every field is valid)."""
+        name = self.selected
+        if name is None:
+            return
+        values = self.form_values()
+        bad = [FIELDS_BY_KEY[k].label for k, v in values.items() if not SetterValidator(FIELDS_BY_KEY[k]).validate(v).is_valid]
+        if bad:
+            self.notify("Fix the marked fields first: " + ", ".join(bad), severity="warning")
+            return
+        flags = {"enrollment_mode_ra": self.query_one("#f-mode_ra", Checkbox).value,
+                 "serial_number": self.query_one("#f-serial_number", Checkbox).value}
+        self._apply(name, values, flags)
+
+    def _require(self) -> str | None:
+        name = self.selected
+        if name is None:
+            self.notify("Select a trustpoint first (or press n to declare one)", severity="warning")
+        return name
+
+    def action_authenticate(self) -> None:
+        """crypto pki authenticate NAME."""
+        if name := self._require():
+            self._authenticate(name)
+
+    def action_root_tftp(self) -> None:
+        """Fetch the root over TFTP, then the same fingerprint confirmation."""
+        if name := self._require():
+            self._root_tftp(name)
+
+    def action_request_crl(self) -> None:
+        """crypto pki crl request NAME."""
+        if name := self._require():
+            self._request_crl(name)
+
+    def action_enroll(self) -> None:
+        """crypto pki enroll NAME, with the progress screen."""
+        if name := self._require():
+            screen = EnrollmentScreen(name)
+            self.app.push_screen(screen)
+            self._enroll(name, screen)
+
+    def action_delete(self) -> None:
+        """no crypto pki trustpoint NAME, after a confirmation listing what goes."""
+        if name := self._require():
+            config = self.pki.config
+            what = [f"trustpoint {name} and its settings"]
+            what += [f"{c.role} certificate {c.sha256[:16]}…" for c in config.certificates if c.trustpoint == name]
+            what += [f"CRL from {c.issuer}" for c in config.crls if c.trustpoint == name]
+            what += [f"pending enrollment {p.transaction_id[:12]}…" for p in config.pending if p.trustpoint == name]
+
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    self._delete(name)
+
+            self.app.push_screen(ConfirmDialog(f"Delete trustpoint {name}? This removes:", what, yes="Delete"), confirmed)
+
+    # -- workers ---------------------------------------------------------------------------------
+    def _confirm_candidate(self, candidate: Any) -> bool:
+        return bool(self.ask(FingerprintDialog(candidate)))
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _declare(self, name: str) -> None:
+        self.core(self.pki.trustpoints.declare, name)
+        self.say(f"crypto pki trustpoint {name}")
+        self.changed("trustpoint")
+        self.app.call_from_thread(self._select, name)
+
+    def _select(self, name: str) -> None:
+        self.reload()
+        view = self.query_one("#tp-list", ListView)
+        names = [item.name for item in view.children]
+        if name in names:
+            view.index = names.index(name)
+        self.query_one("#f-enrollment_url", Input).focus()
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _apply(self, name: str, values: dict[str, str], flags: dict[str, bool]) -> None:
+        with self.core_lock:
+            tp: Trustpoint = self.pki.trustpoints.get(name)
+            for key, value in values.items():
+                field = FIELDS_BY_KEY[key]
+                if field.show(tp) != value.strip():
+                    apply_value(tp, field, value)
+            for attr, value in flags.items():
+                setattr(tp, attr, value)
+        self.say(f"trustpoint {name} updated")
+        self.changed("trustpoint")
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _authenticate(self, name: str) -> None:
+        self.say(f"crypto pki authenticate {name}")
+        candidate = self.core(service(self.pki, "scep").authenticate, name, confirm=self._confirm_candidate)
+        self.say(f"Trustpoint CA certificate accepted: {getattr(candidate, 'subject', '')}", "green")
+        self.changed("authenticate")
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _root_tftp(self, name: str) -> None:
+        candidate = self.core(service(self.pki, "revocation").root_tftp, name, confirm=self._confirm_candidate)
+        self.say(f"Root CA certificate from TFTP accepted: {getattr(candidate, 'subject', '')}", "green")
+        self.changed("root tftp")
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _request_crl(self, name: str) -> None:
+        info = self.core(service(self.pki, "revocation").request_crl, name)
+        self.say(f"CRL for {name}: {getattr(info, 'issuer', '')}, {getattr(info, 'entries', '?')} entries", "green")
+        self.changed("crl")
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _delete(self, name: str) -> None:
+        removed = self.core(self.pki.trustpoints.remove, name)
+        self.say("removed: " + ", ".join(removed))
+        self.changed("trustpoint")
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="enroll")
+    def _enroll(self, name: str, screen: EnrollmentScreen) -> None:
+        try:
+            scep = service(self.pki, "scep")
+            tp = self.pki.trustpoints.get(name)
+            password = tp.password
+            if password is None:
+                password = self.ask(SecretDialog(f"Challenge password for {name} (the CA administrator gave it to you)"))
+                if password is None:
+                    raise TrustpointError("% Enrollment cancelled: no challenge password",
+                                          f"Set it in the form (password) or type it when asked.")
+            results = self.core(scep.enroll, name, password=password,
+                                on_event=lambda ev: screen.post_message(EnrollmentEventReceived(ev)),
+                                cancel=screen.cancel_event)
+        except Exception as exc:
+            screen.post_message(EnrollmentFinished([], exc))
+            raise
+        screen.post_message(EnrollmentFinished(results, None))
+        issued = [r for r in results if getattr(r, "certificate", None) is not None]
+        if issued:
+            self.app.call_from_thread(self.notify, f"{len(issued)} certificate(s) issued for {name}", title="Enrollment")
+        self.changed("enroll")

@@ -1,0 +1,1 @@
+"""Reusable widgets: CRL table (Line API), certificate detail, NVRAM gauge, fingerprint match."""

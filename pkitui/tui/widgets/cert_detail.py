@@ -1,0 +1,165 @@
+"""A certificate as a person reads it: every field, validity with days left coloured, PEM on a
+toggle. Built from ``pki.certificates.list()`` (CertificateInfo)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from pkitui.tui.widgets.fingerprint import grouped
+
+ROLE_ORDER = {"ca": 0, "ra": 1, "ra-signature": 1, "ra-encryption": 1, "device": 2, "imported": 3}
+
+
+def days_left(not_after: datetime, now: datetime) -> float:
+    """Days until expiry (negative once expired)."""
+    if not_after.tzinfo is None:
+        not_after = not_after.replace(tzinfo=timezone.utc)
+    return (not_after - now).total_seconds() / 86400
+
+
+def expiry_style(days: float) -> str:
+    """green (> 30 days), yellow (≤ 30), red (≤ 7 or expired)."""
+    if days <= 7:
+        return "bold red"
+    if days <= 30:
+        return "yellow"
+    return "green"
+
+
+def expiry_text(not_after: datetime, now: datetime) -> Text:
+    """'123 days left' / 'EXPIRED 2 days ago', coloured."""
+    d = days_left(not_after, now)
+    if d < 0:
+        return Text(f"EXPIRED {int(-d)} day(s) ago", style=expiry_style(d))
+    if d < 1:
+        return Text(f"expires in {int(d * 24)} h {int(d * 1440) % 60} min", style=expiry_style(d))
+    return Text(f"{int(d)} days left", style=expiry_style(d))
+
+
+@dataclass
+class CertView:
+    """What the browser shows for one certificate."""
+
+    trustpoint: str
+    role: str
+    serial_hex: str
+    subject: str
+    issuer: str
+    not_before: datetime
+    not_after: datetime
+    status: str
+    usage: str
+    key_label: str
+    key: str
+    extensions: list[tuple[str, str]]
+    fingerprints: dict[str, str]
+    crl_distribution_points: list[str]
+    pem: str
+    orphaned: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _extensions(cert: x509.Certificate) -> list[tuple[str, str]]:
+    out = []
+    for ext in cert.extensions:
+        name = ext.oid._name if ext.oid._name != "Unknown OID" else ext.oid.dotted_string
+        value = ext.value
+        if isinstance(value, x509.KeyUsage):
+            bits = [n for n in ("digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
+                                "key_agreement", "key_cert_sign", "crl_sign") if getattr(value, n)]
+            text = ", ".join(bits)
+        elif isinstance(value, x509.BasicConstraints):
+            text = f"CA:{value.ca}" + (f", pathlen:{value.path_length}" if value.path_length is not None else "")
+        elif isinstance(value, x509.ExtendedKeyUsage):
+            text = ", ".join(o._name for o in value)
+        elif isinstance(value, x509.SubjectAlternativeName):
+            text = ", ".join(str(g.value) for g in value)
+        elif isinstance(value, (x509.SubjectKeyIdentifier,)):
+            text = value.digest.hex(":").upper()
+        elif isinstance(value, x509.AuthorityKeyIdentifier):
+            text = (value.key_identifier or b"").hex(":").upper()
+        else:
+            text = str(value)[:200]
+        out.append((("critical " if ext.critical else "") + name, text))
+    return out
+
+
+def cert_view(info: Any) -> CertView:
+    """A CertView from a CertificateInfo (contract: pki.certificates.list())."""
+    der = info.der
+    cert = x509.load_der_x509_certificate(der)
+    pub = cert.public_key()
+    key = f"RSA {pub.key_size} bits" if isinstance(pub, rsa.RSAPublicKey) else type(pub).__name__
+    fps = dict(getattr(info, "fingerprints", {}) or {})
+    if not fps:
+        fps = {"sha256": hashlib.sha256(der).hexdigest().upper(), "sha1": hashlib.sha1(der).hexdigest().upper(),
+               "md5": hashlib.md5(der).hexdigest().upper()}
+    pem = getattr(info, "pem", None) or cert.public_bytes(serialization.Encoding.PEM).decode()
+    return CertView(
+        trustpoint=info.trustpoint, role=info.role, serial_hex=info.serial_hex, subject=str(info.subject),
+        issuer=str(info.issuer), not_before=info.not_before, not_after=info.not_after, status=str(info.status),
+        usage=str(getattr(info, "usage", "") or ""), key_label=str(getattr(info, "key_label", "") or ""), key=key,
+        extensions=_extensions(cert), fingerprints={k.lower(): v for k, v in fps.items()},
+        crl_distribution_points=list(getattr(info, "crl_distribution_points", []) or []), pem=pem,
+        orphaned=bool(getattr(info, "orphaned", False)))
+
+
+def detail_table(view: CertView, now: datetime) -> Table:
+    """Every field, as a person reads it."""
+    t = Table.grid(padding=(0, 2))
+    t.add_column(style="bold", no_wrap=True)
+    t.add_column()
+    t.add_row("Certificate", f"{view.role} certificate of trustpoint {view.trustpoint}")
+    t.add_row("Status", Text(view.status, style="green" if view.status.lower() == "available" else "yellow"))
+    if view.orphaned:
+        t.add_row("", Text("orphaned: its key pair was zeroized", style="bold yellow"))
+    t.add_row("Subject", view.subject)
+    t.add_row("Issuer", view.issuer)
+    t.add_row("Serial", view.serial_hex)
+    t.add_row("Valid from", view.not_before.strftime("%Y-%m-%d %H:%M:%S UTC"))
+    t.add_row("Valid until", view.not_after.strftime("%Y-%m-%d %H:%M:%S UTC"))
+    t.add_row("", expiry_text(view.not_after, now))
+    t.add_row("Key", view.key)
+    if view.usage:
+        t.add_row("Usage", view.usage)
+    if view.key_label:
+        t.add_row("Key label", view.key_label)
+    for name, value in view.extensions:
+        t.add_row(Text(name, style="dim"), value)
+    for cdp in view.crl_distribution_points:
+        t.add_row("CRL dist. point", cdp)
+    for alg, label in (("sha256", "SHA-256"), ("sha1", "SHA-1"), ("md5", "MD5")):
+        if alg in view.fingerprints:
+            t.add_row(label, Text(grouped(view.fingerprints[alg]), style="cyan"))
+    return t
+
+
+class CertDetail(Static):
+    """The detail pane; ``show_pem`` toggles between the fields and the PEM."""
+
+    DEFAULT_CSS = "CertDetail { height: auto; padding: 0 1; }"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.view: CertView | None = None
+        self.show_pem = False
+
+    def show(self, view: CertView | None, now: datetime) -> None:
+        """Display ``view`` (None: a hint)."""
+        self.view = view
+        if view is None:
+            self.update(Text("Select a certificate in the tree.", style="dim"))
+        elif self.show_pem:
+            self.update(Text(view.pem))
+        else:
+            self.update(detail_table(view, now))
