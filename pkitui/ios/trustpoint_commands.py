@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pkitui.core.errors import ConfigError, StoreError
+from pkitui.core.errors import StoreError
 from pkitui.core.trustpoints import DEFAULT_SCEP_PATH, Trustpoint
 from pkitui.ios.grammar import Args
 from pkitui.ios.registry import CERT_CHAIN, CONFIG, TRUSTPOINT, command, running_config_section
@@ -168,8 +168,10 @@ def password(session: Session, args: Args) -> None:
         try:
             tp.set_password(session.pki.box.open(args["sealed"]))
         except (StoreError, ValueError):
-            raise ConfigError("password 7: the sealed password was not made by this store",
-                              "Enter it again in clear: password SECRET") from None
+            # A running-config from another store: rebuild the rest, but say what is missing.
+            tp.password = None
+            session.warn(f"% Warning: trustpoint {tp.name}: this 'password 7' was sealed by another store; "
+                         "the challenge password is NOT set.\n% Enter it again: password SECRET")
     elif "secret" in args:
         tp.set_password(args["secret"])
     else:
