@@ -34,7 +34,8 @@ class HttpProxy:
 
     @property
     def log_path(self) -> Path:
-        """tinyproxy's request log."""
+        """tinyproxy's request log (its stdout: without LogFile it logs there, and a file we opened
+        stays writable after it drops to nobody, even inside a 0700 temp directory)."""
         return self.workdir / "tinyproxy.log"
 
     def log_text(self) -> str:
@@ -46,20 +47,18 @@ class HttpProxy:
         binary = require_binary("tinyproxy", "tinyproxy")
         self.workdir.mkdir(parents=True, exist_ok=True)
         lines = [f"Port {self.port}", "Listen 127.0.0.1", "Timeout 60", "Allow 127.0.0.1", "MaxClients 50",
-                 f'LogFile "{self.log_path}"', "LogLevel Info"]
-        self.log_path.write_text("")
+                 "LogLevel Info"]
         if os.geteuid() == 0:  # tinyproxy refuses to run as root; drop to nobody
             user = pwd.getpwnam("nobody")
             lines += ["User nobody", f"Group {grp.getgrgid(user.pw_gid).gr_name}"]
-            os.chown(self.log_path, user.pw_uid, user.pw_gid)
         conf = self.workdir / "tinyproxy.conf"
         conf.write_text("\n".join(lines) + "\n")
-        out = open(self.workdir / "tinyproxy.out", "ab")
+        out = open(self.log_path, "wb")
         self._proc = subprocess.Popen([binary, "-d", "-c", str(conf)], stdin=subprocess.DEVNULL, stdout=out,
                                       stderr=subprocess.STDOUT)
         out.close()
         try:
-            wait_ready("tinyproxy", self._answers, [self._proc], [self.workdir / "tinyproxy.out", self.log_path],
+            wait_ready("tinyproxy", self._answers, [self._proc], [self.log_path],
                        self.timeout)
         except BaseException:
             self.stop()
