@@ -1,1 +1,238 @@
-"""Launchers for real servers on 127.0.0.1, shared by the tests and ``pkitui lab``."""
+"""Launchers for real servers on 127.0.0.1, shared by the tests and ``pkitui lab``.
+
+:class:`Lab` starts the embedded lab (a micromdm ``scepserver`` CA with a challenge password, its
+CRL over HTTP, and over LDAP through slapd when installed), declares trustpoint ``lab`` in the
+store, and stops everything it started, by PID. :func:`run_lab` is ``pkitui lab``.
+Plain Python: no Textual here (the console is imported only to open it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import shutil
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+from pkitui.core.errors import PkiError
+
+# binary → Debian package, for the message when something is missing.
+REQUIRED = {"scepserver": "scep", "socat": "socat", "unshare": "util-linux", "ip": "iproute2"}
+OPTIONAL = {"slapd": "slapd", "openssl": "openssl"}
+LAB_TRUSTPOINT = "lab"
+
+
+def _which(name: str) -> str | None:
+    return shutil.which(name) or next((p for p in (f"/usr/sbin/{name}", f"/sbin/{name}") if os.path.exists(p)), None)
+
+
+def missing_packages(names: dict[str, str] | None = None) -> list[str]:
+    """Debian packages whose binaries the lab needs and cannot find."""
+    return sorted({pkg for binary, pkg in (names or REQUIRED).items() if _which(binary) is None})
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+class Lab:
+    """The local lab. ``workdir`` keeps the CA depot and the challenge between runs, so a store's
+    trustpoint ``lab`` stays valid; the port is reused when still free."""
+
+    def __init__(self, workdir: str | Path) -> None:
+        self.workdir = Path(workdir)
+        self.scep: Any = None
+        self.crl_http: Any = None
+        self.ldap: Any = None
+        self.notes: list[str] = []
+
+    # -- persistent lab settings --------------------------------------------------------------
+    def _remembered(self, name: str, make: Any) -> str:
+        path = self.workdir / name
+        if path.exists():
+            return path.read_text().strip()
+        value = str(make())
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(value)
+        return value
+
+    @property
+    def challenge(self) -> str:
+        """The CA's challenge password (random, kept in the lab dir, mode 0600)."""
+        return self._remembered("challenge", lambda: secrets.token_urlsafe(12))
+
+    # -- start / stop -------------------------------------------------------------------------------
+    def start(self) -> Lab:
+        """Start the SCEP CA, then the CRL publishers that are available. Raises LabError/PkiError."""
+        from pkitui.lab.process import free_port
+        from pkitui.lab.scepserver import ScepServer
+
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.workdir, 0o700)
+        port = int(self._remembered("port", free_port))
+        if not _port_free(port):
+            port = free_port()
+            (self.workdir / "port").write_text(str(port))
+        self.scep = ScepServer(self.workdir / "scep", self.challenge, port=port)
+        try:
+            self.scep.start()
+            self._start_crl_publishers()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start_crl_publishers(self) -> None:
+        """CRL over HTTP (and LDAP with slapd) from the revocation engineer's launchers, if present."""
+        try:
+            from pkitui.lab import crl_http  # type: ignore[attr-defined]
+        except ImportError:
+            self.notes.append("CRL over HTTP: not available in this build")
+            return
+        try:
+            self.crl_http = crl_http.start_for_depot(self.scep.depot, self.workdir / "crl")
+        except PkiError as exc:
+            self.notes.append(f"CRL over HTTP not started: {exc.message}")
+        if _which("slapd") is None:
+            self.notes.append("CRL over LDAP: install the Debian package slapd to publish it")
+            return
+        try:
+            from pkitui.lab import slapd  # type: ignore[attr-defined]
+
+            self.ldap = slapd.start_for_crl(self.workdir / "ldap", self.crl_http)
+        except (ImportError, AttributeError):
+            self.notes.append("CRL over LDAP: not available in this build")
+        except PkiError as exc:
+            self.notes.append(f"CRL over LDAP not started: {exc.message}")
+
+    def stop(self) -> None:
+        """Stop everything this lab started (each by its PID)."""
+        for server in (self.ldap, self.crl_http, self.scep):
+            if server is not None:
+                try:
+                    server.stop()
+                except Exception as exc:  # keep stopping the others
+                    print(f"warning: stopping {type(server).__name__}: {exc}", file=sys.stderr)
+        self.ldap = self.crl_http = self.scep = None
+
+    def __enter__(self) -> Lab:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- facts to show --------------------------------------------------------------------------------
+    @property
+    def ca_der(self) -> bytes:
+        """The lab CA certificate (DER)."""
+        from cryptography import x509
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        cert = x509.load_pem_x509_certificate(Path(self.scep.ca_pem_path).read_bytes())
+        return cert.public_bytes(Encoding.DER)
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 of the CA certificate, upper hex."""
+        return hashlib.sha256(self.ca_der).hexdigest().upper()
+
+    def grouped_fingerprint(self) -> str:
+        """The fingerprint in groups of two hex digits (as the dialog shows it)."""
+        f = self.fingerprint
+        return " ".join(f[i : i + 2] for i in range(0, len(f), 2))
+
+    def crl_url(self) -> str | None:
+        """The HTTP CRL distribution URL, when published."""
+        return getattr(self.crl_http, "url", None)
+
+    def ldap_url(self) -> str | None:
+        """The LDAP URL for ``crl query``, when published."""
+        return getattr(self.ldap, "url", None)
+
+    def summary(self) -> list[tuple[str, str]]:
+        """(label, value) lines for the console's home screen."""
+        out = [("Lab CA", self.scep.url), ("Challenge", self.challenge), ("CA SHA-256", self.grouped_fingerprint())]
+        if self.crl_url():
+            out.append(("Lab CRL (HTTP)", str(self.crl_url())))
+        if self.ldap_url():
+            out.append(("Lab CRL (LDAP)", str(self.ldap_url())))
+        out += [("Lab note", n) for n in self.notes]
+        return out
+
+    def banner_lines(self) -> list[str]:
+        """What ``pkitui lab`` prints and the console's log pane repeats."""
+        lines = [f"Lab SCEP CA: {self.scep.url} (trustpoint {LAB_TRUSTPOINT})",
+                 f"Compare this CA fingerprint in the Authenticate dialog (SHA-256):",
+                 f"  {self.grouped_fingerprint()}"]
+        if self.crl_url():
+            lines.append(f"Lab CRL over HTTP: {self.crl_url()}")
+        if self.ldap_url():
+            lines.append(f"Lab CRL over LDAP: {self.ldap_url()}")
+        return lines + self.notes
+
+    def configure(self, pki: Any) -> None:
+        """Declare trustpoint ``lab`` with the CA's URL and challenge password (and the LDAP CRL
+        query when published); give the device a name if it has none, so keys can be generated."""
+        ident = pki.config.identity
+        if not ident.hostname:
+            host = "".join(c for c in socket.gethostname().split(".")[0] if c.isalnum() or c == "-") or "device"
+            pki.set_hostname(host[:63].strip("-") or "device")
+        if not ident.domain_name:
+            pki.set_domain_name("pkitui.lab")
+        tp = pki.trustpoints.declare(LAB_TRUSTPOINT)
+        if tp.enrollment_url != self.scep.url:
+            tp.set_enrollment_url(self.scep.url)
+        if tp.password != self.challenge:
+            tp.set_password(self.challenge)
+        if self.ldap_url() and tp.crl_query != self.ldap_url():
+            tp.set_crl_query(str(self.ldap_url()))
+
+
+def default_lab_dir(store_dir: Path) -> Path:
+    """The lab's state lives next to the store (same parent), in ``pkitui-lab``."""
+    return store_dir.resolve().parent / f"{store_dir.name}-lab"
+
+
+def run_lab(store_dir: str | Path | None = None) -> int:
+    """``pkitui lab``: start the lab, print the CA fingerprint, open the console, stop on quit.
+
+    Without the Debian packages it says which to install and still opens the console.
+    """
+    from pkitui.core.pki import Pki, default_store_dir
+    from pkitui.tui.app import PkiConsole
+
+    store = Path(store_dir) if store_dir is not None else default_store_dir()
+    pki = Pki.open(store)
+    missing = missing_packages()
+    if missing:
+        print(f"pkitui lab: cannot start the lab CA: missing {', '.join(missing)}.\n"
+              f"Install with: apt-get install -y {' '.join(missing)}\n"
+              "Opening the console on the local store without the lab.", file=sys.stderr)
+        PkiConsole(pki=pki).run()
+        return 0
+    lab = Lab(default_lab_dir(store))
+    try:
+        lab.start()
+    except PkiError as exc:
+        print(f"pkitui lab: {exc.message}" + (f"\n{exc.hint}" if exc.hint else ""), file=sys.stderr)
+        print("Opening the console on the local store without the lab.", file=sys.stderr)
+        PkiConsole(pki=pki).run()
+        return 0
+    try:
+        for line in lab.banner_lines():
+            print(line)
+        lab.configure(pki)
+        PkiConsole(pki=pki, lab=lab).run()
+    finally:
+        lab.stop()
+    return 0

@@ -25,6 +25,10 @@ class CommandLine:
         for line in str(text).rstrip("\n").split("\n"):
             self.app.post_message(CommandOutputWritten(line))
 
+    def _write_err(self, text: str) -> None:
+        for line in str(text).rstrip("\n").split("\n"):
+            self.app.post_message(CommandOutputWritten(line, "red"))
+
     def _confirm(self, prompt: str) -> bool | None:
         from pkitui.tui.screens.dialogs import ConfirmDialog
 
@@ -40,16 +44,15 @@ class CommandLine:
         if self._session is None:
             from pkitui.ios.session import Session
 
-            self._session = Session(self.app.pki, output=self._write, confirm=self._confirm,
-                                    ask_secret=self._ask_secret)
+            self._session = Session(self.app.pki, out=self._write, err=self._write_err,
+                                    confirm=self._confirm, ask_secret=self._ask_secret)
         return self._session
 
     def prompt(self) -> str:
         """The IOS prompt of the current mode (``r1(config)#``)."""
         if self._session is None:
             return f"{self.app.pki.config.identity.hostname or 'Router'}# "
-        prompt = getattr(self._session, "prompt", None)
-        return (prompt() if callable(prompt) else str(prompt or "# ")) + " "
+        return f"{self._session.prompt()} "
 
     def run(self, line: str) -> None:
         """Run one line (in a worker thread). Errors are shown, never raised to the worker."""

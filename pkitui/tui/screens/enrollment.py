@@ -92,6 +92,11 @@ class EnrollmentScreen(ModalScreen[None]):
         row["polls_left"] = _attr(ev, "polls_left")
         nxt = _attr(ev, "next_poll_at", "next_poll")
         seconds = _attr(ev, "next_poll_in", "next_poll_seconds")
+        if isinstance(nxt, str):
+            try:
+                nxt = datetime.fromisoformat(nxt)
+            except ValueError:
+                nxt = None
         if isinstance(nxt, datetime):
             row["deadline"] = nxt.timestamp()
         elif isinstance(seconds, (int, float)):

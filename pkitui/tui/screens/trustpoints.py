@@ -235,12 +235,18 @@ class TrustpointsPane(PkiPane):
     def _authenticate(self, name: str) -> None:
         self.say(f"crypto pki authenticate {name}")
         candidate = self.core(service(self.pki, "scep").authenticate, name, confirm=self._confirm_candidate)
-        self.say(f"Trustpoint CA certificate accepted: {getattr(candidate, 'subject', '')}", "green")
+        if not getattr(candidate, "accepted", True):
+            self.say("% Certificate rejected: nothing stored", "yellow")
+            return
+        self.say(f"% Certificate successfully imported: {getattr(candidate, 'subject', '')}", "green")
         self.changed("authenticate")
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _root_tftp(self, name: str) -> None:
         candidate = self.core(service(self.pki, "revocation").root_tftp, name, confirm=self._confirm_candidate)
+        if not getattr(candidate, "accepted", True):
+            self.say("% Certificate rejected: nothing stored", "yellow")
+            return
         self.say(f"Root CA certificate from TFTP accepted: {getattr(candidate, 'subject', '')}", "green")
         self.changed("root tftp")
 
@@ -267,7 +273,8 @@ class TrustpointsPane(PkiPane):
                 if password is None:
                     raise TrustpointError("% Enrollment cancelled: no challenge password",
                                           f"Set it in the form (password) or type it when asked.")
-            results = self.core(scep.enroll, name, password=password,
+            # Not under the core lock: PENDING polling may last minutes and must not block saving.
+            results = scep.enroll(name, password=password,
                                 on_event=lambda ev: screen.post_message(EnrollmentEventReceived(ev)),
                                 cancel=screen.cancel_event)
         except Exception as exc:
