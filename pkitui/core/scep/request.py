@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
+from pkitui.core.dn import parse_dn
 from pkitui.core.trustpoints import Trustpoint
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ def device_serial_number() -> str:
 def request_subject(pki: Pki, tp: Trustpoint) -> x509.Name:
     """``subject-name`` if configured, else CN=FQDN; ``serial-number`` adds serialNumber."""
     if tp.subject_name:
-        name = x509.Name.from_rfc4514_string(tp.subject_name)
+        name = parse_dn(tp.subject_name)  # the relaxed IOS syntax subject-name accepts
     else:
         fqdn = pki.config.identity.require_fqdn("enrolling")
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, fqdn)])
