@@ -62,7 +62,8 @@ class _Txn:
 @dataclass
 class ScepResponder:
     """A test SCEP responder. Set ``tamper`` to break the next replies on purpose:
-    None, "signature", "nonce", "transaction", "failure", "wrong-key", "unknown-signer", "not-certrep"."""
+    None, "signature", "nonce", "transaction", "failure", "wrong-key", "wrong-issuer", "unknown-signer",
+    "not-certrep"."""
 
     ra: bool = True
     caps: str = "SHA-256\nAES\nRenewal"
@@ -101,8 +102,8 @@ class ScepResponder:
 
             def do_GET(self) -> None:  # noqa: N802
                 q = parse_qs(urlsplit(self.path).query)
-                msg = q.get("message", [""])[0]
-                self._answer(*responder.handle(q.get("operation", [""])[0], base64.b64decode(msg) if msg else b""))
+                operation, msg = q.get("operation", [""])[0], q.get("message", [""])[0]
+                self._answer(*responder.handle(operation, base64.b64decode(msg) if operation == "PKIOperation" else b""))
 
             def do_POST(self) -> None:  # noqa: N802
                 q = parse_qs(urlsplit(self.path).query)
@@ -166,7 +167,8 @@ class ScepResponder:
         public_key = txn.csr.public_key()
         if self.tamper == "wrong-key":
             public_key = rsa.generate_private_key(65537, 2048).public_key()
-        cert = _cert(txn.csr.subject, self.ca_key, self.ca_cert.subject, self.ca_key, public_key=public_key)  # type: ignore[arg-type]
+        issuer_key = self.rogue_key if self.tamper == "wrong-issuer" else self.ca_key
+        cert = _cert(txn.csr.subject, self.ca_key, self.ca_cert.subject, issuer_key, public_key=public_key)  # type: ignore[arg-type]
         self.issued.append(cert)
         return self._rep(tid, nonce, "0", content=self._certs_only([cert]), recipient=signer)
 

@@ -57,8 +57,9 @@ class ScepService:
         """GetCACaps, keywords upper-cased (empty when the CA gives none or fails)."""
         return self.transport(tp).get_ca_caps()
 
-    def _caps_with_warning(self, tp: Trustpoint, transport: ScepTransport) -> tuple[frozenset[str], list[str]]:
-        caps = transport.get_ca_caps()
+    def _caps_with_warning(self, tp: Trustpoint, transport: ScepTransport,
+                           caps: frozenset[str] | None = None) -> tuple[frozenset[str], list[str]]:
+        caps = transport.get_ca_caps() if caps is None else caps
         seen = set(self._pki.config.ca_caps_seen.get(tp.name, []))
         lost = [c for c in STRONG_CAPS if c in seen and c not in caps]
         warnings = []
@@ -107,7 +108,16 @@ class ScepService:
         neither the certificate is refused. Returns the candidate (``accepted`` says the outcome).
         """
         trustpoint = self._tp(tp)
+        caps = self.caps(trustpoint)  # as IOS: GetCACaps first; remembered once the CA is accepted
         cand = self.fetch_ca(trustpoint)
+        try:
+            return self._decide(trustpoint, cand, confirm)
+        finally:
+            if cand.accepted:
+                cand.warnings += self._caps_with_warning(trustpoint, self.transport(trustpoint), caps)[1]
+
+    def _decide(self, trustpoint: Trustpoint, cand: CaCandidate,
+                confirm: Callable[[CaCandidate], bool] | None) -> CaCandidate:
         if trustpoint.fingerprint:
             if not cand.matches(trustpoint.fingerprint):
                 alg = {32: "md5", 40: "sha1", 64: "sha256"}[len(trustpoint.fingerprint)]
