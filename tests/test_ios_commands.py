@@ -163,6 +163,8 @@ def test_pubkey_chain_named_and_addressed_keys(rec: Recorder) -> None:
     rec.ok("end\nconf t\ncrypto key pubkey-chain rsa\nno named-key otherpeer.example.com\nno addressed-key 10.1.1.1")
     assert [k.name for k in rec.pki.pubkey_chain.lookup()] == ["10.1.1.2"]
     assert "No named-key" in rec.fail("no named-key otherpeer.example.com")[0]
+    rec.ok("named-key spaced.example.com\nexit\nno named key spaced.example.com")  # the seed's spelling
+    assert [k.name for k in rec.pki.pubkey_chain.lookup()] == ["10.1.1.2"]
 
 
 def test_key_string_accepts_pem_and_rejects_junk(rec: Recorder) -> None:

@@ -103,3 +103,12 @@ def test_shows_work_in_user_exec(rec: Recorder) -> None:
     rec.ok("disable")
     assert rec.ok("show crypto pki trustpoints") == ["% No trustpoints: declare one with crypto pki trustpoint NAME"]
     assert rec.fail("configure terminal")
+
+
+def test_write_terminal_and_show_startup_config(rec: Recorder) -> None:
+    assert rec.ok("write terminal") == rec.ok("show running-config")
+    assert rec.ok("show startup-config") == ["% startup-config is not present (nothing saved yet)"]
+    rec.ok("write memory\nconf t\nhostname changed\nend")
+    startup = rec.ok("show startup-config")
+    assert "hostname device1" in startup and "hostname changed" not in startup
+    assert rec.json("show startup-config")["lines"][-1] == "end"

@@ -40,10 +40,11 @@ def add_key(session: Session, args: Args) -> None:
 
 
 @command(PUBKEY_CHAIN, f"no named-key NAME {USAGE}")
+@command(PUBKEY_CHAIN, f"no named key NAME {USAGE}")  # the seed's summary spells it so
 @command(PUBKEY_CHAIN, f"no addressed-key ADDRESS {USAGE}")
 def remove_key(session: Session, args: Args) -> None:
     """Delete a peer's public key."""
-    kind = "named" if "named-key" in args.words else "addressed"
+    kind = "addressed" if "addressed-key" in args.words else "named"
     for key in session.pki.pubkey_chain.remove(kind, args.get("name") or args["address"], _usage(args)):
         session.print(f"% Removed {key.kind}-key {key.name} ({_USAGE_TEXT[key.usage]})")
 

@@ -29,6 +29,7 @@ def running_config_lines(pki: Pki) -> list[str]:
 
 
 @command((USER_EXEC, EXEC), "show {running-config | system:running-config}")
+@command(EXEC, "write terminal")
 def show_running_config(session: Session, args: Args) -> None:
     """The crypto part of the running configuration, in IOS syntax."""
     lines = running_config_lines(session.pki)
@@ -37,6 +38,20 @@ def show_running_config(session: Session, args: Args) -> None:
     if session.pki.dirty:
         header.append("! (unsaved changes: copy system:running-config nvram:startup-config)")
     session.show({"lines": lines, "dirty": session.pki.dirty}, header + lines)
+
+
+@command((USER_EXEC, EXEC), "show {startup-config | nvram:startup-config}")
+def show_startup_config(session: Session, args: Args) -> None:
+    """The saved configuration (what the next ``pkitui exec`` starts from), in IOS syntax."""
+    from pkitui.core.pki import Pki
+
+    store = session.pki.store
+    if not store.read_tables():
+        session.show({"lines": []}, ["% startup-config is not present (nothing saved yet)"])
+        return
+    lines = running_config_lines(Pki(store))
+    size = sum(len(line) + 1 for line in lines)
+    session.show({"lines": lines}, ["! pkitui startup configuration", f"! Used : {size} bytes"] + lines)
 
 
 def _status(tp: Trustpoint, pki: Pki) -> dict[str, Any]:
