@@ -111,3 +111,22 @@ def test_comments_and_blank_lines_are_ignored(tmp_path: Path) -> None:
     rec = recorder(tmp_path)
     rec.ok("!\n! a comment\n\n   \nDevice# !\nhostname r9")
     assert rec.pki.config.identity.hostname == "r9"
+
+
+def test_question_mark_lists_next_words(tmp_path: Path) -> None:
+    rec = recorder(tmp_path)
+    assert rec.ok("show crypto key mypubkey rsa ?") == ["  pem", "  LABEL", "  <cr>"]
+    assert rec.ok("sh?") == ["  show"]
+    rec.ok("conf t\ncrypto pki trustpoint ka")
+    assert rec.ok("enrollment ?") == ["  command", "  http-proxy", "  mode", "  retry", "  url"]
+    assert rec.ok("enrollment retry period ?") == ["  <MINUTES>"]
+    assert rec.ok("do show ?")[0] == "  crypto"
+    assert rec.session.errors == 0
+    assert rec.session.completions("revocation-check crl o") == ["ocsp"]
+
+
+def test_do_failure_counts_as_an_error(tmp_path: Path) -> None:
+    rec = recorder(tmp_path)
+    rec.ok("conf t")
+    assert rec.session.run_lines(["do show bogus", "hostname r1"]) == 1
+    assert rec.pki.config.identity.hostname is None  # stopped at the failing do

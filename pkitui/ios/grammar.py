@@ -51,6 +51,7 @@ class Tracker:
     far: int = -1
     expected: set[str] = field(default_factory=set)
     tried: dict[int, set[str]] = field(default_factory=dict)
+    args_at: dict[int, set[str]] = field(default_factory=dict)
 
     def fail(self, pos: int, what: str) -> None:
         """Record that ``what`` was expected at token ``pos``."""
@@ -104,6 +105,7 @@ class Arg(Node):
         if i >= len(toks):
             tr.fail(i, self.label)
             return
+        tr.args_at.setdefault(i, set()).add(self.label)
         text: Any = toks[i].text
         if self.number:
             if not re.fullmatch(r"\d{1,9}", text):
@@ -126,6 +128,7 @@ class Rest(Node):
         if i >= len(toks):
             tr.fail(i, self.name)
             return
+        tr.args_at.setdefault(i, set()).add(self.name)
         yield len(toks), caps + (("arg", self.name.lower(), line[toks[i].col :].rstrip(), i),)
 
 

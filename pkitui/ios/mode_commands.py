@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pkitui.ios.grammar import Args
 from pkitui.ios.registry import CONFIG, CONFIG_MODES, EXEC, USER_EXEC, command
-from pkitui.ios.session import Session
+from pkitui.ios.session import AlreadyReported, Session
 
 
 @command((USER_EXEC, EXEC), "enable")
@@ -43,6 +43,8 @@ def do(session: Session, args: Args) -> None:
     saved = list(session.stack)
     session.stack = [(EXEC, None)]
     try:
-        session.execute(args["command"])
+        ok = session.execute(args["command"])
     finally:
         session.stack = saved
+    if not ok:
+        raise AlreadyReported

@@ -139,3 +139,29 @@ def parse(mode: str, text: str) -> Match | ParseFailure:
     best = max(failures, key=lambda f: (f.pos, f.kind == "incomplete", -failures.index(f)))
     expected = {w for f in failures if f.pos == best.pos and f.kind == best.kind for w in f.expected}
     return ParseFailure(best.kind, best.pos, sorted(expected))
+
+
+def help_words(mode: str, text: str) -> list[str]:
+    """IOS's ``?``: the words that may come next (``text`` ending in a space) or that complete
+    the partial last word, plus argument placeholders and ``<cr>`` when the line may end there."""
+    toks = tokenize(text)
+    if mode not in (EXEC, USER_EXEC) and len(toks) > 1 and toks[0].text.lower() == "do":
+        return help_words(EXEC, text[toks[1].col :])
+    partial = ""
+    if toks and text and not text[-1].isspace():
+        partial = toks.pop().text.lower()
+    pos = len(toks)
+    probe = toks + [Token("\0", len(text))]  # a word no keyword matches: shows what is tried there
+    words: set[str] = set()
+    for m in fallback_modes(mode):
+        tr = Tracker()
+        for cmd in commands_for(m):
+            for j, _caps in cmd.node.match(probe, text, 0, (), tr):
+                if j == pos:
+                    words.add(EOL)
+        words |= {w for w in tr.tried.get(pos, set()) if w.startswith(partial)}
+        if not partial:
+            words |= tr.args_at.get(pos, set())
+    if partial:
+        words.discard(EOL)
+    return sorted(words, key=lambda w: (w == EOL, w.startswith("<") or w[:1].isupper(), w))

@@ -9,7 +9,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pkitui.ios.grammar import Args, Seq, compile_spec
 
@@ -143,7 +143,3 @@ def load_commands() -> None:
         if info.name.endswith("_commands"):
             importlib.import_module(f"pkitui.ios.{info.name}")
 
-
-def describe(obj: Any) -> str:
-    """Short type name for internal error messages."""
-    return type(obj).__name__

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pkitui.core.errors import PkiError
 from pkitui.ios.grammar import tokenize
-from pkitui.ios.parser import Match, ParseFailure, is_comment, parse, strip_prompt
+from pkitui.ios.parser import Match, ParseFailure, help_words, is_comment, parse, strip_prompt
 from pkitui.ios.registry import EXEC, MODES
 
 if TYPE_CHECKING:
@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 
 Confirm = Callable[[str], "bool | None"]
 AskSecret = Callable[[str], "str | None"]
+
+
+class AlreadyReported(Exception):
+    """Raised by a handler that ran a nested line (``do ...``) which failed and was reported."""
 
 
 class NeedsConfirmation(PkiError):
@@ -169,11 +173,19 @@ class Session:
             return self._feed_block(text)
         if is_comment(text):
             return True
+        if text.endswith("?"):
+            self.print("\n".join("  " + w for w in self.completions(text[:-1])) or "% Unrecognized command")
+            return True
         result = parse(self.mode, text)
         if isinstance(result, ParseFailure):
             self._report_parse(text, result)
             return False
         return self._run(result, text)
+
+    def completions(self, text: str) -> list[str]:
+        """What may follow ``text`` in the current mode (IOS ``?``; usable for tab completion):
+        keywords, ``NAME``-style placeholders and ``<cr>`` when the line may end there."""
+        return help_words(self.mode, text)
 
     def run_lines(self, lines: Iterable[str], *, keep_going: bool = False) -> int:
         """Run many lines; stop at the first error unless ``keep_going``. Returns the error count."""
@@ -193,6 +205,9 @@ class Session:
         except PkiError as exc:
             self.stack = saved_stack
             self._report_error(exc)
+            return False
+        except AlreadyReported:
+            self.stack = saved_stack
             return False
         return True
 
