@@ -123,10 +123,11 @@ def run_transaction(
     subject_der = unb64(pending.extra.get("subject_der")) or signer.subject.public_bytes()
     base = dict(trustpoint=ex.trustpoint, key_id=pending.key_id, transaction_id=pending.transaction_id)
     rep = first
+    polls_before = pending.polls_done  # the retry count is a budget per run: a resumed run polls again
     while True:
         if rep is not None and rep.status != "PENDING":
             return _finish(ex, pending, rep, on_event, base), rep
-        polls_left = None if ex.retry_count == 0 else ex.retry_count - pending.polls_done
+        polls_left = None if ex.retry_count == 0 else ex.retry_count - (pending.polls_done - polls_before)
         if polls_left is not None and polls_left <= 0:
             persist()
             msg = f"still PENDING after {pending.polls_done} polls; resume later (pending transaction kept)"

@@ -250,13 +250,20 @@ class ScepService:
                                if not (c.trustpoint == name and c.role == "device" and c.key_id == pair.key_id)]
         config.certificates.append(StoredCertificate.from_der(name, "device", der_of(cert), key_id=pair.key_id))
 
+    def pending(self, tp: str | None = None) -> list[PendingEnrollment]:
+        """Pending transactions (all, or those of trustpoint ``tp``)."""
+        return [p for p in self._pki.config.pending if tp is None or p.trustpoint == tp]
+
     def resume_pending(self, on_event: Callable[[EnrollmentEvent], None] | None = None,
-                       cancel: threading.Event | None = None) -> list[EnrollmentResult]:
-        """Resume polling every pending transaction saved in the store (after a restart)."""
+                       cancel: threading.Event | None = None, *, tp: str | None = None) -> list[EnrollmentResult]:
+        """Resume polling the pending transactions saved in the store (after a restart);
+        all of them, or only trustpoint ``tp``'s."""
         emit = on_event or (lambda _e: None)
         stop = cancel or threading.Event()
         results = []
-        for pending in list(self._pki.config.pending):
+        for pending in self.pending(tp):
+            if stop.is_set():
+                break
             pair = self._pki.config.key_pairs.get(pending.key_id)
             if pair is None:
                 raise KeyPairError(f"% Pending enrollment for {pending.trustpoint} needs key pair "
