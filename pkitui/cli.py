@@ -108,14 +108,17 @@ def _script_lines(args: argparse.Namespace) -> tuple[list[str], bool]:
         if args.file:
             raise SystemExit("pkitui exec: give -c commands or a FILE, not both")
         return [line for cmd in args.commands for line in cmd.split("\n")], False
-    if args.file and args.file != "-":
-        try:
-            return Path(args.file).read_text().splitlines(), False
-        except OSError as exc:
-            from pkitui.core.errors import PkiError
+    from pkitui.core.errors import PkiError
 
-            raise PkiError(f"cannot read {args.file}: {exc.strerror}", "Check the script's path.") from None
-    return sys.stdin.read().splitlines(), True
+    name = args.file if args.file and args.file != "-" else "standard input"
+    try:
+        data = Path(args.file).read_bytes() if name == args.file else sys.stdin.buffer.read()
+        return data.decode("utf-8").splitlines(), name != args.file
+    except OSError as exc:
+        raise PkiError(f"cannot read {name}: {exc.strerror}", "Check the script's path.") from None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise PkiError(f"{name} is not UTF-8 text (line {line})", "Save the script as plain UTF-8 text.") from None
 
 
 def _tty_confirm(prompt: str) -> bool | None:

@@ -156,3 +156,9 @@ def test_help_and_version() -> None:
     assert proc.returncode == 0 and "--continue" in proc.stdout and "--json" in proc.stdout
     proc = run_cli("--version")
     assert proc.returncode == 0 and proc.stdout.startswith("pkitui ")
+
+
+def test_binary_script_is_refused_cleanly(tmp_path: Path) -> None:
+    proc = subprocess.run([PY, "-m", "pkitui", "exec", "--store", str(tmp_path)], input=b"hostname r1\n\xff\xfe\n",
+                          capture_output=True, timeout=60)
+    assert proc.returncode == 2 and proc.stderr.decode().startswith("% standard input is not UTF-8 text (line 2)")

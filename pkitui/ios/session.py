@@ -236,7 +236,7 @@ class Session:
         prompt = self.prompt
         if failure.kind == "invalid":
             toks = tokenize(text)
-            self.warn(prompt + text)
+            self.warn(prompt + text.replace("\t", " "))  # one column per character, like the caret
             self.warn(" " * (len(prompt) + toks[failure.pos].col) + "^")
         self.warn(failure.message(text))
         if failure.expected:
