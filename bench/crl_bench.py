@@ -61,9 +61,9 @@ def ensure_crls() -> tuple[Path, dict[int, tuple[Path, int]]]:
     if missing:
         from cryptography.hazmat.primitives import serialization
 
-        from pkitui.lab.bigcrl import TestCa, build_crl_der, revoked_serials
+        from pkitui.lab.bigcrl import LabCa, build_crl_der, revoked_serials
 
-        ca = TestCa.create("pkitui bench CA")
+        ca = LabCa.create("pkitui bench CA")
         ca_path.write_bytes(ca.certificate.public_bytes(serialization.Encoding.PEM))
         meta = {}
         for n in SIZES:

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from pkitui.core.config import key_file_name, to_tables
 
 if TYPE_CHECKING:
+    from pkitui.core.config import RunningConfig
     from pkitui.core.pki import Pki
 
 CATEGORIES = (
@@ -36,6 +37,7 @@ class NvramUsage:
     fingerprint_only: list[str] = field(default_factory=list)
     cached_outside: list[str] = field(default_factory=list)
     next_save_removes: list[str] = field(default_factory=list)
+    dropped_for_capacity: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -83,13 +85,15 @@ def usage(pki: Pki) -> NvramUsage:
     result = NvramUsage(capacity=config.capacity, used=used, query_mode=config.query_mode)
     for cert in config.certificates:
         if cert.der is None:
-            result.fingerprint_only.append(f"{cert.trustpoint} {cert.role} {cert.sha256[:16]}…")
+            why = "query mode" if config.query_mode else "fetched again when needed"
+            result.fingerprint_only.append(f"{cert.trustpoint} {cert.role} {cert.sha256[:16]}… ({why})")
             used[_cert_category(cert.role)] += 64  # the fingerprint and its record
         elif config.query_mode and not kept_in_query_mode(cert.role):
             result.next_save_removes.append(f"{cert.trustpoint} {cert.role} certificate {cert.sha256[:16]}…")
             used[_cert_category(cert.role)] += 64  # its fingerprint record stays
         else:
             used[_cert_category(cert.role)] += len(cert.der)
+    _fit_root_certificates(config, result)
     for crl in config.crls:
         if not crl.in_nvram:
             result.cached_outside.append(f"{crl.trustpoint} CRL {crl.issuer} ({crl.size} bytes)")
@@ -98,3 +102,20 @@ def usage(pki: Pki) -> NvramUsage:
         else:
             used["CRLs"] += crl.size
     return result
+
+
+def _fit_root_certificates(config: RunningConfig, result: NvramUsage) -> None:
+    """Seed: "If the NVRAM is too small to store root certificates, only the fingerprint of the
+    root certificate is saved." When over capacity, CA certificates are counted (and, by
+    ``Pki.save``, saved) as fingerprint records until the rest fits; they are fetched again
+    when needed (``pki.certificates.ca_certificate``)."""
+    if config.query_mode:
+        return
+    for cert in config.certificates:
+        if result.total + sum(c.size for c in config.crls if c.in_nvram) <= result.capacity:
+            return
+        if cert.role == "ca" and cert.der is not None:
+            result.used["CA certificates"] -= len(cert.der) - 64
+            result.dropped_for_capacity.append(cert.sha256)
+            result.fingerprint_only.append(f"{cert.trustpoint} ca {cert.sha256[:16]}… (NVRAM too small for the "
+                                           "root certificate: fingerprint only, fetched again when needed)")

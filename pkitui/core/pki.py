@@ -22,6 +22,8 @@ from pkitui.core.store import Store
 from pkitui.core.trustpoints import TrustpointService
 
 if TYPE_CHECKING:
+    from pkitui.core.certs import CertificateService
+    from pkitui.core.revocation.service import RevocationService
     from pkitui.core.scep.service import ScepService
 
 STORE_ENV = "PKITUI_STORE"
@@ -61,6 +63,20 @@ class Pki:
         from pkitui.core.scep.service import ScepService
 
         return ScepService(self)
+
+    @functools.cached_property
+    def certificates(self) -> CertificateService:
+        """Certificates of every trustpoint: list, delete, import, verify a peer."""
+        from pkitui.core.certs import CertificateService
+
+        return CertificateService(self)
+
+    @functools.cached_property
+    def revocation(self) -> RevocationService:
+        """CRLs (SCEP GetCRL, HTTP, LDAP), OCSP and revocation checks; root over TFTP."""
+        from pkitui.core.revocation.service import RevocationService
+
+        return RevocationService(self)
 
     @classmethod
     def open(cls, store_dir: str | Path | None = None) -> Pki:
@@ -126,6 +142,9 @@ class Pki:
         if config.query_mode:
             certs = [c if c.der is None or nvram.kept_in_query_mode(c.role) else replace(c, der=None) for c in certs]
             crls = []
+        if use.dropped_for_capacity:  # seed: NVRAM too small for a root certificate -> fingerprint only
+            self.certificates.remember(certs)
+            certs = [replace(c, der=None) if c.sha256 in use.dropped_for_capacity else c for c in certs]
         to_save = replace(config, certificates=certs, crls=crls)
         try:
             with self.store.locked():
@@ -148,7 +167,7 @@ class Pki:
             ) from None
         config.certificates, config.crls = certs, crls
         self._saved_snapshot = _snapshot(config)
-        return nvram.usage(self) if config.query_mode else use
+        return nvram.usage(self) if config.query_mode or use.dropped_for_capacity else use
 
 
 def _snapshot(config: RunningConfig) -> str:

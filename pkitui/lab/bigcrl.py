@@ -23,14 +23,14 @@ REASONS = ("key_compromise", "superseded", "cessation_of_operation", "affiliatio
 
 
 @dataclass
-class TestCa:
+class LabCa:
     """A self-signed CA made with cryptography (for lab data and tests, never for real use)."""
 
     key: rsa.RSAPrivateKey
     certificate: x509.Certificate
 
     @classmethod
-    def create(cls, name: str = "pkitui Lab CA", key_size: int = 2048, days: int = 3650) -> TestCa:
+    def create(cls, name: str = "pkitui Lab CA", key_size: int = 2048, days: int = 3650) -> LabCa:
         """A new CA with keyCertSign + cRLSign and a subject key identifier."""
         key = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
         subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name), x509.NameAttribute(NameOID.ORGANIZATION_NAME, "pkitui lab")])
@@ -76,7 +76,7 @@ def revoked_serials(count: int, seed: int = 1) -> list[int]:
 
 
 def build_crl_der(
-    ca: TestCa,
+    ca: LabCa,
     serials: list[int],
     *,
     this_update: datetime | None = None,

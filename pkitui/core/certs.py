@@ -1,0 +1,297 @@
+"""Certificates held under trustpoints: list (IOS fields), delete by serial, manual import,
+CA certificates re-fetched when only their fingerprint is kept, and peer verification.
+
+``pki.certificates`` is a :class:`CertificateService`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import AuthorityInformationAccessOID
+
+from pkitui.core.errors import CertificateError, TrustpointError
+from pkitui.core.records import StoredCertificate
+
+if TYPE_CHECKING:
+    from pkitui.core.certs_verify import Verdict
+    from pkitui.core.pki import Pki
+
+ROLE_TITLES = {
+    "ca": "CA Certificate",
+    "ra-signature": "RA Signature Certificate",
+    "ra-encryption": "RA KeyEncipher Certificate",
+    "ra": "RA Certificate",
+    "device": "Certificate",
+    "imported": "Certificate",
+}
+_ROLE_ORDER = {"device": 0, "imported": 1, "ra-signature": 2, "ra-encryption": 3, "ra": 4, "ca": 5}
+
+
+def serial_hex(serial: int) -> str:
+    """IOS's serial layout: upper-case hex, an even number of digits."""
+    text = format(serial, "X")
+    return text if len(text) % 2 == 0 else "0" + text
+
+
+def normalize_serial(text: str) -> str:
+    """A serial typed by a person (``3d``, ``0x3D``, ``00:3D``) as IOS's hex (``3D``)."""
+    hexs = re.sub(r"[\s:.-]", "", text)
+    hexs = hexs[2:] if hexs.lower().startswith("0x") else hexs
+    if not re.fullmatch(r"[0-9A-Fa-f]{1,80}", hexs):
+        raise CertificateError(f"invalid certificate serial number {text!r}", "Give the serial in hex, e.g. 3D or 0x3D.")
+    return serial_hex(int(hexs, 16))
+
+
+def load_certificates(data: bytes) -> list[x509.Certificate]:
+    """Every certificate in ``data`` (one DER certificate or one or more PEM blocks)."""
+    try:
+        if b"-----BEGIN" in data:
+            return x509.load_pem_x509_certificates(data)
+        return [x509.load_der_x509_certificate(data)]
+    except ValueError as exc:
+        raise CertificateError(f"not a certificate: {exc}", "Give a PEM or DER X.509 certificate.") from None
+
+
+def _names(cert: x509.Certificate, ext_type: type, pick: Any) -> list[str]:
+    try:
+        value = cert.extensions.get_extension_for_class(ext_type).value
+    except x509.ExtensionNotFound:
+        return []
+    return pick(value)
+
+
+def crl_distribution_points(cert: x509.Certificate) -> list[str]:
+    """The URIs of the certificate's CRL distribution points."""
+    def pick(value: x509.CRLDistributionPoints) -> list[str]:
+        return [n.value for dp in value for n in (dp.full_name or []) if isinstance(n, x509.UniformResourceIdentifier)]
+    return _names(cert, x509.CRLDistributionPoints, pick)
+
+
+def ocsp_urls(cert: x509.Certificate) -> list[str]:
+    """The OCSP responder URIs of the certificate's Authority Information Access."""
+    def pick(value: x509.AuthorityInformationAccess) -> list[str]:
+        return [d.access_location.value for d in value
+                if d.access_method == AuthorityInformationAccessOID.OCSP
+                and isinstance(d.access_location, x509.UniformResourceIdentifier)]
+    return _names(cert, x509.AuthorityInformationAccess, pick)
+
+
+@dataclass
+class CertificateInfo:
+    """One certificate as ``show crypto pki certificates`` prints it (and ``--json`` emits it)."""
+
+    trustpoint: str
+    role: str
+    serial_hex: str | None
+    subject: str | None
+    issuer: str | None
+    not_before: datetime | None
+    not_after: datetime | None
+    status: str
+    usage: str
+    key_label: str | None
+    crl_distribution_points: list[str] = field(default_factory=list)
+    ocsp_urls: list[str] = field(default_factory=list)
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    pem: str | None = None
+    der: bytes | None = field(default=None, repr=False)
+    source: str = "scep"
+
+    @property
+    def title(self) -> str:
+        """IOS's heading: Certificate, CA Certificate, RA Signature Certificate ..."""
+        return ROLE_TITLES.get(self.role, "Certificate")
+
+    def as_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (dates ISO 8601, PEM instead of DER)."""
+        return {
+            "trustpoint": self.trustpoint, "role": self.role, "title": self.title, "serial_hex": self.serial_hex,
+            "subject": self.subject, "issuer": self.issuer,
+            "not_before": self.not_before.isoformat() if self.not_before else None,
+            "not_after": self.not_after.isoformat() if self.not_after else None,
+            "status": self.status, "usage": self.usage, "key_label": self.key_label,
+            "crl_distribution_points": self.crl_distribution_points, "ocsp_urls": self.ocsp_urls,
+            "fingerprints": self.fingerprints, "source": self.source, "pem": self.pem,
+        }
+
+
+def _usage(record: StoredCertificate, cert: x509.Certificate | None) -> str:
+    if record.role in ("ca", "ra-signature"):
+        return "Signature"
+    if record.role == "ra-encryption":
+        return "Encryption"
+    if record.key_id and "#" in record.key_id:
+        return record.key_id.split("#", 1)[1].capitalize()
+    return "General Purpose"
+
+
+def info_for(record: StoredCertificate, der: bytes | None, now: datetime | None = None) -> CertificateInfo:
+    """The display record of a stored certificate (``der`` may come from the memory cache)."""
+    key_label = record.key_id.split("#", 1)[0] if record.key_id else None
+    if der is None:
+        return CertificateInfo(trustpoint=record.trustpoint, role=record.role, serial_hex=None, subject=None,
+                               issuer=None, not_before=None, not_after=None,
+                               status="Fingerprint only (fetched again when needed)",
+                               usage=_usage(record, None), key_label=key_label,
+                               fingerprints={"sha256": record.sha256}, source=record.source)
+    cert = x509.load_der_x509_certificate(der)
+    now = now or datetime.now(timezone.utc)
+    if record.orphaned:
+        status = "Available (its key pair was zeroized)"
+    elif cert.not_valid_after_utc < now:
+        status = "Expired"
+    elif cert.not_valid_before_utc > now:
+        status = "Not yet valid"
+    else:
+        status = "Available"
+    return CertificateInfo(
+        trustpoint=record.trustpoint, role=record.role, serial_hex=serial_hex(cert.serial_number),
+        subject=cert.subject.rfc4514_string(), issuer=cert.issuer.rfc4514_string(),
+        not_before=cert.not_valid_before_utc, not_after=cert.not_valid_after_utc, status=status,
+        usage=_usage(record, cert), key_label=key_label, crl_distribution_points=crl_distribution_points(cert),
+        ocsp_urls=ocsp_urls(cert),
+        fingerprints={"md5": hashlib.md5(der, usedforsecurity=False).hexdigest().upper(),
+                      "sha1": hashlib.sha1(der, usedforsecurity=False).hexdigest().upper(),
+                      "sha256": hashlib.sha256(der).hexdigest().upper()},
+        pem=cert.public_bytes(serialization.Encoding.PEM).decode(), der=der, source=record.source)
+
+
+class CertificateService:
+    """``pki.certificates``: the certificate chains of every trustpoint."""
+
+    def __init__(self, pki: Pki) -> None:
+        self._pki = pki
+        # DER of certificates whose record keeps only the fingerprint (query mode, small NVRAM):
+        # fetched again when needed and held here, in memory only.
+        self._memory: dict[str, bytes] = {}
+
+    # -- reading ---------------------------------------------------------------------------
+    def _records(self, tp: str | None) -> list[StoredCertificate]:
+        if tp is not None:
+            self._pki.trustpoints.get(tp)
+        records = [c for c in self._pki.config.certificates if tp is None or c.trustpoint == tp]
+        return sorted(records, key=lambda c: (c.trustpoint, _ROLE_ORDER.get(c.role, 9)))
+
+    def der_of(self, record: StoredCertificate) -> bytes | None:
+        """The record's DER: from the configuration, else from the memory cache (or None)."""
+        return record.der if record.der is not None else self._memory.get(record.sha256)
+
+    def remember(self, records: list[StoredCertificate]) -> None:
+        """Keep the DER of ``records`` in memory (called before a save drops it from NVRAM)."""
+        for r in records:
+            if r.der is not None:
+                self._memory[r.sha256] = r.der
+
+    def list(self, tp: str | None = None) -> list[CertificateInfo]:
+        """Every certificate (of trustpoint ``tp``): device, RA, then CA, as IOS orders them."""
+        now = datetime.now(timezone.utc)
+        return [info_for(r, self.der_of(r), now) for r in self._records(tp)]
+
+    def ca_certificate(self, tp: str, *, fetch: bool = True) -> x509.Certificate:
+        """The CA certificate of ``tp``; fetched again (and checked against the kept fingerprint)
+        when only the fingerprint is stored. TrustpointError when the trustpoint is not authenticated."""
+        trustpoint = self._pki.trustpoints.get(tp)
+        record = next((c for c in self._pki.config.certificates if c.trustpoint == tp and c.role == "ca"), None)
+        if record is None:
+            raise TrustpointError(f"% Trustpoint {tp} has no CA certificate",
+                                  f"Authenticate the CA first: crypto pki authenticate {tp}")
+        der = self.der_of(record)
+        if der is None and fetch:
+            der = self._refetch_ca(trustpoint, record)
+        if der is None:
+            raise CertificateError(f"% The CA certificate of {tp} is not held (fingerprint only)")
+        return x509.load_der_x509_certificate(der)
+
+    def _refetch_ca(self, trustpoint: Any, record: StoredCertificate) -> bytes:
+        """Get the CA certificate again (TFTP root, else SCEP GetCACert) and match the fingerprint."""
+        errors = []
+        sources = []
+        if trustpoint.root_tftp:
+            sources.append(("tftp", lambda: self._pki.revocation.fetch_root_der(trustpoint)))
+        scep = getattr(self._pki, "scep", None)
+        if trustpoint.enrollment_url and scep is not None:
+            sources.append(("scep", lambda: scep.fetch_ca(trustpoint).der))
+        for name, fetch in sources:
+            try:
+                der = fetch()
+            except Exception as exc:  # noqa: BLE001 - every source failure is reported together below
+                errors.append(f"{name}: {getattr(exc, 'message', exc)}")
+                continue
+            if hashlib.sha256(der).hexdigest().upper() != record.sha256:
+                errors.append(f"{name}: the certificate fetched does not match the kept SHA-256 fingerprint")
+                continue
+            self._memory[record.sha256] = der
+            return der
+        raise CertificateError(
+            f"% Cannot fetch the CA certificate of {trustpoint.name} again"
+            + (f" ({'; '.join(errors)})" if errors else " (no enrollment url or root tftp configured)"),
+            "Only its fingerprint is kept (query mode or small NVRAM); the CA must be reachable.")
+
+    # -- changing --------------------------------------------------------------------------
+    def delete(self, tp: str, serial: str) -> list[CertificateInfo]:
+        """``no certificate SERIAL`` in ``crypto pki certificate chain TP``; returns what was removed."""
+        wanted = normalize_serial(serial)
+        config = self._pki.config
+        gone = [r for r in self._records(tp) if (d := self.der_of(r)) is not None
+                and serial_hex(x509.load_der_x509_certificate(d).serial_number) == wanted]
+        if not gone:
+            raise CertificateError(f"% No certificate with serial number {wanted} under trustpoint {tp}",
+                                   f"List them with: show crypto pki certificates {tp}")
+        infos = [info_for(r, self.der_of(r)) for r in gone]
+        config.certificates = [c for c in config.certificates if not any(c is g for g in gone)]
+        return infos
+
+    def import_certificate(self, tp: str, data: bytes) -> CertificateInfo:
+        """``crypto pki import TP certificate``: add a certificate obtained by hand (PEM or DER).
+
+        It must be issued by the trustpoint's CA (signature checked) when that CA is known, and its
+        public key must be one of this device's key pairs."""
+        self._pki.trustpoints.get(tp)
+        cert = load_certificates(data)[0]
+        der = cert.public_bytes(serialization.Encoding.DER)
+        try:
+            ca = self.ca_certificate(tp)
+        except TrustpointError:
+            ca = None
+        if ca is not None:
+            try:
+                cert.verify_directly_issued_by(ca)
+            except (ValueError, TypeError, Exception) as exc:  # InvalidSignature has no message
+                raise CertificateError(f"% The certificate was not issued by the CA of {tp} ({type(exc).__name__})",
+                                       "Import a certificate the trustpoint's CA signed.") from None
+        spki = cert.public_key().public_bytes(serialization.Encoding.DER,
+                                              serialization.PublicFormat.SubjectPublicKeyInfo)
+        key_id = next((p.key_id for p in self._pki.config.key_pairs.values() if p.public_der == spki), None)
+        if key_id is None:
+            raise CertificateError("% The certificate's public key matches none of this device's key pairs",
+                                   "Import the certificate issued for one of the keys in show crypto key mypubkey rsa.")
+        record = StoredCertificate.from_der(tp, "imported", der, key_id=key_id, source="import")
+        if any(c.sha256 == record.sha256 and c.trustpoint == tp for c in self._pki.config.certificates):
+            raise CertificateError(f"% This certificate is already held under trustpoint {tp}")
+        self._pki.config.certificates.append(record)
+        return info_for(record, der)
+
+    def remove_imported(self, tp: str) -> list[CertificateInfo]:
+        """``no crypto pki import TP certificate``: remove the certificates imported by hand."""
+        gone = [r for r in self._records(tp) if r.role == "imported"]
+        if not gone:
+            raise CertificateError(f"% No imported certificate under trustpoint {tp}")
+        config = self._pki.config
+        config.certificates = [c for c in config.certificates if not any(c is g for g in gone)]
+        return [info_for(r, self.der_of(r)) for r in gone]
+
+    # -- peers -------------------------------------------------------------------------------
+    def verify_peer(self, data: bytes, tp: str | None = None) -> Verdict:
+        """``crypto pki verify FILE [TP]``: chain, validity, key usage and revocation of a peer's
+        certificate (PEM with optional intermediates, or DER). Returns the verdict; never raises
+        for a bad certificate (the verdict says why), only for unusable input."""
+        from pkitui.core.certs_verify import verify_peer
+
+        return verify_peer(self._pki, load_certificates(data), tp)

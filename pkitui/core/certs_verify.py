@@ -1,0 +1,157 @@
+"""``crypto pki verify``: the check IKE does when a peer presents its certificate.
+
+1. the path to a trustpoint's CA (cryptography's x509.verification with our own store; its
+   web-PKI extension policy is relaxed, as a peer certificate of an IPsec PKI often has no
+   subjectAltName and a CA no keyUsage: the CA policy requires basicConstraints instead);
+2. validity dates, given as their own reason;
+3. key usage: the peer signs IKE authentication, so keyUsage (when present) must allow
+   digitalSignature;
+4. revocation, in the trustpoint's ``revocation-check`` order (:mod:`pkitui.core.revocation.check`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509 import verification
+
+from pkitui.core.certs import serial_hex
+from pkitui.core.errors import PkiError
+from pkitui.core.revocation.check import RevocationOutcome
+
+if TYPE_CHECKING:
+    from pkitui.core.pki import Pki
+
+
+@dataclass
+class Verdict:
+    """The answer of ``crypto pki verify``: ``ok``, the failed ``check`` (None when ok) and why."""
+
+    ok: bool
+    check: str | None
+    reason: str
+    subject: str
+    serial_hex: str
+    trustpoint: str | None = None
+    chain: list[str] = field(default_factory=list)
+    revocation: RevocationOutcome | None = None
+    checked_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+    @property
+    def status(self) -> str:
+        """One word: valid, revoked or invalid."""
+        if self.ok:
+            return "valid"
+        return "revoked" if self.check == "revocation" and self.revocation and self.revocation.status == "revoked" \
+            else "invalid"
+
+    def as_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"ok": self.ok, "status": self.status, "check": self.check, "reason": self.reason,
+                "subject": self.subject, "serial_hex": self.serial_hex, "trustpoint": self.trustpoint,
+                "chain": self.chain, "checked_at": self.checked_at.isoformat(),
+                "revocation": self.revocation.as_json() if self.revocation else None}
+
+
+def _policies() -> tuple[verification.ExtensionPolicy, verification.ExtensionPolicy]:
+    ca_policy = verification.ExtensionPolicy.permit_all().require_present(
+        x509.BasicConstraints, verification.Criticality.AGNOSTIC, _require_ca)
+    return ca_policy, verification.ExtensionPolicy.permit_all()
+
+
+def _require_ca(policy: Any, cert: x509.Certificate, bc: x509.BasicConstraints | None) -> None:
+    if bc is None or not bc.ca:
+        raise ValueError("an issuer in the chain is not a CA (basicConstraints CA:FALSE)")
+
+
+def _build_path(leaf: x509.Certificate, extra: list[x509.Certificate], ca: x509.Certificate,
+                now: datetime) -> list[x509.Certificate]:
+    ca_policy, ee_policy = _policies()
+    verifier = (verification.PolicyBuilder().store(verification.Store([ca])).time(now)
+                .extension_policies(ca_policy=ca_policy, ee_policy=ee_policy).build_client_verifier())
+    return list(verifier.verify(leaf, extra).chain)
+
+
+def _validity_problem(cert: x509.Certificate, now: datetime) -> str | None:
+    if cert.not_valid_after_utc < now:
+        return f"the certificate expired on {cert.not_valid_after_utc:%Y-%m-%d %H:%M} UTC"
+    if cert.not_valid_before_utc > now:
+        return f"the certificate is not valid before {cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC (check the clock)"
+    return None
+
+
+def _key_usage_problem(cert: x509.Certificate) -> str | None:
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        return None
+    if not usage.digital_signature:
+        return "keyUsage does not allow digitalSignature (the peer could not sign IKE authentication)"
+    return None
+
+
+def verify_peer(pki: Pki, certs: list[x509.Certificate], tp: str | None) -> Verdict:
+    """Verify ``certs[0]`` (the peer; the rest are intermediates) against ``tp`` or every
+    trustpoint holding a CA certificate; the first trustpoint that builds a path decides."""
+    leaf, extra = certs[0], certs[1:]
+    now = datetime.now(timezone.utc)
+    base = {"subject": leaf.subject.rfc4514_string(), "serial_hex": serial_hex(leaf.serial_number)}
+    names = [tp] if tp else [t.name for t in pki.trustpoints.list()]
+    path_errors: list[str] = []
+    for name in names:
+        try:
+            ca = pki.certificates.ca_certificate(name)
+        except PkiError as exc:
+            if tp:
+                return Verdict(False, "trustpoint", exc.message, trustpoint=name, **base)
+            continue
+        if leaf.public_bytes(serialization.Encoding.DER) == ca.public_bytes(serialization.Encoding.DER):
+            path_errors.append(f"{name}: the certificate is the CA certificate itself, not a peer's")
+            continue
+        expiry = _validity_problem(leaf, now)
+        if expiry:
+            if _issued_under(leaf, extra, ca):
+                return Verdict(False, "validity", expiry, trustpoint=name, **base)
+            path_errors.append(f"{name}: not issued by this CA")
+            continue
+        try:
+            chain = _build_path(leaf, extra, ca, now)
+        except verification.VerificationError as exc:
+            path_errors.append(f"{name}: {exc}")
+            continue
+        chain_names = [c.subject.rfc4514_string() for c in chain]
+        problem = _key_usage_problem(leaf)
+        if problem:
+            return Verdict(False, "key usage", problem, trustpoint=name, chain=chain_names, **base)
+        outcome = pki.revocation.check(name, leaf, chain[1])
+        if outcome.status == "revoked":
+            return Verdict(False, "revocation", f"revoked: {outcome.detail}", trustpoint=name, chain=chain_names,
+                           revocation=outcome, **base)
+        if not outcome.accepted:
+            return Verdict(False, "revocation", outcome.detail, trustpoint=name, chain=chain_names,
+                           revocation=outcome, **base)
+        how = {"good": f"not revoked ({outcome.detail})", "unchecked": outcome.detail}[outcome.status]
+        return Verdict(True, None, f"chain to {ca.subject.rfc4514_string()} verified; valid until "
+                       f"{leaf.not_valid_after_utc:%Y-%m-%d %H:%M} UTC; {how}",
+                       trustpoint=name, chain=chain_names, revocation=outcome, **base)
+    if not names:
+        reason = "no trustpoint is configured"
+    elif not path_errors:
+        reason = "no trustpoint has an authenticated CA certificate"
+    else:
+        reason = "no path to a trusted CA: " + "; ".join(path_errors)
+    return Verdict(False, "chain", reason, trustpoint=tp, **base)
+
+
+def _issued_under(leaf: x509.Certificate, extra: list[x509.Certificate], ca: x509.Certificate) -> bool:
+    """True when ``leaf`` (or its last intermediate) names ``ca`` as issuer and the signature holds."""
+    top = extra[-1] if extra else leaf
+    try:
+        top.verify_directly_issued_by(ca)
+        return True
+    except Exception:  # noqa: BLE001 - any failure means 'not under this CA'
+        return False

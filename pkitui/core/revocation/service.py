@@ -1,0 +1,307 @@
+"""``pki.revocation``: CRLs held per trustpoint, fetched from SCEP, HTTP or LDAP; checks.
+
+CRL sources, in order: the SCEP CA (GetCRL, when no RA is used, as the seed says), the
+certificate's HTTP (or LDAP) CRL distribution points, then ``crl query ldap://...``. Every CRL is
+verified against the trustpoint's CA before use and reused until its nextUpdate.
+
+Storage: a CRL that fits in the NVRAM left goes to ``store.crl_dir`` (counted in the budget);
+a larger one goes to ``store.cache_dir`` (outside the budget, like a router's RAM) and the user
+is told; in query mode CRLs are held in memory only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cryptography import x509
+
+from pkitui.core.certs import crl_distribution_points, ocsp_urls
+from pkitui.core.errors import PkiError, RevocationError
+from pkitui.core.records import CrlRecord
+from pkitui.core.revocation.check import MethodResult, RevocationOutcome, run_methods
+from pkitui.core.revocation.crl import ParsedCrl, parse_crl, verify_crl
+from pkitui.core.revocation.crl_index import CrlIndex
+from pkitui.core.store import atomic_write
+
+if TYPE_CHECKING:
+    from pkitui.core.pki import Pki
+    from pkitui.core.scep.ca import CaCandidate
+    from pkitui.core.trustpoints import Trustpoint
+
+HTTP_TIMEOUT = 5.0
+MAX_CRL_BYTES = 512 * 1024 * 1024
+
+
+@dataclass
+class CrlInfo:
+    """A CRL held for a trustpoint, as ``show crypto pki crls`` prints it."""
+
+    trustpoint: str
+    issuer: str
+    source: str
+    this_update: datetime
+    next_update: datetime | None
+    entries: int
+    size: int
+    sha256: str
+    crl_number: int | None
+    location: str  # "nvram" | "cache" | "memory"
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def expired(self) -> bool:
+        """True once nextUpdate has passed (a new CRL is downloaded before the next check)."""
+        return self.next_update is not None and datetime.now(timezone.utc) >= self.next_update
+
+    def as_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"trustpoint": self.trustpoint, "issuer": self.issuer, "source": self.source,
+                "this_update": self.this_update.isoformat(),
+                "next_update": self.next_update.isoformat() if self.next_update else None,
+                "entries": self.entries, "size": self.size, "sha256": self.sha256, "crl_number": self.crl_number,
+                "location": self.location, "expired": self.expired, "notes": self.notes}
+
+
+def http_get(url: str, timeout: float = HTTP_TIMEOUT) -> bytes:
+    """GET ``url`` (a CRL distribution point); RevocationError when unreachable or not 200."""
+    import requests
+
+    try:
+        reply = requests.get(url, timeout=timeout, stream=True)
+        if reply.status_code != 200:
+            raise RevocationError(f"CRL distribution point {url} answered HTTP {reply.status_code}")
+        body = reply.raw.read(MAX_CRL_BYTES + 1, decode_content=True)
+    except requests.RequestException as exc:
+        raise RevocationError(f"CRL distribution point {url} unreachable ({type(exc).__name__})") from None
+    if len(body) > MAX_CRL_BYTES:
+        raise RevocationError(f"CRL at {url} is larger than {MAX_CRL_BYTES} bytes")
+    return body
+
+
+class RevocationService:
+    """CRLs and revocation checks for the trustpoints of one :class:`Pki`."""
+
+    def __init__(self, pki: Pki) -> None:
+        self._pki = pki
+        self._parsed: dict[str, ParsedCrl] = {}  # by SHA-256 of the DER
+        self._memory: dict[tuple[str, str], CrlInfo] = {}  # query mode: (trustpoint, source) -> info
+        self.http_get: Callable[[str], bytes] = http_get
+
+    # -- held CRLs -----------------------------------------------------------------------------
+    def _path(self, rec: CrlRecord) -> Path:
+        store = self._pki.store
+        return (store.crl_dir if rec.in_nvram else store.cache_dir) / rec.file
+
+    def _info(self, rec: CrlRecord) -> CrlInfo:
+        return CrlInfo(trustpoint=rec.trustpoint, issuer=rec.issuer, source=rec.source,
+                       this_update=datetime.fromisoformat(rec.this_update),
+                       next_update=datetime.fromisoformat(rec.next_update) if rec.next_update else None,
+                       entries=rec.entries, size=rec.size, sha256=rec.sha256, crl_number=rec.crl_number,
+                       location="nvram" if rec.in_nvram else "cache")
+
+    def crls(self, tp: str | None = None) -> list[CrlInfo]:
+        """Every CRL held (for trustpoint ``tp``), NVRAM, cache and memory alike."""
+        if tp is not None:
+            self._pki.trustpoints.get(tp)
+        held = [self._info(r) for r in self._pki.config.crls if tp is None or r.trustpoint == tp]
+        held += [i for (name, _), i in self._memory.items() if tp is None or name == tp]
+        return held
+
+    def _load(self, info: CrlInfo) -> ParsedCrl | None:
+        """The parsed CRL behind ``info`` (None when its cache file is gone)."""
+        parsed = self._parsed.get(info.sha256)
+        if parsed is not None:
+            return parsed
+        rec = next((r for r in self._pki.config.crls if r.sha256 == info.sha256), None)
+        if rec is None:
+            return None
+        try:
+            parsed = parse_crl(self._path(rec).read_bytes())
+        except FileNotFoundError:
+            return None
+        self._parsed[info.sha256] = parsed
+        return parsed
+
+    def open_crl(self, info: CrlInfo) -> CrlIndex:
+        """The entry index of a held CRL (len, row(i), find(serial)) for the viewer."""
+        parsed = self._load(info)
+        if parsed is None:
+            raise RevocationError(f"% The CRL of {info.trustpoint} from {info.source} is no longer held "
+                                  "(its cache was removed)", f"Fetch it again: crypto pki crl request {info.trustpoint}")
+        return parsed.index
+
+    # -- fetching ------------------------------------------------------------------------------
+    def _sources(self, tp: Trustpoint, cert: x509.Certificate | None) -> list[tuple[str, Callable[[], list[bytes]]]]:
+        from pkitui.core.revocation import ldap
+
+        sources: list[tuple[str, Callable[[], list[bytes]]]] = []
+        scep = getattr(self._pki, "scep", None)
+        if tp.enrollment_url and not tp.enrollment_mode_ra and scep is not None:
+            sources.append((f"scep {tp.enrollment_url}", lambda: [scep.get_crl(tp)]))
+        certs = [cert] if cert is not None else self._own_certificates(tp.name)
+        for url in dict.fromkeys(u for c in certs for u in crl_distribution_points(c)):
+            if url.lower().startswith(("http://", "https://")):
+                sources.append((url, lambda url=url: [self.http_get(url)]))
+            elif url.lower().startswith(("ldap://", "ldaps://")):
+                sources.append((url, lambda url=url: [d for _, d in ldap.fetch_crls(url)]))
+        if tp.crl_query:
+            sources.append((tp.crl_query, lambda: [d for _, d in ldap.fetch_crls(tp.crl_query or "")]))
+        return sources
+
+    def _own_certificates(self, tp: str) -> list[x509.Certificate]:
+        certs = self._pki.certificates
+        return [x509.load_der_x509_certificate(d) for r in self._pki.config.certificates
+                if r.trustpoint == tp and r.role in ("device", "imported") and (d := certs.der_of(r)) is not None]
+
+    def _fetch(self, tp: Trustpoint, cert: x509.Certificate | None, issuer: x509.Name | None) -> tuple[CrlInfo, ParsedCrl]:
+        """Download from the first source that gives a CRL verified against ``tp``'s CA."""
+        ca = self._pki.certificates.ca_certificate(tp.name)
+        errors: list[str] = []
+        sources = self._sources(tp, cert)
+        if not sources:
+            raise RevocationError(f"% No CRL source for trustpoint {tp.name}",
+                                  "Configure enrollment url (SCEP GetCRL), crl query ldap://..., or use "
+                                  "certificates with a CRL distribution point.")
+        for source, fetch in sources:
+            try:
+                blobs = fetch()
+            except PkiError as exc:
+                errors.append(f"{source}: {exc.message}")
+                continue
+            for der in blobs:
+                try:
+                    parsed = parse_crl(der)
+                    verify_crl(parsed, ca)
+                except RevocationError as exc:
+                    errors.append(f"{source}: {exc.message}")
+                    continue
+                return self._keep(tp.name, source, parsed), parsed
+        raise RevocationError(f"% No CRL could be obtained for trustpoint {tp.name}: " + "; ".join(errors),
+                              "Check that the CRL sources are reachable and publish this CA's CRL.")
+
+    def _keep(self, tp: str, source: str, parsed: ParsedCrl) -> CrlInfo:
+        """Hold a verified CRL: NVRAM when it fits the capacity left, else the cache; memory in query mode."""
+        config = self._pki.config
+        self._parsed[parsed.sha256] = parsed
+        entries = len(parsed.index)
+        old = [r for r in config.crls if r.trustpoint == tp and r.source == source]
+        rec = CrlRecord(trustpoint=tp, issuer=parsed.issuer, source=source, file=f"{parsed.sha256[:40]}.crl",
+                        sha256=parsed.sha256, size=len(parsed.der), this_update=parsed.this_update.isoformat(),
+                        next_update=parsed.next_update.isoformat() if parsed.next_update else None,
+                        entries=entries, crl_number=parsed.crl_number)
+        if config.query_mode:
+            info = self._info(rec)
+            info.location = "memory"
+            info.notes.append("Query mode: the CRL is held in memory only and fetched again when needed.")
+            self._memory[(tp, source)] = info
+            return info
+        config.crls = [r for r in config.crls if not any(r is o for o in old)]
+        free = self._pki.nvram_usage().free
+        rec.in_nvram = rec.size <= free
+        target = self._path(rec)
+        if not target.exists():
+            atomic_write(target, parsed.der, 0o600)
+        for o in old:  # cache files are ours to clean; crl_dir files go at the next save
+            if not o.in_nvram and o.file != rec.file:
+                (self._pki.store.cache_dir / o.file).unlink(missing_ok=True)
+        config.crls.append(rec)
+        info = self._info(rec)
+        if not rec.in_nvram:
+            info.notes.append(f"The CRL ({rec.size:,} bytes) does not fit in the {max(free, 0):,} bytes of NVRAM "
+                              "left: it is kept in a cache outside NVRAM and fetched again if that cache is gone.")
+        return info
+
+    def request_crl(self, tp: str) -> CrlInfo:
+        """``crypto pki crl request TP``: download the newest CRL now, replacing the one held."""
+        return self._fetch(self._pki.trustpoints.get(tp), None, None)[0]
+
+    def crl_for(self, tp: str, cert: x509.Certificate) -> tuple[CrlInfo, ParsedCrl]:
+        """A fresh CRL covering ``cert``: a held one before its nextUpdate, else downloaded now."""
+        trustpoint = self._pki.trustpoints.get(tp)
+        issuer = cert.issuer.public_bytes()
+        for info in self.crls(tp):
+            parsed = self._load(info)
+            if parsed is not None and parsed.issuer_der == issuer and not parsed.expired():
+                return info, parsed
+        return self._fetch(trustpoint, cert, cert.issuer)
+
+    # -- checks --------------------------------------------------------------------------------
+    def _crl_method(self, tp: str, cert: x509.Certificate) -> MethodResult:
+        info, parsed = self.crl_for(tp, cert)
+        row = parsed.index.lookup(cert.serial_number)
+        if row is None:
+            return MethodResult("crl", "good", f"not on the CRL from {info.source} (this update "
+                                f"{info.this_update:%Y-%m-%d %H:%M} UTC, {info.entries:,} entries)")
+        why = f", reason {row.reason}" if row.reason else ""
+        return MethodResult("crl", "revoked", f"revoked on {row.revocation_date:%Y-%m-%d %H:%M:%S} UTC{why} "
+                            f"(CRL from {info.source})", row.revocation_date, row.reason)
+
+    def _ocsp_method(self, tp: Trustpoint, cert: x509.Certificate, issuer: x509.Certificate) -> MethodResult:
+        from pkitui.core.revocation import ocsp
+
+        urls = [tp.ocsp_url] if tp.ocsp_url else ocsp_urls(cert)
+        if not urls:
+            return MethodResult("ocsp", "failed", "no OCSP URL (configure ocsp url, or the certificate has no AIA)")
+        errors = []
+        for url in urls:
+            try:
+                answer = ocsp.query(url, cert, issuer)
+            except RevocationError as exc:
+                errors.append(exc.message)
+                continue
+            if answer.status == "revoked":
+                why = f", reason {answer.reason}" if answer.reason else ""
+                when = answer.revocation_time
+                return MethodResult("ocsp", "revoked", f"revoked on {when:%Y-%m-%d %H:%M:%S} UTC{why} (OCSP {url})",
+                                    when, answer.reason)
+            if answer.status == "good":
+                return MethodResult("ocsp", "good", f"good (OCSP {url})")
+            errors.append(f"{url} does not know the certificate (unknown)")
+        return MethodResult("ocsp", "unknown" if any("unknown" in e for e in errors) else "failed", "; ".join(errors))
+
+    def check(self, tp: str, cert: x509.Certificate, issuer: x509.Certificate) -> RevocationOutcome:
+        """Run ``tp``'s revocation-check methods in order for ``cert`` issued by ``issuer``."""
+        trustpoint = self._pki.trustpoints.get(tp)
+        runners = {"crl": lambda: self._crl_method(tp, cert),
+                   "ocsp": lambda: self._ocsp_method(trustpoint, cert, issuer)}
+        return run_methods(list(trustpoint.revocation_check), runners)
+
+    # -- root over TFTP ------------------------------------------------------------------------
+    def fetch_root_der(self, tp: Trustpoint) -> bytes:
+        """The CA certificate file named by ``root tftp SERVER FILE`` (PEM converted to DER)."""
+        from pkitui.core import tftp
+        from pkitui.core.certs import load_certificates
+        from pkitui.core.scep.ca import der_of
+
+        if not tp.root_tftp:
+            raise RevocationError(f"% Trustpoint {tp.name} has no root tftp", "Configure: root tftp SERVER FILE")
+        data = tftp.download(*tp.root_tftp)
+        return der_of(load_certificates(data)[0]) if b"-----BEGIN" in data else data
+
+    def root_tftp(self, tp: str, confirm: Callable[[CaCandidate], bool] | None = None) -> CaCandidate:
+        """Get the CA certificate over TFTP, then the same acceptance as ``crypto pki authenticate``:
+        a pre-configured fingerprint decides alone, else ``confirm``; nothing stored unless accepted."""
+        from pkitui.core.errors import FingerprintMismatch, TrustpointError
+
+        trustpoint = self._pki.trustpoints.get(tp)
+        scep = self._pki.scep
+        cand = scep.candidate_from_der(trustpoint, self.fetch_root_der(trustpoint))
+        if trustpoint.fingerprint:
+            if not cand.matches(trustpoint.fingerprint):
+                alg = {32: "md5", 40: "sha1", 64: "sha256"}[len(trustpoint.fingerprint)]
+                raise FingerprintMismatch(
+                    f"% CA fingerprint does not match: expected {trustpoint.fingerprint}, got "
+                    f"{cand.fingerprints[alg]} ({alg.upper()}). Certificate not stored.",
+                    "Check the file on the TFTP server with the CA administrator.")
+            scep.accept_ca(trustpoint, cand)
+        elif confirm is None:
+            raise TrustpointError(
+                "% No fingerprint to compare the CA certificate with, and nobody to ask: certificate not stored.",
+                f"Pre-configure it: crypto pki trustpoint {tp} / fingerprint {cand.fingerprints['sha256']}")
+        elif confirm(cand):
+            scep.accept_ca(trustpoint, cand)
+        return cand
