@@ -229,6 +229,12 @@ def test_a_damaged_nvram_file_is_a_store_error(root: Path) -> None:
     (root / "nvram.json").write_text("{not json")
     with pytest.raises(StoreError, match="not valid JSON"):
         Pki.open(root)
+    (root / "nvram.json").write_bytes(b"\xff\xfe{}")
+    with pytest.raises(StoreError, match="cannot read"):
+        Pki.open(root)
+    (root / "nvram.json").write_text("[]")
+    with pytest.raises(StoreError, match="table map"):
+        Pki.open(root)
     (root / "nvram.json").write_text(json.dumps({"key_pairs": {"1": {"label": "x"}}}))
     with pytest.raises(StoreError, match="damaged"):
         Pki.open(root)

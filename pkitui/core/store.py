@@ -121,6 +121,9 @@ class AtomicJSONStorage(Storage):
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StoreError(f"cannot read the NVRAM file {self.path}: {exc}",
+                             "Check its permissions, or restore it from a backup.") from None
         if not text.strip():
             return None
         try:
