@@ -143,3 +143,14 @@ def test_openssl_verify_accepts_enrolled_certificate(scep_ca: ScepServer, tmp_pa
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().endswith(": OK")
+
+
+def test_url_without_path_uses_ios_default_and_enrollment_command_overrides(scep_ca: ScepServer, tmp_path: Path) -> None:
+    from pkitui.core.errors import ScepError
+
+    pki = make_device(tmp_path, f"http://127.0.0.1:{scep_ca.port}")
+    with pytest.raises(ScepError) as err:
+        pki.scep.fetch_ca("lab")  # scepserver serves /scep only
+    assert "/cgi-bin/pkiclient.exe" in err.value.message and "HTTP 404" in err.value.message
+    pki.trustpoints.get("lab").set_enrollment_command("/scep")
+    assert pki.scep.fetch_ca("lab").fingerprints == _ca_fingerprint(scep_ca)
