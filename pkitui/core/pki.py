@@ -139,11 +139,12 @@ class Pki:
                 "Enable query mode (crypto ca certificate query), zeroize unused keys or raise the capacity.",
             )
         certs, crls = config.certificates, config.crls
+        if config.query_mode or use.dropped_for_capacity:
+            self.certificates.remember(certs)  # dropped from NVRAM, their DER stays in memory
         if config.query_mode:
             certs = [c if c.der is None or nvram.kept_in_query_mode(c.role) else replace(c, der=None) for c in certs]
             crls = []
         if use.dropped_for_capacity:  # seed: NVRAM too small for a root certificate -> fingerprint only
-            self.certificates.remember(certs)
             certs = [replace(c, der=None) if c.sha256 in use.dropped_for_capacity else c for c in certs]
         to_save = replace(config, certificates=certs, crls=crls)
         try:
@@ -160,6 +161,7 @@ class Pki:
                 keep = {doc["file"] for doc in tables["key_pairs"].values()}
                 self.store.collect_garbage(self.store.private_dir, keep, "*.p8")
                 self.store.collect_garbage(self.store.crl_dir, {c.file for c in crls if c.in_nvram}, "*")
+                self.store.collect_garbage(self.store.cache_dir, {c.file for c in crls if not c.in_nvram}, "*.crl")
         except OSError as exc:
             raise StoreError(
                 f"% Cannot write the NVRAM store {self.store.root}: {exc.strerror or exc}",
