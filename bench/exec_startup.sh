@@ -10,6 +10,10 @@ RUNS=5
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 export PKITUI_STORE="$WORK/store"
+# An installed package has its bytecode compiled (pip does it); this tree may run with
+# PYTHONDONTWRITEBYTECODE set, which would time the compiler too. Cache bytecode under $WORK.
+unset PYTHONDONTWRITEBYTECODE
+export PYTHONPYCACHEPREFIX="$WORK/pycache"
 
 cat > "$WORK/script.ios" <<'IOS'
 enable
