@@ -52,7 +52,7 @@ class CommandLine:
         """The IOS prompt of the current mode (``r1(config)#``)."""
         if self._session is None:
             return f"{self.app.pki.config.identity.hostname or 'Router'}# "
-        return f"{self._session.prompt()} "
+        return f"{self._session.prompt} "
 
     def run(self, line: str) -> None:
         """Run one line (in a worker thread). Errors are shown, never raised to the worker."""

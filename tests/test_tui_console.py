@@ -1,0 +1,243 @@
+"""Pilot tests of the console without servers: tabs, help, palette, trustpoint editor, keys,
+command line, save, the fingerprint dialog, and responsiveness during a slow core call."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+from textual.widgets import Button, Input, Label, TabbedContent
+
+from pkitui.core.pki import Pki
+from pkitui.tui.app import TABS, PkiConsole
+from pkitui.tui.commands import palette_entries
+from pkitui.tui.screens.dialogs import ConfirmDialog, GenerateKeysDialog, HelpScreen, InfoDialog
+from pkitui.tui.screens.fingerprint import FingerprintDialog
+from pkitui.tui.widgets.fingerprint import match_fingerprint
+from tui_support import SIZE, fixed_pki, frozen_app, wait_for
+
+
+def device(tmp_path: Path) -> Pki:
+    pki = Pki.open(tmp_path / "store")
+    pki.set_hostname("r1")
+    pki.set_domain_name("example.com")
+    return pki
+
+
+async def test_tabs_help_and_status(tmp_path: Path) -> None:
+    app = PkiConsole(pki=device(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        for i, (tab, _title, _cls) in enumerate(TABS):
+            await pilot.press(str(i + 1))
+            assert app.query_one("#tabs", TabbedContent).active == tab
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+        assert "unsaved changes" in str(app.query_one("#status").render())
+
+
+def test_palette_lists_every_action(tmp_path: Path) -> None:
+    app = PkiConsole(pki=device(tmp_path))
+    titles = [t for t, _h, _c in palette_entries(app)]
+    for _tab, title, cls in TABS:
+        for binding in cls.BINDINGS:
+            assert f"{title}: {binding.description}" in titles
+    assert "Save" in titles and "Command" in titles
+    for cls in [c for _t, _n, c in TABS] + [PkiConsole]:
+        for binding in cls.BINDINGS:
+            assert binding.id and binding.tooltip, binding
+
+
+async def test_trustpoint_editor_validates_live_and_applies(tmp_path: Path) -> None:
+    pki = device(tmp_path)
+    app = PkiConsole(pki=pki)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2", "n")
+        await pilot.press(*"ka", "enter")
+        await wait_for(pilot, lambda: "ka" in pki.config.trustpoints)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        url = app.screen.query_one("#f-enrollment_url", Input)
+        url.focus()
+        await pilot.press(*"ftp://ca")
+        err = app.screen.query_one("#err-enrollment_url", Label)
+        assert err.display and "scheme 'ftp' is not supported" in str(err.render())
+        url.value = ""
+        await pilot.press(*"http://ca.example.com:81")
+        await pilot.pause()
+        assert not err.display
+        count = app.screen.query_one("#f-retry_count", Input)
+        count.value = "500"
+        await pilot.pause()
+        assert "out of range" in str(app.screen.query_one("#err-retry_count", Label).render())
+        count.value = "5"
+        await pilot.press("f2")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        tp = pki.trustpoints.get("ka")
+        assert tp.enrollment_url == "http://ca.example.com:81" and tp.enrollment_retry_count == 5
+
+
+async def test_delete_trustpoint_lists_what_goes(tmp_path: Path) -> None:
+    pki = fixed_pki(tmp_path / "store")
+    app = PkiConsole(pki=pki)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        app.screen.query_one("#tp-list").focus()
+        await pilot.press("d")
+        assert isinstance(app.screen, ConfirmDialog)
+        text = " ".join(app.screen.details)
+        assert "ca certificate" in text and "device certificate" in text
+        assert app.screen.focused is not None and app.screen.focused.id == "no"  # the safe answer
+        await pilot.click("#yes")
+        await wait_for(pilot, lambda: "lab" not in pki.config.trustpoints)
+        assert not [c for c in pki.config.certificates if c.trustpoint == "lab"]
+
+
+async def test_generate_zeroize_and_save(tmp_path: Path) -> None:
+    pki = device(tmp_path)
+    app = PkiConsole(pki=pki)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3", "g")
+        assert isinstance(app.screen, GenerateKeysDialog)
+        await pilot.click("#generate")
+        await wait_for(pilot, lambda: bool(pki.config.key_pairs))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert list(pki.config.key_pairs) == ["r1.example.com"]
+        assert "r1.example.com" in str(app.screen.query_one("#keys-table").get_row_at(0))
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not pki.dirty)
+        assert "✓ saved" in str(app.query_one("#status").render())
+        assert Pki.open(tmp_path / "store").config.key_pairs  # a new process sees the saved key
+        await pilot.press("z")
+        assert isinstance(app.screen, ConfirmDialog) and "r1.example.com" in app.screen.question
+        await pilot.click("#yes")
+        await wait_for(pilot, lambda: isinstance(app.screen, InfoDialog))
+        assert any("revoke" in line for line in app.screen.lines)  # the seed's follow-ups
+        assert not pki.config.key_pairs
+        assert "unsaved changes" in str(app.query_one("#status").render())
+
+
+async def test_command_line_runs_ios_commands(tmp_path: Path) -> None:
+    pki = device(tmp_path)
+    app = PkiConsole(pki=pki)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("colon")
+        assert app.focused is not None and app.focused.id == "cmdline"
+        await pilot.press(*"hostname r9", "enter")
+        await wait_for(pilot, lambda: pki.config.identity.hostname == "r9")
+        await pilot.press(*"show crypto pki trustpoints", "enter")
+        await pilot.press(*"bogus command", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        log = "\n".join(str(line.text) for line in app.query_one("#log").lines)
+        assert "hostname r9" in log and "Invalid input" in log
+
+
+async def test_slow_core_call_keeps_keys_answered(tmp_path: Path, monkeypatch) -> None:
+    """A core call held for 3 s in a worker: tab switches are handled while it runs, each well
+    within the hold (a blocked event loop would take the whole 3 s per key)."""
+    pki = device(tmp_path)
+    release = threading.Event()
+
+    def slow_generate(**_kw):  # stands in for a slow CA or a slow key generation
+        release.wait(3)
+        return []
+
+    monkeypatch.setattr(pki.keys, "generate", slow_generate)
+    app = PkiConsole(pki=pki)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3", "g")
+        await pilot.click("#generate")
+        await pilot.pause()
+        worker = next(w for w in app.workers if w.group == "keygen")
+        assert worker.is_running
+        tabs = app.query_one("#tabs", TabbedContent)
+        for key, tab in (("1", "home"), ("6", "nvram"), ("2", "trustpoints")):
+            start = time.perf_counter()
+            await pilot.press(key)
+            assert tabs.active == tab
+            assert time.perf_counter() - start < 1.2
+        assert worker.is_running
+        release.set()
+        await app.workers.wait_for_complete()
+
+
+FAKE = SimpleNamespace(
+    subject="C=US,O=scep-ca,OU=SCEP CA", issuer="C=US,O=scep-ca,OU=SCEP CA", not_before="2026-01-01", not_after="2036-01-01",
+    key_size=2048, warnings=[], accepted=False,
+    fingerprints={"sha256": "19DE283EAAC992A7BBFEE8987557ADAE22634DF8123755AABF84F1F3593D7DE1",
+                  "sha1": "E408D280B108A3D77205BB2FECDD261F9158DC74", "md5": "BB45C943BF860EA5A480E481CC257B5C"})
+
+
+def test_fingerprint_matching_rules() -> None:
+    fps = FAKE.fingerprints
+    assert match_fingerprint("", fps).state == "empty"
+    assert match_fingerprint("19:de:28", fps).state == "partial"
+    assert match_fingerprint("bb45 c943 bf86 0ea5 a480 e481 cc25 7b5c", fps).matched
+    wrong = match_fingerprint("19DE283EAAC992A7BBFEE8987557ADAE22634DF8123755AABF84F1F3593D7DE2", fps)
+    assert wrong.state == "mismatch" and wrong.first_bad == 31 and wrong.algorithm == "sha256"
+    assert match_fingerprint("E408D2FF", fps).first_bad == 3
+
+
+async def test_fingerprint_dialog_right_wrong_reject(tmp_path: Path) -> None:
+    app = PkiConsole(pki=device(tmp_path))
+    results: list[bool] = []
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(FingerprintDialog(FAKE), results.append)
+        await pilot.pause()
+        dialog = app.screen
+        assert dialog.focused is not None and dialog.focused.id == "fp-input"  # not Accept
+        await pilot.press(*"19DE283EAAC992A7BBFEE8987557ADAE22634DF8123755AABF84F1F3593D7DE0")
+        assert dialog.query_one("#accept", Button).disabled
+        assert "MISMATCH at group 32" in str(dialog.query_one("#fp-match").render())
+        await pilot.press("enter")  # Enter does not accept
+        assert app.screen is dialog and dialog.focused.id == "reject"
+        await pilot.press("enter")
+        assert results == [False]
+        app.push_screen(FingerprintDialog(FAKE), results.append)
+        await pilot.pause()
+        app.screen.query_one("#fp-input", Input).value = FAKE.fingerprints["sha256"]
+        await pilot.pause()
+        assert "MATCH" in str(app.screen.query_one("#fp-match").render())
+        await pilot.click("#accept")
+        assert results == [False, True]
+
+
+async def test_certificate_browser_and_expiry_colour(tmp_path: Path) -> None:
+    pki = fixed_pki(tmp_path / "store")
+    now = {"t": frozen_app(pki).clock()}
+    app = PkiConsole(pki=pki, clock=lambda: now["t"])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("4")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        tree = app.screen.query_one("#cert-tree")
+        labels = []
+
+        def walk(node):
+            for child in node.children:
+                labels.append(child.label)
+                walk(child)
+
+        walk(tree.root)
+        device_label = next(l for l in labels if "device" in l.plain)
+        assert "21d" in device_label.plain and any("yellow" in str(s.style) for s in device_label.spans)
+        from datetime import timedelta
+
+        now["t"] = now["t"] + timedelta(days=22)  # the device certificate expires while open
+        await pilot.pause(1.3)
+        labels.clear()
+        walk(tree.root)
+        device_label = next(l for l in labels if "device" in l.plain)
+        assert "expired" in device_label.plain and any("red" in str(s.style) for s in device_label.spans)
+        tree.focus()
+        await pilot.press("down", "down")
+        detail = app.screen.query_one("#cert-detail")
+        assert detail.view is not None
+        await pilot.press("p")
+        assert "BEGIN CERTIFICATE" in str(detail.render())

@@ -1,0 +1,131 @@
+"""Fixtures and fixed data for the console tests: a device with fixed keys, certificates and a
+CRL (deterministic DER, so snapshots are stable), a frozen clock, and the real lab."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+from textual.widgets import Input
+
+from pkitui.core.keys import KeyPair
+from pkitui.core.pki import Pki
+from pkitui.core.records import StoredCertificate
+from pkitui.lab import Lab
+from pkitui.tui.app import PkiConsole
+
+DATA = Path(__file__).parent / "data"
+FROZEN_NOW = datetime(2026, 1, 20, 12, 0, 0, tzinfo=timezone.utc)
+SNAPSHOT_STORE = Path("/tmp/pkitui-tui-snapshot/store")
+SIZE = (120, 40)
+
+
+def fixed_keys() -> tuple[rsa.RSAPrivateKey, rsa.RSAPrivateKey]:
+    """(CA key, device key), the same on every run."""
+    blobs = DATA.joinpath("tui_fixed_keys.pem").read_bytes().split(b"-----END PRIVATE KEY-----")
+    keys = [serialization.load_pem_private_key(b + b"-----END PRIVATE KEY-----\n", None) for b in blobs[:2]]
+    return keys[0], keys[1]  # type: ignore[return-value]
+
+
+def _cert(subject: x509.Name, issuer: x509.Name, key: Any, signer: Any, serial: int, start: datetime,
+          end: datetime, ca: bool) -> x509.Certificate:
+    b = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
+         .serial_number(serial).not_valid_before(start).not_valid_after(end)
+         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    if ca:
+        b = b.add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+    else:
+        b = b.add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True)
+        b = b.add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
+            [x509.UniformResourceIdentifier("http://127.0.0.1:8081/lab.crl")], None, None, None)]), critical=False)
+    return b.sign(signer, hashes.SHA256())
+
+
+def fixed_chain() -> tuple[x509.Certificate, x509.Certificate]:
+    """A CA certificate (10 years) and a device certificate expiring 21 days after FROZEN_NOW."""
+    ca_key, dev_key = fixed_keys()
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "US"), x509.NameAttribute(NameOID.ORGANIZATION_NAME, "scep-ca"),
+                         x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "SCEP CA")])
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    ca = _cert(ca_name, ca_name, ca_key, ca_key, 1, start, start + timedelta(days=3650), True)
+    dev = _cert(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "r1.example.com")]), ca_name, dev_key, ca_key, 2,
+                start, FROZEN_NOW + timedelta(days=21), False)
+    return ca, dev
+
+
+def fixed_crl_der(count: int = 60) -> bytes:
+    """A CRL of the fixed CA revoking ``count`` deterministic serials."""
+    from pkitui.lab.bigcrl import TestCa, build_crl_der, revoked_serials
+
+    ca_key, _ = fixed_keys()
+    ca, _dev = fixed_chain()
+    return build_crl_der(TestCa(ca_key, ca), revoked_serials(count), this_update=datetime(2026, 1, 19, tzinfo=timezone.utc),
+                         next_update=datetime(2026, 1, 26, tzinfo=timezone.utc))
+
+
+def fixed_pki(store: Path = SNAPSHOT_STORE, *, certificates: bool = True) -> Pki:
+    """A device at a fixed path with fixed identity, key pair, trustpoint and chain."""
+    shutil.rmtree(store, ignore_errors=True)
+    pki = Pki.open(store)
+    pki.set_hostname("r1")
+    pki.set_domain_name("example.com")
+    _ca_key, dev_key = fixed_keys()
+    pair = KeyPair(label="r1.example.com", usage="general", private_key=dev_key, created="2026-01-02T09:30:00+00:00")
+    pki.config.key_pairs[pair.key_id] = pair
+    tp = pki.trustpoints.declare("lab")
+    tp.set_enrollment_url("http://127.0.0.1:8080/scep")
+    tp.set_revocation_check(["crl", "none"])
+    if certificates:
+        ca, dev = fixed_chain()
+        der = serialization.Encoding.DER
+        pki.config.certificates.append(StoredCertificate.from_der("lab", "ca", ca.public_bytes(der)))
+        pki.config.certificates.append(StoredCertificate.from_der("lab", "device", dev.public_bytes(der), key_id=pair.key_id))
+    return pki
+
+
+def frozen_app(pki: Pki, now: datetime = FROZEN_NOW) -> PkiConsole:
+    """The console over ``pki`` with a frozen clock."""
+    return PkiConsole(pki=pki, clock=lambda: now)
+
+
+def freeze_cursors(app: PkiConsole) -> None:
+    """No cursor blink anywhere (snapshots)."""
+    for screen in app.screen_stack:
+        for inp in screen.query(Input):
+            inp.cursor_blink = False
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """The real lab (scepserver in a private netns + relay); fails when scepserver is missing."""
+    with Lab(tmp_path_factory.mktemp("lab")) as running:
+        yield running
+
+
+@pytest.fixture
+def lab_pki(lab: Lab, tmp_path: Path) -> Pki:
+    """A fresh device configured by the lab (trustpoint lab with URL and challenge)."""
+    pki = Pki.open(tmp_path / "store")
+    lab.configure(pki)
+    pki.set_hostname("r1")
+    pki.set_domain_name("example.com")
+    return pki
+
+
+async def wait_for(pilot: Any, predicate: Any, timeout: float = 20.0) -> None:
+    """Pause until ``predicate()`` is true (workers finishing, screens appearing)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the console")
+        await pilot.pause(0.05)
