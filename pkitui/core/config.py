@@ -91,19 +91,6 @@ def to_tables(config: RunningConfig, box: SecretBox | None) -> dict[str, dict[st
     }
 
 
-def comparable(tables: dict[str, dict[str, Any]], box: SecretBox) -> dict[str, dict[str, Any]]:
-    """Saved tables with sealed passwords replaced by digests, to compare with ``to_tables(.., None)``."""
-    out = dict(tables)
-    tps = {}
-    for doc_id, doc in tables.get("trustpoints", {}).items():
-        doc = dict(doc)
-        if "password_sealed" in doc:
-            doc["password_sealed"] = "sha256:" + hashlib.sha256(box.open(doc["password_sealed"]).encode()).hexdigest()
-        tps[doc_id] = doc
-    out["trustpoints"] = tps
-    return out
-
-
 def from_tables(tables: dict[str, dict[str, Any]], store: Store, box: SecretBox) -> RunningConfig:
     """Rebuild the running configuration from saved tables, decrypting the private keys.
 
