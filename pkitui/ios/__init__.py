@@ -5,8 +5,16 @@ Used by ``pkitui exec`` (scripts) and by the console's ``:`` command line, both 
 
     from pkitui import Pki
     from pkitui.ios import Session
-    session = Session(Pki.open(store_dir), json=False, force=False)
+    session = Session(Pki.open(store_dir), out=print, err=print, json=False, force=False,
+                      confirm=None, ask_secret=None, mode=EXEC)   # all keywords optional
     session.execute("crypto pki trustpoint ka")     # -> True, or False after printing an error
+    session.prompt                                  # "Device(ca-trustpoint)#"
+    session.completions("enrollment re")            # ["retry"]  (a line ending in "?" prints them)
+    session.collecting                              # True inside a key-string block (until quit)
+
+``execute`` lets only PkiError become an error message; any other exception is a bug and
+propagates (``pkitui exec`` turns it into a one-line internal error and exit status 3; the
+console should do the same in its worker).
 
 Modes (``pkitui.ios.registry``): ``USER_EXEC`` (``Device>``), ``EXEC`` (``Device#``), ``CONFIG``
 (``Device(config)#``), ``TRUSTPOINT`` (``(ca-trustpoint)#``, context: the Trustpoint),
@@ -29,6 +37,7 @@ elsewhere). A command is a spec in IOS documentation syntax plus a handler
   ``args.kw`` the same in order, ``args.no`` is true for the ``no`` form.
 - Handlers raise :class:`pkitui.core.errors.PkiError` subclasses: the session prints
   ``% message`` and the hint (never a traceback) and counts the error.
+- A handler that runs a nested line (like ``do``) and sees it fail raises ``AlreadyReported``.
 - Output: ``session.print(text)`` for messages, ``session.show(data, text)`` for ``show``
   commands (``data`` must be JSON-serialisable; it is printed instead of ``text`` under
   ``--json``), ``session.warn(text)`` for warnings.
@@ -73,9 +82,9 @@ from pkitui.ios.registry import (
     register_mode,
     running_config_section,
 )
-from pkitui.ios.session import NeedsConfirmation, Session
+from pkitui.ios.session import AlreadyReported, NeedsConfirmation, Session
 
 __all__ = [
     "Args", "CERT_CHAIN", "CONFIG", "EXEC", "PUBKEY_CHAIN", "PUBKEY_KEY", "TRUSTPOINT", "USER_EXEC",
-    "NeedsConfirmation", "Session", "command", "register_mode", "running_config_section",
+    "AlreadyReported", "NeedsConfirmation", "Session", "command", "register_mode", "running_config_section",
 ]
