@@ -10,8 +10,6 @@ from typing import Any
 from pkitui.core.pki import Pki
 from pkitui.ios.session import Session
 
-# A syntactically valid RSA-1024 public key (SubjectPublicKeyInfo DER, hex) for key-string tests.
-PEER_KEY_HEX = None  # filled lazily by peer_key_hex()
 
 
 def peer_key_hex(bits: int = 1024) -> tuple[str, bytes]:

@@ -162,3 +162,11 @@ def test_binary_script_is_refused_cleanly(tmp_path: Path) -> None:
     proc = subprocess.run([PY, "-m", "pkitui", "exec", "--store", str(tmp_path)], input=b"hostname r1\n\xff\xfe\n",
                           capture_output=True, timeout=60)
     assert proc.returncode == 2 and proc.stderr.decode().startswith("% standard input is not UTF-8 text (line 2)")
+
+
+def test_wrong_passphrase_is_a_clean_error(tmp_path: Path) -> None:
+    setup = ["exec", "--store", str(tmp_path), "-c", "crypto key generate rsa label k modulus 1024", "-c", "wr"]
+    assert run_cli(*setup, env={"PKITUI_PASSPHRASE": "right"}).returncode == 0
+    proc = run_cli("exec", "--store", str(tmp_path), "-c", "show nvram usage", env={"PKITUI_PASSPHRASE": "wrong"})
+    assert proc.returncode == 2 and proc.stderr.startswith("% ") and "PKITUI_PASSPHRASE" in proc.stderr
+    assert "Traceback" not in proc.stderr
