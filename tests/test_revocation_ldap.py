@@ -1,0 +1,70 @@
+"""``crl query ldap://...`` against a real OpenLDAP slapd holding the CA's CRL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pkitui.core.errors import RevocationError
+from pkitui.core.revocation import ldap
+from pkitui.lab.bigcrl import LabCa
+from pkitui.lab.slapd import SlapdServer
+from revocation_support import DER, ca, issue, make_crl, make_device, pem, rogue_ca  # noqa: F401
+
+
+@pytest.fixture
+def directory(tmp_path: Path, ca: LabCa) -> Iterator[SlapdServer]:
+    """slapd on 127.0.0.1 with ``cn=Lab CA,dc=example,dc=com`` holding a CRL revoking 0x2002."""
+    with SlapdServer(tmp_path / "slapd", make_crl(ca, [0x2002]), ca.certificate.public_bytes(DER)) as server:
+        yield server
+
+
+def test_fetch_by_dn_and_by_search(directory: SlapdServer, ca: LabCa) -> None:
+    [(source, der)] = ldap.fetch_crls(directory.crl_query_url)
+    assert der == directory.crl_der and "certificateRevocationList;binary" in source
+    # without a DN in the URL the directory is searched for an entry holding a CRL
+    [(_, found)] = ldap.fetch_crls(directory.url)
+    assert found == directory.crl_der
+
+
+def test_good_and_revoked_peers_through_crl_query(tmp_path: Path, directory: SlapdServer, ca: LabCa) -> None:
+    pki = make_device(tmp_path / "store", ca, ["crl"])
+    pki.trustpoints.get("lab").set_crl_query(directory.url)
+    assert pki.certificates.verify_peer(pem(issue(ca, "good", 0x2001))).ok
+    verdict = pki.certificates.verify_peer(pem(issue(ca, "bad", 0x2002)))
+    assert verdict.status == "revoked" and directory.url in verdict.reason
+    [info] = pki.revocation.crls("lab")
+    assert info.source == directory.url
+
+
+def test_crl_request_picks_up_a_new_crl(tmp_path: Path, directory: SlapdServer, ca: LabCa) -> None:
+    pki = make_device(tmp_path / "store", ca, ["crl"])
+    pki.trustpoints.get("lab").set_crl_query(directory.crl_query_url)
+    first = pki.revocation.request_crl("lab")
+    assert first.entries == 1
+    directory.replace_crl(make_crl(ca, [0x2002, 0x2003, 0x2004], number=2))
+    newer = pki.revocation.request_crl("lab")
+    assert (newer.entries, newer.crl_number) == (3, 2)
+    assert pki.certificates.verify_peer(pem(issue(ca, "x", 0x2004))).status == "revoked"
+
+
+def test_forged_crl_in_the_directory_is_refused(tmp_path: Path, directory: SlapdServer, ca: LabCa,
+                                                rogue_ca: LabCa) -> None:
+    directory.replace_crl(make_crl(rogue_ca, []))
+    pki = make_device(tmp_path / "store", ca, ["crl"])
+    pki.trustpoints.get("lab").set_crl_query(directory.crl_query_url)
+    with pytest.raises(RevocationError, match="signature check failed"):
+        pki.revocation.request_crl("lab")
+
+
+def test_stopped_directory_falls_through(tmp_path: Path, directory: SlapdServer, ca: LabCa) -> None:
+    url = directory.url
+    directory.stop()
+    with pytest.raises(RevocationError, match="unreachable"):
+        ldap.fetch_crls(url)
+    pki = make_device(tmp_path / "store", ca, ["crl", "none"])
+    pki.trustpoints.get("lab").set_crl_query(url)
+    verdict = pki.certificates.verify_peer(pem(issue(ca, "good", 0x2001)))
+    assert verdict.ok and verdict.revocation is not None and verdict.revocation.status == "unchecked"
