@@ -43,6 +43,43 @@ def _port_free(port: int) -> bool:
     return True
 
 
+def depot_crl(depot: Path, days: int = 7) -> bytes:
+    """A CRL (DER) signed by the scepserver CA of ``depot``, revoking what its index.txt marks
+    ``R`` (micromdm revokes a certificate when the same subject enrolls again).
+
+    The CA key is 3DES-encrypted with an empty password, which cryptography cannot open, so
+    ``openssl pkey`` decrypts it into memory (never onto disk).
+    """
+    import subprocess
+    from datetime import datetime, timedelta, timezone
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    from pkitui.lab.process import LabError, require_binary
+
+    openssl = require_binary("openssl", "openssl")
+    out = subprocess.run([openssl, "pkey", "-in", str(depot / "ca.key"), "-passin", "pass:"],
+                         capture_output=True, timeout=30)
+    if out.returncode != 0:
+        raise LabError("cannot read the lab CA key", out.stderr.decode(errors="replace")[:200])
+    key = serialization.load_pem_private_key(out.stdout, None)
+    ca = x509.load_pem_x509_certificate((depot / "ca.pem").read_bytes())
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    builder = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject).last_update(now)
+               .next_update(now + timedelta(days=days))
+               .add_extension(x509.CRLNumber(int(now.timestamp())), critical=False))
+    index = depot / "index.txt"
+    for line in (index.read_text().splitlines() if index.exists() else []):
+        cols = line.split("\t")
+        if len(cols) >= 4 and cols[0] == "R":
+            when = datetime.strptime(cols[2].split(",")[0], "%y%m%d%H%M%SZ").replace(tzinfo=timezone.utc)
+            builder = builder.add_revoked_certificate(
+                x509.RevokedCertificateBuilder().serial_number(int(cols[3], 16)).revocation_date(when).build())
+    crl = builder.sign(key, hashes.SHA256())  # type: ignore[arg-type]
+    return crl.public_bytes(serialization.Encoding.DER)
+
+
 class Lab:
     """The local lab. ``workdir`` keeps the CA depot and the challenge between runs, so a store's
     trustpoint ``lab`` stays valid; the port is reused when still free."""
@@ -92,27 +129,35 @@ class Lab:
             raise
         return self
 
-    def _start_crl_publishers(self) -> None:
-        """CRL over HTTP (and LDAP with slapd) from the revocation engineer's launchers, if present."""
-        try:
-            from pkitui.lab import crl_http  # type: ignore[attr-defined]
-        except ImportError:
-            self.notes.append("CRL over HTTP: not available in this build")
-            return
-        try:
-            self.crl_http = crl_http.start_for_depot(self.scep.depot, self.workdir / "crl")
-        except PkiError as exc:
-            self.notes.append(f"CRL over HTTP not started: {exc.message}")
-        if _which("slapd") is None:
-            self.notes.append("CRL over LDAP: install the Debian package slapd to publish it")
-            return
-        try:
-            from pkitui.lab import slapd  # type: ignore[attr-defined]
+    def publish_crl(self) -> bytes:
+        """(Re)write the lab CRL from the depot: the HTTP server serves the file; slapd gets it."""
+        der = depot_crl(self.scep.depot)
+        crl_dir = self.workdir / "crl"
+        crl_dir.mkdir(exist_ok=True)
+        (crl_dir / "lab.crl").write_bytes(der)
+        if self.ldap is not None:
+            self.ldap.replace_crl(der)
+        return der
 
-            self.ldap = slapd.start_for_crl(self.workdir / "ldap", self.crl_http)
-        except (ImportError, AttributeError):
-            self.notes.append("CRL over LDAP: not available in this build")
+    def _start_crl_publishers(self) -> None:
+        """The CRL over HTTP (http.server on 127.0.0.1) and over LDAP (slapd) when installed."""
+        from pkitui.lab.crl_http import CrlHttpServer
+
+        try:
+            der = self.publish_crl()
         except PkiError as exc:
+            self.notes.append(f"No lab CRL: {exc.message}")
+            return
+        self.crl_http = CrlHttpServer(self.workdir / "crl").start()
+        if _which("slapd") is None:
+            self.notes.append("CRL over LDAP: install the Debian package slapd (and ldap-utils) to publish it")
+            return
+        from pkitui.lab.slapd import SlapdServer
+
+        try:
+            self.ldap = SlapdServer(self.workdir / "ldap", der, self.ca_der).start()
+        except PkiError as exc:
+            self.ldap = None
             self.notes.append(f"CRL over LDAP not started: {exc.message}")
 
     def stop(self) -> None:
@@ -152,12 +197,12 @@ class Lab:
         return " ".join(f[i : i + 2] for i in range(0, len(f), 2))
 
     def crl_url(self) -> str | None:
-        """The HTTP CRL distribution URL, when published."""
-        return getattr(self.crl_http, "url", None)
+        """The HTTP CRL URL, when published."""
+        return self.crl_http.url_for("lab.crl") if self.crl_http is not None else None
 
     def ldap_url(self) -> str | None:
         """The LDAP URL for ``crl query``, when published."""
-        return getattr(self.ldap, "url", None)
+        return self.ldap.crl_query_url if self.ldap is not None else None
 
     def summary(self) -> list[tuple[str, str]]:
         """(label, value) lines for the console's home screen."""

@@ -97,19 +97,25 @@ def _extensions(cert: x509.Certificate) -> list[tuple[str, str]]:
 def cert_view(info: Any) -> CertView:
     """A CertView from a CertificateInfo (contract: pki.certificates.list())."""
     der = info.der
-    cert = x509.load_der_x509_certificate(der)
-    pub = cert.public_key()
-    key = f"RSA {pub.key_size} bits" if isinstance(pub, rsa.RSAPublicKey) else type(pub).__name__
     fps = dict(getattr(info, "fingerprints", {}) or {})
-    if not fps:
-        fps = {"sha256": hashlib.sha256(der).hexdigest().upper(), "sha1": hashlib.sha1(der).hexdigest().upper(),
-               "md5": hashlib.md5(der).hexdigest().upper()}
-    pem = getattr(info, "pem", None) or cert.public_bytes(serialization.Encoding.PEM).decode()
+    if der is None:  # kept as fingerprint only (NVRAM too small, or query mode)
+        key, extensions, pem = "—", [], "(only the fingerprint is kept; fetched again when needed)"
+    else:
+        cert = x509.load_der_x509_certificate(der)
+        pub = cert.public_key()
+        key = f"RSA {pub.key_size} bits" if isinstance(pub, rsa.RSAPublicKey) else type(pub).__name__
+        extensions = _extensions(cert)
+        pem = getattr(info, "pem", None) or cert.public_bytes(serialization.Encoding.PEM).decode()
+        if not fps:
+            fps = {"sha256": hashlib.sha256(der).hexdigest().upper(), "sha1": hashlib.sha1(der).hexdigest().upper(),
+                   "md5": hashlib.md5(der).hexdigest().upper()}
+    far = datetime(9999, 1, 1, tzinfo=timezone.utc)
     return CertView(
-        trustpoint=info.trustpoint, role=info.role, serial_hex=info.serial_hex, subject=str(info.subject),
-        issuer=str(info.issuer), not_before=info.not_before, not_after=info.not_after, status=str(info.status),
-        usage=str(getattr(info, "usage", "") or ""), key_label=str(getattr(info, "key_label", "") or ""), key=key,
-        extensions=_extensions(cert), fingerprints={k.lower(): v for k, v in fps.items()},
+        trustpoint=info.trustpoint, role=info.role, serial_hex=info.serial_hex or "?", subject=str(info.subject or "?"),
+        issuer=str(info.issuer or "?"), not_before=info.not_before or far, not_after=info.not_after or far,
+        status=str(info.status), usage=str(getattr(info, "usage", "") or ""),
+        key_label=str(getattr(info, "key_label", "") or ""), key=key,
+        extensions=extensions, fingerprints={k.lower(): v for k, v in fps.items()},
         crl_distribution_points=list(getattr(info, "crl_distribution_points", []) or []), pem=pem,
         orphaned=bool(getattr(info, "orphaned", False)))
 
