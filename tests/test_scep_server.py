@@ -154,3 +154,20 @@ def test_url_without_path_uses_ios_default_and_enrollment_command_overrides(scep
     assert "/cgi-bin/pkiclient.exe" in err.value.message and "HTTP 404" in err.value.message
     pki.trustpoints.get("lab").set_enrollment_command("/scep")
     assert pki.scep.fetch_ca("lab").fingerprints == _ca_fingerprint(scep_ca)
+
+
+def test_enroll_by_get_with_percent_escaped_base64(scep_ca: ScepServer, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from pkitui.core.scep.service import ScepService
+
+    original = ScepService._exchange
+
+    def without_post(self, tp):  # type: ignore[no-untyped-def]
+        ex = original(self, tp)
+        ex.post = False  # as if the CA did not advertise POSTPKIOperation
+        return ex
+
+    monkeypatch.setattr(ScepService, "_exchange", without_post)
+    pki = _authenticated(tmp_path, scep_ca)
+    result = pki.scep.enroll("lab")[0]
+    assert result.state == "issued" and ", GET" in result.algorithms

@@ -101,6 +101,10 @@ def enroll(session: Session, args: Args) -> None:
             except NeedsConfirmation:
                 session.warn("% No challenge password configured; sending the request without one.")
         session.print("% Start certificate enrollment ..")
+        from pkitui.core.scep.request import request_subject
+
+        session.print(f"% The subject name in the certificate will include: "
+                      f"{request_subject(pki, tp).rfc4514_string()}")
         results = pki.scep.enroll(tp, password=password or None, on_event=on_event)
     for warning in dict.fromkeys(w for r in results for w in r.warnings):
         session.warn(f"% Warning: {warning}")
