@@ -318,3 +318,9 @@ def test_do_runs_exec_commands_from_config(rec: Recorder) -> None:
 
 def test_certificate_chain_needs_an_existing_trustpoint(rec: Recorder) -> None:
     assert "does not exist" in rec.fail("crypto pki certificate chain nope")[0]
+
+
+def test_exit_in_exec_closes_the_session_and_says_what_was_skipped(rec: Recorder) -> None:
+    rec.run("hostname r1\nend\nexit\n! comment\nhostname r2\nhostname r3")
+    assert rec.pki.config.identity.hostname == "r1"
+    assert rec.err == ["% The session was closed by 'exit' in exec mode: 2 line(s) not run."]

@@ -189,11 +189,15 @@ class Session:
 
     def run_lines(self, lines: Iterable[str], *, keep_going: bool = False) -> int:
         """Run many lines; stop at the first error unless ``keep_going``. Returns the error count."""
-        for line in lines:
-            if self.closed:
-                break
-            if not self.execute(line) and not keep_going:
-                break
+        todo = list(lines)
+        done = 0
+        while done < len(todo) and not self.closed:
+            done += 1
+            if not self.execute(todo[done - 1]) and not keep_going:
+                return self.errors
+        skipped = [ln for ln in todo[done:] if not is_comment(strip_prompt(ln))]
+        if skipped:
+            self.warn(f"% The session was closed by 'exit' in exec mode: {len(skipped)} line(s) not run.")
         return self.errors
 
     def _run(self, match: Match, text: str) -> bool:
