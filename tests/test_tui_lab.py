@@ -1,0 +1,112 @@
+"""The console end to end against the real lab (micromdm scepserver in a private network
+namespace, its CRL over LDAP from slapd): authenticate with the right and a wrong fingerprint,
+enroll, browse the chain, fetch and open the CRL, save. Fails (never skips) without the servers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Button, DataTable, Input
+
+from pkitui.core.pki import Pki
+from pkitui.lab import Lab
+from pkitui.tui.app import PkiConsole
+from pkitui.tui.screens.enrollment import EnrollmentScreen
+from pkitui.tui.screens.fingerprint import FingerprintDialog
+from pkitui.tui.widgets.crl_table import CrlTable
+from tui_support import SIZE, lab, lab_pki, wait_for  # noqa: F401
+
+
+def store_bytes(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+async def authenticate(app: PkiConsole, pilot, typed: str) -> FingerprintDialog:
+    await pilot.press("2")
+    app.screen.query_one("#tp-list").focus()
+    await pilot.press("a")
+    await wait_for(pilot, lambda: isinstance(app.screen, FingerprintDialog))
+    dialog = app.screen
+    dialog.query_one("#fp-input", Input).value = typed
+    await pilot.pause()
+    return dialog  # type: ignore[return-value]
+
+
+async def test_wrong_fingerprint_stores_nothing(lab: Lab, lab_pki: Pki) -> None:
+    lab_pki.save()
+    before = store_bytes(lab_pki.store.root)
+    app = PkiConsole(pki=lab_pki, lab=lab)
+    async with app.run_test(size=SIZE) as pilot:
+        wrong = lab.fingerprint[:-1] + ("0" if lab.fingerprint[-1] != "0" else "1")
+        dialog = await authenticate(app, pilot, wrong)
+        assert dialog.query_one("#accept", Button).disabled
+        assert "MISMATCH at group 32" in str(dialog.query_one("#fp-match").render())
+        await pilot.click("#reject")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not [c for c in lab_pki.config.certificates if c.trustpoint == "lab"]
+        assert not lab_pki.dirty
+    assert store_bytes(lab_pki.store.root) == before
+
+
+async def test_authenticate_enroll_browse_crl_save(lab: Lab, lab_pki: Pki) -> None:
+    lab_pki.keys.generate()
+    app = PkiConsole(pki=lab_pki, lab=lab)
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await authenticate(app, pilot, lab.grouped_fingerprint())
+        assert "MATCH" in str(dialog.query_one("#fp-match").render())
+        await pilot.click("#accept")
+        await wait_for(pilot, lambda: any(c.role == "ca" for c in lab_pki.config.certificates))
+
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, EnrollmentScreen))
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.finished)
+        assert [r["state"] for r in screen.rows.values()] == ["issued"]
+        assert any("Certificate issued" in n.message for n in app._notifications)
+        await pilot.click("#close")
+        device = [c for c in lab_pki.config.certificates if c.role == "device"]
+        assert len(device) == 1 and device[0].key_id == "r1.example.com"
+
+        await pilot.press("4")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        tree = app.screen.query_one("#cert-tree")
+        tp_node = tree.root.children[0]
+        ca_node = tp_node.children[0]
+        assert ca_node.data.role == "ca" and ca_node.data.fingerprints["sha256"] == lab.fingerprint
+        assert [n.data.role for n in ca_node.children] == ["device"]
+        assert ca_node.children[0].data.subject == "CN=r1.example.com"
+
+        await pilot.press("5")
+        app.screen.query_one("#crl-list").focus()
+        await pilot.press("f")
+        await wait_for(pilot, lambda: app.screen.query_one("#crl-list", DataTable).row_count == 1)
+        await pilot.press("o")
+        await wait_for(pilot, lambda: app.screen.query_one("#crl-table", CrlTable).index is not None)
+        assert "entries, opened in" in str(app.screen.query_one("#crl-status").render())
+
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not lab_pki.dirty)
+    again = Pki.open(lab_pki.store.root)
+    assert {c.role for c in again.config.certificates} >= {"ca", "device"}
+    assert again.config.crls
+
+
+async def test_enroll_with_wrong_challenge_shows_failure(lab: Lab, lab_pki: Pki) -> None:
+    lab_pki.keys.generate()
+    lab_pki.trustpoints.get("lab").set_fingerprint(lab.fingerprint)
+    lab_pki.scep.authenticate("lab")
+    lab_pki.trustpoints.get("lab").set_password("wrong-challenge")
+    app = PkiConsole(pki=lab_pki, lab=lab)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        app.screen.query_one("#tp-list").focus()
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, EnrollmentScreen))
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.finished)
+        states = [r["state"] for r in screen.rows.values()]
+        assert states[-1] == "failed"
+        assert "badRequest" in str(list(screen.rows.values())[-1].get("fail_info"))
+    assert not [c for c in lab_pki.config.certificates if c.role == "device"]
