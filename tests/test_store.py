@@ -270,12 +270,12 @@ def test_stale_temp_files_of_dead_writers_are_removed(root: Path) -> None:
     sleeper = subprocess.Popen(["sleep", "30"])
     try:
         stale = [root / ".nvram.json.999999999.tmp", root / "private" / ".k.p8.999999999.tmp"]
-        live = root / f".nvram.json.{sleeper.pid}.tmp"
-        for path in [*stale, live]:
+        live = [root / f".nvram.json.{sleeper.pid}-1.tmp", root / f".nvram.json.{os.getpid()}-2.tmp"]
+        for path in [*stale, *live]:
             path.write_bytes(b"partial")
         Pki.open(root)
         assert not any(p.exists() for p in stale)
-        assert live.exists()  # another process may be writing it right now
+        assert all(p.exists() for p in live)  # another process or thread may be writing them now
     finally:
         sleeper.kill()
         sleeper.wait()
@@ -358,3 +358,31 @@ def test_query_mode_save_keeps_fingerprints_and_own_certificates(pki: Pki) -> No
         ("device", device.sha256, device.der),
     ]
     assert saved.config.crls == [] and list(pki.store.crl_dir.iterdir()) == []
+
+
+def test_concurrent_savers_leave_one_whole_configuration(root: Path) -> None:
+    import threading
+
+    writers = [Pki.open(root), Pki.open(root)]
+    for n, pki in enumerate(writers):
+        pki.set_hostname(f"w{n}")
+        pki.keys.generate(label=f"key{n}", modulus=1024)
+    errors: list[BaseException] = []
+
+    def hammer(pki: Pki) -> None:
+        try:
+            for _ in range(15):
+                pki.save()
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=hammer, args=(p,)) for p in writers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    final = Pki.open(root)
+    n = int(final.config.identity.hostname[1:])  # type: ignore[index]
+    assert final.keys.labels() == [f"key{n}"]
+    assert [p.name.split(".")[0] for p in (root / "private").glob("*.p8")] == [f"key{n}"]

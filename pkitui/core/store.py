@@ -20,6 +20,7 @@ import fcntl
 import json
 import os
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,8 @@ def fsync_dir(path: Path) -> None:
 
 def _write_temp(path: Path, data: bytes, mode: int) -> Path:
     """Write ``data`` to a durable temp file next to ``path`` (named after our pid)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}{TMP_SUFFIX}")
+    # pid (so a later open can tell a dead writer's leftovers) and thread (console workers).
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}{TMP_SUFFIX}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -86,7 +88,7 @@ def atomic_create(path: Path, data: bytes, mode: int = 0o600) -> bytes:
     return data
 
 
-_TEMP_PID = re.compile(r"\.(\d+)" + re.escape(TMP_SUFFIX) + "$")
+_TEMP_PID = re.compile(r"\.(\d+)(?:-\d+)?" + re.escape(TMP_SUFFIX) + "$")
 
 
 def _pid_alive(pid: int) -> bool:
@@ -104,7 +106,7 @@ def remove_stale_temp_files(directory: Path) -> None:
     if directory.is_dir():
         for stale in directory.glob(f".*{TMP_SUFFIX}"):
             match = _TEMP_PID.search(stale.name)
-            if match and int(match.group(1)) != os.getpid() and _pid_alive(int(match.group(1))):
+            if match and _pid_alive(int(match.group(1))):  # ours or another live writer's
                 continue
             stale.unlink(missing_ok=True)
 
