@@ -13,7 +13,7 @@ from pkitui.core.errors import FingerprintMismatch, TrustpointError
 from pkitui.core.scep.ca import fingerprints
 from pkitui.lab.proxy import HttpProxy
 from pkitui.lab.scepserver import ScepServer
-from scep_support import CHALLENGE, http_proxy, make_device, scep_ca, snapshot  # noqa: F401
+from scep_support import http_proxy, make_device, scep_ca, snapshot  # noqa: F401
 
 SPKI = serialization.PublicFormat.SubjectPublicKeyInfo
 

@@ -19,6 +19,7 @@ from pkitui.core.errors import FingerprintMismatch, KeyPairError, ScepError, Tru
 from pkitui.core.keys import KeyPair
 from pkitui.core.records import PendingEnrollment, StoredCertificate, b64
 from pkitui.core.scep.ca import CaCandidate, der_of, parse_ca_reply
+from pkitui.core.scep.certrep import CertRep
 from pkitui.core.scep.enroll import EnrollmentEvent, EnrollmentResult, Exchange, run_transaction
 from pkitui.core.scep.messages import build_csr, get_crl_content, new_transaction_id, self_signed_signer
 from pkitui.core.scep.request import request_subject
@@ -220,7 +221,7 @@ class ScepService:
             results.append(self._drive(ex, pending, pair, rep, emit, stop))
         return results
 
-    def _drive(self, ex: Exchange, pending: PendingEnrollment, pair: KeyPair, rep: object,
+    def _drive(self, ex: Exchange, pending: PendingEnrollment, pair: KeyPair, rep: CertRep | None,
                emit: Callable[[EnrollmentEvent], None], stop: threading.Event) -> EnrollmentResult:
         config = self._pki.config
         saved = {"done": False}
@@ -232,7 +233,7 @@ class ScepService:
             self._pki.save()
             saved["done"] = True
 
-        result, _ = run_transaction(ex, pending, pair.private_key, pair.public_der, rep,  # type: ignore[arg-type]
+        result, _ = run_transaction(ex, pending, pair.private_key, pair.public_der, rep,
                                     on_event=emit, cancel=stop, persist=persist)
         if result.state in ("issued", "failed"):
             config.pending = [p for p in config.pending if p is not pending
