@@ -63,11 +63,11 @@ def fixed_chain() -> tuple[x509.Certificate, x509.Certificate]:
 
 def fixed_crl_der(count: int = 60) -> bytes:
     """A CRL of the fixed CA revoking ``count`` deterministic serials."""
-    from pkitui.lab.bigcrl import TestCa, build_crl_der, revoked_serials
+    from pkitui.lab.bigcrl import LabCa, build_crl_der, revoked_serials
 
     ca_key, _ = fixed_keys()
     ca, _dev = fixed_chain()
-    return build_crl_der(TestCa(ca_key, ca), revoked_serials(count), this_update=datetime(2026, 1, 19, tzinfo=timezone.utc),
+    return build_crl_der(LabCa(ca_key, ca), revoked_serials(count), this_update=datetime(2026, 1, 19, tzinfo=timezone.utc),
                          next_update=datetime(2026, 1, 26, tzinfo=timezone.utc))
 
 
