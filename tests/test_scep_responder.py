@@ -147,3 +147,15 @@ def test_unreachable_ca_is_a_clear_error(tmp_path: Path) -> None:
         pki.scep.fetch_ca("lab")
     assert "GetCACert" in err.value.message and "connection refused" in err.value.message
     assert pki.scep.caps("lab") == frozenset()
+
+
+def test_usage_keys_both_requests_sent_before_polling(tmp_path: Path) -> None:
+    with ScepResponder(pending_polls=1) as r:
+        pki = _device(tmp_path, r, usage_keys=True)
+        pki.trustpoints.get("lab").set_retry_count(3)
+        events = []
+        results = pki.scep.enroll("lab", on_event=events.append)
+        assert [x.state for x in results] == ["issued", "issued"]
+        assert [x.key_id for x in results] == ["r1.example.com#signature", "r1.example.com#encryption"]
+        assert [e.state for e in events][:2] == ["sent", "sent"]
+        assert not pki.config.pending and not Pki.open(tmp_path).config.pending

@@ -199,7 +199,10 @@ class ScepService:
         ex = self._exchange(trustpoint)
         renewal_ok = "RENEWAL" in ex.caps
         challenge = password if password is not None else trustpoint.password
-        results = []
+        # Every request is sent first; PENDING ones are then polled in turn, so a usage-keys pair
+        # does not wait for the first key's approval before asking for the second.
+        results: list[EnrollmentResult | None] = []
+        queued: list[tuple[int, PendingEnrollment, KeyPair, CertRep]] = []
         for pair in self._key_pairs(trustpoint):
             if stop.is_set():
                 break
@@ -218,20 +221,30 @@ class ScepService:
                 trustpoint=trustpoint.name, key_id=pair.key_id, transaction_id=tid, signer_der=der_of(signer),
                 message_type=message_type, started=_iso_now(),
                 extra={"subject_der": b64(subject.public_bytes()), "digest": ex.digest, "cipher": ex.cipher})
-            results.append(self._drive(ex, pending, pair, rep, emit, stop))
-        return results
+            if rep.status == "PENDING":
+                self._pki.config.pending.append(pending)
+                queued.append((len(results), pending, pair, rep))
+                results.append(None)
+            else:
+                results.append(self._drive(ex, pending, pair, rep, emit, stop))
+        if queued:
+            self._pki.save()  # every pending transaction is in NVRAM before polling starts
+        for index, pending, pair, rep in queued:
+            results[index] = self._drive(ex, pending, pair, rep, emit, stop, saved=True)
+        return [r for r in results if r is not None]
 
     def _drive(self, ex: Exchange, pending: PendingEnrollment, pair: KeyPair, rep: CertRep | None,
-               emit: Callable[[EnrollmentEvent], None], stop: threading.Event) -> EnrollmentResult:
+               emit: Callable[[EnrollmentEvent], None], stop: threading.Event,
+               saved: bool = False) -> EnrollmentResult:
         config = self._pki.config
-        saved = {"done": False}
+        state = {"saved": saved}
 
         def persist() -> None:
             if pending not in config.pending:
                 config.pending = [p for p in config.pending if p.key_id != pending.key_id
                                   or p.trustpoint != pending.trustpoint] + [pending]
             self._pki.save()
-            saved["done"] = True
+            state["saved"] = True
 
         result, _ = run_transaction(ex, pending, pair.private_key, pair.public_der, rep,
                                     on_event=emit, cancel=stop, persist=persist)
@@ -240,7 +253,7 @@ class ScepService:
                               and p.transaction_id != pending.transaction_id]
         if result.certificate is not None:
             self._store_device(pending.trustpoint, pair, result.certificate)
-        if saved["done"] and result.state != "pending":
+        if state["saved"] and result.state != "pending":
             self._pki.save()  # the saved pending record is finished: keep NVRAM in step
         result.warnings = list(dict.fromkeys(ex.warnings + result.warnings))
         return result
