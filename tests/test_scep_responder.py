@@ -159,3 +159,14 @@ def test_usage_keys_both_requests_sent_before_polling(tmp_path: Path) -> None:
         assert [x.key_id for x in results] == ["r1.example.com#signature", "r1.example.com#encryption"]
         assert [e.state for e in events][:2] == ["sent", "sent"]
         assert not pki.config.pending and not Pki.open(tmp_path).config.pending
+
+
+def test_http_errors_are_retried_per_retry_settings(tmp_path: Path) -> None:
+    with ScepResponder(http_errors=2) as r:
+        pki = _device(tmp_path, r)
+        with pytest.raises(ScepError, match="HTTP 503"):
+            pki.scep.enroll("lab")  # retry count 0: no retry
+        pki.trustpoints.get("lab").set_retry_count(2)
+        events = []
+        assert pki.scep.enroll("lab", on_event=events.append)[0].state == "issued"
+        assert sum("retrying" in e.message for e in events) == 1

@@ -70,6 +70,7 @@ class ScepResponder:
     pending_polls: int = 0
     tamper: str | None = None
     fail_text: str = "challenge password expired"
+    http_errors: int = 0  # answer the next N PKIOperations with HTTP 503
     requests: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -135,6 +136,9 @@ class ScepResponder:
             if not self.ra:
                 return 200, "application/x-x509-ca-cert", self.ca_cert.public_bytes(DER)
             return 200, "application/x-x509-ca-ra-cert", self._certs_only([self.ca_cert, self.ra_sign, self.ra_enc])
+        if operation == "PKIOperation" and self.http_errors > 0:
+            self.http_errors -= 1
+            return 503, "text/plain", b"busy"
         if operation == "PKIOperation":
             return 200, "application/x-pki-message", self._pki_operation(body)
         return 500, "text/plain", b"operation not implemented"

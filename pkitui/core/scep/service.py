@@ -215,8 +215,9 @@ class ScepService:
             tid = new_transaction_id()
             emit(EnrollmentEvent(trustpoint.name, pair.key_id, "sent", f"{message_type} sent to {ex.transport.url}",
                                  tid, algorithms=ex.algorithms))
-            rep = ex.send(message_type, csr, signer=signer, key=pair.private_key, transaction_id=tid,
-                          public_keys=[pair.public_der])
+            rep = self._send_retrying(ex, trustpoint, pair, emit, stop, lambda: ex.send(
+                message_type, csr, signer=signer, key=pair.private_key, transaction_id=tid,
+                public_keys=[pair.public_der]))
             pending = PendingEnrollment(
                 trustpoint=trustpoint.name, key_id=pair.key_id, transaction_id=tid, signer_der=der_of(signer),
                 message_type=message_type, started=_iso_now(),
@@ -232,6 +233,23 @@ class ScepService:
         for index, pending, pair, rep in queued:
             results[index] = self._drive(ex, pending, pair, rep, emit, stop, saved=True)
         return [r for r in results if r is not None]
+
+    def _send_retrying(self, ex: Exchange, tp: Trustpoint, pair: KeyPair, emit: Callable[[EnrollmentEvent], None],
+                       stop: threading.Event, send: Callable[[], CertRep]) -> CertRep:
+        """Send a request; on a transport error (never a failed check) retry ``enrollment retry
+        count`` times, ``retry period`` apart (0: no retry, so a script does not hang on a dead CA)."""
+        for attempt in range(tp.enrollment_retry_count + 1):
+            try:
+                return send()
+            except ScepError as exc:
+                if type(exc) is not ScepError or attempt == tp.enrollment_retry_count:
+                    raise
+                emit(EnrollmentEvent(tp.name, pair.key_id, "sent", f"{exc.message}; retrying "
+                                     f"({tp.enrollment_retry_count - attempt} attempt(s) left)",
+                                     algorithms=ex.algorithms))
+                if stop.wait(ex.retry_period_s):
+                    raise
+        raise AssertionError("unreachable")
 
     def _drive(self, ex: Exchange, pending: PendingEnrollment, pair: KeyPair, rep: CertRep | None,
                emit: Callable[[EnrollmentEvent], None], stop: threading.Event,
