@@ -1,0 +1,183 @@
+"""Certificate and CRL commands: show crypto pki certificates / crls, certificate chain
+deletion, manual import, peer verification and CRL requests. Thin adapters over
+``pki.certificates`` and ``pki.revocation``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pkitui.core.errors import CertificateError
+from pkitui.ios.grammar import Args
+from pkitui.ios.registry import CERT_CHAIN, CONFIG, EXEC, USER_EXEC, command
+from pkitui.ios.session import Session
+
+if TYPE_CHECKING:
+    from pkitui.core.certs import CertificateInfo
+    from pkitui.core.certs_verify import Verdict
+    from pkitui.core.revocation.service import CrlInfo
+
+
+def ios_time(when: datetime | None) -> str:
+    """IOS's date layout: ``01:08:39 UTC Jul 17 2012``."""
+    return f"{when:%H:%M:%S} UTC {when:%b %d %Y}" if when else "-"
+
+
+def _dn_lines(dn: str | None, indent: str = "    ") -> list[str]:
+    if not dn:
+        return [f"{indent}(not held: fingerprint only)"]
+    return [f"{indent}{part.strip()}" for part in dn.split(",")] if dn else []
+
+
+def certificate_lines(info: CertificateInfo) -> list[str]:
+    """One certificate in the layout of IOS ``show crypto pki certificates``."""
+    lines = [info.title, f"  Status: {info.status}"]
+    if info.serial_hex:
+        lines.append(f"  Certificate Serial Number (hex): {info.serial_hex}")
+    lines.append(f"  Certificate Usage: {info.usage}")
+    lines += ["  Issuer:", *_dn_lines(info.issuer), "  Subject:"]
+    if info.role in ("device", "imported") and info.subject:
+        cn = next((p.split("=", 1)[1] for p in info.subject.split(",") if p.upper().startswith("CN=")), None)
+        if cn:
+            lines.append(f"    Name: {cn}")
+    lines += _dn_lines(info.subject)
+    if info.crl_distribution_points:
+        lines += ["  CRL Distribution Points:", *(f"    {u}" for u in info.crl_distribution_points)]
+    if info.ocsp_urls:
+        lines += ["  OCSP URL:", *(f"    {u}" for u in info.ocsp_urls)]
+    if info.not_before:
+        lines += ["  Validity Date:", f"    start date: {ios_time(info.not_before)}",
+                  f"    end   date: {ios_time(info.not_after)}"]
+    lines.append(f"  Associated Trustpoints: {info.trustpoint}")
+    if info.key_label:
+        lines.append(f"  Key Label: {info.key_label}")
+    sha = info.fingerprints.get("sha256")
+    if sha:
+        lines.append(f"  Fingerprint SHA256: {' '.join(sha[i:i + 8] for i in range(0, len(sha), 8))}")
+    if info.source == "import":
+        lines.append("  Storage: imported manually (crypto pki import)")
+    return lines
+
+
+@command((USER_EXEC, EXEC), "show crypto {pki | ca} certificates [NAME]")
+def show_certificates(session: Session, args: Args) -> None:
+    """Device, RA and CA certificates, as IOS lists them (``--json``: the same with PEM)."""
+    infos = session.pki.certificates.list(args.get("name"))
+    lines: list[str] = []
+    for info in infos:
+        lines += certificate_lines(info) + [""]
+    if session.pki.config.query_mode:
+        lines.append("% Query mode: certificates are fetched from the CA when needed (unavailable while it is down).")
+    if not infos:
+        lines.append("% No certificates" + (f" for trustpoint {args['name']}" if args.get("name") else ""))
+    session.show([i.as_json() for i in infos], lines)
+
+
+@command(CERT_CHAIN, "no certificate SERIAL")
+def delete_certificate(session: Session, args: Args) -> None:
+    """Delete one certificate of the chain by its serial number (hex)."""
+    tp = session.context
+    if not session.confirm("% Are you sure you want to remove the certificate [yes/no]: "):
+        session.print("% Certificate not removed.")
+        return
+    for info in session.pki.certificates.delete(tp, args["serial"]):
+        session.print(f"% {info.title} {info.serial_hex} removed from trustpoint {tp}.")
+
+
+def _import(session: Session, name: str, data: bytes) -> None:
+    info = session.pki.certificates.import_certificate(name, data)
+    session.print(f"% Certificate {info.serial_hex} imported into trustpoint {name} (key {info.key_label}).")
+    session.print("% Save the configuration to keep it: copy system:running-config nvram:startup-config")
+
+
+@command(CONFIG, "crypto {pki | ca} import NAME certificate [FILE]")
+def import_certificate(session: Session, args: Args) -> None:
+    """Import a certificate obtained by hand: from FILE, or PEM pasted until ``quit``."""
+    name = session.pki.trustpoints.get(args["name"]).name
+    if args.get("file"):
+        try:
+            data = Path(args["file"]).expanduser().read_bytes()
+        except OSError as exc:
+            raise CertificateError(f"% Cannot read {args['file']}: {exc.strerror}",
+                                   "Give the path of a PEM or DER certificate file.") from None
+        _import(session, name, data)
+        return
+    session.print("Enter the base 64 encoded certificate.\nEnd with a blank line or the word \"quit\" on a line by itself")
+    session.collect_block(lambda text: _import(session, name, text.encode()))
+
+
+@command(CONFIG, "no crypto {pki | ca} import NAME certificate")
+def remove_imported(session: Session, args: Args) -> None:
+    """Delete the certificates imported by hand into trustpoint NAME."""
+    name = session.pki.trustpoints.get(args["name"]).name
+    for info in session.pki.certificates.remove_imported(name):
+        session.print(f"% Imported certificate {info.serial_hex} removed from trustpoint {name}.")
+
+
+def verdict_lines(verdict: Verdict) -> list[str]:
+    """What ``crypto pki verify`` prints."""
+    head = "% Certificate is VALID" if verdict.ok else f"% Certificate is {verdict.status.upper()} ({verdict.check})"
+    lines = [head, f"  Subject: {verdict.subject}", f"  Serial Number (hex): {verdict.serial_hex}"]
+    if verdict.trustpoint:
+        lines.append(f"  Trustpoint: {verdict.trustpoint}")
+    if verdict.chain:
+        lines.append("  Chain: " + " <- ".join(reversed(verdict.chain)))
+    lines.append(f"  Reason: {verdict.reason}")
+    if verdict.revocation:
+        for attempt in verdict.revocation.attempts:
+            lines.append(f"  Revocation {attempt.method}: {attempt.status} - {attempt.detail}")
+    return lines
+
+
+@command((USER_EXEC, EXEC), "crypto {pki | ca} verify FILE [NAME]")
+def verify(session: Session, args: Args) -> None:
+    """Check a peer certificate as IKE would: chain, validity, key usage, revocation.
+    A certificate that fails makes the command fail (a script exits non-zero)."""
+    try:
+        data = Path(args["file"]).expanduser().read_bytes()
+    except OSError as exc:
+        raise CertificateError(f"% Cannot read {args['file']}: {exc.strerror}",
+                               "Give the path of the peer's certificate (PEM or DER).") from None
+    verdict = session.pki.certificates.verify_peer(data, args.get("name"))
+    session.show(verdict.as_json(), verdict_lines(verdict))
+    if not verdict.ok:
+        raise CertificateError(f"% Peer certificate refused: {verdict.check} check failed")
+
+
+def crl_lines(info: CrlInfo) -> list[str]:
+    """One CRL in the layout of IOS ``show crypto pki crls`` (plus entries and where it is held)."""
+    where = {"nvram": "in NVRAM", "cache": "in the cache outside NVRAM (too large for the NVRAM left)",
+             "memory": "in memory only (query mode)"}[info.location]
+    lines = ["CRL Issuer Name:", f"    {info.issuer}", f"    LastUpdate: {ios_time(info.this_update)}",
+             f"    NextUpdate: {ios_time(info.next_update)}" + ("  (expired: fetched again at the next check)"
+                                                               if info.expired else ""),
+             "    Retrieved from CRL Distribution Point:",
+             f"      {info.source}" if not info.source.startswith("scep ") else
+             f"      ** CDP Not Published - Retrieved via SCEP ({info.source[5:]})",
+             f"    CRL size is {info.size:,} bytes, {info.entries:,} revoked certificate(s)"]
+    if info.crl_number is not None:
+        lines.append(f"    CRL number: {info.crl_number}")
+    lines.append(f"    CRL is stored {where}, trustpoint {info.trustpoint}")
+    return lines + [f"% {note}" for note in info.notes]
+
+
+@command(CONFIG, "crypto {pki | ca} crl request NAME")
+def crl_request(session: Session, args: Args) -> None:
+    """Download the newest CRL of trustpoint NAME now (SCEP GetCRL, CDP, then crl query)."""
+    info = session.pki.revocation.request_crl(args["name"])
+    session.print(f"% CRL received for trustpoint {info.trustpoint}: {info.entries:,} entries from {info.source}")
+    for note in info.notes:
+        session.print(f"% {note}")
+
+
+@command((USER_EXEC, EXEC), "show crypto {pki | ca} crls [NAME]")
+def show_crls(session: Session, args: Args) -> None:
+    """The CRLs held, where they came from and where they are kept."""
+    infos = session.pki.revocation.crls(args.get("name"))
+    lines: list[str] = []
+    for info in infos:
+        lines += crl_lines(info) + [""]
+    if not infos:
+        lines.append("% No CRLs held" + (f" for trustpoint {args['name']}" if args.get("name") else ""))
+    session.show([i.as_json() for i in infos], lines)

@@ -1,0 +1,98 @@
+"""The certificate and CRL commands through the IOS language (what ``pkitui exec`` runs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ios_support import recorder
+from pkitui.core.records import StoredCertificate
+from pkitui.lab.bigcrl import LabCa
+from pkitui.lab.crl_http import CrlHttpServer
+from revocation_support import DER, ca, cdp, issue, make_crl, pem  # noqa: F401
+
+
+def _session(tmp_path: Path, ca: LabCa, **kw):  # type: ignore[no-untyped-def]
+    rec = recorder(tmp_path / "store", **kw)
+    rec.ok("hostname r1\nip domain-name example.com\ncrypto key generate rsa\ncrypto pki trustpoint lab\n"
+           " revocation-check crl\nend")
+    rec.pki.config.certificates.append(StoredCertificate.from_der("lab", "ca", ca.certificate.public_bytes(DER)))
+    return rec
+
+
+def test_show_certificates_ios_layout_and_json(tmp_path: Path, ca: LabCa) -> None:
+    rec = _session(tmp_path, ca)
+    [pair] = rec.pki.config.key_pairs.values()
+    cert = issue(ca, "r1.example.com", 0x3D, cdp=["http://ca.example/ca.crl"], key=pair.private_key)
+    rec.pki.config.certificates.append(StoredCertificate.from_der("lab", "device", cert.public_bytes(DER),
+                                                                  key_id=pair.key_id))
+    text = "\n".join(rec.ok("show crypto pki certificates lab"))
+    assert text.index("Certificate\n  Status: Available") < text.index("CA Certificate")
+    for expected in ("Certificate Serial Number (hex): 3D", "Certificate Usage: General Purpose",
+                     "    Name: r1.example.com", "CRL Distribution Points:\n    http://ca.example/ca.crl",
+                     "start date:", "end   date:", "Associated Trustpoints: lab", "Key Label: r1.example.com"):
+        assert expected in text, expected
+    data = rec.json("show crypto ca certificates")
+    assert [d["role"] for d in data] == ["device", "ca"]
+    assert data[0]["pem"].startswith("-----BEGIN CERTIFICATE-----") and data[0]["serial_hex"] == "3D"
+
+
+def test_certificate_chain_no_certificate(tmp_path: Path, ca: LabCa) -> None:
+    rec = _session(tmp_path, ca, force=True)
+    rec.pki.config.certificates.append(StoredCertificate.from_der("lab", "device", issue(ca, "x", 0x0B0B).public_bytes(DER)))
+    out = rec.ok("crypto pki certificate chain lab\nno certificate 0B0B\nend")
+    assert any("0B0B removed" in line for line in out)
+    assert [c.role for c in rec.pki.config.certificates] == ["ca"]
+    rec.ok("crypto pki certificate chain lab")
+    assert "No certificate with serial number 77" in rec.fail("no certificate 77")[0]
+
+
+def test_no_certificate_asks_first(tmp_path: Path, ca: LabCa) -> None:
+    rec = _session(tmp_path, ca)  # nobody to confirm: refused, nothing removed
+    rec.ok("crypto pki certificate chain lab")
+    rec.fail("no certificate 01")
+    assert len(rec.pki.config.certificates) == 1
+
+
+def test_import_pasted_and_from_a_file_then_remove(tmp_path: Path, ca: LabCa) -> None:
+    rec = _session(tmp_path, ca)
+    [pair] = rec.pki.config.key_pairs.values()
+    text = pem(issue(ca, "r1", 0x61, key=pair.private_key)).decode()
+    out = rec.ok("crypto pki import lab certificate\n" + text + "quit")
+    assert any("Certificate 61 imported into trustpoint lab" in line for line in out)
+    path = tmp_path / "other.pem"
+    path.write_bytes(pem(issue(ca, "r1", 0x62, key=pair.private_key)))
+    rec.ok(f"crypto pki import lab certificate {path}")
+    assert sorted(i.serial_hex for i in rec.pki.certificates.list("lab") if i.role == "imported") == ["61", "62"]
+    assert any("not a certificate" in e for e in rec.fail(f"crypto pki import lab certificate {tmp_path / 'nope'}")
+               + rec.fail("crypto pki import lab certificate /etc/hostname"))
+    rec.ok("no crypto pki import lab certificate")
+    assert [i.role for i in rec.pki.certificates.list("lab")] == ["ca"]
+
+
+def test_verify_and_crl_commands(tmp_path: Path, ca: LabCa, cdp: CrlHttpServer) -> None:
+    (cdp.directory / "ca.crl").write_bytes(make_crl(ca, [0x99]))
+    url = cdp.url_for("ca.crl")
+    rec = _session(tmp_path, ca)
+    good, bad = tmp_path / "good.pem", tmp_path / "bad.der"
+    good.write_bytes(pem(issue(ca, "good", 0x98, cdp=[url])))
+    bad.write_bytes(issue(ca, "bad", 0x99, cdp=[url]).public_bytes(DER))
+    out = rec.ok(f"crypto pki verify {good}")
+    assert out[0] == "% Certificate is VALID" and any("Revocation crl: good" in line for line in out)
+    errors = rec.fail(f"crypto pki verify {bad} lab")
+    assert "revocation check failed" in errors[0]
+    assert rec.out[0] == "% Certificate is REVOKED (revocation)"
+    rec.out.clear()
+    verdict = rec.session
+    verdict.json = True
+    assert not verdict.execute(f"crypto pki verify {bad}")
+    verdict.json = False
+    assert '"status": "revoked"' in rec.out[-1]
+    rec.out.clear()
+    rec.pki.config.certificates.append(StoredCertificate.from_der("lab", "device", issue(ca, "r1", 5, cdp=[url]).public_bytes(DER)))
+    out = rec.ok("crypto pki crl request lab")
+    assert out == [f"% CRL received for trustpoint lab: 1 entries from {url}"]
+    shown = "\n".join(rec.ok("show crypto pki crls"))
+    assert "CRL Issuer Name:" in shown and url in shown and "1 revoked certificate(s)" in shown
+    [doc] = rec.json("show crypto pki crls lab")
+    assert doc["entries"] == 1 and doc["location"] == "nvram"
+    assert rec.ok("show crypto pki crls") and "No CRLs" not in shown
