@@ -149,3 +149,17 @@ def test_query_mode_keeps_crls_and_ca_certificates_out_of_nvram(tmp_path: Path, 
     assert ca_info.status.startswith("Fingerprint only") and ca_info.serial_hex is None
     verdict = again.certificates.verify_peer(peer, "lab")
     assert not verdict.ok and verdict.check == "trustpoint" and "fetch" in verdict.reason
+
+
+def test_a_stored_crl_changed_on_disk_is_not_used(tmp_path: Path, ca: LabCa, rogue_ca: LabCa,
+                                                  cdp: CrlHttpServer) -> None:
+    url = publish(cdp, make_crl(ca, [0x31]))
+    pki = make_device(tmp_path / "store", ca, ["crl"])
+    peer = pem(issue(ca, "peer", 0x31, cdp=[url]))
+    assert pki.certificates.verify_peer(peer).status == "revoked"
+    pki.save()
+    [stored] = list(pki.store.crl_dir.iterdir())
+    stored.write_bytes(make_crl(rogue_ca, []))  # someone swaps the file for a forged, empty CRL
+    again = Pki.open(tmp_path / "store")
+    assert again.certificates.verify_peer(peer).status == "revoked"
+    assert cdp.requests == ["/ca.crl", "/ca.crl"]  # the damaged file was ignored, the CRL fetched again

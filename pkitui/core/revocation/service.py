@@ -11,6 +11,7 @@ is told; in query mode CRLs are held in memory only.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -108,7 +109,8 @@ class RevocationService:
         if tp is not None:
             self._pki.trustpoints.get(tp)
         held = [self._info(r) for r in self._pki.config.crls if tp is None or r.trustpoint == tp]
-        held += [i for (name, _), i in self._memory.items() if tp is None or name == tp]
+        live = self._pki.config.trustpoints
+        held += [i for (name, _), i in self._memory.items() if (tp is None or name == tp) and name in live]
         return held
 
     def _load(self, info: CrlInfo) -> ParsedCrl | None:
@@ -120,9 +122,14 @@ class RevocationService:
         if rec is None:
             return None
         try:
-            parsed = parse_crl(self._path(rec).read_bytes())
+            data = self._path(rec).read_bytes()
         except FileNotFoundError:
             return None
+        if hashlib.sha256(data).hexdigest().upper() != rec.sha256:
+            return None  # damaged or replaced on disk: fetched again, like a missing cache
+        parsed = parse_crl(data)
+        # Verified again before use: the file lives outside the process.
+        verify_crl(parsed, self._pki.certificates.ca_certificate(rec.trustpoint))
         self._parsed[info.sha256] = parsed
         return parsed
 
@@ -200,7 +207,10 @@ class RevocationService:
             self._memory[(tp, source)] = info
             return info
         config.crls = [r for r in config.crls if not any(r is o for o in old)]
-        free = self._pki.nvram_usage().free
+        use = self._pki.nvram_usage()
+        # The room left with the root certificate kept whole: a CRL must not push it out of NVRAM.
+        free = use.free - sum(len(c.der or b"") - 64 for c in config.certificates
+                              if c.sha256 in use.dropped_for_capacity)
         rec.in_nvram = rec.size <= free
         target = self._path(rec)
         if not target.exists():
@@ -234,8 +244,10 @@ class RevocationService:
         info, parsed = self.crl_for(tp, cert)
         row = parsed.index.lookup(cert.serial_number)
         if row is None:
+            where = {"cache": "; kept in the cache outside NVRAM", "memory": "; held in memory (query mode)"}
             return MethodResult("crl", "good", f"not on the CRL from {info.source} (this update "
-                                f"{info.this_update:%Y-%m-%d %H:%M} UTC, {info.entries:,} entries)")
+                                f"{info.this_update:%Y-%m-%d %H:%M} UTC, {info.entries:,} entries"
+                                f"{where.get(info.location, '')})")
         why = f", reason {row.reason}" if row.reason else ""
         return MethodResult("crl", "revoked", f"revoked on {row.revocation_date:%Y-%m-%d %H:%M:%S} UTC{why} "
                             f"(CRL from {info.source})", row.revocation_date, row.reason)
