@@ -96,3 +96,30 @@ def test_verify_and_crl_commands(tmp_path: Path, ca: LabCa, cdp: CrlHttpServer) 
     [doc] = rec.json("show crypto pki crls lab")
     assert doc["entries"] == 1 and doc["location"] == "nvram"
     assert rec.ok("show crypto pki crls") and "No CRLs" not in shown
+
+
+def test_running_config_lists_the_chain_and_feeds_back(tmp_path: Path, ca: LabCa) -> None:
+    from pkitui.ios.show_commands import running_config_lines
+
+    rec = _session(tmp_path, ca)
+    [pair] = rec.pki.config.key_pairs.values()
+    device = issue(ca, "r1.example.com", 0x3D, key=pair.private_key)
+    rec.pki.config.certificates.append(StoredCertificate.from_der("lab", "device", device.public_bytes(DER),
+                                                                  key_id=pair.key_id))
+    lines = running_config_lines(rec.pki)
+    text = "\n".join(lines)
+    assert "crypto pki certificate chain lab\n certificate 3D\n" in text and " certificate ca " in text
+    # the same lines on a store that has the key pair give the same certificates back
+    rec.pki.save()
+    again = recorder(tmp_path / "store")
+    again.pki.config.certificates = []
+    again.pki.config.trustpoints.clear()
+    assert again.run("\n".join(lines)) == 0, again.err
+    restored = {(c.role, c.sha256, c.key_id) for c in again.pki.config.certificates}
+    assert restored == {(c.role, c.sha256, c.key_id) for c in rec.pki.config.certificates}
+    bad = recorder(tmp_path / "other")
+    bad.ok("crypto pki trustpoint lab\nexit\ncrypto pki certificate chain lab")
+    start = lines.index(" certificate 3D") + 1
+    hex_lines = lines[start:lines.index("  quit", start)]
+    assert bad.run(" certificate 3E\n" + "\n".join(hex_lines) + "\n  quit") == 1
+    assert "serial number is 3D" in "\n".join(bad.err)

@@ -287,6 +287,29 @@ class CertificateService:
         config.certificates = [c for c in config.certificates if not any(c is g for g in gone)]
         return [info_for(r, self.der_of(r)) for r in gone]
 
+    def restore(self, tp: str, role: str, serial: str, der: bytes) -> CertificateInfo:
+        """``certificate [ca | ra-…] SERIAL`` + hex in ``crypto pki certificate chain TP``: put back a
+        certificate listed by ``show running-config`` (the serial must match the certificate)."""
+        self._pki.trustpoints.get(tp)
+        if role not in ROLE_TITLES:
+            raise CertificateError(f"% Unknown certificate role {role!r}")
+        cert = load_certificates(der)[0]
+        if serial_hex(cert.serial_number) != normalize_serial(serial):
+            raise CertificateError(f"% The certificate's serial number is {serial_hex(cert.serial_number)}, "
+                                   f"not {normalize_serial(serial)}", "Paste the hex of the certificate named.")
+        der = cert.public_bytes(serialization.Encoding.DER)
+        key_id = None
+        if role in ("device", "imported"):
+            spki = cert.public_key().public_bytes(serialization.Encoding.DER,
+                                                  serialization.PublicFormat.SubjectPublicKeyInfo)
+            key_id = next((p.key_id for p in self._pki.config.key_pairs.values() if p.public_der == spki), None)
+        record = StoredCertificate.from_der(tp, role, der, key_id=key_id, orphaned=role == "device" and key_id is None,
+                                            source="import" if role == "imported" else "config")
+        config = self._pki.config
+        config.certificates = [c for c in config.certificates if not (c.trustpoint == tp and c.sha256 == record.sha256)]
+        config.certificates.append(record)
+        return info_for(record, der)
+
     # -- peers -------------------------------------------------------------------------------
     def verify_peer(self, data: bytes, tp: str | None = None) -> Verdict:
         """``crypto pki verify FILE [TP]``: chain, validity, key usage and revocation of a peer's

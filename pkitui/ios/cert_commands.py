@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING
 
 from pkitui.core.errors import CertificateError
 from pkitui.ios.grammar import Args
-from pkitui.ios.registry import CERT_CHAIN, CONFIG, EXEC, USER_EXEC, command
+from pkitui.ios.registry import CERT_CHAIN, CONFIG, EXEC, USER_EXEC, command, running_config_section
 from pkitui.ios.session import Session
 
 if TYPE_CHECKING:
     from pkitui.core.certs import CertificateInfo
+    from pkitui.core.pki import Pki
     from pkitui.core.certs_verify import Verdict
     from pkitui.core.revocation.service import CrlInfo
 
@@ -83,6 +84,46 @@ def delete_certificate(session: Session, args: Args) -> None:
         return
     for info in session.pki.certificates.delete(tp, args["serial"]):
         session.print(f"% {info.title} {info.serial_hex} removed from trustpoint {tp}.")
+
+
+ROLE_WORDS = ("ca", "ra-signature", "ra-encryption", "ra", "imported")
+
+
+@command(CERT_CHAIN, "certificate [ca | ra-signature | ra-encryption | ra | imported] SERIAL")
+def restore_certificate(session: Session, args: Args) -> None:
+    """Put a certificate back from its hex (as ``show running-config`` lists it), ending with ``quit``."""
+    tp = session.context
+    role = next((w for w in args.kw if w in ROLE_WORDS), "device")
+
+    def done(text: str) -> None:
+        try:
+            der = bytes.fromhex("".join(text.split()))
+        except ValueError:
+            raise CertificateError("% The certificate hex is not valid", "Paste hex digits, then quit.") from None
+        session.pki.certificates.restore(tp, role, args["serial"], der)
+
+    session.collect_block(done)
+
+
+@running_config_section(80, "certificate chains")
+def render_certificate_chains(pki: Pki) -> list[str]:
+    """``crypto pki certificate chain NAME`` with each held certificate's hex (IOS layout)."""
+    from pkitui.core.keys import ios_hex_lines
+
+    lines: list[str] = []
+    for tp in pki.trustpoints.list():
+        infos = [i for i in pki.certificates.list(tp.name) if i.der is not None]
+        if not infos:
+            continue
+        if lines:
+            lines.append("!")
+        lines.append(f"crypto pki certificate chain {tp.name}")
+        for info in infos:
+            role = "" if info.role == "device" else f" {info.role}"
+            lines.append(f" certificate{role} {info.serial_hex}")
+            lines += ["  " + ln for ln in ios_hex_lines(info.der or b"")]
+            lines.append("  quit")
+    return lines
 
 
 def _import(session: Session, name: str, data: bytes) -> None:
