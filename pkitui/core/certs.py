@@ -6,6 +6,7 @@ CA certificates re-fetched when only their fingerprint is kept, and peer verific
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -61,7 +62,7 @@ def load_certificates(data: bytes) -> list[x509.Certificate]:
 
 def _names(cert: x509.Certificate, ext_type: type, pick: Any) -> list[str]:
     try:
-        value = cert.extensions.get_extension_for_class(ext_type).value
+        value: Any = cert.extensions.get_extension_for_class(ext_type).value
     except x509.ExtensionNotFound:
         return []
     return pick(value)
@@ -235,7 +236,7 @@ class CertificateService:
             "Only its fingerprint is kept (query mode or small NVRAM); the CA must be reachable.")
 
     # -- changing --------------------------------------------------------------------------
-    def delete(self, tp: str, serial: str) -> list[CertificateInfo]:
+    def delete(self, tp: str, serial: str) -> builtins.list[CertificateInfo]:
         """``no certificate SERIAL`` in ``crypto pki certificate chain TP``; returns what was removed."""
         wanted = normalize_serial(serial)
         config = self._pki.config
@@ -278,7 +279,7 @@ class CertificateService:
         self._pki.config.certificates.append(record)
         return info_for(record, der)
 
-    def remove_imported(self, tp: str) -> list[CertificateInfo]:
+    def remove_imported(self, tp: str) -> builtins.list[CertificateInfo]:
         """``no crypto pki import TP certificate``: remove the certificates imported by hand."""
         gone = [r for r in self._records(tp) if r.role == "imported"]
         if not gone:

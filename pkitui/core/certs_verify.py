@@ -99,7 +99,7 @@ def verify_peer(pki: Pki, certs: list[x509.Certificate], tp: str | None) -> Verd
     trustpoint holding a CA certificate; the first trustpoint that builds a path decides."""
     leaf, extra = certs[0], certs[1:]
     now = datetime.now(timezone.utc)
-    base = {"subject": leaf.subject.rfc4514_string(), "serial_hex": serial_hex(leaf.serial_number)}
+    base: dict[str, Any] = {"subject": leaf.subject.rfc4514_string(), "serial_hex": serial_hex(leaf.serial_number)}
     names = [tp] if tp else [t.name for t in pki.trustpoints.list()]
     path_errors: list[str] = []
     for name in names:

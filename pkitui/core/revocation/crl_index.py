@@ -143,7 +143,7 @@ class CrlIndex:
         """Build the serial index now (0.5 s for 1,000,000 entries); later look-ups are O(1)."""
         if self._by_serial is None:
             d = self._data
-            keys = []
+            keys: list[bytes] = []
             add = keys.append
             for offset in self._walk():
                 a, b = self._serial_slice(offset)

@@ -62,7 +62,7 @@ def _responder_certificate(resp: ocsp.OCSPResponse, issuer: x509.Certificate) ->
         except (ValueError, TypeError, InvalidSignature):
             raise RevocationError("OCSP responder certificate was not issued by the CA") from None
         try:
-            eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+            eku = list(cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value)
         except x509.ExtensionNotFound:
             eku = []
         if ExtendedKeyUsageOID.OCSP_SIGNING not in eku:

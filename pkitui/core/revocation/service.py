@@ -11,6 +11,7 @@ is told; in query mode CRLs are held in memory only.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -83,6 +84,12 @@ def http_get(url: str, timeout: float = HTTP_TIMEOUT) -> bytes:
     return body
 
 
+def _ldap_crls(url: str) -> list[bytes]:
+    from pkitui.core.revocation import ldap
+
+    return [der for _, der in ldap.fetch_crls(url)]
+
+
 class RevocationService:
     """CRLs and revocation checks for the trustpoints of one :class:`Pki`."""
 
@@ -143,8 +150,6 @@ class RevocationService:
 
     # -- fetching ------------------------------------------------------------------------------
     def _sources(self, tp: Trustpoint, cert: x509.Certificate | None) -> list[tuple[str, Callable[[], list[bytes]]]]:
-        from pkitui.core.revocation import ldap
-
         sources: list[tuple[str, Callable[[], list[bytes]]]] = []
         scep = getattr(self._pki, "scep", None)
         if tp.enrollment_url and not tp.enrollment_mode_ra and scep is not None:
@@ -152,12 +157,15 @@ class RevocationService:
         certs = [cert] if cert is not None else self._own_certificates(tp.name)
         for url in dict.fromkeys(u for c in certs for u in crl_distribution_points(c)):
             if url.lower().startswith(("http://", "https://")):
-                sources.append((url, lambda url=url: [self.http_get(url)]))
+                sources.append((url, functools.partial(self._http_crls, url)))
             elif url.lower().startswith(("ldap://", "ldaps://")):
-                sources.append((url, lambda url=url: [d for _, d in ldap.fetch_crls(url)]))
+                sources.append((url, functools.partial(_ldap_crls, url)))
         if tp.crl_query:
-            sources.append((tp.crl_query, lambda: [d for _, d in ldap.fetch_crls(tp.crl_query or "")]))
+            sources.append((tp.crl_query, functools.partial(_ldap_crls, tp.crl_query)))
         return sources
+
+    def _http_crls(self, url: str) -> list[bytes]:
+        return [self.http_get(url)]
 
     def _own_certificates(self, tp: str) -> list[x509.Certificate]:
         certs = self._pki.certificates
