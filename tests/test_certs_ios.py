@@ -123,3 +123,10 @@ def test_running_config_lists_the_chain_and_feeds_back(tmp_path: Path, ca: LabCa
     hex_lines = lines[start:lines.index("  quit", start)]
     assert bad.run(" certificate 3E\n" + "\n".join(hex_lines) + "\n  quit") == 1
     assert "serial number is 3D" in "\n".join(bad.err)
+
+
+def test_write_tells_when_the_root_certificate_is_kept_as_fingerprint_only(tmp_path: Path, ca: LabCa) -> None:
+    rec = _session(tmp_path, ca)
+    rec.pki.set_capacity(2600)
+    out = "\n".join(rec.ok("write memory"))
+    assert "[OK]" in out and "% Kept as fingerprint only: lab ca" in out

@@ -49,6 +49,10 @@ def save(session: Session, args: Args) -> None:
     session.print("Building configuration...")
     use = session.pki.save()
     session.print(f"[OK] ({use.total:,} of {use.capacity:,} bytes of NVRAM used)")
+    for item in use.fingerprint_only:  # seed: NVRAM too small for a root certificate (or query mode)
+        session.print(f"% Kept as fingerprint only: {item}")
+    for item in use.cached_outside:
+        session.print(f"% Kept in the cache outside NVRAM: {item}")
 
 
 @command(EXEC, "end")
