@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import bisect
 from array import array
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from asn1crypto import crl as acrl
 
@@ -31,9 +31,9 @@ from pkitui.core.errors import RevocationError
 SCANS_BEFORE_INDEX = 2
 
 
-@dataclass(frozen=True)
-class CrlRow:
-    """One revoked certificate: serial number, revocation date and reason (None if not given)."""
+class CrlRow(NamedTuple):
+    """One revoked certificate: serial number, revocation date and reason (None if not given).
+    A tuple, as the contract says: ``serial, date, reason = index.row(i)``."""
 
     serial: int
     revocation_date: datetime
