@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 
 from pkitui.core.errors import CertificateError, FingerprintMismatch, TrustpointError
 from pkitui.core.pki import Pki
@@ -151,3 +151,16 @@ def test_root_tftp_goes_through_the_fingerprint_confirmation(tmp_path: Path, ca:
     tp.set_root_tftp(tftp.server, "missing.cer")
     with pytest.raises(TftpError, match="not found"):
         pki.revocation.root_tftp("lab")
+
+
+def test_authenticate_uses_root_tftp_from_the_ios_language(tmp_path: Path, ca: LabCa, tftp: TftpServer) -> None:
+    from ios_support import recorder
+    from pkitui.core.scep.ca import fingerprints
+
+    tftp.publish("exec-ca.cer", pem(ca.certificate))
+    sha = fingerprints(ca.certificate.public_bytes(DER))["sha256"]
+    rec = recorder(tmp_path / "store")
+    out = rec.ok(f"crypto pki trustpoint lab\n root tftp {tftp.server} exec-ca.cer\n fingerprint {sha}\n"
+                 "exit\ncrypto pki authenticate lab")
+    assert "Trustpoint CA certificate accepted." in out
+    assert rec.pki.certificates.ca_certificate("lab").fingerprint(hashes.SHA256()).hex().upper() == sha
