@@ -109,3 +109,9 @@ def test_malformed_entry_region_is_refused(ca: LabCa) -> None:
     start, end = crl.region
     with pytest.raises(RevocationError, match="malformed"):
         len(CrlIndex(der, start, end - 3))
+
+
+def test_crl_dated_in_the_future_is_refused(ca: LabCa) -> None:
+    crl = parse_crl(make_crl(ca, [], this_update=NOW + timedelta(hours=2), next_update=NOW + timedelta(days=3)))
+    with pytest.raises(RevocationError, match="in the future"):
+        verify_crl(crl, ca.certificate)

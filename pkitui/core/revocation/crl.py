@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from asn1crypto import algos, core
 from asn1crypto import crl as acrl
@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from pkitui.core.errors import RevocationError
 from pkitui.core.revocation.crl_index import CrlIndex
 
+CLOCK_SKEW = timedelta(minutes=5)
 _HASHES: dict[str, hashes.HashAlgorithm] = {
     "sha1": hashes.SHA1(), "sha224": hashes.SHA224(), "sha256": hashes.SHA256(),
     "sha384": hashes.SHA384(), "sha512": hashes.SHA512(),
@@ -159,6 +160,9 @@ def verify_crl(crl: ParsedCrl, ca: x509.Certificate) -> None:
             raise RevocationError("the CA certificate does not allow CRL signing (keyUsage lacks cRLSign)")
     except x509.ExtensionNotFound:
         pass
+    if crl.this_update > datetime.now(timezone.utc) + CLOCK_SKEW:
+        raise RevocationError(f"the CRL from {crl.issuer!r} is dated {crl.this_update:%Y-%m-%d %H:%M} UTC, in the future",
+                              "Check this host's clock (and the CA's).")
     key = ca.public_key()
     start, end = crl.tbs
     alg = crl.signature_algorithm
