@@ -16,6 +16,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from pkitui.core.errors import RevocationError
+from pkitui.core.pki import Pki
 from pkitui.core.scep.ca import fingerprints
 from pkitui.lab.bigcrl import LabCa
 from pkitui.lab.ocsp import OcspResponder
@@ -85,3 +86,19 @@ def test_scepserver_end_to_end_getcrl_falls_through_to_ldap_and_ocsp(tmp_path: P
             tp.set_revocation_check(["ocsp"])
             assert pki.certificates.verify_peer(pem(first.certificate)).status == "revoked"
             assert pki.certificates.verify_peer(pem(second.certificate)).ok
+
+
+def test_query_mode_fetches_the_ca_certificate_again_over_scep(tmp_path: Path) -> None:
+    with ScepResponder(ra=False) as r:
+        pki = _responder_device(tmp_path, r, ra=False)
+        pki.set_query_mode(True)
+        pki.save()
+        again = Pki.open(tmp_path / "store")
+        ca_record = next(c for c in again.config.certificates if c.role == "ca")
+        assert ca_record.der is None
+        before = r.requests.count("GetCACert")
+        assert again.certificates.ca_certificate("lab") == r.ca_cert
+        assert r.requests.count("GetCACert") == before + 1
+        again.certificates.ca_certificate("lab")  # cached in memory now
+        assert r.requests.count("GetCACert") == before + 1
+        assert again.certificates.list("lab")[-1].serial_hex is not None
