@@ -68,3 +68,16 @@ def test_stopped_directory_falls_through(tmp_path: Path, directory: SlapdServer,
     pki.trustpoints.get("lab").set_crl_query(url)
     verdict = pki.certificates.verify_peer(pem(issue(ca, "good", 0x2001)))
     assert verdict.ok and verdict.revocation is not None and verdict.revocation.status == "unchecked"
+
+
+def test_ldap_cdp_without_a_server_is_read_from_the_crl_query_server(tmp_path: Path, directory: SlapdServer,
+                                                                     ca: LabCa) -> None:
+    cdp = "ldap:///cn=Lab%20CA,dc=example,dc=com?certificateRevocationList;binary?base"
+    pki = make_device(tmp_path / "store", ca, ["crl"])
+    peer = pem(issue(ca, "bad", 0x2002, cdp=[cdp]))
+    assert not pki.certificates.verify_peer(peer).ok  # no server known: undetermined
+    pki.trustpoints.get("lab").set_crl_query(directory.url)
+    verdict = pki.certificates.verify_peer(peer)
+    assert verdict.status == "revoked"
+    [info] = pki.revocation.crls("lab")
+    assert info.source.startswith(f"{directory.url}/cn=Lab%20CA")

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
@@ -73,10 +74,10 @@ def http_get(url: str, timeout: float = HTTP_TIMEOUT) -> bytes:
     import requests
 
     try:
-        reply = requests.get(url, timeout=timeout, stream=True)
-        if reply.status_code != 200:
-            raise RevocationError(f"CRL distribution point {url} answered HTTP {reply.status_code}")
-        body = reply.raw.read(MAX_CRL_BYTES + 1, decode_content=True)
+        with requests.get(url, timeout=timeout, stream=True) as reply:
+            if reply.status_code != 200:
+                raise RevocationError(f"CRL distribution point {url} answered HTTP {reply.status_code}")
+            body = reply.raw.read(MAX_CRL_BYTES + 1, decode_content=True)
     except requests.RequestException as exc:
         raise RevocationError(f"CRL distribution point {url} unreachable ({type(exc).__name__})") from None
     if len(body) > MAX_CRL_BYTES:
@@ -88,6 +89,17 @@ def _ldap_crls(url: str) -> list[bytes]:
     from pkitui.core.revocation import ldap
 
     return [der for _, der in ldap.fetch_crls(url)]
+
+
+def _with_server(cdp: str, crl_query: str | None) -> str | None:
+    """An LDAP CDP with its server: as given, or on the ``crl query`` server when it names none."""
+    parts = urlsplit(cdp)
+    if parts.hostname:
+        return cdp
+    if not crl_query:
+        return None
+    server = urlsplit(crl_query)
+    return urlunsplit((server.scheme, server.netloc, parts.path, parts.query, ""))
 
 
 class RevocationService:
@@ -159,7 +171,10 @@ class RevocationService:
             if url.lower().startswith(("http://", "https://")):
                 sources.append((url, functools.partial(self._http_crls, url)))
             elif url.lower().startswith(("ldap://", "ldaps://")):
-                sources.append((url, functools.partial(_ldap_crls, url)))
+                # A CDP naming only the DN (ldap:///cn=CA,...) is read from the crl query server.
+                full = _with_server(url, tp.crl_query)
+                if full:
+                    sources.append((full, functools.partial(_ldap_crls, full)))
         if tp.crl_query:
             sources.append((tp.crl_query, functools.partial(_ldap_crls, tp.crl_query)))
         return sources
