@@ -23,7 +23,8 @@ from pkitui.lab import Lab
 from pkitui.tui.app import PkiConsole
 
 DATA = Path(__file__).parent / "data"
-FROZEN_NOW = datetime(2026, 1, 20, 12, 0, 0, tzinfo=timezone.utc)
+# In the future, so the core's status (real clock) says Available while the console's clock is frozen.
+FROZEN_NOW = datetime(2040, 1, 20, 12, 0, 0, tzinfo=timezone.utc)
 SNAPSHOT_STORE = Path("/tmp/pkitui-tui-snapshot/store")
 SIZE = (120, 40)
 
@@ -55,7 +56,7 @@ def fixed_chain() -> tuple[x509.Certificate, x509.Certificate]:
     ca_name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "US"), x509.NameAttribute(NameOID.ORGANIZATION_NAME, "scep-ca"),
                          x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "SCEP CA")])
     start = datetime(2026, 1, 1, tzinfo=timezone.utc)
-    ca = _cert(ca_name, ca_name, ca_key, ca_key, 1, start, start + timedelta(days=3650), True)
+    ca = _cert(ca_name, ca_name, ca_key, ca_key, 1, start, start + timedelta(days=365 * 20), True)
     dev = _cert(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "r1.example.com")]), ca_name, dev_key, ca_key, 2,
                 start, FROZEN_NOW + timedelta(days=21), False)
     return ca, dev
@@ -67,8 +68,8 @@ def fixed_crl_der(count: int = 60) -> bytes:
 
     ca_key, _ = fixed_keys()
     ca, _dev = fixed_chain()
-    return build_crl_der(LabCa(ca_key, ca), revoked_serials(count), this_update=datetime(2026, 1, 19, tzinfo=timezone.utc),
-                         next_update=datetime(2026, 1, 26, tzinfo=timezone.utc))
+    return build_crl_der(LabCa(ca_key, ca), revoked_serials(count), this_update=datetime(2040, 1, 19, tzinfo=timezone.utc),
+                         next_update=datetime(2040, 1, 26, tzinfo=timezone.utc))
 
 
 def fixed_pki(store: Path = SNAPSHOT_STORE, *, certificates: bool = True) -> Pki:
@@ -129,3 +130,10 @@ async def wait_for(pilot: Any, predicate: Any, timeout: float = 20.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting for the console")
         await pilot.pause(0.05)
+
+
+def add_fixed_crl(pki: Pki, count: int = 60) -> None:
+    """Hold the fixed CRL under trustpoint lab, as if fetched from its distribution point."""
+    from pkitui.core.revocation.crl import parse_crl
+
+    pki.revocation._keep("lab", "http://127.0.0.1:8081/lab.crl", parse_crl(fixed_crl_der(count)))

@@ -84,6 +84,8 @@ def _extensions(cert: x509.Certificate) -> list[tuple[str, str]]:
             text = ", ".join(o._name for o in value)
         elif isinstance(value, x509.SubjectAlternativeName):
             text = ", ".join(str(g.value) for g in value)
+        elif isinstance(value, x509.CRLDistributionPoints):
+            continue  # shown as "CRL dist. point" rows
         elif isinstance(value, (x509.SubjectKeyIdentifier,)):
             text = value.digest.hex(":").upper()
         elif isinstance(value, x509.AuthorityKeyIdentifier):

@@ -19,7 +19,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-COLUMNS = (("#", 9), ("serial number (hex)", 42), ("revocation date (UTC)", 21), ("reason", 22))
+COLUMNS = (("#", 8), ("serial number (hex)", 42), ("revocation date (UTC)", 21), ("reason", 22))
 ROW_WIDTH = sum(w for _n, w in COLUMNS) + 2 * (len(COLUMNS) - 1)
 CACHE_ROWS = 512
 
@@ -46,12 +46,12 @@ def format_row(i: int, row: Any) -> str:
     if len(serial_hex) % 2:
         serial_hex = "0" + serial_hex
     cells = (str(i + 1), serial_hex, date.strftime("%Y-%m-%d %H:%M:%S") if date else "", reason or "")
-    return "  ".join(c[:w].ljust(w) if n != "#" else c.rjust(w) for c, (n, w) in zip(cells, COLUMNS))
+    return "  ".join(c[:w].ljust(w) for c, (_n, w) in zip(cells, COLUMNS))
 
 
 def header_text() -> str:
     """The column titles, aligned with :func:`format_row`."""
-    return "  ".join(n.rjust(w) if n == "#" else n.ljust(w) for n, w in COLUMNS)
+    return "  ".join(n.ljust(w) for n, w in COLUMNS)
 
 
 class CrlTable(ScrollView, can_focus=True):
