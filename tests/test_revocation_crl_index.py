@@ -115,3 +115,17 @@ def test_crl_dated_in_the_future_is_refused(ca: LabCa) -> None:
     crl = parse_crl(make_crl(ca, [], this_update=NOW + timedelta(hours=2), next_update=NOW + timedelta(days=3)))
     with pytest.raises(RevocationError, match="in the future"):
         verify_crl(crl, ca.certificate)
+
+
+def test_warm_look_ups_take_under_ten_microseconds(ca: LabCa) -> None:
+    import time
+
+    serials = revoked_serials(100_000, seed=21)
+    index = parse_crl(build_crl_der(ca, serials)).index
+    index.build()
+    probes = serials[::50] + [s + 1 for s in serials[::50]]
+    start = time.perf_counter()
+    found = sum(index.find(s) is not None for s in probes)
+    per_lookup = (time.perf_counter() - start) / len(probes)
+    assert found >= len(probes) // 2
+    assert per_lookup < 10e-6, f"{per_lookup * 1e6:.2f} µs per look-up"
