@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import AuthorityInformationAccessOID
 
@@ -264,7 +265,7 @@ class CertificateService:
         if ca is not None:
             try:
                 cert.verify_directly_issued_by(ca)
-            except (ValueError, TypeError, Exception) as exc:  # InvalidSignature has no message
+            except (InvalidSignature, ValueError, TypeError) as exc:
                 raise CertificateError(f"% The certificate was not issued by the CA of {tp} ({type(exc).__name__})",
                                        "Import a certificate the trustpoint's CA signed.") from None
         spki = cert.public_key().public_bytes(serialization.Encoding.DER,
