@@ -221,4 +221,7 @@ def show_crls(session: Session, args: Args) -> None:
         lines += crl_lines(info) + [""]
     if not infos:
         lines.append("% No CRLs held" + (f" for trustpoint {args['name']}" if args.get("name") else ""))
+    if session.pki.config.query_mode:
+        lines.append("% Query mode: CRLs are held in memory only and fetched again when needed "
+                     "(revocation checks fail or fall through while the CA is down).")
     session.show([i.as_json() for i in infos], lines)
