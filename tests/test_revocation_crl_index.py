@@ -129,3 +129,33 @@ def test_warm_look_ups_take_under_ten_microseconds(ca: LabCa) -> None:
     per_lookup = (time.perf_counter() - start) / len(probes)
     assert found >= len(probes) // 2
     assert per_lookup < 10e-6, f"{per_lookup * 1e6:.2f} µs per look-up"
+
+
+def test_ecdsa_and_rsa_pss_signed_crls(ca: LabCa) -> None:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, padding
+
+    from revocation_support import DER as _DER
+
+    def crl_signed(key, issuer, **kw):  # type: ignore[no-untyped-def]
+        b = (x509.CertificateRevocationListBuilder().issuer_name(issuer).last_update(NOW - timedelta(hours=1))
+             .next_update(NOW + timedelta(days=1))
+             .add_revoked_certificate(x509.RevokedCertificateBuilder().serial_number(77)
+                                      .revocation_date(NOW - timedelta(hours=1)).build()))
+        return b.sign(key, hashes.SHA384(), **kw).public_bytes(_DER)
+
+    ec_key = ec.generate_private_key(ec.SECP256R1())
+    ec_ca_cert = (x509.CertificateBuilder().subject_name(ca.certificate.subject).issuer_name(ca.certificate.subject)
+                  .public_key(ec_key.public_key()).serial_number(5).not_valid_before(NOW - timedelta(days=1))
+                  .not_valid_after(NOW + timedelta(days=9))
+                  .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                  .sign(ec_key, hashes.SHA256()))
+    ec_crl = parse_crl(crl_signed(ec_key, ec_ca_cert.subject))
+    verify_crl(ec_crl, ec_ca_cert)
+    assert ec_crl.index.find(77) == 0 and ec_crl.issuer == ec_ca_cert.subject.rfc4514_string()
+    with pytest.raises(RevocationError):
+        verify_crl(ec_crl, ca.certificate)
+    pss = padding.PSS(mgf=padding.MGF1(hashes.SHA384()), salt_length=padding.PSS.DIGEST_LENGTH)
+    pss_crl = parse_crl(crl_signed(ca.key, ca.certificate.subject, rsa_padding=pss))
+    verify_crl(pss_crl, ca.certificate)
+    assert pss_crl.index.find(77) == 0

@@ -72,11 +72,13 @@ class ParsedCrl:
     signature_algorithm: algos.SignedDigestAlgorithm = field(repr=False)
     signature: bytes = field(repr=False)
     _index: CrlIndex | None = field(default=None, repr=False)
+    issuer_name: str | None = None
 
     @property
     def issuer(self) -> str:
-        """The issuer's name, readable (asn1crypto's human-friendly form)."""
-        return str(acrl.Name.load(self.issuer_der).human_friendly)
+        """The issuer's name: RFC 4514 once verified against the CA (as certificates show it),
+        else asn1crypto's human-friendly form."""
+        return self.issuer_name or str(acrl.Name.load(self.issuer_der).human_friendly)
 
     @property
     def sha256(self) -> str:
@@ -177,6 +179,7 @@ def verify_crl(crl: ParsedCrl, ca: x509.Certificate) -> None:
             # PSS, EdDSA ...: let cryptography handle the whole CRL (re-encodes; slower but exact).
             if not x509.load_der_x509_crl(crl.der).is_signature_valid(key):  # type: ignore[arg-type]
                 raise InvalidSignature()
+            crl.issuer_name = ca.subject.rfc4514_string()
             return
         digest = hashlib.new(hash_name, memoryview(crl.der)[start:end]).digest()
         if sig_name == "rsassa_pkcs1v15" and isinstance(key, rsa.RSAPublicKey):
@@ -190,3 +193,4 @@ def verify_crl(crl: ParsedCrl, ca: x509.Certificate) -> None:
             f"CRL signature check failed: the CRL from {crl.issuer!r} was not signed by the CA's key",
             "The CRL was refused. Check that the CRL source belongs to this trustpoint's CA.",
         ) from None
+    crl.issuer_name = ca.subject.rfc4514_string()
