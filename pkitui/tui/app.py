@@ -55,6 +55,8 @@ class PkiConsole(App[None]):
     TITLE = "pkitui"
     CSS_PATH = [styles_dir() / "app.tcss"]
     COMMANDS = App.COMMANDS | {ActionsProvider}
+    # Classes on the screen by terminal width: styles/app.tcss tightens the layout under 110 columns.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="save", tooltip="copy running-config startup-config: write the configuration to NVRAM"),
         Binding("colon", "command_line", "Command", id="command_line", key_display=":", tooltip="Type an IOS command (the same language as pkitui exec)"),
@@ -110,16 +112,18 @@ class PkiConsole(App[None]):
     # -- status line and log -------------------------------------------------------------------
     def update_status(self) -> None:
         """Device name, store and the unsaved-changes marker (``pki.dirty``)."""
-        status = Text()
+        status = Text(no_wrap=True, overflow="ellipsis")
         status.append(" pkitui ", style="bold reverse")
-        status.append(f"  {self.pki.fqdn or 'no hostname/domain set'}", style="bold")
-        status.append(f"  store {self.pki.store.root}  ", style="dim")
+        # The marker comes first so that a narrow terminal never cuts it off.
         if self.pki.dirty:
-            status.append("● unsaved changes (ctrl+s saves)", style="bold yellow")
+            status.append(" ● unsaved changes (ctrl+s saves)", style="bold yellow")
         else:
-            status.append("✓ saved", style="green")
+            status.append(" ✓ saved", style="green")
         if self.pki.config.query_mode:
             status.append("  query mode", style="bold magenta")
+        ident = self.pki.config.identity
+        status.append(f"  {self.pki.fqdn or ident.hostname or 'no hostname set'}", style="bold")
+        status.append(f"  store {self.pki.store.root}", style="dim")
         self.query_one("#status", Static).update(status)
 
     def write_log(self, text: str, style: str = "") -> None:

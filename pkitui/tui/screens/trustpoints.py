@@ -46,7 +46,7 @@ class TrustpointsPane(PkiPane):
             with Vertical(id="tp-side", classes="side"):
                 yield Label("Trustpoints", classes="section-title")
                 yield ListView(id="tp-list")
-                yield Input(placeholder="new trustpoint name ⏎", id="tp-new")
+                yield Input(placeholder="new: name ⏎", id="tp-new")
             with VerticalScroll(id="tp-form"):
                 yield Static("Select or declare a trustpoint.", id="tp-title", classes="section-title")
                 for field in FIELDS:

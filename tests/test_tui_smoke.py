@@ -1,0 +1,103 @@
+"""The real ``pkitui`` (and ``pkitui lab``) in a real terminal: tmux runs them, send-keys types,
+capture-pane reads the screen; each starts, shows its screens and quits cleanly on ctrl+q."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PKITUI = [sys.executable, "-m", "pkitui"]
+
+
+class Tmux:
+    """A private tmux server (its own socket), killed by that socket at the end."""
+
+    def __init__(self) -> None:
+        binary = shutil.which("tmux")
+        assert binary, "tmux is missing: apt-get install tmux"
+        self.argv = [binary, "-L", f"pkitui-test-{uuid.uuid4().hex[:8]}"]
+
+    def __call__(self, *args: str) -> str:
+        return subprocess.run([*self.argv, *args], capture_output=True, text=True, timeout=20).stdout
+
+    def screen(self) -> str:
+        return self("capture-pane", "-p", "-t", "t")
+
+    def wait_for(self, text: str, timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            shown = self.screen()
+            if text in shown:
+                return shown
+            time.sleep(0.2)
+        raise AssertionError(f"{text!r} never appeared; the screen was:\n{self.screen()}")
+
+    def wait_exited(self, timeout: float = 15.0) -> int:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            dead = self("display-message", "-p", "-t", "t", "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}")
+            state, status, signal = (dead.strip().split(":") + ["", "", ""])[:3]
+            if state == "1":
+                assert not signal, f"pkitui was killed by signal {signal}"
+                return int(status or 0)
+            time.sleep(0.2)
+        raise AssertionError(f"pkitui did not exit; the screen was:\n{self.screen()}")
+
+
+@pytest.fixture
+def tmux() -> Iterator[Tmux]:
+    t = Tmux()
+    yield t
+    t("kill-server")
+
+
+def start(tmux: Tmux, argv: list[str], env: dict[str, str]) -> None:
+    command = " ".join(f"'{a}'" for a in argv)
+    tmux("new-session", "-d", "-s", "t", "-x", "80", "-y", "24", "-e", f"PYTHONPATH={env['PYTHONPATH']}",
+         "-e", "TERM=xterm-256color", "sh", "-c", command)
+    tmux("set-option", "-t", "t", "remain-on-exit", "on")
+
+
+def test_console_starts_and_quits_in_a_real_terminal(tmux: Tmux, tmp_path: Path) -> None:
+    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    start(tmux, [*PKITUI, "--store", str(tmp_path / "store")], env)
+    tmux.wait_for("Trustpoints")
+    tmux("send-keys", "-t", "t", "2")
+    tmux.wait_for("Select or declare a trustpoint")
+    tmux("send-keys", "-t", "t", ":")
+    tmux("send-keys", "-t", "t", "-l", "hostname smoke1")
+    tmux("send-keys", "-t", "t", "Enter")
+    tmux.wait_for("smoke1")
+    assert "unsaved changes" in tmux.screen()  # visible even at 80x24
+    tmux("send-keys", "-t", "t", "C-s")
+    tmux.wait_for("✓ saved")
+    tmux("send-keys", "-t", "t", "C-q")
+    assert tmux.wait_exited() == 0
+    assert "Traceback" not in tmux.screen()
+    from pkitui.core.pki import Pki
+
+    assert Pki.open(tmp_path / "store").config.identity.hostname == "smoke1"
+
+
+def test_lab_starts_prints_fingerprint_and_stops_everything(tmux: Tmux, tmp_path: Path) -> None:
+    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    start(tmux, [*PKITUI, "lab", "--store", str(tmp_path / "store")], env)
+    shown = tmux.wait_for("Lab CA")
+    assert "CA SHA-256" in shown
+    lab_dir = tmp_path / "store-lab"
+    pids = [int(p.read_text()) for p in lab_dir.rglob("*.pid")] if lab_dir.exists() else []
+    tmux("send-keys", "-t", "t", "C-q")
+    assert tmux.wait_exited() == 0
+    time.sleep(0.5)
+    for pid in pids:
+        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
+    scep_log = (lab_dir / "scep" / "scepserver.log")
+    assert scep_log.exists(), os.listdir(lab_dir)
