@@ -22,7 +22,8 @@ def scripted(*keys: str, then: Callable[[PkiConsole], Any] | None = None) -> Cal
     """A run_before that presses keys, waits for the workers, runs ``then`` and stops blinking."""
     async def run_before(pilot: Any) -> None:
         app = pilot.app
-        await pilot.pause()
+        while len(app.panes()) < 6:  # hidden tabs mount just after the first frame
+            await pilot.pause(0.02)
         app.query_one(CrlsPane).show_timings = False  # machine-dependent numbers stay out
         for key in keys:
             await pilot.press(key)

@@ -12,6 +12,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.lazy import Lazy
 from textual.widgets import Footer, Input, RichLog, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
@@ -89,7 +90,8 @@ class PkiConsole(App[None]):
         with TabbedContent(id="tabs", initial="home"):
             for i, (tab, title, cls) in enumerate(TABS):
                 with TabPane(f"{i + 1} {title}", id=tab):
-                    yield cls(id=f"{tab}-pane")
+                    # Hidden tabs are mounted right after the first frame: a faster first paint.
+                    yield cls(id=f"{tab}-pane") if i == 0 else Lazy(cls(id=f"{tab}-pane"))
         yield RichLog(id="log", wrap=True, markup=False, max_lines=2000)
         yield Input(id="cmdline", placeholder="IOS command, e.g. show crypto pki trustpoints  (Esc closes)")
         yield Footer()
@@ -97,13 +99,14 @@ class PkiConsole(App[None]):
     def on_mount(self) -> None:
         self.query_one("#cmdline").display = False
         self.update_status()
+        self.query_one(HomePane).focus_main()
         if self.lab is not None:
             for line in getattr(self.lab, "banner_lines", lambda: [])():
                 self.write_log(line, "bold")
 
     def panes(self) -> list[PkiPane]:
-        """Every tab's pane."""
-        return [self.query_one(f"#{tab}-pane", PkiPane) for tab, _t, _c in TABS]
+        """Every tab's pane that is mounted (hidden ones mount just after the first frame)."""
+        return list(self.query(PkiPane))
 
     def pane(self, tab: str) -> PkiPane:
         """The pane of one tab."""
@@ -158,7 +161,15 @@ class PkiConsole(App[None]):
     def action_show_tab(self, tab: str) -> None:
         """Switch to a tab and focus its main widget."""
         self.query_one("#tabs", TabbedContent).active = tab
-        self.pane(tab).focus_main()
+        self._focus_pane(tab, 50)
+
+    def _focus_pane(self, tab: str, tries: int) -> None:
+        """Focus a pane's main widget; a hidden tab may still be mounting (Lazy): retry shortly."""
+        panes = list(self.query(f"#{tab}-pane").results(PkiPane))
+        if panes:
+            panes[0].focus_main()
+        elif tries:
+            self.set_timer(0.01, lambda: self._focus_pane(tab, tries - 1))
 
     def action_help(self) -> None:
         """Show the help screen."""
@@ -194,7 +205,15 @@ class PkiConsole(App[None]):
     def run_pane_action(self, tab: str, action: str) -> None:
         """Run a pane's action (used by the command palette)."""
         self.action_show_tab(tab)
-        self.call_later(self.pane(tab).run_action, action)
+
+        def run(tries: int = 50) -> None:
+            panes = list(self.query(f"#{tab}-pane").results(PkiPane))
+            if panes:
+                self.call_later(panes[0].run_action, action)
+            elif tries:
+                self.set_timer(0.01, lambda: run(tries - 1))
+
+        run()
 
     # -- the command line ------------------------------------------------------------------------
     @on(Input.Submitted, "#cmdline")

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 if TYPE_CHECKING:
     from pkitui.tui.app import PkiConsole
@@ -127,6 +127,8 @@ class ExportKeyDialog(ModalScreen[str | None]):
         self.key_id, self.pem, self.default_path = key_id, pem, default_path
 
     def compose(self) -> ComposeResult:
+        from textual.widgets import TextArea  # heavy import, only when exporting
+
         with Vertical(classes="dialog-box wide"):
             yield Label(f"Public key {self.key_id}", classes="dialog-title")
             yield TextArea(self.pem, read_only=True, id="pem")

@@ -1,0 +1,76 @@
+"""Time from starting the console to its first painted screen, headless, against
+``python -c 'import textual'`` (and ``import textual.app``) on the same machine.
+
+Each measurement is a fresh process (interpreter start included), alternated, N runs each;
+prints min/median per variant and the ratios. Target (issue 5): under 2x ``import textual``.
+
+    .venv/bin/python bench/tui_startup.py [N]
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+# The child prints the wall-clock time of its first frame (written to the headless driver), so
+# the figure is "process start → first painted screen"; it then waits for the hidden tabs to
+# mount (Lazy) and exits.
+FIRST_PAINT = """
+import sys, time
+from pkitui.tui.app import PkiConsole
+
+class FirstPaint(PkiConsole):
+    painted = None
+    def _display(self, screen, renderable):
+        super()._display(screen, renderable)
+        if renderable is not None and self.painted is None:
+            self.painted = time.time()
+            print(f"PAINTED {self.painted!r}")
+            self.set_interval(0.02, self._exit_when_mounted)
+    def _exit_when_mounted(self):
+        if len(self.panes()) == 6:
+            self.exit()
+
+FirstPaint(sys.argv[1]).run(headless=True, size=(120, 40))
+"""
+
+VARIANTS = {
+    "import textual": ["-c", "import textual"],
+    "import textual.app": ["-c", "import textual.app"],
+    "pkitui first paint": ["-c", FIRST_PAINT],
+}
+
+
+def run_once(args: list[str], store: str) -> float:
+    """Seconds from spawning the process to its exit, or to its first paint when it reports one."""
+    start = time.time()
+    out = subprocess.run([sys.executable, *args, store], check=True, capture_output=True, text=True).stdout
+    end = time.time()
+    for line in out.splitlines():
+        if line.startswith("PAINTED "):
+            return float(line.split()[1]) - start
+    return end - start
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 9
+    with tempfile.TemporaryDirectory() as store:
+        for args in VARIANTS.values():  # warm the bytecode cache and the OS page cache
+            run_once(args, store)
+        times: dict[str, list[float]] = {name: [] for name in VARIANTS}
+        for _ in range(n):
+            for name, args in VARIANTS.items():
+                times[name].append(run_once(args, store))
+    med = {name: statistics.median(t) for name, t in times.items()}
+    for name, t in times.items():
+        print(f"{name:22s} min {min(t) * 1000:7.1f} ms   median {med[name] * 1000:7.1f} ms   (n={n})")
+    base = med["import textual"]
+    print(f"ratio pkitui first paint / import textual      = {med['pkitui first paint'] / base:.2f}x (target < 2x)")
+    print(f"ratio pkitui first paint / import textual.app  = {med['pkitui first paint'] / med['import textual.app']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
