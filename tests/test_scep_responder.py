@@ -170,3 +170,31 @@ def test_http_errors_are_retried_per_retry_settings(tmp_path: Path) -> None:
         events = []
         assert pki.scep.enroll("lab", on_event=events.append)[0].state == "issued"
         assert sum("retrying" in e.message for e in events) == 1
+
+
+def test_killed_while_pending_then_resumed_in_a_new_process(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    with ScepResponder(pending_polls=2) as r:
+        pki = _device(tmp_path, r)
+        pki.save()
+        child = subprocess.Popen([sys.executable, "-c", (
+            "import sys; from pkitui.core.pki import Pki\n"
+            "pki = Pki.open(sys.argv[1]); pki.scep.seconds_per_retry_minute = 3600\n"
+            "pki.scep.enroll('lab')\n"), str(tmp_path)])
+        try:
+            deadline = time.monotonic() + 30
+            while not Pki.open(tmp_path).config.pending:
+                assert child.poll() is None and time.monotonic() < deadline
+                time.sleep(0.05)
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+        again = Pki.open(tmp_path)
+        again.scep.seconds_per_retry_minute = 0.01
+        (result,) = again.scep.resume_pending()
+        assert result.state == "issued"
+        assert [c.key_id for c in again.config.certificates if c.role == "device"] == ["r1.example.com"]

@@ -134,8 +134,9 @@ def run_transaction(
             on_event(EnrollmentEvent(state="pending", polls_left=0, message=msg, algorithms=ex.algorithms, **base))
             return EnrollmentResult(state="pending", message_type=pending.message_type, algorithms=ex.algorithms,
                                     message=msg, **base), rep
-        if pending.next_poll:
-            due = datetime.datetime.fromisoformat(pending.next_poll)
+        if pending.next_poll:  # resumed: keep the saved schedule, unless the retry period is now shorter
+            due = min(datetime.datetime.fromisoformat(pending.next_poll),
+                      _now() + datetime.timedelta(seconds=ex.retry_period_s))
         else:
             due = _now() + datetime.timedelta(seconds=ex.retry_period_s)
             pending.next_poll = due.isoformat(timespec="seconds")
