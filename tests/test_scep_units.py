@@ -102,3 +102,17 @@ def test_candidate_from_der_accepts_der_and_pem() -> None:
 
     for data in (r.ca_cert.public_bytes(serialization.Encoding.DER), r.ca_cert.public_bytes(serialization.Encoding.PEM)):
         assert parse_ca_reply(data).certificate == r.ca_cert
+
+
+def test_missing_server_binary_names_the_debian_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pkitui.lab.process import LabError
+    from pkitui.lab.proxy import HttpProxy
+    from pkitui.lab.scepserver import ScepServer
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(LabError) as err:
+        ScepServer(tmp_path / "ca").start()
+    assert "scepserver not found" in err.value.message and "apt-get install scep" in (err.value.hint or "")
+    with pytest.raises(LabError) as err:
+        HttpProxy(tmp_path / "proxy").start()
+    assert "apt-get install tinyproxy" in (err.value.hint or "")
