@@ -10,6 +10,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from pkitui.core.errors import FingerprintMismatch, TrustpointError
+from pkitui.core.pki import Pki
 from pkitui.core.scep.ca import fingerprints
 from pkitui.lab.proxy import HttpProxy
 from pkitui.lab.scepserver import ScepServer
@@ -171,3 +172,17 @@ def test_enroll_by_get_with_percent_escaped_base64(scep_ca: ScepServer, tmp_path
     pki = _authenticated(tmp_path, scep_ca)
     result = pki.scep.enroll("lab")[0]
     assert result.state == "issued" and ", GET" in result.algorithms
+
+
+def test_enroll_after_restart_in_query_mode_fetches_the_ca_again(scep_ca: ScepServer, tmp_path: Path) -> None:
+    # Query mode keeps only the CA fingerprint in NVRAM; enrollment after a restart must fetch
+    # the CA certificate again (checked against that fingerprint) instead of calling it unauthenticated.
+    pki = _authenticated(tmp_path, scep_ca)
+    pki.set_query_mode(True)
+    pki.save()
+    again = Pki.open(tmp_path)
+    (ca_rec,) = [c for c in again.config.certificates if c.role == "ca"]
+    assert ca_rec.der is None
+    again.scep.seconds_per_retry_minute = 0.01
+    results = again.scep.enroll("lab")
+    assert [r.state for r in results] == ["issued"]

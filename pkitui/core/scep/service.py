@@ -141,6 +141,9 @@ class ScepService:
         recs = [(c.role, x509.load_der_x509_certificate(c.der)) for c in self._pki.config.certificates
                 if c.trustpoint == tp.name and c.der is not None]
         cas = [cert for role, cert in recs if role == "ca"]
+        if not cas and any(c.trustpoint == tp.name and c.role == "ca" for c in self._pki.config.certificates):
+            # Only the fingerprint is kept (query mode, or NVRAM too small): fetch it again, checked.
+            cas = [self._pki.certificates.ca_certificate(tp.name)]
         if not cas:
             raise TrustpointError(f"% CA certificate for trustpoint {tp.name} not yet authenticated",
                                   f"Authenticate it first: crypto pki authenticate {tp.name}")
