@@ -43,18 +43,12 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def depot_crl(depot: Path, days: int = 7) -> bytes:
-    """A CRL (DER) signed by the scepserver CA of ``depot``, revoking what its index.txt marks
-    ``R`` (micromdm revokes a certificate when the same subject enrolls again).
-
-    The CA key is 3DES-encrypted with an empty password, which cryptography cannot open, so
-    ``openssl pkey`` decrypts it into memory (never onto disk).
-    """
+def depot_ca_key(depot: Path) -> Any:
+    """The scepserver CA's private key, decrypted in memory by ``openssl pkey``: micromdm
+    encrypts it with 3DES and an empty password, which cryptography cannot open."""
     import subprocess
-    from datetime import datetime, timedelta, timezone
 
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import serialization
 
     from pkitui.lab.process import LabError, require_binary
 
@@ -63,7 +57,20 @@ def depot_crl(depot: Path, days: int = 7) -> bytes:
                          capture_output=True, timeout=30)
     if out.returncode != 0:
         raise LabError("cannot read the lab CA key", out.stderr.decode(errors="replace")[:200])
-    key = serialization.load_pem_private_key(out.stdout, None)
+    return serialization.load_pem_private_key(out.stdout, None)
+
+
+def depot_crl(depot: Path, days: int = 7) -> bytes:
+    """A CRL (DER) signed by the scepserver CA of ``depot``, revoking what its index.txt marks
+    ``R`` (micromdm revokes a certificate when the same subject enrolls again).
+
+    """
+    from datetime import datetime, timedelta, timezone
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    key = depot_ca_key(depot)
     ca = x509.load_pem_x509_certificate((depot / "ca.pem").read_bytes())
     now = datetime.now(timezone.utc).replace(microsecond=0)
     builder = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject).last_update(now)
@@ -129,15 +136,25 @@ class Lab:
             raise
         return self
 
-    def publish_crl(self) -> bytes:
-        """(Re)write the lab CRL from the depot: the HTTP server serves the file; slapd gets it."""
-        der = depot_crl(self.scep.depot)
+    def publish_crl(self, der: bytes | None = None) -> bytes:
+        """(Re)write the lab CRL (default: from the depot): the HTTP server serves the file; slapd
+        gets it."""
+        der = der if der is not None else depot_crl(self.scep.depot)
         crl_dir = self.workdir / "crl"
         crl_dir.mkdir(exist_ok=True)
         (crl_dir / "lab.crl").write_bytes(der)
         if self.ldap is not None:
             self.ldap.replace_crl(der)
         return der
+
+    def publish_big_crl(self, count: int) -> bytes:
+        """Publish a CRL of the lab CA revoking ``count`` made-up serials (the CRL viewer at scale)."""
+        from cryptography import x509
+
+        from pkitui.lab.bigcrl import LabCa, build_crl_der, revoked_serials
+
+        ca = LabCa(depot_ca_key(self.scep.depot), x509.load_pem_x509_certificate(Path(self.scep.ca_pem_path).read_bytes()))
+        return self.publish_crl(build_crl_der(ca, revoked_serials(count)))
 
     def _start_crl_publishers(self) -> None:
         """The CRL over HTTP (http.server on 127.0.0.1) and over LDAP (slapd) when installed."""

@@ -100,10 +100,15 @@ class CertificatesPane(PkiPane):
         self.show_detail(self.selected)
 
     def _label(self, view: CertView) -> Text:
+        """Days left first (coloured), so a narrow tree never hides it; then role and subject."""
         d = days_left(view.not_after, self.now())
-        label = Text(f"{ROLE_TITLES.get(view.role, view.role)} ", style="bold")
-        label.append(view.subject[:40])
-        label.append(f"  {int(d)}d" if d >= 0 else "  expired", style=expiry_style(d))
+        label = Text()
+        label.append(f"{int(d):>5}d " if d >= 0 else "expired ", style=expiry_style(d))
+        role = ROLE_TITLES.get(view.role, view.role)
+        if view.role == "device" and view.usage and not view.usage.lower().startswith("general"):
+            role += f" ({view.usage.lower()[:3]})"
+        label.append(f"{role} ", style="bold")
+        label.append(view.subject[:24])
         if view.orphaned:
             label.append(" orphaned", style="yellow")
         return label

@@ -83,16 +83,24 @@ class CrlsPane(PkiPane):
         for i, info in enumerate(self.infos):
             verified = getattr(info, "verified", getattr(info, "signature_ok", True))
             table.add_row(
-                getattr(info, "trustpoint", ""), str(getattr(info, "issuer", ""))[:40],
+                getattr(info, "trustpoint", ""), str(getattr(info, "issuer", ""))[:32],
                 _when(getattr(info, "this_update", None)), _when(getattr(info, "next_update", None)),
                 Text("verified ✓", style="green") if verified else Text("NOT verified", style="bold red"),
-                str(getattr(info, "entries", "?")), str(getattr(info, "source", "")), key=str(i))
+                f"{getattr(info, 'entries', 0):,}", self._source(info), key=str(i))
         status = self.query_one("#crl-status", Label)
         if not self.infos:
             status.update("No CRL held. Authenticate a trustpoint's CA, then press f to fetch its CRL.")
         if self.open_key is not None and not any(self._key(i) == self.open_key for i in self.infos):
             self.open_key = None
             self.query_one("#crl-table", CrlTable).set_index(None)
+
+    @staticmethod
+    def _source(info: Any) -> str:
+        """Where it came from and where it is held, short enough for the table."""
+        source = str(getattr(info, "source", ""))
+        source = source if len(source) <= 28 else source[:27] + "…"
+        location = getattr(info, "location", "")
+        return f"{source} ({location})" if location else source
 
     @staticmethod
     def _key(info: Any) -> str:

@@ -92,7 +92,7 @@ def _extensions(cert: x509.Certificate) -> list[tuple[str, str]]:
             text = (value.key_identifier or b"").hex(":").upper()
         else:
             text = str(value)[:200]
-        out.append((("critical " if ext.critical else "") + name, text))
+        out.append((name, text + ("  (critical)" if ext.critical else "")))
     return out
 
 
@@ -167,7 +167,7 @@ def detail_table(view: CertView, now: datetime) -> Table:
         t.add_row("CRL dist. point", cdp)
     for alg, label in (("sha256", "SHA-256"), ("sha1", "SHA-1"), ("md5", "MD5")):
         if alg in view.fingerprints:
-            t.add_row(label, Text(grouped(view.fingerprints[alg]), style="cyan"))
+            t.add_row(label, Text(grouped(view.fingerprints[alg], per_line=8), style="cyan"))
     return t
 
 

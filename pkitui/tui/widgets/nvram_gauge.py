@@ -67,7 +67,7 @@ def render_usage(use: Any, width: int = 60) -> RenderableType:
                     "so authentication and revocation checks now depend on the CA being reachable.", style="yellow")
     else:
         mode.append("off", style="green")
-        mode.append("  (certificates and CRLs are kept in NVRAM)", style="dim")
+        mode.append("   (certificates and CRLs are kept in NVRAM)", style="dim")
     parts.append(mode)
     for title, items, style in (
         ("Kept as fingerprint only (fetched again when needed)", use.fingerprint_only, "cyan"),
