@@ -10,6 +10,7 @@ Needs the lab's Debian packages (scep, socat, slapd, openssl) and librsvg2-bin.
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import subprocess
 import sys
@@ -38,13 +39,30 @@ async def until(pilot: Any, predicate: Any, timeout: float = 60.0) -> None:
         await pilot.pause(0.05)
 
 
+_LEADING = re.compile(r'x="([0-9.]+)"([^>]*?)textLength="([0-9.]+)"([^>]*)>((?:&#160;)+)')
+
+
+def png_ready(svg: str) -> str:
+    """rsvg-convert drops leading non-breaking spaces of a text run (indentation vanishes in the
+    PNG, not in the SVG): move such runs right by the width of their leading spaces instead."""
+    cell = 12.2  # Textual's SVG character width
+
+    def shift(m: re.Match[str]) -> str:
+        n = len(m.group(5)) // len("&#160;")
+        x, length = float(m.group(1)) + n * cell, float(m.group(3)) - n * cell
+        return f'x="{x:g}"{m.group(2)}textLength="{max(length, 0):g}"{m.group(4)}>'
+
+    return _LEADING.sub(shift, svg)
+
+
 def shoot(app: PkiConsole, out: Path, name: str) -> None:
     for screen in app.screen_stack:  # no cursor blink in pictures
         for inp in screen.query(Input):
             inp.cursor_blink = False
     svg = out / f"{name}.svg"
     app.save_screenshot(str(svg))
-    subprocess.run(["rsvg-convert", str(svg), "-o", str(out / f"{name}.png")], check=True)
+    subprocess.run(["rsvg-convert", "-o", str(out / f"{name}.png")], input=png_ready(svg.read_text()).encode(),
+                   check=True)
     print(f"  {svg} (+ .png)")
 
 

@@ -183,6 +183,7 @@ class PkiConsole(App[None]):
         """Open the IOS command line."""
         cmd = self.query_one("#cmdline", Input)
         cmd.display = True
+        self.screen.add_class("-command-line")  # the log pane grows while the command line is open
         cmd.focus()
 
     def action_save(self) -> None:
@@ -228,6 +229,7 @@ class PkiConsole(App[None]):
         cmd = self.query_one("#cmdline", Input)
         if event.key == "escape" and cmd.has_focus:
             cmd.display = False
+            self.screen.remove_class("-command-line")
             event.stop()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="cmdline")
