@@ -11,7 +11,8 @@ from types import SimpleNamespace
 from textual.widgets import Button, Input, Label, TabbedContent
 
 from pkitui.core.pki import Pki
-from pkitui.tui.app import TABS, PkiConsole
+from pkitui.tui.app import PkiConsole
+from pkitui.tui.tabs import pane_classes
 from pkitui.tui.commands import palette_entries
 from pkitui.tui.screens.dialogs import ConfirmDialog, GenerateKeysDialog, HelpScreen, InfoDialog
 from pkitui.tui.screens.fingerprint import FingerprintDialog
@@ -29,7 +30,7 @@ def device(tmp_path: Path) -> Pki:
 async def test_tabs_help_and_status(tmp_path: Path) -> None:
     app = PkiConsole(pki=device(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
-        for i, (tab, _title, _cls) in enumerate(TABS):
+        for i, (tab, _title, _cls) in enumerate(pane_classes()):
             await pilot.press(str(i + 1))
             assert app.query_one("#tabs", TabbedContent).active == tab
         await pilot.press("question_mark")
@@ -42,11 +43,11 @@ async def test_tabs_help_and_status(tmp_path: Path) -> None:
 def test_palette_lists_every_action(tmp_path: Path) -> None:
     app = PkiConsole(pki=device(tmp_path))
     titles = [t for t, _h, _c in palette_entries(app)]
-    for _tab, title, cls in TABS:
+    for _tab, title, cls in pane_classes():
         for binding in cls.BINDINGS:
             assert f"{title}: {binding.description}" in titles
     assert "Save" in titles and "Command" in titles
-    for cls in [c for _t, _n, c in TABS] + [PkiConsole]:
+    for cls in [c for _t, _n, c in pane_classes()] + [PkiConsole]:
         for binding in cls.BINDINGS:
             assert binding.id and binding.tooltip, binding
 

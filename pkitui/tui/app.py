@@ -6,30 +6,29 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.lazy import Lazy
 from textual.widgets import Footer, Input, RichLog, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 import pkitui
-from pkitui.core.pki import Pki
 from pkitui.tui.bridge import describe_error
 from pkitui.tui.commandline import CommandLine
 from pkitui.tui.commands import ActionsProvider
-from pkitui.tui.messages import CommandOutputWritten, ConfigChanged, ConfigSaved, CoreCallFailed
+from pkitui.tui.messages import CommandOutputWritten, ConfigChanged, ConfigSaved, CoreCallFailed, StoreOpened
 from pkitui.tui.screens.base import PkiPane
-from pkitui.tui.screens.certificates import CertificatesPane
-from pkitui.tui.screens.crls import CrlsPane
-from pkitui.tui.screens.dialogs import HelpScreen
 from pkitui.tui.screens.home import HomePane
-from pkitui.tui.screens.keys import KeysPane
-from pkitui.tui.screens.nvram import NvramPane
-from pkitui.tui.screens.trustpoints import TrustpointsPane
+from pkitui.tui.tabs import TABS, PanePlaceholder
+
+if TYPE_CHECKING:
+    from pkitui.core.pki import Pki
+
+# How long a caller waits for the store being opened in the background before giving up.
+STORE_OPEN_TIMEOUT = 60.0
 
 
 def styles_dir() -> Path:
@@ -37,17 +36,6 @@ def styles_dir() -> Path:
     here = Path(pkitui.__file__).parent
     packaged = here / "styles"
     return packaged if packaged.is_dir() else here.parent / "styles"
-
-
-# (tab id, title, pane class): the order of the tabs and of the 1..6 keys.
-TABS: list[tuple[str, str, type[PkiPane]]] = [
-    ("home", "Home", HomePane),
-    ("trustpoints", "Trustpoints", TrustpointsPane),
-    ("keys", "Keys", KeysPane),
-    ("certificates", "Certificates", CertificatesPane),
-    ("crls", "CRLs", CrlsPane),
-    ("nvram", "NVRAM", NvramPane),
-]
 
 
 class PkiConsole(App[None]):
@@ -65,7 +53,7 @@ class PkiConsole(App[None]):
         Binding("ctrl+l", "clear_log", "Clear log", id="clear_log", show=False, tooltip="Clear the log pane"),
         *[
             Binding(str(i + 1), f"show_tab('{tab}')", title, id=f"tab_{tab}", show=False, tooltip=f"Show the {title} screen")
-            for i, (tab, title, _cls) in enumerate(TABS)
+            for i, (tab, title, _module, _cls) in enumerate(TABS)
         ],
     ]
 
@@ -78,26 +66,65 @@ class PkiConsole(App[None]):
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__()
-        self.pki: Pki = pki if pki is not None else Pki.open(store_dir)
+        # Without a Pki the store is opened in a worker right after the first frame (the
+        # service layer's imports are the larger part of the start-up time).
+        self._pki: Pki | None = pki
+        self._store_dir = store_dir
+        self._store_opened = threading.Event()
+        if pki is not None:
+            self._store_opened.set()
         self.lab = lab
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(timezone.utc))
         self.core_lock = threading.RLock()
         self.command_line = CommandLine(self)
 
+    # -- the store -----------------------------------------------------------------------------
+    @property
+    def pki_ready(self) -> bool:
+        """True once the store is open."""
+        return self._pki is not None
+
+    @property
+    def pki(self) -> Pki:
+        """The device's Pki; waits (briefly, once) while the store is being opened."""
+        if self._pki is None:
+            self._store_opened.wait(STORE_OPEN_TIMEOUT)
+            if self._pki is None:
+                from pkitui.core.errors import StoreError
+
+                raise StoreError("% The store could not be opened", "See the message above; check --store.")
+        return self._pki
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="store")
+    def _open_store(self) -> None:
+        try:
+            from pkitui.core.pki import Pki
+
+            self._pki = Pki.open(self._store_dir)  # before the event: a waiter then finds it
+        finally:
+            self._store_opened.set()
+        self.post_message(StoreOpened(self._pki))
+
+    @on(StoreOpened)
+    def _store_opened_message(self, message: StoreOpened) -> None:
+        self.post_message(ConfigChanged("store opened"))
+
     # -- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Static(id="status")
         with TabbedContent(id="tabs", initial="home"):
-            for i, (tab, title, cls) in enumerate(TABS):
+            for i, (tab, title, _module, _cls) in enumerate(TABS):
                 with TabPane(f"{i + 1} {title}", id=tab):
-                    # Hidden tabs are mounted right after the first frame: a faster first paint.
-                    yield cls(id=f"{tab}-pane") if i == 0 else Lazy(cls(id=f"{tab}-pane"))
+                    # Hidden tabs are imported and mounted right after the first frame.
+                    yield HomePane(id="home-pane") if tab == "home" else PanePlaceholder(tab)
         yield RichLog(id="log", wrap=True, markup=False, max_lines=2000)
         yield Input(id="cmdline", placeholder="IOS command, e.g. show crypto pki trustpoints  (Esc closes)")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#cmdline").display = False
+        if not self.pki_ready:
+            self.call_after_refresh(self._open_store)
         self.update_status()
         self.query_one(HomePane).focus_main()
         if self.lab is not None:
@@ -117,6 +144,10 @@ class PkiConsole(App[None]):
         """Device name, store and the unsaved-changes marker (``pki.dirty``)."""
         status = Text(no_wrap=True, overflow="ellipsis")
         status.append(" pkitui ", style="bold reverse")
+        if not self.pki_ready:
+            status.append(f" opening the store {self._store_dir or ''}…", style="dim")
+            self.query_one("#status", Static).update(status)
+            return
         # The marker comes first so that a narrow terminal never cuts it off.
         if self.pki.dirty:
             status.append(" ● unsaved changes (ctrl+s saves)", style="bold yellow")
@@ -153,8 +184,13 @@ class PkiConsole(App[None]):
         self.notify(text + (f"\n{hint}" if hint else ""), title="Error", severity="error", timeout=8)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """App-level workers (save, command line) report failures like the panes' workers."""
+        """App-level workers (save, command line) report failures like the panes' workers; a
+        store that cannot be opened ends the console with the reason."""
         if event.state == WorkerState.ERROR and event.worker.error is not None:
+            if event.worker.group == "store":
+                text, hint = describe_error(event.worker.error)
+                self.exit(return_code=2, message=text + (f"\n{hint}" if hint else ""))
+                return
             self.post_message(CoreCallFailed(event.worker.error))
 
     # -- actions --------------------------------------------------------------------------------
@@ -173,6 +209,8 @@ class PkiConsole(App[None]):
 
     def action_help(self) -> None:
         """Show the help screen."""
+        from pkitui.tui.screens.dialogs import HelpScreen
+
         self.push_screen(HelpScreen(self))
 
     def action_clear_log(self) -> None:
@@ -241,5 +279,6 @@ class PkiConsole(App[None]):
 
 def run_console(store_dir: str | Path | None = None, lab: Any = None) -> int:
     """Open the console on ``store_dir`` (default store when None); returns the exit status."""
-    PkiConsole(store_dir, lab=lab).run()
-    return 0
+    app = PkiConsole(store_dir, lab=lab)
+    app.run()
+    return app.return_code or 0

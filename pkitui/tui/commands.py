@@ -15,12 +15,12 @@ if TYPE_CHECKING:
 
 def palette_entries(app: PkiConsole) -> Iterator[tuple[str, str, Any]]:
     """(title, help, callback) for every app binding and every pane binding."""
-    from pkitui.tui.app import TABS
+    from pkitui.tui.tabs import pane_classes
 
     for binding in app.BINDINGS:
         if isinstance(binding, Binding) and binding.description:
             yield binding.description, binding.tooltip, partial(app.run_action, binding.action)
-    for tab, title, cls in TABS:
+    for tab, title, cls in pane_classes():
         for binding in cls.BINDINGS:
             if isinstance(binding, Binding) and binding.description:
                 yield (f"{title}: {binding.description}", binding.tooltip,

@@ -38,3 +38,11 @@ class ConfigSaved(Message):
     def __init__(self, usage: Any) -> None:
         super().__init__()
         self.usage = usage
+
+
+class StoreOpened(Message):
+    """The store was opened in the background (``pki`` is the device's Pki)."""
+
+    def __init__(self, pki: Any) -> None:
+        super().__init__()
+        self.pki = pki

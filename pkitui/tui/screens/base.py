@@ -49,7 +49,8 @@ class PkiPane(Container):
         """Re-read the running configuration into the widgets."""
 
     def on_mount(self) -> None:
-        self.reload()
+        if self.console.pki_ready:  # else the app reloads every pane once the store is open
+            self.reload()
 
     def focus_main(self) -> None:
         """Give the focus to the pane's main widget (the first focusable one by default)."""

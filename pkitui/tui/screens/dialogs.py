@@ -157,7 +157,7 @@ class HelpScreen(ModalScreen[None]):
         self.console = app
 
     def compose(self) -> ComposeResult:
-        from pkitui.tui.app import TABS
+        from pkitui.tui.tabs import pane_classes
 
         intro = Text.from_markup(
             "[b]pkitui[/b] gives this host a PKI identity the way Cisco IOS [i]crypto pki[/i] does.\n"
@@ -175,7 +175,7 @@ class HelpScreen(ModalScreen[None]):
                 table.add_row("anywhere", binding.key_display or binding.key, binding.description, binding.tooltip)
         table.add_row("anywhere", "ctrl+p", "Palette", "Search every action by name")
         table.add_row("anywhere", "ctrl+q", "Quit", "Leave the console (unsaved changes are lost)")
-        for _tab, title, cls in TABS:
+        for _tab, title, cls in pane_classes():
             for binding in cls.BINDINGS:
                 if isinstance(binding, Binding):
                     table.add_row(title, binding.key_display or binding.key, binding.description, binding.tooltip)
