@@ -320,23 +320,8 @@ class RevocationService:
     def root_tftp(self, tp: str, confirm: Callable[[CaCandidate], bool] | None = None) -> CaCandidate:
         """Get the CA certificate over TFTP, then the same acceptance as ``crypto pki authenticate``:
         a pre-configured fingerprint decides alone, else ``confirm``; nothing stored unless accepted."""
-        from pkitui.core.errors import FingerprintMismatch, TrustpointError
-
         trustpoint = self._pki.trustpoints.get(tp)
         scep = self._pki.scep
         cand = scep.candidate_from_der(trustpoint, self.fetch_root_der(trustpoint))
-        if trustpoint.fingerprint:
-            if not cand.matches(trustpoint.fingerprint):
-                alg = {32: "md5", 40: "sha1", 64: "sha256"}[len(trustpoint.fingerprint)]
-                raise FingerprintMismatch(
-                    f"% CA fingerprint does not match: expected {trustpoint.fingerprint}, got "
-                    f"{cand.fingerprints[alg]} ({alg.upper()}). Certificate not stored.",
-                    "Check the file on the TFTP server with the CA administrator.")
-            scep.accept_ca(trustpoint, cand)
-        elif confirm is None:
-            raise TrustpointError(
-                "% No fingerprint to compare the CA certificate with, and nobody to ask: certificate not stored.",
-                f"Pre-configure it: crypto pki trustpoint {tp} / fingerprint {cand.fingerprints['sha256']}")
-        elif confirm(cand):
-            scep.accept_ca(trustpoint, cand)
-        return cand
+        return scep.decide(trustpoint, cand, confirm,
+                           mismatch_hint="Check the file on the TFTP server with the CA administrator.")

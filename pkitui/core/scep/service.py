@@ -112,20 +112,24 @@ class ScepService:
         caps = self.caps(trustpoint)  # as IOS: GetCACaps first; remembered once the CA is accepted
         cand = self.fetch_ca(trustpoint)
         try:
-            return self._decide(trustpoint, cand, confirm)
+            return self.decide(trustpoint, cand, confirm)
         finally:
             if cand.accepted:
                 cand.warnings += self._caps_with_warning(trustpoint, self.transport(trustpoint), caps)[1]
 
-    def _decide(self, trustpoint: Trustpoint, cand: CaCandidate,
-                confirm: Callable[[CaCandidate], bool] | None) -> CaCandidate:
+    def decide(self, tp: str | Trustpoint, cand: CaCandidate, confirm: Callable[[CaCandidate], bool] | None,
+               *, mismatch_hint: str = "Check with the CA administrator; someone may be impersonating the CA.",
+               ) -> CaCandidate:
+        """Accept ``cand`` or not, the rule of ``crypto pki authenticate`` for every way a CA
+        certificate arrives (SCEP, TFTP): a pre-configured fingerprint decides alone, else
+        ``confirm`` asks a person; with neither it is refused. Nothing is stored unless accepted."""
+        trustpoint = self._tp(tp)
         if trustpoint.fingerprint:
             if not cand.matches(trustpoint.fingerprint):
                 alg = {32: "md5", 40: "sha1", 64: "sha256"}[len(trustpoint.fingerprint)]
                 raise FingerprintMismatch(
                     f"% CA fingerprint does not match: expected {trustpoint.fingerprint}, "
-                    f"got {cand.fingerprints[alg]} ({alg.upper()}). Certificate not stored.",
-                    "Check with the CA administrator; someone may be impersonating the CA.")
+                    f"got {cand.fingerprints[alg]} ({alg.upper()}). Certificate not stored.", mismatch_hint)
             self.accept_ca(trustpoint, cand)
         elif confirm is None:
             raise TrustpointError(
