@@ -186,3 +186,10 @@ def test_enroll_after_restart_in_query_mode_fetches_the_ca_again(scep_ca: ScepSe
     again.scep.seconds_per_retry_minute = 0.01
     results = again.scep.enroll("lab")
     assert [r.state for r in results] == ["issued"]
+
+
+def test_lab_challenge_is_not_on_the_command_line(scep_ca: ScepServer) -> None:
+    """ps shows every process's argv to every local user: the challenge must not be there."""
+    assert scep_ca._server is not None
+    cmdline = Path(f"/proc/{scep_ca._server.pid}/cmdline").read_bytes()
+    assert b"scepserver" in cmdline and scep_ca.challenge and scep_ca.challenge.encode() not in cmdline

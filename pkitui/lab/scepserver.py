@@ -69,9 +69,10 @@ class ScepServer:
                 raise LabError("scepserver ca -init failed", init.stdout + init.stderr)
         argv = [binary, "-depot", str(self.depot), "-port", str(self.port), "-allowrenew", "0",
                 "-crtvalid", str(self.cert_valid_days), "-capass", ""]
-        if self.challenge:
-            argv += ["-challenge", self.challenge]
-        self._server, self._relay = start_isolated("scepserver", self.workdir, self.port, argv)
+        # The challenge goes in the environment (scepserver reads SCEP_CHALLENGE_PASSWORD), not on
+        # the command line that every local user can read in ps.
+        env = {"SCEP_CHALLENGE_PASSWORD": self.challenge} if self.challenge else {}
+        self._server, self._relay = start_isolated("scepserver", self.workdir, self.port, argv, env)
         try:
             self.startup_seconds = wait_ready("scepserver", self._answers, [self._server, self._relay],
                                               [self.log_path, self.workdir / "scepserver-relay.log"], self.timeout)
