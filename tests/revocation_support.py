@@ -62,12 +62,16 @@ def issue(ca: LabCa, cn: str, serial: int, *, cdp: list[str] | None = None, ocsp
 
 
 def make_crl(ca: LabCa, revoked: list[int], *, next_update: datetime | None = None,
-             this_update: datetime | None = None, number: int = 1) -> bytes:
-    """A CRL signed by ``ca`` (cryptography's builder: an encoder independent of pkitui's)."""
+             this_update: datetime | None = None, number: int = 1,
+             extensions: list[tuple[x509.ExtensionType, bool]] | None = None) -> bytes:
+    """A CRL signed by ``ca`` (cryptography's builder: an encoder independent of pkitui's);
+    ``extensions``: more (extension, critical) pairs."""
     last = this_update or NOW - timedelta(hours=1)
     b = (x509.CertificateRevocationListBuilder().issuer_name(ca.certificate.subject).last_update(last)
          .next_update(next_update or NOW + timedelta(days=7))
          .add_extension(x509.CRLNumber(number), critical=False))
+    for ext, critical in extensions or []:
+        b = b.add_extension(ext, critical=critical)
     for serial in revoked:
         b = b.add_revoked_certificate(
             x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(NOW - timedelta(hours=2))

@@ -7,6 +7,8 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+from cryptography import x509
+
 from pkitui.core.pki import Pki
 from pkitui.core.records import StoredCertificate
 from pkitui.lab.bigcrl import LabCa, build_crl_der, revoked_serials
@@ -163,3 +165,41 @@ def test_a_stored_crl_changed_on_disk_is_not_used(tmp_path: Path, ca: LabCa, rog
     again = Pki.open(tmp_path / "store")
     assert again.certificates.verify_peer(peer).status == "revoked"
     assert cdp.requests == ["/ca.crl", "/ca.crl"]  # the damaged file was ignored, the CRL fetched again
+
+
+def _partition(url: str) -> tuple[x509.ExtensionType, bool]:
+    idp = x509.IssuingDistributionPoint([x509.UniformResourceIdentifier(url)], None, False, False, None, False, False)
+    return idp, True
+
+
+def test_partitioned_crls_each_cover_only_their_certificates(tmp_path: Path, ca: LabCa, cdp: CrlHttpServer) -> None:
+    """Several CRLs per trustpoint (an RA's CA publishing partitions): a held CRL is used only for
+    the certificates whose CRL distribution point it is (RFC 5280 issuingDistributionPoint)."""
+    url_a, url_b = cdp.url_for("a.crl"), cdp.url_for("b.crl")
+    publish(cdp, make_crl(ca, [], extensions=[_partition(url_a)]), "a.crl")
+    publish(cdp, make_crl(ca, [0x92], extensions=[_partition(url_b)]), "b.crl")
+    pki = make_device(tmp_path / "store", ca, ["crl"])
+    assert pki.certificates.verify_peer(pem(issue(ca, "peer-a", 0x91, cdp=[url_a]))).ok
+    verdict = pki.certificates.verify_peer(pem(issue(ca, "peer-b", 0x92, cdp=[url_b])))
+    assert verdict.status == "revoked", verdict.reason
+    assert sorted(i.source for i in pki.revocation.crls("lab")) == sorted([url_a, url_b])
+
+
+def test_a_partition_named_for_other_certificates_is_not_used(tmp_path: Path, ca: LabCa, cdp: CrlHttpServer) -> None:
+    url = publish(cdp, make_crl(ca, [], extensions=[_partition(cdp.url_for("other.crl"))]))
+    pki = make_device(tmp_path / "store", ca, ["crl"])
+    verdict = pki.certificates.verify_peer(pem(issue(ca, "peer", 0x93, cdp=[url])))
+    assert not verdict.ok and "does not cover" in verdict.reason
+
+
+def test_delta_and_unknown_critical_crls_are_refused(tmp_path: Path, ca: LabCa, cdp: CrlHttpServer) -> None:
+    """A delta CRL lists only recent revocations: read as a complete CRL it would pass revoked peers."""
+    url = publish(cdp, make_crl(ca, [], extensions=[(x509.DeltaCRLIndicator(1), True)]))
+    pki = make_device(tmp_path / "store", ca, ["crl"])
+    verdict = pki.certificates.verify_peer(pem(issue(ca, "peer", 0x94, cdp=[url])))
+    assert not verdict.ok and "delta CRL" in verdict.reason, verdict.reason
+    assert pki.config.crls == []
+    odd = x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.99999.1"), b"\x05\x00")
+    publish(cdp, make_crl(ca, [], extensions=[(odd, True)]))
+    verdict = pki.certificates.verify_peer(pem(issue(ca, "peer", 0x95, cdp=[url])))
+    assert not verdict.ok and "does not understand" in verdict.reason, verdict.reason

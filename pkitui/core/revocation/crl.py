@@ -26,6 +26,9 @@ from pkitui.core.errors import RevocationError
 from pkitui.core.revocation.crl_index import CrlIndex
 
 CLOCK_SKEW = timedelta(minutes=5)
+# CRL extensions understood here. Any other critical one (a delta CRL's deltaCRLIndicator, ...)
+# makes the CRL unusable (RFC 5280 §5.2): it is refused, never read as a complete CRL.
+_KNOWN_EXTENSIONS = {"crl_number", "authority_key_identifier", "issuing_distribution_point"}
 _HASHES: dict[str, hashes.HashAlgorithm] = {
     "sha1": hashes.SHA1(), "sha224": hashes.SHA224(), "sha256": hashes.SHA256(),
     "sha384": hashes.SHA384(), "sha512": hashes.SHA512(),
@@ -57,6 +60,47 @@ def _der_encoding():  # type: ignore[no-untyped-def]
     return Encoding.DER
 
 
+@dataclass(frozen=True)
+class CrlScope:
+    """What an issuingDistributionPoint limits a CRL to (RFC 5280 §5.2.5)."""
+
+    uris: tuple[str, ...] = ()  # the distribution point's URIs (a partitioned CRL)
+    named: bool = False  # a distribution point name is present (URIs or not)
+    only_user_certs: bool = False
+    only_ca_certs: bool = False
+    only_attribute_certs: bool = False
+    only_some_reasons: bool = False
+    indirect: bool = False
+
+
+def _scope(idp: acrl.IssuingDistributionPoint) -> CrlScope:
+    point = idp["distribution_point"]
+    uris: tuple[str, ...] = ()
+    if point.name == "full_name":
+        uris = tuple(str(n.native) for n in point.chosen if n.name == "uniform_resource_identifier")
+    return CrlScope(uris=uris, named=point.native is not None,
+                    only_user_certs=bool(idp["only_contains_user_certs"].native),
+                    only_ca_certs=bool(idp["only_contains_ca_certs"].native),
+                    only_attribute_certs=bool(idp["only_contains_attribute_certs"].native),
+                    only_some_reasons=idp["only_some_reasons"].native is not None,
+                    indirect=bool(idp["indirect_crl"].native))
+
+
+def _cert_cdp_uris(cert: x509.Certificate) -> set[str]:
+    try:
+        points = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    except x509.ExtensionNotFound:
+        return set()
+    return {n.value for dp in points for n in (dp.full_name or []) if isinstance(n, x509.UniformResourceIdentifier)}
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    try:
+        return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        return False
+
+
 @dataclass
 class ParsedCrl:
     """A CRL's header fields and the location of its parts inside ``der``."""
@@ -73,6 +117,19 @@ class ParsedCrl:
     signature: bytes = field(repr=False)
     _index: CrlIndex | None = field(default=None, repr=False)
     issuer_name: str | None = None
+    scope: CrlScope | None = None
+    unknown_critical: tuple[str, ...] = ()
+
+    def covers(self, cert: x509.Certificate) -> bool:
+        """Whether ``cert`` is in this CRL's scope (RFC 5280 §6.3.3 b): always for a complete
+        CRL; for a partitioned one only when the certificate's CRL distribution point names it."""
+        scope = self.scope
+        if scope is None:
+            return True
+        if scope.only_attribute_certs or (scope.only_ca_certs and not _is_ca(cert)) \
+                or (scope.only_user_certs and _is_ca(cert)):
+            return False
+        return not scope.named or bool(set(scope.uris) & _cert_cdp_uris(cert))
 
     @property
     def issuer(self) -> str:
@@ -122,7 +179,8 @@ def parse_crl(data: bytes) -> ParsedCrl:
     issuer_der = der[children[1][1] : children[1][3]]
     times = [c for c in children[2:] if c[0] in (0x17, 0x18)]
     region = (tbs_end, tbs_end)
-    crl_number = authority_key_id = None
+    crl_number = authority_key_id = scope = None
+    unknown_critical: list[str] = []
     for tag, p, s, e in children[2 + len(times) :]:
         if tag == 0x30:
             region = (s, e)
@@ -133,6 +191,10 @@ def parse_crl(data: bytes) -> ParsedCrl:
                     crl_number = int(ext["extn_value"].parsed.native)
                 elif name == "authority_key_identifier":
                     authority_key_id = ext["extn_value"].parsed["key_identifier"].native
+                elif name == "issuing_distribution_point":
+                    scope = _scope(ext["extn_value"].parsed)
+                if ext["critical"].native and name not in _KNOWN_EXTENSIONS:
+                    unknown_critical.append(str(name))
     _, sa, sb = _tlv(buf, tbs_end, outer_end)
     alg_der = der[tbs_end:sb]
     sig_tag, sig_start, sig_end = _tlv(buf, sb, outer_end)
@@ -147,7 +209,8 @@ def parse_crl(data: bytes) -> ParsedCrl:
         raise RevocationError(f"the CRL's header cannot be decoded: {exc}") from None
     return ParsedCrl(der=der, issuer_der=issuer_der, this_update=this_update, next_update=next_update,
                      crl_number=crl_number, authority_key_id=authority_key_id, tbs=(tbs_header, tbs_end),
-                     region=region, signature_algorithm=alg, signature=signature)
+                     region=region, signature_algorithm=alg, signature=signature, scope=scope,
+                     unknown_critical=tuple(unknown_critical))
 
 
 def verify_crl(crl: ParsedCrl, ca: x509.Certificate) -> None:
@@ -162,6 +225,14 @@ def verify_crl(crl: ParsedCrl, ca: x509.Certificate) -> None:
             raise RevocationError("the CA certificate does not allow CRL signing (keyUsage lacks cRLSign)")
     except x509.ExtensionNotFound:
         pass
+    if crl.unknown_critical:
+        what = "a delta CRL" if "delta_crl_indicator" in crl.unknown_critical else \
+            f"a CRL with critical extension(s) {', '.join(crl.unknown_critical)} that pkitui does not understand"
+        raise RevocationError(f"the CRL from {crl.issuer!r} is {what}; refused (it is not a complete CRL)",
+                              "Point the CRL source at the CA's complete CRL.")
+    if crl.scope is not None and (crl.scope.indirect or crl.scope.only_some_reasons):
+        raise RevocationError(f"the CRL from {crl.issuer!r} is an indirect or reason-partitioned CRL; refused",
+                              "Point the CRL source at the CA's complete CRL.")
     if crl.this_update > datetime.now(timezone.utc) + CLOCK_SKEW:
         raise RevocationError(f"the CRL from {crl.issuer!r} is dated {crl.this_update:%Y-%m-%d %H:%M} UTC, in the future",
                               "Check this host's clock (and the CA's).")

@@ -209,6 +209,9 @@ class RevocationService:
                 except RevocationError as exc:
                     errors.append(f"{source}: {exc.message}")
                     continue
+                if cert is not None and not parsed.covers(cert):
+                    errors.append(f"{source}: the CRL's issuing distribution point does not cover this certificate")
+                    continue
                 return self._keep(tp.name, source, parsed), parsed
         raise RevocationError(f"% No CRL could be obtained for trustpoint {tp.name}: " + "; ".join(errors),
                               "Check that the CRL sources are reachable and publish this CA's CRL.")
@@ -258,7 +261,7 @@ class RevocationService:
         issuer = cert.issuer.public_bytes()
         for info in self.crls(tp):
             parsed = self._load(info)
-            if parsed is not None and parsed.issuer_der == issuer and not parsed.expired():
+            if parsed is not None and parsed.issuer_der == issuer and parsed.covers(cert) and not parsed.expired():
                 return info, parsed
         return self._fetch(trustpoint, cert, cert.issuer)
 
