@@ -65,6 +65,29 @@ def test_ra_chain_selection_by_key_usage() -> None:
     assert cand.ra_role(r.ra_enc) == "ra-encryption" and cand.ra_role(r.ra_sign) == "ra-signature"
 
 
+def test_chain_keeps_only_certificates_the_ca_signed() -> None:
+    """Only the CA certificate is confirmed by its fingerprint: a forged RA certificate that merely
+    names the CA as issuer (it would get our challenge password and sign replies) is dropped."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from servers.scep_responder import _cert, _name
+
+    r = ScepResponder()
+    rogue = rsa.generate_private_key(65537, 2048)
+    forged_ra = _cert(_name("RA encryption"), rogue, r.ca_cert.subject, rogue, usage="encrypt")
+    stray_ca = _cert(_name("Stray CA"), rogue, _name("Stray CA"), rogue, ca=True)
+    cand = from_chain([r.ca_cert, forged_ra, r.ra_sign, stray_ca])
+    assert cand.certificate == r.ca_cert
+    assert cand.ra_certificates == [r.ra_sign] and cand.chain == []
+    assert any("2 certificate(s)" in w for w in cand.warnings)
+    root_key = rsa.generate_private_key(65537, 2048)
+    root = _cert(_name("Root"), root_key, _name("Root"), root_key, ca=True)
+    sub = _cert(_name("Sub CA"), r.ca_key, root.subject, root_key, ca=True)
+    sub_ra = _cert(_name("Sub RA"), r.ra_sign_key, sub.subject, r.ca_key, usage="sign")
+    cand = from_chain([root, sub, sub_ra])
+    assert cand.certificate == sub and cand.chain == [root] and cand.ra_certificates == [sub_ra]
+
+
 def test_garbage_ca_reply_is_a_clear_error() -> None:
     with pytest.raises(CertificateError) as err:
         parse_ca_reply(b"<html>hello</html>", "text/html")

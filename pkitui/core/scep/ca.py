@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from asn1crypto import cms
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -163,8 +164,21 @@ def parse_ca_reply(body: bytes, content_type: str = "") -> CaCandidate:
     return from_chain(certs)
 
 
+def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    try:
+        cert.verify_directly_issued_by(issuer)
+        return True
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+
+
 def from_chain(certs: list[x509.Certificate]) -> CaCandidate:
-    """Pick the issuing CA and the RA certificates out of a GetCACert chain."""
+    """Pick the issuing CA and the RA certificates out of a GetCACert chain.
+
+    Only the issuing CA is confirmed (by its fingerprint), so everything else is kept only when
+    a signature ties it to that CA: RA certificates the CA signed, and the CA's own issuers up to
+    a root. Anything else (a forged RA naming the CA as issuer, a stray CA) is dropped with a warning.
+    """
     cas = [c for c in certs if is_ca(c)]
     others = [c for c in certs if not is_ca(c)]
     if not cas:
@@ -174,4 +188,19 @@ def from_chain(certs: list[x509.Certificate]) -> CaCandidate:
     issuing = [ca for ca in cas if any(r.issuer == ca.subject for r in others)] or \
               [ca for ca in cas if not any(o is not ca and o.issuer == ca.subject for o in cas)] or cas
     ca = issuing[0]
-    return candidate(ca, [r for r in others if r.issuer == ca.subject], [c for c in cas if c is not ca])
+    ras = [r for r in others if r.issuer == ca.subject and _signed_by(r, ca)]
+    above: list[x509.Certificate] = []
+    top = ca
+    while top.issuer != top.subject:
+        parent = next((c for c in cas if c is not top and c not in above and c.subject == top.issuer
+                       and _signed_by(top, c)), None)
+        if parent is None:
+            break
+        above.append(parent)
+        top = parent
+    cand = candidate(ca, ras, above)
+    dropped = len(certs) - 1 - len(ras) - len(above)
+    if dropped:
+        cand.warnings.append(f"{dropped} certificate(s) in the CA's reply are not signed by the CA or its "
+                             "issuers and were ignored.")
+    return cand
