@@ -153,6 +153,18 @@ def test_root_tftp_goes_through_the_fingerprint_confirmation(tmp_path: Path, ca:
         pki.revocation.root_tftp("lab")
 
 
+def test_python_api_authenticate_uses_root_tftp(tmp_path: Path, ca: LabCa, tftp: TftpServer) -> None:
+    """pki.scep.authenticate is what every front end calls: with root tftp it reads TFTP, as IOS."""
+    tftp.publish("api-ca.cer", ca.certificate.public_bytes(DER))
+    pki = Pki.open(tmp_path / "store")
+    tp = pki.trustpoints.declare("lab")  # no enrollment url: SCEP could not be used
+    tp.set_root_tftp(tftp.server, "api-ca.cer")
+    shown = []
+    assert pki.scep.authenticate("lab", confirm=lambda c: shown.append(c) or True).accepted
+    assert shown and pki.certificates.ca_certificate("lab").public_bytes(serialization.Encoding.DER) == \
+        ca.certificate.public_bytes(DER)
+
+
 def test_authenticate_uses_root_tftp_from_the_ios_language(tmp_path: Path, ca: LabCa, tftp: TftpServer) -> None:
     from ios_support import recorder
     from pkitui.core.scep.ca import fingerprints

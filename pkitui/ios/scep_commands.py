@@ -52,16 +52,13 @@ def authenticate(session: Session, args: Args) -> None:
             session.print(line)
         return session.confirm("% Do you accept this certificate? [yes/no]: ", refuse_hint=hint)
 
-    # root tftp SERVER FILE: the CA certificate comes over TFTP, then the same acceptance rules.
-    fetch = pki.scep.authenticate if not tp.root_tftp else (
-        lambda t, confirm=None: pki.revocation.root_tftp(t.name, confirm=confirm))
     if tp.fingerprint:
-        cand = fetch(tp)
+        cand = pki.scep.authenticate(tp)
         for line in candidate_lines(cand):
             session.print(line)
         session.print(f"Fingerprint matches the configured one ({tp.fingerprint[:16]}...).")
     else:
-        cand = fetch(tp, confirm=None if session.force else ask)
+        cand = pki.scep.authenticate(tp, confirm=None if session.force else ask)
     if cand.accepted:
         extra = f" with {len(cand.ra_certificates)} RA certificate(s)" if cand.ra_certificates else ""
         session.print(f"Trustpoint CA certificate accepted{extra}.")

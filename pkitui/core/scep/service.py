@@ -105,10 +105,13 @@ class ScepService:
                      confirm: Callable[[CaCandidate], bool] | None = None) -> CaCandidate:
         """``crypto pki authenticate``: fetch the CA certificate and store it only when accepted.
 
+        With ``root tftp`` configured the certificate is fetched over TFTP instead (IOS does so).
         A pre-configured ``fingerprint`` decides alone; else ``confirm`` asks a person; with
         neither the certificate is refused. Returns the candidate (``accepted`` says the outcome).
         """
         trustpoint = self._tp(tp)
+        if trustpoint.root_tftp:  # root tftp SERVER FILE: the certificate comes over TFTP, same rules
+            return self._pki.revocation.root_tftp(trustpoint.name, confirm)
         caps = self.caps(trustpoint)  # as IOS: GetCACaps first; remembered once the CA is accepted
         cand = self.fetch_ca(trustpoint)
         try:
