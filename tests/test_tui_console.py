@@ -17,7 +17,7 @@ from pkitui.tui.commands import palette_entries
 from pkitui.tui.screens.dialogs import ConfirmDialog, GenerateKeysDialog, HelpScreen, InfoDialog
 from pkitui.tui.screens.fingerprint import FingerprintDialog
 from pkitui.tui.widgets.fingerprint import match_fingerprint
-from tui_support import SIZE, fixed_pki, frozen_app, wait_for
+from tui_support import SIZE, ready, fixed_pki, frozen_app, wait_for
 
 
 def device(tmp_path: Path) -> Pki:
@@ -30,6 +30,7 @@ def device(tmp_path: Path) -> Pki:
 async def test_tabs_help_and_status(tmp_path: Path) -> None:
     app = PkiConsole(pki=device(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
         for i, (tab, _title, _cls) in enumerate(pane_classes()):
             await pilot.press(str(i + 1))
             assert app.query_one("#tabs", TabbedContent).active == tab
@@ -56,6 +57,7 @@ async def test_trustpoint_editor_validates_live_and_applies(tmp_path: Path) -> N
     pki = device(tmp_path)
     app = PkiConsole(pki=pki)
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
         await pilot.press("2", "n")
         await pilot.press(*"ka", "enter")
         await wait_for(pilot, lambda: "ka" in pki.config.trustpoints)
@@ -86,6 +88,7 @@ async def test_delete_trustpoint_lists_what_goes(tmp_path: Path) -> None:
     pki = fixed_pki(tmp_path / "store")
     app = PkiConsole(pki=pki)
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
         await pilot.press("2")
         app.screen.query_one("#tp-list").focus()
         await pilot.press("d")
@@ -102,6 +105,7 @@ async def test_generate_zeroize_and_save(tmp_path: Path) -> None:
     pki = device(tmp_path)
     app = PkiConsole(pki=pki)
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
         await pilot.press("3", "g")
         assert isinstance(app.screen, GenerateKeysDialog)
         await pilot.click("#generate")
@@ -127,6 +131,7 @@ async def test_command_line_runs_ios_commands(tmp_path: Path) -> None:
     pki = device(tmp_path)
     app = PkiConsole(pki=pki)
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
         await pilot.press("colon")
         assert app.focused is not None and app.focused.id == "cmdline"
         await pilot.press(*"hostname r9", "enter")
@@ -152,6 +157,7 @@ async def test_slow_core_call_keeps_keys_answered(tmp_path: Path, monkeypatch) -
     monkeypatch.setattr(pki.keys, "generate", slow_generate)
     app = PkiConsole(pki=pki)
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
         await pilot.press("3", "g")
         await pilot.click("#generate")
         await pilot.pause()
@@ -189,6 +195,7 @@ async def test_fingerprint_dialog_right_wrong_reject(tmp_path: Path) -> None:
     app = PkiConsole(pki=device(tmp_path))
     results: list[bool] = []
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
         app.push_screen(FingerprintDialog(FAKE), results.append)
         await pilot.pause()
         dialog = app.screen
@@ -214,6 +221,7 @@ async def test_certificate_browser_and_expiry_colour(tmp_path: Path) -> None:
     now = {"t": frozen_app(pki).clock()}
     app = PkiConsole(pki=pki, clock=lambda: now["t"])
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
         await pilot.press("4")
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -242,3 +250,50 @@ async def test_certificate_browser_and_expiry_colour(tmp_path: Path) -> None:
         assert detail.view is not None
         await pilot.press("p")
         assert "BEGIN CERTIFICATE" in str(detail.render())
+
+
+async def test_delete_certificate_by_serial(tmp_path: Path) -> None:
+    pki = fixed_pki(tmp_path / "store")
+    app = PkiConsole(pki=pki)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("4")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        tree = app.screen.query_one("#cert-tree")
+        tree.focus()
+        device = next(n for n in tree._tree_nodes.values() if n.data is not None and n.data.role == "device")
+        tree.move_cursor(device)
+        await pilot.pause()
+        assert app.screen.query_one("#cert-detail").view.role == "device"
+        await pilot.press("delete")
+        assert isinstance(app.screen, ConfirmDialog) and any("serial 02" in d for d in app.screen.details)
+        await pilot.click("#yes")
+        await wait_for(pilot, lambda: not [c for c in pki.config.certificates if c.role == "device"])
+        assert [c.role for c in pki.config.certificates] == ["ca"]
+
+
+async def test_export_public_key_and_query_mode(tmp_path: Path) -> None:
+    pki = fixed_pki(tmp_path / "store")
+    app = PkiConsole(pki=pki)
+    target = tmp_path / "r1.pub.pem"
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("3", "x")
+        from pkitui.tui.screens.dialogs import ExportKeyDialog
+
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportKeyDialog) and bool(app.screen.query("#path")))
+        app.screen.query_one("#path", Input).value = str(target)
+        await pilot.click("#save")
+        await wait_for(pilot, target.exists)
+        assert target.read_text().startswith("-----BEGIN PUBLIC KEY-----")
+        await pilot.press("6", "q")
+        await wait_for(pilot, lambda: pki.config.query_mode)
+        await pilot.pause()
+        from rich.console import Console
+
+        console = Console(width=250, record=True, file=open("/dev/null", "w"))
+        console.print(app.screen.query_one("#nvram-gauge").content)
+        text = console.export_text()
+        assert "Query mode (crypto ca certificate query): ON" in text and "depend on the CA" in text
+        assert "The next save removes" in text and "ca certificate" in text.lower()

@@ -15,7 +15,7 @@ from pkitui.lab.bigcrl import LabCa, build_crl_der, revoked_serials
 from pkitui.tui.app import PkiConsole
 from pkitui.tui.screens.crls import CrlsPane
 from pkitui.tui.widgets.crl_table import CrlTable, parse_serial
-from tui_support import SIZE, wait_for
+from tui_support import SIZE, ready, wait_for
 
 COUNT = 1_000_000
 
@@ -37,6 +37,7 @@ async def test_million_rows_render_only_what_is_visible(big_crl: tuple[bytes, li
     der, serials = big_crl
     app = PkiConsole(pki=Pki.open(tmp_path / "store"))
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
         await pilot.press("5")
         pane = app.screen.query_one(CrlsPane)
         table = app.screen.query_one("#crl-table", CrlTable)

@@ -14,7 +14,7 @@ from pkitui.tui.app import PkiConsole
 from pkitui.tui.screens.enrollment import EnrollmentScreen
 from pkitui.tui.screens.fingerprint import FingerprintDialog
 from pkitui.tui.widgets.crl_table import CrlTable
-from tui_support import SIZE, lab, lab_pki, wait_for  # noqa: F401
+from tui_support import SIZE, ready, lab, lab_pki, wait_for  # noqa: F401
 
 
 def store_bytes(root: Path) -> dict[str, bytes]:
@@ -37,6 +37,7 @@ async def test_wrong_fingerprint_stores_nothing(lab: Lab, lab_pki: Pki) -> None:
     before = store_bytes(lab_pki.store.root)
     app = PkiConsole(pki=lab_pki, lab=lab)
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
         wrong = lab.fingerprint[:-1] + ("0" if lab.fingerprint[-1] != "0" else "1")
         dialog = await authenticate(app, pilot, wrong)
         assert dialog.query_one("#accept", Button).disabled
@@ -53,6 +54,7 @@ async def test_authenticate_enroll_browse_crl_save(lab: Lab, lab_pki: Pki) -> No
     lab_pki.keys.generate()
     app = PkiConsole(pki=lab_pki, lab=lab)
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
         dialog = await authenticate(app, pilot, lab.grouped_fingerprint())
         assert "MATCH" in str(dialog.query_one("#fp-match").render())
         await pilot.click("#accept")
@@ -100,6 +102,7 @@ async def test_enroll_with_wrong_challenge_shows_failure(lab: Lab, lab_pki: Pki)
     lab_pki.trustpoints.get("lab").set_password("wrong-challenge")
     app = PkiConsole(pki=lab_pki, lab=lab)
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
         await pilot.press("2")
         app.screen.query_one("#tp-list").focus()
         await pilot.press("e")
@@ -110,3 +113,53 @@ async def test_enroll_with_wrong_challenge_shows_failure(lab: Lab, lab_pki: Pki)
         assert states[-1] == "failed"
         assert "badRequest" in str(list(screen.rows.values())[-1].get("fail_info"))
     assert not [c for c in lab_pki.config.certificates if c.role == "device"]
+
+
+async def test_root_tftp_goes_through_the_fingerprint_dialog(lab: Lab, lab_pki: Pki, tmp_path: Path) -> None:
+    from pkitui.lab.tftpd import TftpServer
+
+    with TftpServer(tmp_path / "tftp") as tftp:
+        (tftp.root / "ca.cer").write_bytes(lab.ca_der)
+        lab_pki.trustpoints.get("lab").set_root_tftp(tftp.server, "ca.cer")
+        app = PkiConsole(pki=lab_pki, lab=lab)
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot)
+            await pilot.press("2")
+            app.screen.query_one("#tp-list").focus()
+            await pilot.press("t")
+            await wait_for(pilot, lambda: isinstance(app.screen, FingerprintDialog))
+            app.screen.query_one("#fp-input", Input).value = lab.fingerprint.lower()
+            await pilot.pause()
+            await pilot.click("#accept")
+            await wait_for(pilot, lambda: any(c.role == "ca" for c in lab_pki.config.certificates))
+
+
+async def test_pending_countdown_and_cancel(tmp_path: Path) -> None:
+    """The test SCEP responder (tests/servers) answers PENDING: the row shows the next poll
+    countdown and the polls left; Cancel stops polling."""
+    from scep_support import make_device
+    from servers.scep_responder import ScepResponder
+
+    with ScepResponder(pending_polls=1000) as responder:
+        pki = make_device(tmp_path / "store", responder.url, ra=True)
+        pki.scep.authenticate("lab", confirm=lambda c: True)
+        tp = pki.trustpoints.get("lab")
+        tp.set_retry_count(10)
+        pki.scep.seconds_per_retry_minute = 30.0  # the next poll 30 s away: time to see it
+        app = PkiConsole(pki=pki)
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot)
+            await pilot.press("2")
+            app.screen.query_one("#tp-list").focus()
+            await pilot.press("e")
+            await wait_for(pilot, lambda: isinstance(app.screen, EnrollmentScreen))
+            screen = app.screen
+            await wait_for(pilot, lambda: any(r.get("state") == "pending" for r in screen.rows.values()))
+            key = next(iter(screen.rows))
+            first = screen.detail(key)
+            assert "next poll in 0:" in first and "polls left: " in first
+            await pilot.pause(1.2)
+            assert screen.detail(key) != first  # the countdown moves
+            await pilot.press("c")
+            await wait_for(pilot, lambda: screen.finished, timeout=10)
+            assert "Finished: 0 of 1" in str(screen.query_one("#enroll-status").render())

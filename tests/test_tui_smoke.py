@@ -61,8 +61,9 @@ def tmux() -> Iterator[Tmux]:
 
 def start(tmux: Tmux, argv: list[str], env: dict[str, str]) -> None:
     command = " ".join(f"'{a}'" for a in argv)
-    tmux("new-session", "-d", "-s", "t", "-x", "80", "-y", "24", "-e", f"PYTHONPATH={env['PYTHONPATH']}",
-         "-e", "TERM=xterm-256color", "sh", "-c", command)
+    extra = [arg for k, v in env.items() for arg in ("-e", f"{k}={v}")]
+    tmux("new-session", "-d", "-s", "t", "-x", "80", "-y", "24", *extra,
+         "-e", "TERM=xterm-256color", "/bin/sh", "-c", command)
     tmux("set-option", "-t", "t", "remain-on-exit", "on")
 
 
@@ -102,3 +103,17 @@ def test_lab_starts_prints_fingerprint_and_stops_everything(tmux: Tmux, tmp_path
         assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
     scep_log = (lab_dir / "scep" / "scepserver.log")
     assert scep_log.exists(), os.listdir(lab_dir)
+
+
+def test_lab_without_the_debian_packages_names_them_and_opens_the_console(tmux: Tmux, tmp_path: Path) -> None:
+    """With no scepserver/socat/unshare on PATH, ``pkitui lab`` says what to install and still
+    opens the console on the local store."""
+    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    no_path = ["/usr/bin/env", f"PATH={tmp_path / 'empty-path'}"]  # tmux resets PATH given with -e
+    start(tmux, [*no_path, *PKITUI, "lab", "--store", str(tmp_path / "store")], env)
+    tmux.wait_for("Trustpoints")
+    tmux("send-keys", "-t", "t", "C-q")
+    assert tmux.wait_exited() == 0
+    shown = tmux.screen()
+    assert "apt-get install -y" in shown and "scep" in shown and "socat" in shown
+    assert "Opening the console on the local store without the lab" in shown

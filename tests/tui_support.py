@@ -137,3 +137,9 @@ def add_fixed_crl(pki: Pki, count: int = 60) -> None:
     from pkitui.core.revocation.crl import parse_crl
 
     pki.revocation._keep("lab", "http://127.0.0.1:8081/lab.crl", parse_crl(fixed_crl_der(count)))
+
+
+async def ready(pilot: Any) -> None:
+    """Wait until every tab's pane is mounted (hidden tabs mount just after the first frame; a
+    key pressed for a tab before then finds nothing to act on)."""
+    await wait_for(pilot, lambda: len(pilot.app.panes()) == 6)

@@ -107,22 +107,28 @@ class EnrollmentScreen(ModalScreen[None]):
             self.notify(f"Certificate issued for {key}", title="Enrollment")
         self.render_rows()
 
+    def detail(self, key: str) -> str:
+        """The detail column of one request: message, failInfo, next poll countdown, polls left."""
+        row = self.rows[key]
+        detail = row.get("message", "")
+        if row.get("fail_info"):
+            detail = f"{detail} (failInfo: {row['fail_info']})".strip()
+        if row.get("state") == "pending":
+            if "deadline" in row:
+                left = max(0, int(row["deadline"] - time.time()))
+                detail += f"  next poll in {left // 60}:{left % 60:02d}"
+            if row.get("polls_left") is not None:
+                detail += f"  polls left: {row['polls_left']}"
+        return detail
+
     def render_rows(self) -> None:
         """Redraw the table (and the countdowns)."""
         table = Table(expand=True)
         for col in ("key pair", "state", "detail"):
             table.add_column(col)
         for key, row in self.rows.items():
-            detail = row.get("message", "")
-            if row.get("fail_info"):
-                detail = f"{detail} (failInfo: {row['fail_info']})".strip()
-            if row.get("state") == "pending":
-                if "deadline" in row:
-                    left = max(0, int(row["deadline"] - time.time()))
-                    detail += f"  next poll in {left // 60}:{left % 60:02d}"
-                if row.get("polls_left") is not None:
-                    detail += f"  polls left: {row['polls_left']}"
-            table.add_row(key, Text(row.get("state", "?"), style=STATE_STYLES.get(row.get("state", ""), "")), detail)
+            state = row.get("state", "?")
+            table.add_row(key, Text(state, style=STATE_STYLES.get(state, "")), self.detail(key))
         if not self.rows:
             table.add_row(Text("waiting for the first request…", style="dim"), "", "")
         self.query_one("#enroll-table", Static).update(table)
