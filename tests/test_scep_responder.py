@@ -75,6 +75,21 @@ def test_pending_transaction_resumes_after_restart(tmp_path: Path) -> None:
         assert not again.config.pending
 
 
+def test_enroll_resumes_a_saved_pending_transaction_instead_of_starting_another(tmp_path: Path) -> None:
+    """Every front end calls pki.scep.enroll: a pending transaction is polled again, not replaced
+    by a second request (which would leave the first one pending at the CA and in NVRAM)."""
+    with ScepResponder(pending_polls=2) as r:
+        pki = _device(tmp_path, r)
+        pki.trustpoints.get("lab").set_retry_count(1)
+        (first,) = pki.scep.enroll("lab")
+        assert first.state == "pending"
+        again = Pki.open(tmp_path)
+        again.scep.seconds_per_retry_minute = 0.01
+        again.trustpoints.get("lab").set_retry_count(0)
+        assert [(x.state, x.transaction_id) for x in again.scep.enroll("lab")] == [("issued", first.transaction_id)]
+        assert not again.config.pending and not Pki.open(tmp_path).config.pending
+
+
 def test_cancel_stops_polling_promptly(tmp_path: Path) -> None:
     with ScepResponder(pending_polls=1000) as r:
         pki = _device(tmp_path, r)

@@ -92,7 +92,7 @@ def enroll(session: Session, args: Args) -> None:
     on_event = lambda e: _render_event(session, e)  # noqa: E731
     if pki.scep.pending(tp.name):
         session.print(f"% Resuming the pending enrollment of trustpoint {tp.name}")
-        results = pki.scep.resume_pending(on_event, tp=tp.name)
+        results = pki.scep.enroll(tp, on_event=on_event)  # resumes the saved transaction
     else:
         password = tp.password
         if password is None:

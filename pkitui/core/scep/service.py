@@ -201,9 +201,12 @@ class ScepService:
 
         A key pair that already holds a valid certificate is renewed (RenewalReq signed by the
         old certificate and key) when the CA advertises Renewal. PENDING is polled every retry
-        period, at most retry count times (0: until ``cancel`` is set).
+        period, at most retry count times (0: until ``cancel`` is set). When the store holds a
+        pending transaction of ``tp`` (e.g. from before a restart), that one is resumed instead.
         """
         trustpoint = self._tp(tp)
+        if self.pending(trustpoint.name):  # a saved transaction is polled again, never replaced
+            return self.resume_pending(on_event, cancel, tp=trustpoint.name)
         emit = on_event or (lambda _e: None)
         stop = cancel or threading.Event()
         ex = self._exchange(trustpoint)
