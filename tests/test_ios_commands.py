@@ -324,3 +324,14 @@ def test_exit_in_exec_closes_the_session_and_says_what_was_skipped(rec: Recorder
     rec.run("hostname r1\nend\nexit\n! comment\nhostname r2\nhostname r3")
     assert rec.pki.config.identity.hostname == "r1"
     assert rec.err == ["% The session was closed by 'exit' in exec mode: 2 line(s) not run."]
+
+
+def test_a_mistyped_password_line_is_not_echoed_in_clear(tmp_path: Path) -> None:
+    """Parse errors echo the line with a caret: a challenge password there would reach logs."""
+    rec = recorder(tmp_path)
+    rec.ok("crypto pki trustpoint t")
+    lines = rec.fail("password my s3cret")
+    text = "\n".join(lines)
+    assert "s3cret" not in text and "password ** ******" in text
+    assert lines[1].index("^") == lines[0].index("******")  # the caret still points at the bad word
+    assert "s3cret" not in "\n".join(rec.fail("no passw my s3cret"))

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -237,6 +238,7 @@ class Session:
 
     def _report_parse(self, text: str, failure: ParseFailure) -> None:
         self.errors += 1
+        text = _masked(text)
         prompt = self.prompt
         if failure.kind == "invalid":
             toks = tokenize(text)
@@ -245,3 +247,15 @@ class Session:
         self.warn(failure.message(text))
         if failure.expected:
             self.warn(failure.hint())
+
+
+def _masked(text: str) -> str:
+    """``text`` with what follows a ``password`` keyword (or its abbreviation) starred out, for
+    error lines that echo the command: a challenge password must not reach logs in clear."""
+    toks = tokenize(text)
+    words = [t.text.lower() for t in toks]
+    i = 1 if words[:1] in (["no"], ["do"]) else 0
+    if len(toks) > i + 1 and len(words[i]) >= 2 and "password".startswith(words[i]):
+        start = toks[i + 1].col
+        return text[:start] + re.sub(r"\S", "*", text[start:])
+    return text
