@@ -58,7 +58,9 @@ def load_certificates(data: bytes) -> list[x509.Certificate]:
             return x509.load_pem_x509_certificates(data)
         return [x509.load_der_x509_certificate(data)]
     except ValueError as exc:
-        raise CertificateError(f"not a certificate: {exc}", "Give a PEM or DER X.509 certificate.") from None
+        # cryptography's DER errors are Rust debug dumps (ParseError { kind: ... }): not for users.
+        why = "malformed DER" if "ParseError" in str(exc) else str(exc)
+        raise CertificateError(f"not a certificate: {why}", "Give a PEM or DER X.509 certificate.") from None
 
 
 def _names(cert: x509.Certificate, ext_type: type, pick: Any) -> list[str]:
