@@ -163,3 +163,29 @@ async def test_pending_countdown_and_cancel(tmp_path: Path) -> None:
             await pilot.press("c")
             await wait_for(pilot, lambda: screen.finished, timeout=10)
             assert "Finished: 0 of 1" in str(screen.query_one("#enroll-status").render())
+
+
+async def test_pending_enrollment_resumes_after_restart(tmp_path: Path) -> None:
+    """A request left PENDING is saved; a new console says so and resumes polling until issued."""
+    from scep_support import make_device
+    from servers.scep_responder import ScepResponder
+
+    with ScepResponder(pending_polls=2) as responder:
+        pki = make_device(tmp_path / "store", responder.url, ra=True)
+        pki.scep.authenticate("lab", confirm=lambda c: True)
+        pki.trustpoints.get("lab").set_retry_count(1)
+        results = pki.scep.enroll("lab")
+        assert results[0].state == "pending"
+        pki.save()
+        again = Pki.open(tmp_path / "store")
+        again.scep.seconds_per_retry_minute = 0.01
+        app = PkiConsole(pki=again)
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot)
+            assert any("PENDING" in n.message for n in app._notifications)
+            await pilot.press("2")
+            app.screen.query_one("#tp-list").focus()
+            await pilot.press("u")
+            await wait_for(pilot, lambda: isinstance(app.screen, EnrollmentScreen) and app.screen.finished)
+            assert [r["state"] for r in app.screen.rows.values()][-1] == "issued"
+        assert [c.role for c in again.config.certificates if c.role == "device"] == ["device"]

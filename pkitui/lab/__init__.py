@@ -223,7 +223,8 @@ class Lab:
 
     def summary(self) -> list[tuple[str, str]]:
         """(label, value) lines for the console's home screen."""
-        out = [("Lab CA", self.scep.url), ("Challenge", self.challenge), ("CA SHA-256", self.grouped_fingerprint())]
+        out = [("Lab CA", self.scep.url), ("Challenge", f"configured in trustpoint {LAB_TRUSTPOINT} (kept in {self.workdir})"),
+               ("CA SHA-256", self.grouped_fingerprint())]
         if self.crl_url():
             out.append(("Lab CRL (HTTP)", str(self.crl_url())))
         if self.ldap_url():

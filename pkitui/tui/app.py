@@ -108,6 +108,14 @@ class PkiConsole(App[None]):
     @on(StoreOpened)
     def _store_opened_message(self, message: StoreOpened) -> None:
         self.post_message(ConfigChanged("store opened"))
+        self.tell_pending()
+
+    def tell_pending(self) -> None:
+        """Saved PENDING enrollments survive a restart: say so, and how to resume them."""
+        pending = self.pki.config.pending
+        if pending:
+            self.notify(f"{len(pending)} enrollment(s) still PENDING at the CA. Press 2 then u to resume polling.",
+                        title="Pending enrollment", timeout=10)
 
     # -- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -125,6 +133,8 @@ class PkiConsole(App[None]):
         self.query_one("#cmdline").display = False
         if not self.pki_ready:
             self.call_after_refresh(self._open_store)
+        else:
+            self.tell_pending()
         self.update_status()
         self.query_one(HomePane).focus_main()
         if self.lab is not None:

@@ -39,6 +39,8 @@ class TrustpointsPane(PkiPane):
         Binding("r", "request_crl", "Request CRL", id="tp_request_crl", tooltip="Download the newest CRL now"),
         Binding("t", "root_tftp", "Root TFTP", id="tp_root_tftp", tooltip="Fetch the CA certificate over TFTP (root tftp)"),
         Binding("d", "delete", "Delete", id="tp_delete", tooltip="Remove the trustpoint and everything under it"),
+        Binding("u", "resume_pending", "Resume pending", id="tp_resume_pending",
+                tooltip="Poll the CA again for requests it answered PENDING (saved across restarts)"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -184,6 +186,15 @@ class TrustpointsPane(PkiPane):
             self.app.push_screen(screen)
             self._enroll(name, screen)
 
+    def action_resume_pending(self) -> None:
+        """Resume polling every saved PENDING enrollment, with the progress screen."""
+        if not self.pki.config.pending:
+            self.notify("No pending enrollment", severity="information")
+            return
+        screen = EnrollmentScreen("pending enrollments")
+        self.app.push_screen(screen)
+        self._resume_pending(screen)
+
     def action_delete(self) -> None:
         """no crypto pki trustpoint NAME, after a confirmation listing what goes."""
         if name := self._require():
@@ -261,6 +272,17 @@ class TrustpointsPane(PkiPane):
         removed = self.core(self.pki.trustpoints.remove, name)
         self.say("removed: " + ", ".join(removed))
         self.changed("trustpoint")
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="enroll")
+    def _resume_pending(self, screen: EnrollmentScreen) -> None:
+        try:
+            results = service(self.pki, "scep").resume_pending(
+                on_event=lambda ev: screen.post_message(EnrollmentEventReceived(ev)), cancel=screen.cancel_event)
+        except Exception as exc:
+            screen.post_message(EnrollmentFinished([], exc))
+            raise
+        screen.post_message(EnrollmentFinished(results, None))
+        self.changed("enroll")
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="enroll")
     def _enroll(self, name: str, screen: EnrollmentScreen) -> None:
