@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import AuthorityInformationAccessOID
 
 from pkitui.core.errors import CertificateError, TrustpointError
+from pkitui.core.keys import key_fingerprints
 from pkitui.core.records import StoredCertificate
 
 if TYPE_CHECKING:
@@ -161,9 +162,7 @@ def info_for(record: StoredCertificate, der: bytes | None, now: datetime | None 
         not_before=cert.not_valid_before_utc, not_after=cert.not_valid_after_utc, status=status,
         usage=_usage(record, cert), key_label=key_label, crl_distribution_points=crl_distribution_points(cert),
         ocsp_urls=ocsp_urls(cert),
-        fingerprints={"md5": hashlib.md5(der, usedforsecurity=False).hexdigest().upper(),
-                      "sha1": hashlib.sha1(der, usedforsecurity=False).hexdigest().upper(),
-                      "sha256": hashlib.sha256(der).hexdigest().upper()},
+        fingerprints=key_fingerprints(der),
         pem=cert.public_bytes(serialization.Encoding.PEM).decode(), der=der, source=record.source)
 
 
@@ -239,6 +238,12 @@ class CertificateService:
             "Only its fingerprint is kept (query mode or small NVRAM); the CA must be reachable.")
 
     # -- changing --------------------------------------------------------------------------
+    def _key_id_for(self, cert: x509.Certificate) -> str | None:
+        """The key pair whose public key ``cert`` holds (None: none of this device's)."""
+        spki = cert.public_key().public_bytes(serialization.Encoding.DER,
+                                              serialization.PublicFormat.SubjectPublicKeyInfo)
+        return next((p.key_id for p in self._pki.config.key_pairs.values() if p.public_der == spki), None)
+
     def delete(self, tp: str, serial: str) -> builtins.list[CertificateInfo]:
         """``no certificate SERIAL`` in ``crypto pki certificate chain TP``; returns what was removed."""
         wanted = normalize_serial(serial)
@@ -270,9 +275,7 @@ class CertificateService:
             except (InvalidSignature, ValueError, TypeError) as exc:
                 raise CertificateError(f"% The certificate was not issued by the CA of {tp} ({type(exc).__name__})",
                                        "Import a certificate the trustpoint's CA signed.") from None
-        spki = cert.public_key().public_bytes(serialization.Encoding.DER,
-                                              serialization.PublicFormat.SubjectPublicKeyInfo)
-        key_id = next((p.key_id for p in self._pki.config.key_pairs.values() if p.public_der == spki), None)
+        key_id = self._key_id_for(cert)
         if key_id is None:
             raise CertificateError("% The certificate's public key matches none of this device's key pairs",
                                    "Import the certificate issued for one of the keys in show crypto key mypubkey rsa.")
@@ -302,11 +305,7 @@ class CertificateService:
             raise CertificateError(f"% The certificate's serial number is {serial_hex(cert.serial_number)}, "
                                    f"not {normalize_serial(serial)}", "Paste the hex of the certificate named.")
         der = cert.public_bytes(serialization.Encoding.DER)
-        key_id = None
-        if role in ("device", "imported"):
-            spki = cert.public_key().public_bytes(serialization.Encoding.DER,
-                                                  serialization.PublicFormat.SubjectPublicKeyInfo)
-            key_id = next((p.key_id for p in self._pki.config.key_pairs.values() if p.public_der == spki), None)
+        key_id = self._key_id_for(cert) if role in ("device", "imported") else None
         record = StoredCertificate.from_der(tp, role, der, key_id=key_id, orphaned=role == "device" and key_id is None,
                                             source="import" if role == "imported" else "config")
         config = self._pki.config

@@ -53,7 +53,7 @@ def ios_hex_lines(der: bytes, words_per_line: int = 8) -> list[str]:
 
 
 def key_fingerprints(der: bytes) -> dict[str, str]:
-    """MD5, SHA-1 and SHA-256 of the public key DER, hex upper case."""
+    """MD5, SHA-1 and SHA-256 of ``der`` (a public key, or a whole certificate), hex upper case."""
     return {
         "md5": hashlib.md5(der, usedforsecurity=False).hexdigest().upper(),
         "sha1": hashlib.sha1(der, usedforsecurity=False).hexdigest().upper(),

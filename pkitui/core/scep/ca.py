@@ -7,7 +7,6 @@ Fingerprints are digests of the whole DER certificate (not its TBS part), as IOS
 from __future__ import annotations
 
 import datetime
-import hashlib
 from dataclasses import dataclass, field
 
 from asn1crypto import cms
@@ -17,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from pkitui.core.errors import CertificateError, ScepError
+from pkitui.core.keys import key_fingerprints
 from pkitui.core.trustpoints import normalize_fingerprint
 
 MIN_CA_KEY_BITS = 2048
@@ -24,12 +24,8 @@ _WEAK_HASHES = {"md5": "MD5", "sha1": "SHA-1"}
 
 
 def fingerprints(der: bytes) -> dict[str, str]:
-    """MD5, SHA-1 and SHA-256 of ``der`` (upper-case hex, no separators)."""
-    return {
-        "md5": hashlib.md5(der, usedforsecurity=False).hexdigest().upper(),
-        "sha1": hashlib.sha1(der, usedforsecurity=False).hexdigest().upper(),
-        "sha256": hashlib.sha256(der).hexdigest().upper(),
-    }
+    """MD5, SHA-1 and SHA-256 of a whole DER certificate (upper-case hex, no separators)."""
+    return key_fingerprints(der)
 
 
 def ios_grouping(hexs: str) -> str:
