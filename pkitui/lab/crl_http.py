@@ -10,8 +10,9 @@ import functools
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import Any
+
+from pkitui.lab.process import LabServer
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -22,7 +23,7 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         self.server.requests.append(self.path)  # type: ignore[attr-defined]
 
 
-class CrlHttpServer:
+class CrlHttpServer(LabServer):
     """``with CrlHttpServer(directory) as cdp: cdp.url_for("ca.crl")``."""
 
     def __init__(self, directory: str | Path, port: int = 0) -> None:
@@ -62,9 +63,3 @@ class CrlHttpServer:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
-
-    def __enter__(self) -> CrlHttpServer:
-        return self.start()
-
-    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
-        self.stop()

@@ -15,9 +15,8 @@ import subprocess
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from types import TracebackType
 
-from pkitui.lab.process import LabError, free_port, require_binary, start_isolated, stop_pid, wait_ready
+from pkitui.lab.process import LabError, LabServer, free_port, require_binary, start_isolated, stop_pid, wait_ready
 
 
 def index_line(serial: int, not_after: datetime, subject: str, revoked_at: datetime | None = None) -> str:
@@ -27,7 +26,7 @@ def index_line(serial: int, not_after: datetime, subject: str, revoked_at: datet
     return f"{status}\t{expiry}\t{when}\t{serial:X}\tunknown\t{subject}\n"
 
 
-class OcspResponder:
+class OcspResponder(LabServer):
     """``with OcspResponder(workdir, ca_pem, key_pem, index_text) as ocsp: ocsp.url``.
 
     ``signer_pem``/``signer_key_pem`` name a delegated responder (default: the CA signs).
@@ -114,9 +113,3 @@ class OcspResponder:
             except ValueError:
                 pass
         self._server = self._relay = None
-
-    def __enter__(self) -> OcspResponder:
-        return self.start()
-
-    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
-        self.stop()

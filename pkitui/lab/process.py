@@ -14,12 +14,31 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Self
 
 from pkitui.core.errors import PkiError
 
 
 class LabError(PkiError):
     """A lab server could not be started (missing binary, did not answer in time ...)."""
+
+
+class LabServer:
+    """Base of the launchers: ``with Server(...) as server:`` starts it, and stops it by PID at the end."""
+
+    def start(self) -> Self:
+        """Start the server and wait until it answers."""
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        """Stop what :meth:`start` started, by PID."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 def free_port() -> int:

@@ -7,14 +7,13 @@ import pwd
 import grp
 import subprocess
 from pathlib import Path
-from types import TracebackType
 
 import requests
 
-from pkitui.lab.process import free_port, require_binary, stop_pid, wait_ready
+from pkitui.lab.process import LabServer, free_port, require_binary, stop_pid, wait_ready
 
 
-class HttpProxy:
+class HttpProxy(LabServer):
     """``with HttpProxy(workdir) as proxy: proxy.host, proxy.port`` — tinyproxy, loopback only.
 
     Its log (``proxy.log_path``, LogLevel Info) has one ``Request ...`` line per proxied request.
@@ -80,10 +79,3 @@ class HttpProxy:
         if self._proc is not None:
             stop_pid(self._proc.pid)
             self._proc = None
-
-    def __enter__(self) -> HttpProxy:
-        return self.start()
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()

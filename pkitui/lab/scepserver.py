@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
-from types import TracebackType
 
 import requests
 
-from pkitui.lab.process import LabError, free_port, read_pid, require_binary, start_isolated, stop_pid, wait_ready
+from pkitui.lab.process import (LabError, LabServer, free_port, read_pid, require_binary, start_isolated, stop_pid,
+                                wait_ready)
 
 
-class ScepServer:
+class ScepServer(LabServer):
     """``with ScepServer(workdir, "secret") as ca: ca.url`` — a SCEP CA on 127.0.0.1.
 
     ``workdir`` holds the CA depot (``depot/``: ca.pem, ca.key, index.txt, issued certificates)
@@ -95,10 +95,3 @@ class ScepServer:
                 stop_pid(proc.pid)
         stop_pid(read_pid(self.workdir / "scepserver-relay-inner.pid"))
         self._server = self._relay = None
-
-    def __enter__(self) -> ScepServer:
-        return self.start()
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()

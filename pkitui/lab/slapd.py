@@ -18,16 +18,15 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
-from types import TracebackType
 
-from pkitui.lab.process import LabError, free_port, require_binary, stop_pid, wait_ready
+from pkitui.lab.process import LabError, LabServer, free_port, require_binary, stop_pid, wait_ready
 
 BASE = "dc=example,dc=com"
 SCHEMA = Path("/etc/ldap/schema/core.schema")
 MODULE_DIR = Path("/usr/lib/ldap")
 
 
-class SlapdServer:
+class SlapdServer(LabServer):
     """``with SlapdServer(workdir, crl_der, ca_der) as ldap: ldap.crl_query_url``."""
 
     def __init__(self, workdir: str | Path, crl_der: bytes, ca_der: bytes, *, port: int | None = None,
@@ -133,9 +132,3 @@ class SlapdServer:
         if self._proc is not None:
             stop_pid(self._proc.pid)
             self._proc = None
-
-    def __enter__(self) -> SlapdServer:
-        return self.start()
-
-    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
-        self.stop()

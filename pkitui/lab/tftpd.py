@@ -11,9 +11,8 @@ import os
 import socket
 import subprocess
 from pathlib import Path
-from types import TracebackType
 
-from pkitui.lab.process import LabError, require_binary, stop_pid, wait_ready
+from pkitui.lab.process import LabError, LabServer, require_binary, stop_pid, wait_ready
 
 
 def free_udp_port() -> int:
@@ -31,7 +30,7 @@ def _udp_bound(port: int) -> bool:
         return False
 
 
-class TftpServer:
+class TftpServer(LabServer):
     """``with TftpServer(workdir) as tftp: (tftp.root / "ca.cer").write_bytes(...); tftp.server``."""
 
     def __init__(self, workdir: str | Path, *, port: int | None = None, user: str = "nobody",
@@ -86,9 +85,3 @@ class TftpServer:
         if self._proc is not None:
             stop_pid(self._proc.pid)
             self._proc = None
-
-    def __enter__(self) -> TftpServer:
-        return self.start()
-
-    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
-        self.stop()
