@@ -130,3 +130,14 @@ def test_write_tells_when_the_root_certificate_is_kept_as_fingerprint_only(tmp_p
     rec.pki.set_capacity(2600)
     out = "\n".join(rec.ok("write memory"))
     assert "[OK]" in out and "% Kept as fingerprint only: lab ca" in out
+
+
+def test_certificate_files_are_read_with_a_size_limit(tmp_path: Path, ca: LabCa) -> None:
+    """crypto pki verify /dev/zero must not read forever: files are capped (a chain is a few kB)."""
+    rec = recorder(tmp_path / "store")
+    rec.ok("crypto pki trustpoint lab")
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"\0" * (2 * 1024 * 1024))
+    for line in (f"crypto pki verify {big}", f"crypto pki import lab certificate {big}"):
+        assert any("larger than" in e for e in rec.fail(line))
+    assert any("Cannot read" in e for e in rec.fail(f"crypto pki verify {tmp_path / 'missing.pem'}"))

@@ -86,6 +86,8 @@ def delete_certificate(session: Session, args: Args) -> None:
         session.print(f"% {info.title} {info.serial_hex} removed from trustpoint {tp}.")
 
 
+MAX_CERTIFICATE_FILE = 1024 * 1024  # a certificate chain is a few kB
+
 ROLE_WORDS = ("ca", "ra-signature", "ra-encryption", "ra", "imported")
 
 
@@ -132,17 +134,25 @@ def _import(session: Session, name: str, data: bytes) -> None:
     session.print("% Save the configuration to keep it: copy system:running-config nvram:startup-config")
 
 
+def read_certificate_file(path: str, hint: str) -> bytes:
+    """A certificate (or chain) file's bytes; CertificateError when unreadable or far too large
+    (a path like /dev/zero must not exhaust memory)."""
+    try:
+        with Path(path).expanduser().open("rb") as f:
+            data = f.read(MAX_CERTIFICATE_FILE + 1)
+    except OSError as exc:
+        raise CertificateError(f"% Cannot read {path}: {exc.strerror}", hint) from None
+    if len(data) > MAX_CERTIFICATE_FILE:
+        raise CertificateError(f"% {path} is larger than {MAX_CERTIFICATE_FILE:,} bytes: not a certificate file", hint)
+    return data
+
+
 @command(CONFIG, "crypto {pki | ca} import NAME certificate [FILE]")
 def import_certificate(session: Session, args: Args) -> None:
     """Import a certificate obtained by hand: from FILE, or PEM pasted until ``quit``."""
     name = session.pki.trustpoints.get(args["name"]).name
     if args.get("file"):
-        try:
-            data = Path(args["file"]).expanduser().read_bytes()
-        except OSError as exc:
-            raise CertificateError(f"% Cannot read {args['file']}: {exc.strerror}",
-                                   "Give the path of a PEM or DER certificate file.") from None
-        _import(session, name, data)
+        _import(session, name, read_certificate_file(args["file"], "Give the path of a PEM or DER certificate file."))
         return
     session.print("Enter the base 64 encoded certificate.\nEnd with a blank line or the word \"quit\" on a line by itself")
     session.collect_block(lambda text: _import(session, name, text.encode()))
@@ -175,11 +185,7 @@ def verdict_lines(verdict: Verdict) -> list[str]:
 def verify(session: Session, args: Args) -> None:
     """Check a peer certificate as IKE would: chain, validity, key usage, revocation.
     A certificate that fails makes the command fail (a script exits non-zero)."""
-    try:
-        data = Path(args["file"]).expanduser().read_bytes()
-    except OSError as exc:
-        raise CertificateError(f"% Cannot read {args['file']}: {exc.strerror}",
-                               "Give the path of the peer's certificate (PEM or DER).") from None
+    data = read_certificate_file(args["file"], "Give the path of the peer's certificate (PEM or DER).")
     verdict = session.pki.certificates.verify_peer(data, args.get("name"))
     session.show(verdict.as_json(), verdict_lines(verdict))
     if not verdict.ok:
