@@ -17,7 +17,6 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from pkitui.core.errors import ScepError
 from pkitui.core.records import PendingEnrollment, unb64
-from pkitui.core.scep.ca import der_of
 from pkitui.core.scep.certrep import CertRep, parse_cert_rep
 from pkitui.core.scep.envelope import CIPHER_TITLES, CIPHERS
 from pkitui.core.scep.messages import DIGEST_TITLES, build_request, cert_poll_content
@@ -172,8 +171,3 @@ def _finish(ex: Exchange, pending: PendingEnrollment, rep: CertRep, on_event: Ca
     on_event(EnrollmentEvent(state="failed", fail_info=rep.fail_reason, algorithms=algorithms, message=msg, **base))
     return EnrollmentResult(state="failed", message_type=pending.message_type, fail_info=rep.fail_reason,
                             algorithms=algorithms, message=msg, warnings=list(ex.warnings), **base)
-
-
-def signer_der(cert: x509.Certificate) -> bytes:
-    """DER of the signer certificate kept with a pending transaction."""
-    return der_of(cert)
