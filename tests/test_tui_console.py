@@ -262,7 +262,9 @@ async def test_delete_certificate_by_serial(tmp_path: Path) -> None:
         await pilot.pause()
         tree = app.screen.query_one("#cert-tree")
         tree.focus()
-        device = next(n for n in tree._tree_nodes.values() if n.data is not None and n.data.role == "device")
+        from pkitui.tui.screens.certificates import _walk
+
+        device = next(n for n in _walk(tree.root) if n.data is not None and n.data.role == "device")
         tree.move_cursor(device)
         await pilot.pause()
         assert app.screen.query_one("#cert-detail").view.role == "device"

@@ -46,6 +46,7 @@ class PkiConsole(App[None]):
     COMMANDS = App.COMMANDS | {ActionsProvider}
     # Classes on the screen by terminal width: styles/app.tcss tightens the layout under 110 columns.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="save", tooltip="copy running-config startup-config: write the configuration to NVRAM"),
         Binding("colon", "command_line", "Command", id="command_line", key_display=":", tooltip="Type an IOS command (the same language as pkitui exec)"),

@@ -21,6 +21,13 @@ ROLE_TITLES = {"ca": "CA", "ra": "RA", "ra-signature": "RA (signature)", "ra-enc
                "device": "device", "imported": "imported"}
 
 
+def _walk(node: Any) -> Any:
+    """Every node under ``node``, depth first."""
+    for child in node.children:
+        yield child
+        yield from _walk(child)
+
+
 class CertificatesLoaded(Message):
     """The worker parsed the certificates."""
 
@@ -95,6 +102,8 @@ class CertificatesPane(PkiPane):
                     parent = node
                 if keep == (view.trustpoint, view.serial_hex):
                     select_line = node
+        if select_line is None and self.views:  # nothing selected yet: show the first certificate
+            select_line = next((n for n in _walk(tree.root) if n.data is not None), None)
         if select_line is not None:
             self.call_after_refresh(tree.move_cursor, select_line)
         self.show_detail(self.selected)

@@ -72,7 +72,7 @@ class CrlsPane(PkiPane):
 
     def on_mount(self) -> None:
         self.query_one("#crl-list", DataTable).add_columns(
-            "trustpoint", "issuer", "this update", "next update", "signature", "entries", "source")
+            "trustpoint", "entries", "signature", "this update", "next update", "issuer", "source")
         super().on_mount()
 
     def reload(self) -> None:
@@ -83,10 +83,10 @@ class CrlsPane(PkiPane):
         for i, info in enumerate(self.infos):
             verified = getattr(info, "verified", getattr(info, "signature_ok", True))
             table.add_row(
-                getattr(info, "trustpoint", ""), str(getattr(info, "issuer", ""))[:32],
-                _when(getattr(info, "this_update", None)), _when(getattr(info, "next_update", None)),
+                getattr(info, "trustpoint", ""), f"{getattr(info, 'entries', 0):,}",
                 Text("verified ✓", style="green") if verified else Text("NOT verified", style="bold red"),
-                f"{getattr(info, 'entries', 0):,}", self._source(info), key=str(i))
+                _when(getattr(info, "this_update", None)), _when(getattr(info, "next_update", None)),
+                str(getattr(info, "issuer", ""))[:32], self._source(info), key=str(i))
         status = self.query_one("#crl-status", Label)
         if not self.infos:
             status.update("No CRL held. Authenticate a trustpoint's CA, then press f to fetch its CRL.")

@@ -52,7 +52,8 @@ class FingerprintDialog(ModalScreen[bool]):
             yield Label(self.title_text, classes="dialog-title")
             with VerticalScroll(id="fp-scroll"):
                 yield Static(info, id="fp-info")
-            yield Label("Compare with the fingerprint you got out of band (phone, letter, the lab banner):")
+            yield Label("Compare with the fingerprint you got out of band (phone, letter, lab banner):",
+                        id="fp-prompt")
             yield Input(placeholder="paste or type a SHA-256, SHA-1 or MD5 fingerprint", id="fp-input")
             yield FingerprintMatchView(id="fp-match")
             with Horizontal(classes="dialog-buttons"):
