@@ -299,3 +299,40 @@ async def test_export_public_key_and_query_mode(tmp_path: Path) -> None:
         text = console.export_text()
         assert "Query mode (crypto ca certificate query): ON" in text and "depend on the CA" in text
         assert "The next save removes" in text and "ca certificate" in text.lower()
+
+
+async def test_slow_ca_keeps_the_console_responsive(tmp_path: Path) -> None:
+    """A CA that accepts the connection and never answers: while Authenticate waits for it in a
+    worker the tabs still switch; the time-out then arrives as a clear error, not a traceback."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    port = listener.getsockname()[1]
+    accepted: list[socket.socket] = []
+    threading.Thread(target=lambda: accepted.append(listener.accept()[0]), daemon=True).start()
+    pki = device(tmp_path)
+    pki.trustpoints.declare("slow").set_enrollment_url(f"http://127.0.0.1:{port}/scep")
+    pki.scep.timeout = (2.0, 2.0)
+    app = PkiConsole(pki=pki)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot)
+            await pilot.press("2")
+            app.screen.query_one("#tp-list").focus()
+            await pilot.press("a")
+            await wait_for(pilot, lambda: bool(accepted))  # the request reached the silent CA
+            tabs = app.query_one("#tabs", TabbedContent)
+            for key, tab in (("1", "home"), ("3", "keys"), ("2", "trustpoints")):
+                start = time.perf_counter()
+                await pilot.press(key)
+                assert tabs.active == tab and time.perf_counter() - start < 1.2
+                assert any(w.is_running and w.name == "_authenticate" for w in app.workers)
+            await wait_for(pilot, lambda: any(n.severity == "error" for n in app._notifications), timeout=15)
+            message = next(n.message for n in app._notifications if n.severity == "error")
+            assert "Traceback" not in message and ("time" in message.lower() or "respond" in message.lower())
+    finally:
+        listener.close()
+        for conn in accepted:
+            conn.close()
