@@ -336,3 +336,15 @@ async def test_slow_ca_keeps_the_console_responsive(tmp_path: Path) -> None:
         listener.close()
         for conn in accepted:
             conn.close()
+
+
+async def test_command_palette_runs_a_screen_action(tmp_path: Path) -> None:
+    app = PkiConsole(pki=device(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Keys: Generate")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, GenerateKeysDialog))
+        assert app.query_one("#tabs", TabbedContent).active == "keys"
