@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives import serialization
 
 from ios_support import recorder
 from pkitui.core.pki import Pki
+from pkitui.core.records import StoredCertificate
 from pkitui.core.scep.ca import fingerprints
 from pkitui.lab.scepserver import ScepServer
 from scep_support import CHALLENGE, scep_ca, snapshot  # noqa: F401
@@ -87,3 +88,16 @@ def test_pending_shows_in_enrollments_and_resumes(tmp_path: Path) -> None:
         assert out[0].startswith("% Resuming") and any("Certificate received" in line for line in out)
         assert again.json("show crypto pki enrollments") == []
         assert Pki.open(tmp_path).config.pending == []
+
+
+def test_enroll_checks_its_prerequisites_before_asking_for_the_password(tmp_path: Path) -> None:
+    """An operator must not type a challenge password for a request that cannot be sent."""
+    asked: list[str] = []
+    rec = recorder(tmp_path, ask_secret=lambda prompt: asked.append(prompt) or "secret")
+    rec.ok("crypto pki trustpoint lab\n enrollment url http://127.0.0.1:1/scep\nexit")
+    errors = rec.fail("crypto pki enroll lab")
+    assert "not yet authenticated" in errors[0] and not asked and not rec.out
+    rec.pki.config.certificates.append(StoredCertificate.from_der("lab", "ca", ScepResponder().ca_cert.public_bytes(
+        serialization.Encoding.DER)))
+    errors = rec.fail("crypto pki enroll lab")
+    assert "hostname" in errors[0] and not asked and not rec.out

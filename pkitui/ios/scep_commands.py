@@ -94,6 +94,7 @@ def enroll(session: Session, args: Args) -> None:
         session.print(f"% Resuming the pending enrollment of trustpoint {tp.name}")
         results = pki.scep.enroll(tp, on_event=on_event)  # resumes the saved transaction
     else:
+        pki.scep.check_ready(tp)
         password = tp.password
         if password is None:
             try:

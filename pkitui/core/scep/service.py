@@ -147,17 +147,11 @@ class ScepService:
     def _exchange(self, tp: Trustpoint) -> Exchange:
         recs = [(c.role, x509.load_der_x509_certificate(c.der)) for c in self._pki.config.certificates
                 if c.trustpoint == tp.name and c.der is not None]
+        self._require_ca(tp)
         cas = [cert for role, cert in recs if role == "ca"]
-        if not cas and any(c.trustpoint == tp.name and c.role == "ca" for c in self._pki.config.certificates):
-            # Only the fingerprint is kept (query mode, or NVRAM too small): fetch it again, checked.
+        if not cas:  # only the fingerprint is kept (query mode, or NVRAM too small): fetch it again, checked
             cas = [self._pki.certificates.ca_certificate(tp.name)]
-        if not cas:
-            raise TrustpointError(f"% CA certificate for trustpoint {tp.name} not yet authenticated",
-                                  f"Authenticate it first: crypto pki authenticate {tp.name}")
         ras = [(role, cert) for role, cert in recs if role in RA_ROLES]
-        if tp.enrollment_mode_ra and not ras:
-            raise TrustpointError(f"% Trustpoint {tp.name} is in RA mode but no RA certificate is stored",
-                                  f"Re-authenticate: crypto pki authenticate {tp.name}")
         transport = ScepTransport(tp, timeout=self.timeout)
         caps, warnings = self._caps_with_warning(tp, transport)
         standard = "SCEPSTANDARD" in caps
@@ -172,6 +166,23 @@ class ScepService:
             recipient=recipient, trusted_signers=signers, ca_certificates=cas,
             retry_period_s=tp.enrollment_retry_period * self.seconds_per_retry_minute,
             retry_count=tp.enrollment_retry_count, warnings=warnings, caps=caps)
+
+    def _require_ca(self, tp: Trustpoint) -> None:
+        roles = {c.role for c in self._pki.config.certificates if c.trustpoint == tp.name}
+        if "ca" not in roles:
+            raise TrustpointError(f"% CA certificate for trustpoint {tp.name} not yet authenticated",
+                                  f"Authenticate it first: crypto pki authenticate {tp.name}")
+        if tp.enrollment_mode_ra and not roles & set(RA_ROLES):
+            raise TrustpointError(f"% Trustpoint {tp.name} is in RA mode but no RA certificate is stored",
+                                  f"Re-authenticate: crypto pki authenticate {tp.name}")
+
+    def check_ready(self, tp: str | Trustpoint) -> None:
+        """Raise the PkiError naming what ``enroll`` lacks (an authenticated CA, RA certificates in
+        RA mode, the FQDN, the key pair), without any network: front ends call it before asking
+        for a challenge password."""
+        trustpoint = self._tp(tp)
+        self._require_ca(trustpoint)
+        self._key_pairs(trustpoint)
 
     def _key_pairs(self, tp: Trustpoint) -> list[KeyPair]:
         label = tp.rsakeypair or self._pki.config.identity.require_fqdn("enrolling")
