@@ -103,12 +103,11 @@ class CrlRecord(_Doc):
 class PendingEnrollment(_Doc):
     """A SCEP request the CA answered PENDING; saved so a restarted process resumes polling."""
 
-    _BYTES = ("request_der", "signer_der")
+    _BYTES = ("signer_der",)
 
     trustpoint: str
     key_id: str
     transaction_id: str
-    request_der: bytes | None = None
     signer_der: bytes | None = None
     message_type: str = "PKCSReq"
     started: str = ""

@@ -245,7 +245,7 @@ class ScepService:
             pending = PendingEnrollment(
                 trustpoint=trustpoint.name, key_id=pair.key_id, transaction_id=tid, signer_der=der_of(signer),
                 message_type=message_type, started=_iso_now(),
-                extra={"subject_der": b64(subject.public_bytes()), "digest": ex.digest, "cipher": ex.cipher})
+                extra={"subject_der": b64(subject.public_bytes())})
             if rep.status == "PENDING":
                 self._pki.config.pending.append(pending)
                 queued.append((len(results), pending, pair, rep))
