@@ -189,3 +189,24 @@ async def test_pending_enrollment_resumes_after_restart(tmp_path: Path) -> None:
             await wait_for(pilot, lambda: isinstance(app.screen, EnrollmentScreen) and app.screen.finished)
             assert [r["state"] for r in app.screen.rows.values()][-1] == "issued"
         assert [c.role for c in again.config.certificates if c.role == "device"] == ["device"]
+
+
+def test_lab_republishes_its_crl_when_the_ca_revokes(lab: Lab, lab_pki: Pki) -> None:
+    """Enrolling the same subject twice makes micromdm revoke the first certificate; the lab's
+    CRL (fetched over LDAP by the revocation service) then lists it."""
+    import time
+
+    lab_pki.keys.generate()
+    lab_pki.trustpoints.get("lab").set_fingerprint(lab.fingerprint)
+    lab_pki.scep.authenticate("lab")
+    first = lab_pki.scep.enroll("lab")[0].certificate
+    lab_pki.keys.generate(replace=True)
+    lab_pki.scep.enroll("lab")
+    deadline = time.monotonic() + 15
+    while True:
+        info = lab_pki.revocation.request_crl("lab")
+        index = lab_pki.revocation.open_crl(info)
+        if index.find(first.serial_number) is not None:
+            break
+        assert time.monotonic() < deadline, "the lab never republished its CRL"
+        time.sleep(0.5)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import threading
 import shutil
 import socket
 import sys
@@ -97,6 +98,8 @@ class Lab:
         self.crl_http: Any = None
         self.ldap: Any = None
         self.notes: list[str] = []
+        self._watch_stop = threading.Event()
+        self._watcher: threading.Thread | None = None
 
     # -- persistent lab settings --------------------------------------------------------------
     def _remembered(self, name: str, make: Any) -> str:
@@ -131,6 +134,9 @@ class Lab:
         try:
             self.scep.start()
             self._start_crl_publishers()
+            if self.crl_http is not None:
+                self._watcher = threading.Thread(target=self._watch_depot, name="lab-crl", daemon=True)
+                self._watcher.start()
         except BaseException:
             self.stop()
             raise
@@ -177,8 +183,26 @@ class Lab:
             self.ldap = None
             self.notes.append(f"CRL over LDAP not started: {exc.message}")
 
+    def _watch_depot(self, every: float = 2.0) -> None:
+        """Publish a new CRL whenever the CA's index changes (micromdm revokes the older
+        certificate when a subject enrolls again), as a CA publishing CRLs would."""
+        index = self.scep.depot / "index.txt"
+        seen = index.stat().st_mtime if index.exists() else 0.0
+        while not self._watch_stop.wait(every):
+            mtime = index.stat().st_mtime if index.exists() else 0.0
+            if mtime != seen:
+                seen = mtime
+                try:
+                    self.publish_crl()
+                except Exception as exc:  # keep the lab running; say why once
+                    self.notes.append(f"CRL not republished: {exc}")
+
     def stop(self) -> None:
         """Stop everything this lab started (each by its PID)."""
+        self._watch_stop.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=5)
+            self._watcher = None
         for server in (self.ldap, self.crl_http, self.scep):
             if server is not None:
                 try:
