@@ -44,6 +44,30 @@ def test_crl_over_scep_getcrl_when_no_ra(tmp_path: Path) -> None:
         assert verdict.ok and verdict.revocation is not None and verdict.revocation.method == "crl"
 
 
+def test_getcrl_with_a_crl_signed_by_another_key_is_refused(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from pkitui.core.errors import VerificationError
+
+    with ScepResponder(ra=False) as r:
+        pki = _responder_device(tmp_path, r, ra=False)
+        rogue, real = rsa.generate_private_key(65537, 2048), r.ca_key
+
+        def forged() -> bytes:  # the reply is signed by the CA, the CRL inside by another key
+            r.ca_key = rogue
+            try:
+                return ScepResponder._crl_only(r)
+            finally:
+                r.ca_key = real
+
+        r._crl_only = forged  # type: ignore[method-assign]
+        with pytest.raises(VerificationError, match="not signed by the authenticated CA"):
+            pki.scep.get_crl("lab")
+        with pytest.raises(RevocationError):
+            pki.revocation.request_crl("lab")
+        assert pki.config.crls == []
+
+
 def test_no_getcrl_with_an_ra(tmp_path: Path) -> None:
     with ScepResponder(ra=True) as r:
         pki = _responder_device(tmp_path, r, ra=True)

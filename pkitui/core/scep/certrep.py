@@ -183,16 +183,27 @@ def _read_crl(rep: CertRep, content: bytes, ca_certificates: list[x509.Certifica
     if not content:
         raise VerificationError("envelope", "a SUCCESS reply carries no pkcsPKIEnvelope")
     plain, rep.cipher = decrypt(content, decrypt_with)
+    # The CRL checks of every other CRL source (signature over the bytes as received, cRLSign,
+    # dates, scope), not a second implementation: a 1M-entry CRL is not re-encoded to verify it.
+    from pkitui.core.errors import RevocationError
+    from pkitui.core.revocation.crl import parse_crl, verify_crl
+
     try:
         crls = list(cms.ContentInfo.load(plain)["content"]["crls"])
         der = crls[0].chosen.dump()
-        crl = x509.load_der_x509_crl(der)
-    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        parsed = parse_crl(der)
+    except (ValueError, TypeError, KeyError, IndexError, RevocationError) as exc:
         raise VerificationError("format", f"the decrypted reply carries no CRL ({exc})") from None
-    if not any(crl.issuer == ca.subject and crl.is_signature_valid(ca.public_key())  # type: ignore[arg-type]
-               for ca in ca_certificates):
-        raise VerificationError("CRL signature", "the CRL is not signed by the authenticated CA")
-    rep.crl = der
+    problems = []
+    for ca in ca_certificates:
+        try:
+            verify_crl(parsed, ca)
+            rep.crl = der
+            return
+        except RevocationError as exc:
+            problems.append(exc.message)
+    raise VerificationError("CRL signature", "the CRL is not signed by the authenticated CA ("
+                            + "; ".join(problems) + ")")
 
 
 def verify_issued_by(cert: x509.Certificate, ca_certificates: list[x509.Certificate]) -> x509.Certificate:
