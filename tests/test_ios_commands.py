@@ -135,6 +135,15 @@ def test_regenerate_in_script_fails_unless_forced(tmp_path: Path) -> None:
     rec.ok("crypto key generate rsa label k modulus 1024")
 
 
+def test_generate_validates_label_and_modulus_before_asking_or_announcing(tmp_path: Path) -> None:
+    asked: list[str] = []
+    rec = recorder(tmp_path, confirm=lambda prompt: asked.append(prompt) or True)
+    rec.ok("crypto key generate rsa label k modulus 1024")
+    assert "out of range" in rec.fail("crypto key generate rsa label k modulus 512")[0]
+    assert "invalid key label" in rec.fail("crypto key generate rsa label ../k")[0]
+    assert not asked and not any("will be" in line for line in rec.out)
+
+
 def test_zeroize_one_and_all_with_follow_ups(rec: Recorder) -> None:
     rec.ok("crypto key generate rsa label a modulus 1024\ncrypto key generate rsa label b modulus 1024")
     rec.pki.config.certificates.append(StoredCertificate(trustpoint="ka", role="device", sha256="AB" * 32,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from pkitui.core.keys import KeyPair, ios_hex_lines, key_fingerprints, public_pem
+from pkitui.core.keys import KeyPair, ios_hex_lines, key_fingerprints, public_pem, validate_modulus
+from pkitui.core.trustpoints import validate_name
 from pkitui.ios.grammar import Args
 from pkitui.ios.registry import CONFIG, EXEC, USER_EXEC, command
 from pkitui.ios.session import Session
@@ -16,7 +17,8 @@ def generate(session: Session, args: Args) -> None:
     """Generate one general-purpose key pair, or signature + encryption pairs (usage-keys)."""
     pki = session.pki
     label = args.get("label") or pki.config.identity.require_fqdn("generating keys")
-    modulus = args.get("bits", 2048)
+    modulus = validate_modulus(args.get("bits", 2048))  # before asking or announcing anything
+    validate_name(label, "key label")
     usage_keys = False
     for word in args.kw:  # the last of general-keys / usage-keys wins
         if word in ("general-keys", "usage-keys"):
