@@ -109,6 +109,38 @@ def test_timeout_is_bounded_and_clear(tmp_path: Path) -> None:
         listener.close()
 
 
+def test_a_reply_body_that_stalls_or_never_ends_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from pkitui.core.scep import transport
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    port = listener.getsockname()[1]
+
+    def serve() -> None:  # headers and a few bytes, then silence
+        conn, _ = listener.accept()
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"x" * 10)
+        threading.Event().wait(2)
+        conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        pki = make_device(tmp_path / "a", f"http://127.0.0.1:{port}/scep")
+        pki.scep.timeout = (1.0, 0.3)
+        with pytest.raises(ScepError, match="did not answer within 0.3 s"):
+            pki.scep.fetch_ca("lab")
+    finally:
+        listener.close()
+    monkeypatch.setattr(transport, "MAX_REPLY_BYTES", 100)
+    with ScepResponder(ra=False) as r:
+        pki = make_device(tmp_path / "b", r.url)
+        with pytest.raises(ScepError, match="larger than 100 bytes"):
+            pki.scep.fetch_ca("lab")
+
+
 def test_http_error_is_clear(tmp_path: Path) -> None:
     with ScepResponder() as r:
         pki = make_device(tmp_path, r.url.replace("/cgi-bin/pkiclient.exe", "/nothing"))

@@ -17,6 +17,9 @@ from pkitui.core.errors import ScepError
 from pkitui.core.trustpoints import DEFAULT_SCEP_PATH, Trustpoint
 
 DEFAULT_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds
+# A bound, not a size estimate: GetCRL may carry a CRL of a million entries (~40 MB); what it
+# stops is a server streaming without end (the read timeout applies between packets only).
+MAX_REPLY_BYTES = 512 * 1024 * 1024
 
 
 def scep_url(tp: Trustpoint) -> str:
@@ -69,9 +72,10 @@ class ScepTransport:
             params["message"] = message
         where = f"{self.url}{self.proxy_text}"
         try:
-            reply = self.session.request(method, self.url, params=params, data=data, timeout=self.timeout,
-                                         proxies=self.proxies,
-                                         headers={"Content-Type": "application/x-pki-message"} if data else None)
+            with self.session.request(method, self.url, params=params, data=data, timeout=self.timeout,
+                                      proxies=self.proxies, stream=True,
+                                      headers={"Content-Type": "application/x-pki-message"} if data else None) as reply:
+                body = _read_bounded(reply)
         except requests.exceptions.ProxyError as exc:
             raise ScepError(f"% {operation}: cannot use the http-proxy for {self.url} ({_reason(exc)})",
                             "Check enrollment http-proxy HOST PORT and that the proxy is running.") from None
@@ -84,13 +88,16 @@ class ScepTransport:
         except requests.exceptions.RequestException as exc:
             raise ScepError(f"% {operation}: cannot reach the CA at {where} ({_reason(exc)})",
                             "Check the enrollment URL (host, port, path) and that the CA is running.") from None
+        if len(body) > MAX_REPLY_BYTES:
+            raise ScepError(f"% {operation}: the reply from {where} is larger than {MAX_REPLY_BYTES:,} bytes; refused",
+                            "Check the enrollment URL: this is not a SCEP server's answer.")
         if reply.status_code != 200:
-            snippet = reply.text[:120].strip() if reply.content else ""
+            snippet = body[:120].decode("utf-8", "replace").strip()
             raise ScepError(f"% {operation}: the CA at {where} answered HTTP {reply.status_code}"
                             + (f" ({snippet})" if snippet else ""),
                             "Check the enrollment URL path (enrollment command) and whether the CA supports "
                             f"{operation}.")
-        return HttpReply(reply.content, reply.headers.get("Content-Type", "").split(";")[0].strip().lower())
+        return HttpReply(body, reply.headers.get("Content-Type", "").split(";")[0].strip().lower())
 
     def get_ca_caps(self) -> frozenset[str]:
         """The CA's capabilities; an error or an empty reply means none (RFC 8894 §3.5.2)."""
@@ -108,6 +115,22 @@ class ScepTransport:
         if post:
             return self._request("POST", "PKIOperation", data=der).body
         return self._request("GET", "PKIOperation", message=base64.b64encode(der).decode()).body
+
+
+def _read_bounded(reply: requests.Response) -> bytes:
+    """The body, read up to one byte past MAX_REPLY_BYTES (requests' errors, not urllib3's)."""
+    chunks, size = [], 0
+    try:
+        for chunk in reply.iter_content(1 << 16):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_REPLY_BYTES:
+                break
+    except requests.exceptions.ConnectionError as exc:  # requests wraps a body read timeout so
+        if "timed out" in str(exc):
+            raise requests.exceptions.ReadTimeout(str(exc)) from None
+        raise
+    return b"".join(chunks)
 
 
 def _reason(exc: Exception) -> str:
