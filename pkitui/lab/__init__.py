@@ -99,6 +99,7 @@ class Lab:
         self.ldap: Any = None
         self.notes: list[str] = []
         self._watch_stop = threading.Event()
+        self._big_crl = False
         self._watcher: threading.Thread | None = None
 
     # -- persistent lab settings --------------------------------------------------------------
@@ -160,6 +161,7 @@ class Lab:
         from pkitui.lab.bigcrl import LabCa, build_crl_der, revoked_serials
 
         ca = LabCa(depot_ca_key(self.scep.depot), x509.load_pem_x509_certificate(Path(self.scep.ca_pem_path).read_bytes()))
+        self._big_crl = True  # the depot watcher leaves it in place
         return self.publish_crl(build_crl_der(ca, revoked_serials(count)))
 
     def _start_crl_publishers(self) -> None:
@@ -190,7 +192,7 @@ class Lab:
         seen = index.stat().st_mtime if index.exists() else 0.0
         while not self._watch_stop.wait(every):
             mtime = index.stat().st_mtime if index.exists() else 0.0
-            if mtime != seen:
+            if mtime != seen and not self._big_crl:
                 seen = mtime
                 try:
                     self.publish_crl()
