@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -91,7 +92,7 @@ class TrustpointsPane(PkiPane):
     def load_form(self, name: str | None) -> None:
         """Fill the form from the running configuration (no validation marks)."""
         tp = self.pki.config.trustpoints.get(name) if name else None
-        self.query_one("#tp-title", Static).update(f"trustpoint {name}" if tp else "Select or declare a trustpoint.")
+        self.query_one("#tp-title", Static).update(self._title(tp) if tp else "Select or declare a trustpoint.")
         for field in FIELDS:
             widget = self.query_one(f"#f-{field.key}", Input)
             with widget.prevent(Input.Changed):
@@ -104,6 +105,23 @@ class TrustpointsPane(PkiPane):
             with box.prevent(Checkbox.Changed):
                 box.value = bool(getattr(tp, attr, False))
             box.disabled = tp is None
+
+    def _title(self, tp: Trustpoint) -> Text:
+        """The trustpoint's name and state: CA authenticated, certificates, pending requests."""
+        config = self.pki.config
+        certs = [c for c in config.certificates if c.trustpoint == tp.name]
+        ca = next((c for c in certs if c.role == "ca"), None)
+        title = Text(f"trustpoint {tp.name}   ", style="bold")
+        if ca is None:
+            title.append("CA not authenticated (a)", style="yellow")
+        else:
+            title.append(f"CA authenticated, SHA-256 {ca.sha256[:16]}…", style="green")
+        devices = sum(1 for c in certs if c.role == "device")
+        title.append(f"   device certificates: {devices}", style="green" if devices else "dim")
+        pending = sum(1 for p in config.pending if p.trustpoint == tp.name)
+        if pending:
+            title.append(f"   PENDING: {pending} (u resumes)", style="bold yellow")
+        return title
 
     @on(ListView.Highlighted, "#tp-list")
     def _highlighted(self, event: ListView.Highlighted) -> None:
