@@ -210,3 +210,22 @@ def test_lab_republishes_its_crl_when_the_ca_revokes(lab: Lab, lab_pki: Pki) -> 
             break
         assert time.monotonic() < deadline, "the lab never republished its CRL"
         time.sleep(0.5)
+
+
+async def test_command_line_confirm_is_a_modal(lab: Lab, lab_pki: Pki) -> None:
+    """``:crypto pki authenticate lab`` runs through the IOS Session; its confirm() question is
+    answered in a modal dialog while the command waits in its worker."""
+    from pkitui.tui.screens.dialogs import ConfirmDialog
+
+    app = PkiConsole(pki=lab_pki, lab=lab)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("colon", *"crypto pki authenticate lab", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        assert "accept" in app.screen.question.lower()
+        await pilot.click("#yes")
+        await wait_for(pilot, lambda: any(c.role == "ca" for c in lab_pki.config.certificates))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        log = "\n".join(str(line.text) for line in app.query_one("#log").lines)
+        assert lab.fingerprint[:8] in log.replace(" ", "").upper()
