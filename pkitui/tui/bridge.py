@@ -8,7 +8,6 @@ screen on the UI thread and blocks the worker until the modal is dismissed.
 from __future__ import annotations
 
 import threading
-import traceback
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.screen import Screen
@@ -49,9 +48,4 @@ def describe_error(error: BaseException) -> tuple[str, str | None]:
     """A message and hint a person can act on; unexpected errors keep their type, no traceback."""
     if isinstance(error, PkiError):
         return error.message, error.hint
-    return f"{type(error).__name__}: {error}", "This is a bug in pkitui; the log pane has the details."
-
-
-def error_details(error: BaseException) -> str:
-    """The traceback of an unexpected error, for the log pane only (never a notification)."""
-    return "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    return f"{type(error).__name__}: {error}", "This is a bug in pkitui: please report it with the steps that led here."
