@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -39,6 +39,7 @@ class KeysPane(PkiPane):
             yield Static(id="key-detail")
             yield Label("Peer public keys (crypto key pubkey-chain rsa)", classes="section-title")
             yield DataTable(id="peers-table", cursor_type="row", zebra_stripes=True)
+            yield Static(Text("none: add them with :crypto key pubkey-chain rsa", style="dim"), id="peers-empty")
 
     def on_mount(self) -> None:
         keys = self.query_one("#keys-table", DataTable)
@@ -59,21 +60,36 @@ class KeysPane(PkiPane):
                           "yes" if pair.exportable else "no", str(bound), key=pair.key_id)
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
-        orphans = [c for c in certs if c.orphaned]
-        detail = self.query_one("#key-detail", Static)
-        if not table.row_count:
-            detail.update(Text("No key pairs. Press g to generate one (hostname and ip domain-name must be set "
-                               "for the default label).", style="dim"))
-        elif orphans:
-            detail.update(Text(f"{len(orphans)} certificate(s) are orphaned (their key was zeroized): "
-                               "delete them in Certificates.", style="yellow"))
-        else:
-            detail.update("")
+        self.show_detail()
         peers = self.query_one("#peers-table", DataTable)
         peers.clear()
         for peer in list(self.pki.config.peer_keys):
             digest = key_fingerprints(peer.der)["sha256"][:32] + "…" if peer.der else "(no key-string yet)"
             peers.add_row(peer.kind, peer.name, peer.usage, digest)
+        self.query_one("#peers-empty").display = not peers.row_count
+
+    def show_detail(self) -> None:
+        """The selected key's fingerprints, or what to do next."""
+        detail = self.query_one("#key-detail", Static)
+        key_id = self.selected_key_id()
+        orphans = [c for c in self.pki.config.certificates if c.orphaned]
+        text = Text()
+        if key_id is None:
+            text.append("No key pairs. Press g to generate one (hostname and ip domain-name must be set "
+                        "for the default label).", style="dim")
+        elif key_id in self.pki.config.key_pairs:
+            pair = self.pki.config.key_pairs[key_id]
+            fps = key_fingerprints(pair.public_der)
+            text.append(f"{pair.key_id}: {pair.usage_text}, {pair.modulus} bits\n", style="bold")
+            text.append(f"public key SHA-256 {fps['sha256']}\npublic key SHA-1   {fps['sha1']}", style="cyan")
+        if orphans:
+            text.append(f"\n{len(orphans)} certificate(s) are orphaned (their key was zeroized): "
+                        "delete them in Certificates.", style="yellow")
+        detail.update(text)
+
+    @on(DataTable.RowHighlighted, "#keys-table")
+    def _key_highlighted(self) -> None:
+        self.show_detail()
 
     def selected_key_id(self) -> str | None:
         """The key id under the cursor."""
