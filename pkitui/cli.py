@@ -77,12 +77,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "lab":
             from pkitui.lab import run_lab
 
-            run_lab(where)
-            return EXIT_OK
+            return int(run_lab(where) or EXIT_OK)
         from pkitui.tui.app import run_console
 
-        run_console(where)
-        return EXIT_OK
+        return int(run_console(where) or EXIT_OK)
     except KeyboardInterrupt:
         print("% Interrupted", file=sys.stderr)
         return 130

@@ -80,6 +80,8 @@ class CertificatesPane(PkiPane):
     def _loaded(self, message: CertificatesLoaded) -> None:
         message.stop()
         self.views = message.views
+        if self._children_gone():
+            return
         tree = self.query_one("#cert-tree", Tree)
         selected = self.selected
         keep = (selected.trustpoint, selected.serial_hex) if selected else None
@@ -122,8 +124,15 @@ class CertificatesPane(PkiPane):
             label.append(" orphaned", style="yellow")
         return label
 
+    def _children_gone(self) -> bool:
+        """True while the pane is being torn down (quit): its timer and late messages then find
+        the tree or the detail already removed, and must do nothing rather than crash."""
+        return not self.query("#cert-tree") or not self.query("#cert-detail")
+
     def refresh_expiry(self) -> None:
         """Timer: recolour nodes whose days-left band changed; refresh the detail's countdown."""
+        if self._children_gone():
+            return
         tree = self.query_one("#cert-tree", Tree)
         now = self.now()
 
@@ -143,11 +152,15 @@ class CertificatesPane(PkiPane):
     @property
     def selected(self) -> CertView | None:
         """The certificate under the tree cursor."""
+        if not self.query("#cert-tree"):
+            return None
         node = self.query_one("#cert-tree", Tree).cursor_node
         return node.data if node is not None else None
 
     def show_detail(self, view: CertView | None) -> None:
         """Fill the detail pane."""
+        if self._children_gone():
+            return
         self.query_one("#cert-detail", CertDetail).show(view, self.now())
 
     @on(Tree.NodeHighlighted)
