@@ -106,3 +106,32 @@ def cdp(tmp_path: Path) -> Iterator[CrlHttpServer]:
     """An HTTP CRL distribution point serving ``cdp.directory``."""
     with CrlHttpServer(tmp_path / "cdp") as server:
         yield server
+
+
+def intermediate(ca: LabCa, name: str, serial: int, *, cdp: list[str] | None = None, ocsp: str | None = None,
+                 key: rsa.RSAPrivateKey | None = None) -> LabCa:
+    """An intermediate CA issued by ``ca`` (basicConstraints CA, keyCertSign + cRLSign), with the CDP
+    and AIA where ``ca`` publishes its own CRL / answers OCSP; as a LabCa it can issue peers and CRLs."""
+    key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    b = (x509.CertificateBuilder()
+         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name),
+                                  x509.NameAttribute(NameOID.ORGANIZATION_NAME, "pkitui lab")]))
+         .issuer_name(ca.certificate.subject).public_key(key.public_key()).serial_number(serial)
+         .not_valid_before(NOW - timedelta(days=1)).not_valid_after(NOW + timedelta(days=365))
+         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+         .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False))
+    if cdp:
+        b = b.add_extension(x509.CRLDistributionPoints([
+            x509.DistributionPoint([x509.UniformResourceIdentifier(u) for u in cdp], None, None, None)]), critical=False)
+    if ocsp:
+        b = b.add_extension(x509.AuthorityInformationAccess([
+            x509.AccessDescription(AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp))]),
+            critical=False)
+    return LabCa(key=key, certificate=b.sign(ca.key, hashes.SHA256()))
+
+
+def bundle(*certs: x509.Certificate) -> bytes:
+    """A PEM bundle, peer first then its intermediates, as IKE peers send a chain."""
+    return b"".join(pem(c) for c in certs)

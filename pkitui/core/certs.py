@@ -314,10 +314,15 @@ class CertificateService:
         return info_for(record, der)
 
     # -- peers -------------------------------------------------------------------------------
-    def verify_peer(self, data: bytes, tp: str | None = None) -> Verdict:
+    def verify_peer(self, data: bytes, tp: str | None = None, *, intermediates: bytes | None = None) -> Verdict:
         """``crypto pki verify FILE [TP]``: chain, validity, key usage and revocation of a peer's
-        certificate (PEM with optional intermediates, or DER). Returns the verdict; never raises
-        for a bad certificate (the verdict says why), only for unusable input."""
+        certificate (PEM, leaf first then optional intermediate CAs as IKE peers send them, or DER);
+        ``intermediates``: more intermediate CA certificates (PEM bundle or DER). Revocation is
+        checked for the peer and every intermediate, each against its own issuer. Returns the
+        verdict; never raises for a bad certificate (the verdict says why), only for unusable input."""
         from pkitui.core.certs_verify import verify_peer
 
-        return verify_peer(self._pki, load_certificates(data), tp)
+        certs = load_certificates(data)
+        if intermediates:
+            certs += load_certificates(intermediates)
+        return verify_peer(self._pki, certs, tp)

@@ -6,7 +6,10 @@
 2. validity dates, given as their own reason;
 3. key usage: the peer signs IKE authentication, so keyUsage (when present) must allow
    digitalSignature;
-4. revocation, in the trustpoint's ``revocation-check`` order (:mod:`pkitui.core.revocation.check`).
+4. revocation, in the trustpoint's ``revocation-check`` order (:mod:`pkitui.core.revocation.check`),
+   of every certificate on the path below the trustpoint CA (the peer, then each intermediate CA
+   the peer sent), each against its own issuer: its CRL must be signed by that issuer and its OCSP
+   CertID names that issuer. A revoked intermediate makes the peer revoked; the verdict names it.
 """
 
 from __future__ import annotations
@@ -28,6 +31,22 @@ if TYPE_CHECKING:
 
 
 @dataclass
+class PathCheck:
+    """The revocation outcome of one certificate of the path, checked against its issuer."""
+
+    role: str  # "peer" | "intermediate"
+    subject: str
+    serial_hex: str
+    issuer: str
+    revocation: RevocationOutcome
+
+    def as_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"role": self.role, "subject": self.subject, "serial_hex": self.serial_hex, "issuer": self.issuer,
+                "revocation": self.revocation.as_json()}
+
+
+@dataclass
 class Verdict:
     """The answer of ``crypto pki verify``: ``ok``, the failed ``check`` (None when ok) and why."""
 
@@ -39,6 +58,9 @@ class Verdict:
     trustpoint: str | None = None
     chain: list[str] = field(default_factory=list)
     revocation: RevocationOutcome | None = None
+    # the certificate the revocation verdict is about (the peer, or the intermediate that failed)
+    revocation_subject: str | None = None
+    path: list[PathCheck] = field(default_factory=list)
     checked_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     @property
@@ -54,7 +76,9 @@ class Verdict:
         return {"ok": self.ok, "status": self.status, "check": self.check, "reason": self.reason,
                 "subject": self.subject, "serial_hex": self.serial_hex, "trustpoint": self.trustpoint,
                 "chain": self.chain, "checked_at": self.checked_at.isoformat(),
-                "revocation": self.revocation.as_json() if self.revocation else None}
+                "revocation": self.revocation.as_json() if self.revocation else None,
+                "revocation_subject": self.revocation_subject,
+                "path": [c.as_json() for c in self.path]}
 
 
 def _policies() -> tuple[verification.ExtensionPolicy, verification.ExtensionPolicy]:
@@ -127,17 +151,23 @@ def verify_peer(pki: Pki, certs: list[x509.Certificate], tp: str | None) -> Verd
         problem = _key_usage_problem(leaf)
         if problem:
             return Verdict(False, "key usage", problem, trustpoint=name, chain=chain_names, **base)
-        outcome = pki.revocation.check(name, leaf, chain[1])
-        if outcome.status == "revoked":
-            return Verdict(False, "revocation", f"revoked: {outcome.detail}", trustpoint=name, chain=chain_names,
-                           revocation=outcome, **base)
-        if not outcome.accepted:
-            return Verdict(False, "revocation", outcome.detail, trustpoint=name, chain=chain_names,
-                           revocation=outcome, **base)
-        how = {"good": f"not revoked ({outcome.detail})", "unchecked": outcome.detail}[outcome.status]
+        checks: list[PathCheck] = []
+        for i, cert in enumerate(chain[:-1]):  # the last one is the trustpoint CA: a trust anchor
+            outcome = pki.revocation.check(name, cert, chain[i + 1])
+            check = PathCheck("peer" if i == 0 else "intermediate", cert.subject.rfc4514_string(),
+                              serial_hex(cert.serial_number), chain[i + 1].subject.rfc4514_string(), outcome)
+            checks.append(check)
+            if outcome.accepted:
+                continue
+            what = "" if i == 0 else f"the intermediate CA certificate {check.subject} (serial {check.serial_hex}): "
+            reason = f"revoked: {what}{outcome.detail}" if outcome.status == "revoked" else f"{what}{outcome.detail}"
+            return Verdict(False, "revocation", reason, trustpoint=name, chain=chain_names, revocation=outcome,
+                           revocation_subject=check.subject, path=checks, **base)
+        how = "; ".join(_how(c) for c in checks)
         return Verdict(True, None, f"chain to {ca.subject.rfc4514_string()} verified; valid until "
                        f"{leaf.not_valid_after_utc:%Y-%m-%d %H:%M} UTC; {how}",
-                       trustpoint=name, chain=chain_names, revocation=outcome, **base)
+                       trustpoint=name, chain=chain_names, revocation=checks[0].revocation,
+                       revocation_subject=checks[0].subject, path=checks, **base)
     if not names:
         reason = "no trustpoint is configured"
     elif not path_errors:
@@ -145,6 +175,13 @@ def verify_peer(pki: Pki, certs: list[x509.Certificate], tp: str | None) -> Verd
     else:
         reason = "no path to a trusted CA: " + "; ".join(path_errors)
     return Verdict(False, "chain", reason, trustpoint=tp, **base)
+
+
+def _how(check: PathCheck) -> str:
+    """How one certificate of the path passed the revocation check."""
+    outcome = check.revocation
+    text = f"not revoked ({outcome.detail})" if outcome.status == "good" else outcome.detail
+    return text if check.role == "peer" else f"intermediate {check.subject}: {text}"
 
 
 def _issued_under(leaf: x509.Certificate, extra: list[x509.Certificate], ca: x509.Certificate) -> bool:

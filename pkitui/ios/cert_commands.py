@@ -175,7 +175,12 @@ def verdict_lines(verdict: Verdict) -> list[str]:
     if verdict.chain:
         lines.append("  Chain: " + " <- ".join(reversed(verdict.chain)))
     lines.append(f"  Reason: {verdict.reason}")
-    if verdict.revocation:
+    if len(verdict.path) > 1:  # the peer sent intermediates: each was checked against its own issuer
+        for check in verdict.path:
+            lines.append(f"  Revocation of {check.role} {check.subject} (serial {check.serial_hex}, "
+                         f"issuer {check.issuer}): {check.revocation.status}")
+            lines += [f"    {a.method}: {a.status} - {a.detail}" for a in check.revocation.attempts]
+    elif verdict.revocation:
         for attempt in verdict.revocation.attempts:
             lines.append(f"  Revocation {attempt.method}: {attempt.status} - {attempt.detail}")
     return lines
@@ -183,13 +188,17 @@ def verdict_lines(verdict: Verdict) -> list[str]:
 
 @command((USER_EXEC, EXEC), "crypto {pki | ca} verify FILE [NAME]")
 def verify(session: Session, args: Args) -> None:
-    """Check a peer certificate as IKE would: chain, validity, key usage, revocation.
+    """Check a peer certificate as IKE would: chain, validity, key usage, revocation of the peer
+    and of every intermediate CA in FILE (a PEM bundle, peer first, as IKE peers send chains).
     A certificate that fails makes the command fail (a script exits non-zero)."""
-    data = read_certificate_file(args["file"], "Give the path of the peer's certificate (PEM or DER).")
+    data = read_certificate_file(args["file"], "Give the path of the peer's certificate (PEM or DER), "
+                                 "optionally followed by its intermediate CA certificates (PEM).")
     verdict = session.pki.certificates.verify_peer(data, args.get("name"))
     session.show(verdict.as_json(), verdict_lines(verdict))
     if not verdict.ok:
-        raise CertificateError(f"% Peer certificate refused: {verdict.check} check failed")
+        which = f" ({verdict.revocation_subject})" if verdict.revocation_subject and verdict.path \
+            and verdict.revocation_subject != verdict.path[0].subject else ""
+        raise CertificateError(f"% Peer certificate refused: {verdict.check} check failed{which}")
 
 
 def crl_lines(info: CrlInfo) -> list[str]:

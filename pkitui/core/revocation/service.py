@@ -2,7 +2,11 @@
 
 CRL sources, in order: the SCEP CA (GetCRL, when no RA is used, as the seed says), the
 certificate's HTTP (or LDAP) CRL distribution points, then ``crl query ldap://...``. Every CRL is
-verified against the trustpoint's CA before use and reused until its nextUpdate.
+verified before use against the CA that issued the certificate being checked, and reused until its
+nextUpdate. Along a chain (trustpoint CA -> intermediate CA -> peer) each certificate is checked
+against its own issuer: an intermediate's CRL comes from the peer certificate's CRL distribution
+points only (SCEP GetCRL and ``crl query`` serve the trustpoint CA's CRL) and must be signed by the
+intermediate's key.
 
 Storage: a CRL that fits in the NVRAM left goes to ``store.crl_dir`` (counted in the budget);
 a larger one goes to ``store.cache_dir`` (outside the budget, like a router's RAM) and the user
@@ -21,6 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from pkitui.core.certs import crl_distribution_points, ocsp_urls
 from pkitui.core.errors import PkiError, RevocationError
@@ -102,12 +107,19 @@ def _with_server(cdp: str, crl_query: str | None) -> str | None:
     return urlunsplit((server.scheme, server.netloc, parts.path, parts.query, ""))
 
 
+def _same(a: x509.Certificate, b: x509.Certificate) -> bool:
+    """True when ``a`` and ``b`` are the same certificate."""
+    return a.public_bytes(Encoding.DER) == b.public_bytes(Encoding.DER)
+
+
 class RevocationService:
     """CRLs and revocation checks for the trustpoints of one :class:`Pki`."""
 
     def __init__(self, pki: Pki) -> None:
         self._pki = pki
         self._parsed: dict[str, ParsedCrl] = {}  # by SHA-256 of the DER
+        self._verified: dict[str, bytes] = {}  # SHA-256 of a CRL -> the issuer key (SPKI DER) it was verified with
+        self._issuers: dict[tuple[str, bytes], x509.Certificate] = {}  # (trustpoint, subject DER) -> intermediate CA
         self._memory: dict[tuple[str, str], CrlInfo] = {}  # query mode: (trustpoint, source) -> info
         self.http_get: Callable[[str], bytes] = http_get
 
@@ -132,23 +144,45 @@ class RevocationService:
         held += [i for (name, _), i in self._memory.items() if (tp is None or name == tp) and name in live]
         return held
 
-    def _load(self, info: CrlInfo) -> ParsedCrl | None:
-        """The parsed CRL behind ``info`` (None when its cache file is gone)."""
+    def _signer(self, tp: str, parsed: ParsedCrl) -> x509.Certificate:
+        """The CA a held CRL must be verified with: the trustpoint CA, or an intermediate CA seen on a
+        verified path to it in this process."""
+        ca = self._pki.certificates.ca_certificate(tp)
+        if parsed.issuer_der == ca.subject.public_bytes():
+            return ca
+        known = self._issuers.get((tp, parsed.issuer_der))
+        if known is None:
+            raise RevocationError(f"% The CRL of {parsed.issuer} was issued by an intermediate CA whose certificate "
+                                  "is not held", "It is verified again when a peer presents that CA's certificate "
+                                  "(crypto pki verify with the chain).")
+        return known
+
+    def _verify(self, parsed: ParsedCrl, issuer: x509.Certificate) -> None:
+        """verify_crl, remembered per issuer key (a CRL verified with another key is verified again)."""
+        spki = issuer.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+        if self._verified.get(parsed.sha256) == spki:
+            return
+        verify_crl(parsed, issuer)
+        self._verified[parsed.sha256] = spki
+
+    def _load(self, info: CrlInfo, issuer: x509.Certificate | None = None) -> ParsedCrl | None:
+        """The parsed CRL behind ``info`` (None when its cache file is gone), verified with ``issuer``
+        (default: the trustpoint CA, or the intermediate CA that issued it)."""
         parsed = self._parsed.get(info.sha256)
-        if parsed is not None:
-            return parsed
-        rec = next((r for r in self._pki.config.crls if r.sha256 == info.sha256), None)
-        if rec is None:
-            return None
-        try:
-            data = self._path(rec).read_bytes()
-        except FileNotFoundError:
-            return None
-        if hashlib.sha256(data).hexdigest().upper() != rec.sha256:
-            return None  # damaged or replaced on disk: fetched again, like a missing cache
-        parsed = parse_crl(data)
-        # Verified again before use: the file lives outside the process.
-        verify_crl(parsed, self._pki.certificates.ca_certificate(rec.trustpoint))
+        if parsed is None:
+            rec = next((r for r in self._pki.config.crls if r.sha256 == info.sha256), None)
+            if rec is None:
+                return None
+            try:
+                data = self._path(rec).read_bytes()
+            except FileNotFoundError:
+                return None
+            if hashlib.sha256(data).hexdigest().upper() != rec.sha256:
+                return None  # damaged or replaced on disk: fetched again, like a missing cache
+            parsed = parse_crl(data)
+        # Verified before use: a file lives outside the process, and a CRL held for one issuer key
+        # proves nothing for another CA of the same name.
+        self._verify(parsed, issuer or self._signer(info.trustpoint, parsed))
         self._parsed[info.sha256] = parsed
         return parsed
 
@@ -161,10 +195,13 @@ class RevocationService:
         return parsed.index
 
     # -- fetching ------------------------------------------------------------------------------
-    def _sources(self, tp: Trustpoint, cert: x509.Certificate | None) -> list[tuple[str, Callable[[], list[bytes]]]]:
+    def _sources(self, tp: Trustpoint, cert: x509.Certificate | None,
+                 issuer_is_ca: bool = True) -> list[tuple[str, Callable[[], list[bytes]]]]:
+        """Where a CRL may come from; SCEP GetCRL and ``crl query`` give the trustpoint CA's CRL, so
+        they are used only when the certificate checked was issued by the trustpoint CA."""
         sources: list[tuple[str, Callable[[], list[bytes]]]] = []
         scep = getattr(self._pki, "scep", None)
-        if tp.enrollment_url and not tp.enrollment_mode_ra and scep is not None:
+        if issuer_is_ca and tp.enrollment_url and not tp.enrollment_mode_ra and scep is not None:
             sources.append((f"scep {tp.enrollment_url}", lambda: [scep.get_crl(tp)]))
         certs = [cert] if cert is not None else self._own_certificates(tp.name)
         for url in dict.fromkeys(u for c in certs for u in crl_distribution_points(c)):
@@ -175,7 +212,7 @@ class RevocationService:
                 full = _with_server(url, tp.crl_query)
                 if full:
                     sources.append((full, functools.partial(_ldap_crls, full)))
-        if tp.crl_query:
+        if issuer_is_ca and tp.crl_query:
             sources.append((tp.crl_query, functools.partial(_ldap_crls, tp.crl_query)))
         return sources
 
@@ -187,11 +224,20 @@ class RevocationService:
         return [x509.load_der_x509_certificate(d) for r in self._pki.config.certificates
                 if r.trustpoint == tp and r.role in ("device", "imported") and (d := certs.der_of(r)) is not None]
 
-    def _fetch(self, tp: Trustpoint, cert: x509.Certificate | None, issuer: x509.Name | None) -> tuple[CrlInfo, ParsedCrl]:
-        """Download from the first source that gives a CRL verified against ``tp``'s CA."""
+    def _fetch(self, tp: Trustpoint, cert: x509.Certificate | None,
+               issuer: x509.Certificate | None = None) -> tuple[CrlInfo, ParsedCrl]:
+        """Download from the first source that gives a CRL verified against ``issuer`` (the CA that
+        issued ``cert``; default the trustpoint's CA)."""
         ca = self._pki.certificates.ca_certificate(tp.name)
+        issuer_is_ca = issuer is None or _same(issuer, ca)
+        signer = ca if issuer is None else issuer
         errors: list[str] = []
-        sources = self._sources(tp, cert)
+        sources = self._sources(tp, cert, issuer_is_ca)
+        if not sources and not issuer_is_ca:
+            raise RevocationError(f"% No CRL source for the intermediate CA {signer.subject.rfc4514_string()}: "
+                                  "the certificate it issued has no CRL distribution point",
+                                  "SCEP GetCRL and crl query give only the trustpoint CA's CRL; use OCSP "
+                                  "(revocation-check ocsp) or certificates with a CRL distribution point.")
         if not sources:
             raise RevocationError(f"% No CRL source for trustpoint {tp.name}",
                                   "Configure enrollment url (SCEP GetCRL), crl query ldap://..., or use "
@@ -205,7 +251,7 @@ class RevocationService:
             for der in blobs:
                 try:
                     parsed = parse_crl(der)
-                    verify_crl(parsed, ca)
+                    self._verify(parsed, signer)
                 except RevocationError as exc:
                     errors.append(f"{source}: {exc.message}")
                     continue
@@ -255,19 +301,32 @@ class RevocationService:
         """``crypto pki crl request TP``: download the newest CRL now, replacing the one held."""
         return self._fetch(self._pki.trustpoints.get(tp), None, None)[0]
 
-    def crl_for(self, tp: str, cert: x509.Certificate) -> tuple[CrlInfo, ParsedCrl]:
-        """A fresh CRL covering ``cert``: a held one before its nextUpdate, else downloaded now."""
+    def crl_for(self, tp: str, cert: x509.Certificate,
+                issuer: x509.Certificate | None = None) -> tuple[CrlInfo, ParsedCrl]:
+        """A fresh CRL covering ``cert``, signed by ``issuer`` (the CA that issued ``cert``; default
+        the trustpoint's CA): a held one before its nextUpdate, else downloaded now."""
         trustpoint = self._pki.trustpoints.get(tp)
-        issuer = cert.issuer.public_bytes()
+        signer = issuer or self._pki.certificates.ca_certificate(tp)
+        name = cert.issuer.public_bytes()
         for info in self.crls(tp):
-            parsed = self._load(info)
-            if parsed is not None and parsed.issuer_der == issuer and parsed.covers(cert) and not parsed.expired():
+            try:
+                parsed = self._load(info, signer) if self._may_be_of(info, cert) else None
+            except RevocationError:
+                continue  # held for another key (or damaged): not evidence for this issuer
+            if parsed is not None and parsed.issuer_der == name and parsed.covers(cert) and not parsed.expired():
                 return info, parsed
-        return self._fetch(trustpoint, cert, cert.issuer)
+        return self._fetch(trustpoint, cert, issuer)
+
+    def _may_be_of(self, info: CrlInfo, cert: x509.Certificate) -> bool:
+        """Whether a held CRL may be ``cert``'s issuer's (checked before loading and verifying it)."""
+        parsed = self._parsed.get(info.sha256)
+        if parsed is not None:
+            return parsed.issuer_der == cert.issuer.public_bytes()
+        return info.issuer == cert.issuer.rfc4514_string()
 
     # -- checks --------------------------------------------------------------------------------
-    def _crl_method(self, tp: str, cert: x509.Certificate) -> MethodResult:
-        info, parsed = self.crl_for(tp, cert)
+    def _crl_method(self, tp: str, cert: x509.Certificate, issuer: x509.Certificate | None = None) -> MethodResult:
+        info, parsed = self.crl_for(tp, cert, issuer)
         row = parsed.index.lookup(cert.serial_number)
         if row is None:
             where = {"cache": "; kept in the cache outside NVRAM", "memory": "; held in memory (query mode)"}
@@ -302,9 +361,13 @@ class RevocationService:
         return MethodResult("ocsp", "unknown" if any("unknown" in e for e in errors) else "failed", "; ".join(errors))
 
     def check(self, tp: str, cert: x509.Certificate, issuer: x509.Certificate) -> RevocationOutcome:
-        """Run ``tp``'s revocation-check methods in order for ``cert`` issued by ``issuer``."""
+        """Run ``tp``'s revocation-check methods in order for ``cert`` issued by ``issuer`` (the
+        trustpoint CA or, along a verified path to it, an intermediate CA): the CRL must be signed by
+        ``issuer`` and the OCSP CertID names ``issuer``."""
         trustpoint = self._pki.trustpoints.get(tp)
-        runners = {"crl": lambda: self._crl_method(tp, cert),
+        if not _same(issuer, self._pki.certificates.ca_certificate(tp)):
+            self._issuers[(tp, issuer.subject.public_bytes())] = issuer
+        runners = {"crl": lambda: self._crl_method(tp, cert, issuer),
                    "ocsp": lambda: self._ocsp_method(trustpoint, cert, issuer)}
         return run_methods(list(trustpoint.revocation_check), runners)
 
