@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
 from pathlib import Path
 
 from ios_support import recorder
 from pkitui.core.records import StoredCertificate
 from pkitui.lab.bigcrl import LabCa
 from pkitui.lab.crl_http import CrlHttpServer
-from revocation_support import DER, ca, cdp, issue, make_crl, pem  # noqa: F401
+from revocation_support import DER, NOW, bundle, ca, cdp, intermediate, issue, make_crl, pem  # noqa: F401
 
 
 def _session(tmp_path: Path, ca: LabCa, **kw):  # type: ignore[no-untyped-def]
@@ -96,6 +98,37 @@ def test_verify_and_crl_commands(tmp_path: Path, ca: LabCa, cdp: CrlHttpServer) 
     [doc] = rec.json("show crypto pki crls lab")
     assert doc["entries"] == 1 and doc["location"] == "nvram"
     assert rec.ok("show crypto pki crls") and "No CRLs" not in shown
+
+
+def test_verify_a_chain_bundle_names_the_revoked_intermediate(tmp_path: Path, ca: LabCa, cdp: CrlHttpServer) -> None:
+    """crypto pki verify FILE with the peer and its intermediate CA (as IKE peers send them): each
+    certificate is checked against its own issuer, and a revoked intermediate is named."""
+    inter = intermediate(ca, "IOS Intermediate CA", 0x5A5A, cdp=[cdp.url_for("root.crl")])
+    # the root's first CRL is past its nextUpdate: the next check downloads the root's CRL again
+    (cdp.directory / "root.crl").write_bytes(make_crl(ca, [], this_update=NOW - timedelta(days=2),
+                                                      next_update=NOW - timedelta(days=1)))
+    (cdp.directory / "inter.crl").write_bytes(make_crl(inter, []))
+    chain = tmp_path / "chain.pem"
+    chain.write_bytes(bundle(issue(inter, "peer", 0x77, cdp=[cdp.url_for("inter.crl")]), inter.certificate))
+    rec = _session(tmp_path, ca)
+    out = rec.ok(f"crypto pki verify {chain} lab")
+    name = inter.certificate.subject.rfc4514_string()
+    assert out[0] == "% Certificate is VALID"
+    assert any(line.startswith(f"  Revocation of intermediate {name} (serial 5A5A") and line.endswith(": good")
+               for line in out), out
+    assert any(line.startswith("  Revocation of peer CN=peer (serial 77") for line in out), out
+    (cdp.directory / "root.crl").write_bytes(make_crl(ca, [0x5A5A], number=2))
+    errors = rec.fail(f"crypto pki verify {chain}")
+    assert errors[0] == f"% Peer certificate refused: revocation check failed ({name})"
+    assert rec.out[0] == "% Certificate is REVOKED (revocation)"
+    assert any(f"intermediate CA certificate {name} (serial 5A5A)" in line for line in rec.out), rec.out
+    rec.out.clear()
+    rec.session.json = True
+    assert not rec.session.execute(f"crypto pki verify {chain}")
+    rec.session.json = False
+    doc = json.loads(rec.out[-1])
+    assert doc["status"] == "revoked" and doc["revocation_subject"] == name
+    assert [(p["role"], p["revocation"]["status"]) for p in doc["path"]] == [("peer", "good"), ("intermediate", "revoked")]
 
 
 def test_running_config_lists_the_chain_and_feeds_back(tmp_path: Path, ca: LabCa) -> None:

@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from pkitui.core.errors import RevocationError
 from pkitui.core.pki import Pki
 from pkitui.lab.bigcrl import LabCa
 from pkitui.lab.crl_http import CrlHttpServer
 from pkitui.lab.ocsp import OcspResponder, index_line
 from revocation_support import (NOW, bundle, ca, cdp, intermediate, issue, key_pem, make_crl,  # noqa: F401
-                                make_device, pem)
+                                make_device, pem, rogue_ca)
 
 INTER_SERIAL, PEER, REVOKED_PEER = 0x7A01, 0x7B01, 0x7B02
 INTER_NAME = "Revocation Test Intermediate CA"
@@ -64,6 +65,29 @@ def test_good_chain_checks_each_certificate_against_its_own_issuer(
     assert len(cdp.requests) == 2
     doc = verdict.as_json()
     assert [p["role"] for p in doc["path"]] == ["peer", "intermediate"] and doc["revocation_subject"] == "CN=peer.example.com"
+
+
+def test_a_held_intermediate_crl_opens_after_a_restart_only_with_a_verified_issuer(
+        tmp_path: Path, ca: LabCa, rogue_ca: LabCa, cdp: CrlHttpServer, inter_key: rsa.RSAPrivateKey) -> None:
+    """show crypto pki crls / the CRL viewer after a restart: the intermediate's CRL is verified
+    with the intermediate's certificate kept from the verified path, and only if it still chains."""
+    inter, chain = _chain(ca, cdp, inter_key)
+    (cdp.directory / "root.crl").write_bytes(make_crl(ca, []))
+    (cdp.directory / "inter.crl").write_bytes(make_crl(inter, [5, 6]))
+    store = tmp_path / "store"
+    pki = make_device(store, ca, ["crl"])
+    assert pki.certificates.verify_peer(chain).ok
+    pki.save()
+    name = inter.certificate.subject.rfc4514_string()
+    [held] = [i for i in Pki.open(store).revocation.crls("lab") if i.issuer == name]
+    again = Pki.open(store)
+    index = again.revocation.open_crl(held)
+    assert len(index) == 2 and index.find(6) == 1
+    # the kept intermediate replaced by one naming the trustpoint CA as issuer but signed by another key
+    [kept] = list(again.store.cache_dir.glob("issuer-*.pem"))
+    kept.write_bytes(pem(intermediate(rogue_ca, INTER_NAME, 9, key=inter_key).certificate))
+    with pytest.raises(RevocationError, match="intermediate CA whose certificate is not held"):
+        Pki.open(store).revocation.open_crl(held)
 
 
 def test_peer_revoked_on_the_intermediates_crl(tmp_path: Path, ca: LabCa, cdp: CrlHttpServer,

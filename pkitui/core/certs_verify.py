@@ -152,6 +152,7 @@ def verify_peer(pki: Pki, certs: list[x509.Certificate], tp: str | None) -> Verd
         if problem:
             return Verdict(False, "key usage", problem, trustpoint=name, chain=chain_names, **base)
         checks: list[PathCheck] = []
+        pki.revocation.note_path(name, chain)
         for i, cert in enumerate(chain[:-1]):  # the last one is the trustpoint CA: a trust anchor
             outcome = pki.revocation.check(name, cert, chain[i + 1])
             check = PathCheck("peer" if i == 0 else "intermediate", cert.subject.rfc4514_string(),

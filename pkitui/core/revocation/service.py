@@ -33,6 +33,7 @@ from pkitui.core.records import CrlRecord
 from pkitui.core.revocation.check import MethodResult, RevocationOutcome, run_methods
 from pkitui.core.revocation.crl import ParsedCrl, parse_crl, verify_crl
 from pkitui.core.revocation.crl_index import CrlIndex
+from pkitui.core.revocation.issuers import IssuerCache
 from pkitui.core.store import atomic_write
 
 if TYPE_CHECKING:
@@ -119,7 +120,7 @@ class RevocationService:
         self._pki = pki
         self._parsed: dict[str, ParsedCrl] = {}  # by SHA-256 of the DER
         self._verified: dict[str, bytes] = {}  # SHA-256 of a CRL -> the issuer key (SPKI DER) it was verified with
-        self._issuers: dict[tuple[str, bytes], x509.Certificate] = {}  # (trustpoint, subject DER) -> intermediate CA
+        self._issuers = IssuerCache(lambda: pki.store.cache_dir, lambda: not pki.config.query_mode)
         self._memory: dict[tuple[str, str], CrlInfo] = {}  # query mode: (trustpoint, source) -> info
         self.http_get: Callable[[str], bytes] = http_get
 
@@ -150,7 +151,7 @@ class RevocationService:
         ca = self._pki.certificates.ca_certificate(tp)
         if parsed.issuer_der == ca.subject.public_bytes():
             return ca
-        known = self._issuers.get((tp, parsed.issuer_der))
+        known = self._issuers.get(tp, parsed.issuer_der, ca)
         if known is None:
             raise RevocationError(f"% The CRL of {parsed.issuer} was issued by an intermediate CA whose certificate "
                                   "is not held", "It is verified again when a peer presents that CA's certificate "
@@ -360,13 +361,18 @@ class RevocationService:
             errors.append(f"{url} does not know the certificate (unknown)")
         return MethodResult("ocsp", "unknown" if any("unknown" in e for e in errors) else "failed", "; ".join(errors))
 
+    def note_path(self, tp: str, chain: list[x509.Certificate]) -> None:
+        """Remember the intermediate CAs of ``chain`` (peer first, ``tp``'s CA last), a path just
+        verified: their CRLs can then be verified again later (after a restart too)."""
+        self._issuers.note(tp, chain)
+
     def check(self, tp: str, cert: x509.Certificate, issuer: x509.Certificate) -> RevocationOutcome:
         """Run ``tp``'s revocation-check methods in order for ``cert`` issued by ``issuer`` (the
         trustpoint CA or, along a verified path to it, an intermediate CA): the CRL must be signed by
         ``issuer`` and the OCSP CertID names ``issuer``."""
         trustpoint = self._pki.trustpoints.get(tp)
         if not _same(issuer, self._pki.certificates.ca_certificate(tp)):
-            self._issuers[(tp, issuer.subject.public_bytes())] = issuer
+            self._issuers.remember(tp, issuer)
         runners = {"crl": lambda: self._crl_method(tp, cert, issuer),
                    "ocsp": lambda: self._ocsp_method(trustpoint, cert, issuer)}
         return run_methods(list(trustpoint.revocation_check), runners)
