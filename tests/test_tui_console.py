@@ -27,6 +27,28 @@ def device(tmp_path: Path) -> Pki:
     return pki
 
 
+async def test_quit_with_unsaved_changes_asks_for_a_second_ctrl_q(tmp_path: Path) -> None:
+    app = PkiConsole(pki=device(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert app.pki.dirty
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.is_running, "unsaved changes: the first ctrl+q must only warn"
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running)
+
+
+async def test_quit_after_save_is_immediate(tmp_path: Path) -> None:
+    pki = device(tmp_path)
+    pki.save()
+    app = PkiConsole(pki=pki)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running)
+
+
 async def test_tabs_help_and_status(tmp_path: Path) -> None:
     app = PkiConsole(pki=device(tmp_path))
     async with app.run_test(size=SIZE) as pilot:

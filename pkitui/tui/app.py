@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 # How long a caller waits for the store being opened in the background before giving up.
 STORE_OPEN_TIMEOUT = 60.0
+# A second ctrl+q within this many seconds quits although the configuration is unsaved.
+QUIT_CONFIRM_SECONDS = 10.0
 
 
 def styles_dir() -> Path:
@@ -77,6 +79,7 @@ class PkiConsole(App[None]):
         self.lab = lab
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(timezone.utc))
         self.core_lock = threading.RLock()
+        self._quit_armed_at = float("-inf")
         self.command_line = CommandLine(self)
 
     # -- the store -----------------------------------------------------------------------------
@@ -238,6 +241,18 @@ class PkiConsole(App[None]):
     def action_save(self) -> None:
         """ctrl+s: copy running-config startup-config."""
         self._save_config()
+
+    async def action_quit(self) -> None:
+        """ctrl+q. With unsaved changes the first press only warns (they would be lost, as on a
+        router's reload); a second press within QUIT_CONFIRM_SECONDS quits without saving."""
+        now = self.clock().timestamp()
+        if self._pki is not None and self._pki.dirty and now - self._quit_armed_at > QUIT_CONFIRM_SECONDS:
+            self._quit_armed_at = now
+            self.write_log("% Unsaved changes: ctrl+s saves them; ctrl+q again quits without saving.", "yellow")
+            self.notify("ctrl+s saves them; ctrl+q again quits without saving.",
+                        title="Unsaved changes", severity="warning")
+            return
+        self.exit()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="save")
     def _save_config(self) -> None:
