@@ -129,9 +129,10 @@ class TrustpointsPane(PkiPane):
 
     @on(Input.Changed)
     def _field_changed(self, event: Input.Changed) -> None:
-        if not (event.input.id or "").startswith("f-"):
+        input_id = event.input.id or ""
+        if not input_id.startswith("f-"):
             return
-        key = event.input.id[2:]
+        key = input_id[2:]
         result = event.validation_result
         reason = "" if result is None or result.is_valid else "✗ " + "; ".join(result.failure_descriptions)
         label = self.query_one(f"#err-{key}", Label)
@@ -144,8 +145,8 @@ class TrustpointsPane(PkiPane):
 
     # -- actions ---------------------------------------------------------------------------------
     @on(Button.Pressed)
-    def _button(self, event: Button.Pressed) -> None:
-        self.run_action(event.button.id or "")
+    async def _button(self, event: Button.Pressed) -> None:
+        await self.run_action(event.button.id or "")
 
     def action_new(self) -> None:
         """Focus the new-trustpoint field."""
@@ -230,7 +231,8 @@ class TrustpointsPane(PkiPane):
 
     # -- workers ---------------------------------------------------------------------------------
     def _confirm_candidate(self, candidate: Any) -> bool:
-        return bool(self.ask(FingerprintDialog(candidate)))
+        accepted: bool | None = self.ask(FingerprintDialog(candidate))
+        return bool(accepted)
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _declare(self, name: str) -> None:
@@ -255,8 +257,8 @@ class TrustpointsPane(PkiPane):
                 field = FIELDS_BY_KEY[key]
                 if field.show(tp) != value.strip():
                     apply_value(tp, field, value)
-            for attr, value in flags.items():
-                setattr(tp, attr, value)
+            for attr, flag in flags.items():
+                setattr(tp, attr, flag)
         self.say(f"trustpoint {name} updated")
         self.changed("trustpoint")
 
