@@ -75,7 +75,8 @@ def envelope(content: bytes, recipient: x509.Certificate, cipher: str = "aes128"
             "encrypted_content": encrypted,
         },
     })
-    return cms.ContentInfo({"content_type": "enveloped_data", "content": enveloped}).dump()
+    der: bytes = cms.ContentInfo({"content_type": "enveloped_data", "content": enveloped}).dump()
+    return der
 
 
 def _elements(data: bytes) -> list[bytes]:
@@ -137,6 +138,8 @@ def decrypt(content_info_der: bytes, candidates: list[tuple[x509.Certificate, rs
             break
     if cek is None:
         raise VerificationError("envelope", "the reply is not encrypted to our request key")
+    if not isinstance(iv, bytes):
+        raise VerificationError("envelope", "the reply's content cipher carries no IV")
     try:
         dec = Cipher(_block_cipher(alg_name, cek), modes.CBC(iv)).decryptor()
         padded = dec.update(data) + dec.finalize()
