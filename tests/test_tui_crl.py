@@ -66,3 +66,23 @@ async def test_million_rows_render_only_what_is_visible(big_crl: tuple[bytes, li
         assert "decimal" in str(result.render())
         search.value = "0x7777"
         await wait_for(pilot, lambda: "not revoked" in str(result.render()))
+
+
+async def test_status_follows_a_fetched_crl(tmp_path: Path) -> None:
+    """The status line stops saying "No CRL held" once a CRL has arrived (it used to keep it
+    after f fetched one, until the CRL was opened)."""
+    from tui_support import add_fixed_crl, fixed_pki
+
+    pki = fixed_pki(tmp_path / "store")
+    app = PkiConsole(pki=pki)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("5")
+        pane = app.screen.query_one(CrlsPane)
+        status = app.screen.query_one("#crl-status", Label)
+        assert "No CRL held" in str(status.render())
+        add_fixed_crl(pki)
+        pane.reload()
+        await pilot.pause()
+        assert "No CRL held" not in str(status.render())
+        assert "1 CRL(s) held" in str(status.render())

@@ -88,11 +88,13 @@ class CrlsPane(PkiPane):
                 _when(getattr(info, "this_update", None)), _when(getattr(info, "next_update", None)),
                 str(getattr(info, "issuer", ""))[:32], self._source(info), key=str(i))
         status = self.query_one("#crl-status", Label)
-        if not self.infos:
-            status.update("No CRL held. Authenticate a trustpoint's CA, then press f to fetch its CRL.")
         if self.open_key is not None and not any(self._key(i) == self.open_key for i in self.infos):
             self.open_key = None
             self.query_one("#crl-table", CrlTable).set_index(None)
+        if not self.infos:
+            status.update("No CRL held. Authenticate a trustpoint's CA, then press f to fetch its CRL.")
+        elif self.open_key is None:
+            status.update(f"{len(self.infos)} CRL(s) held: o (or Enter) shows the selected one's entries.")
 
     @staticmethod
     def _source(info: Any) -> str:
