@@ -106,7 +106,7 @@ def from_tables(tables: dict[str, dict[str, Any]], store: Store, box: SecretBox)
 
 
 def _from_tables(tables: dict[str, dict[str, Any]], store: Store, box: SecretBox) -> RunningConfig:
-    device = next(iter(tables.get("device", {}).values()), {})
+    device: dict[str, Any] = next(iter(tables.get("device", {}).values()), {})
     if device.get("schema", SCHEMA_VERSION) > SCHEMA_VERSION:
         raise StoreError("the store was written by a newer pkitui", "Upgrade pkitui to read it.")
     config = RunningConfig(

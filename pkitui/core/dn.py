@@ -91,7 +91,7 @@ def _unescape(value: str, dn: str) -> str:
     return "".join(out)
 
 
-def _attribute(ava: str, dn: str) -> x509.NameAttribute:
+def _attribute(ava: str, dn: str) -> x509.NameAttribute[str]:
     name, eq, value = ava.partition("=")
     name = name.strip()
     if not eq:

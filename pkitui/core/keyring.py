@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import TYPE_CHECKING
 
 from pkitui.core.errors import KeyPairError
@@ -29,7 +30,7 @@ class KeyRing:
             raise KeyPairError(f"% Key pair {label!r} does not exist", "See: show crypto key mypubkey rsa")
         return pairs
 
-    def labels(self) -> list[str]:
+    def labels(self) -> builtins.list[str]:
         """Distinct labels, in creation order."""
         return list(dict.fromkeys(p.label for p in self._pairs.values()))
 
@@ -53,7 +54,7 @@ class KeyRing:
         modulus: int = DEFAULT_MODULUS,
         exportable: bool = False,
         replace: bool = False,
-    ) -> list[KeyPair]:
+    ) -> builtins.list[KeyPair]:
         """``crypto key generate rsa [general-keys|usage-keys] [label L] [modulus N] [exportable]``.
 
         Without a label the FQDN names the keys (so hostname and domain must be set). An existing

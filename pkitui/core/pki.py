@@ -182,7 +182,7 @@ def _snapshot(config: RunningConfig) -> str:
 
 def _open_secret_box(store: Store, saved: dict[str, dict[str, Any]]) -> SecretBox:
     """The store's SecretBox, refusing clearly when the passphrase is missing, extra or wrong."""
-    device = next(iter(saved.get("device", {}).values()), {})
+    device: dict[str, Any] = next(iter(saved.get("device", {}).values()), {})
     mode = device.get("secret_mode")
     passphrase_set = bool(os.environ.get(PASSPHRASE_ENV))
     if mode == "passphrase" and not passphrase_set:

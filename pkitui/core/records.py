@@ -31,7 +31,7 @@ class _Doc:
     _BYTES: tuple[str, ...] = ()
 
     def to_doc(self) -> dict[str, Any]:
-        doc = asdict(self)  # type: ignore[call-overload]
+        doc: dict[str, Any] = asdict(self)  # type: ignore[call-overload]
         for name in self._BYTES:
             doc[name] = b64(doc[name])
         return doc

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import builtins
 import ipaddress
 import re
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from pkitui.core.dn import validate_dn as _validate_dn
 from pkitui.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from pkitui.core.pki import Pki
 
 REVOCATION_METHODS = ("crl", "ocsp", "none")
 DEFAULT_SCEP_PATH = "/cgi-bin/pkiclient.exe"
@@ -255,7 +259,7 @@ def _int_in_range(value: int | str, low: int, high: int, what: str) -> int:
 class TrustpointService:
     """Create, find and remove trustpoints in the running configuration."""
 
-    def __init__(self, pki: Any) -> None:
+    def __init__(self, pki: Pki) -> None:
         self._pki = pki
 
     def list(self) -> list[Trustpoint]:
@@ -282,7 +286,7 @@ class TrustpointService:
             tps[name] = Trustpoint(name=name)
         return tps[name]
 
-    def remove(self, name: str) -> list[str]:
+    def remove(self, name: str) -> builtins.list[str]:
         """``no crypto pki trustpoint NAME``: remove it with every certificate, CRL and pending
         request under it (the seed: removing the CA identity removes its certificates).
         Returns a description of what was removed."""

@@ -18,7 +18,7 @@ from asn1crypto import crl as acrl
 from asn1crypto.parser import _parse
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
@@ -54,7 +54,7 @@ def der_from_pem_or_der(data: bytes) -> bytes:
     return data
 
 
-def _der_encoding():  # type: ignore[no-untyped-def]
+def _der_encoding() -> serialization.Encoding:
     from cryptography.hazmat.primitives.serialization import Encoding
 
     return Encoding.DER

@@ -10,6 +10,7 @@ by a CA/RA certificate we authenticated), ``messageDigest``, ``signature``, ``me
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from asn1crypto import cms
@@ -22,8 +23,8 @@ from pkitui.core.errors import VerificationError
 from pkitui.core.scep.asn1 import FAIL_INFO, MESSAGE_TYPES, PKI_STATUS, attribute_values, signed_attributes_for_signature
 from pkitui.core.scep.envelope import decrypt
 
-_HASHES = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384,
-           "sha512": hashes.SHA512}
+_HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
+    "sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
 # SignerInfo signature algorithms we accept (micromdm sends sha1WithRSAEncryption, RFC 5652 says rsaEncryption).
 _RSA_SIGNATURES = {"rsassa_pkcs1v15", "sha1_rsa", "sha224_rsa", "sha256_rsa", "sha384_rsa", "sha512_rsa"}
 
@@ -74,7 +75,7 @@ def _find_signer(signer_info: cms.SignerInfo, trusted: list[x509.Certificate]) -
 
 
 def _verify_signature(signer_info: cms.SignerInfo, content: bytes, signer: x509.Certificate) -> str:
-    digest = signer_info["digest_algorithm"]["algorithm"].native
+    digest: str = signer_info["digest_algorithm"]["algorithm"].native
     if digest not in _HASHES:
         raise VerificationError("signature", f"unsupported or weak digest algorithm {digest}")
     sig_alg = signer_info["signature_algorithm"]["algorithm"].native
@@ -142,7 +143,7 @@ def parse_cert_rep(
     if status is None:
         raise VerificationError("pkiStatus", "the reply's pkiStatus is not SUCCESS, FAILURE or PENDING")
     sender_nonce_back = values.get("scep_sender_nonce", [b""])[0]
-    rep = CertRep(status=status, transaction_id=got_tid, sender_nonce=bytes(sender_nonce_back or b""),  # type: ignore[arg-type]
+    rep = CertRep(status=status, transaction_id=got_tid, sender_nonce=sender_nonce_back if isinstance(sender_nonce_back, bytes) else b"",
                   signer=signer, digest=digest)
     if status == "FAILURE":
         code = values.get("scep_fail_info", [None])[0]

@@ -11,6 +11,7 @@ import datetime
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -98,6 +99,14 @@ class Exchange:
                               decrypt_with=[(signer, key)], our_public_keys=public_keys, want_crl=want_crl)
 
 
+class _Ids(TypedDict):
+    """What every event and result of one transaction carries."""
+
+    trustpoint: str
+    key_id: str
+    transaction_id: str
+
+
 def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc)
 
@@ -120,7 +129,7 @@ def run_transaction(
     """
     signer = x509.load_der_x509_certificate(pending.signer_der or b"")
     subject_der = unb64(pending.extra.get("subject_der")) or signer.subject.public_bytes()
-    base = dict(trustpoint=ex.trustpoint, key_id=pending.key_id, transaction_id=pending.transaction_id)
+    base = _Ids(trustpoint=ex.trustpoint, key_id=pending.key_id, transaction_id=pending.transaction_id)
     rep = first
     polls_before = pending.polls_done  # the retry count is a budget per run: a resumed run polls again
     while True:
@@ -159,7 +168,7 @@ def run_transaction(
 
 
 def _finish(ex: Exchange, pending: PendingEnrollment, rep: CertRep, on_event: Callable[[EnrollmentEvent], None],
-            base: dict[str, str]) -> EnrollmentResult:
+            base: _Ids) -> EnrollmentResult:
     algorithms = reply_algorithms(ex, rep)
     if rep.status == "SUCCESS":
         assert rep.issued is not None

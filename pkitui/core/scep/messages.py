@@ -12,6 +12,7 @@ import datetime
 import hashlib
 import ipaddress
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from asn1crypto import algos, cms, core
@@ -24,7 +25,7 @@ from cryptography.x509.oid import AttributeOID, NameOID
 from pkitui.core.scep.asn1 import MESSAGE_TYPE_CODES, IssuerAndSubject, attribute
 from pkitui.core.scep.envelope import envelope, issuer_and_serial
 
-DIGESTS = {"sha1": hashes.SHA1, "sha256": hashes.SHA256, "sha512": hashes.SHA512}
+DIGESTS: dict[str, Callable[[], hashes.HashAlgorithm]] = {"sha1": hashes.SHA1, "sha256": hashes.SHA256, "sha512": hashes.SHA512}
 DIGEST_TITLES = {"sha1": "SHA-1", "sha256": "SHA-256", "sha512": "SHA-512"}
 
 
@@ -107,7 +108,8 @@ def sign(content: bytes, signer: x509.Certificate, key: rsa.RSAPrivateKey, *, me
             signer.public_bytes(serialization.Encoding.DER)))],
         "signer_infos": [signer_info],
     })
-    return cms.ContentInfo({"content_type": "signed_data", "content": signed}).dump()
+    der: bytes = cms.ContentInfo({"content_type": "signed_data", "content": signed}).dump()
+    return der
 
 
 def build_request(message_type: str, inner: bytes, *, signer: x509.Certificate, key: rsa.RSAPrivateKey,
@@ -123,10 +125,12 @@ def build_request(message_type: str, inner: bytes, *, signer: x509.Certificate, 
 
 def cert_poll_content(issuer_der: bytes, subject_der: bytes) -> bytes:
     """CertPoll (GetCertInitial) content: IssuerAndSubject, from the two Names' DER."""
-    return IssuerAndSubject({"issuer": asn1_x509.Name.load(issuer_der),
-                             "subject": asn1_x509.Name.load(subject_der)}).dump()
+    der: bytes = IssuerAndSubject({"issuer": asn1_x509.Name.load(issuer_der),
+                                   "subject": asn1_x509.Name.load(subject_der)}).dump()
+    return der
 
 
 def get_crl_content(cert: x509.Certificate) -> bytes:
     """GetCRL content: IssuerAndSerialNumber of a certificate the CA issued."""
-    return issuer_and_serial(cert).dump()
+    der: bytes = issuer_and_serial(cert).dump()
+    return der
