@@ -11,6 +11,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
@@ -64,7 +65,7 @@ def load_certificates(data: bytes) -> list[x509.Certificate]:
         raise CertificateError(f"not a certificate: {why}", "Give a PEM or DER X.509 certificate.") from None
 
 
-def _names(cert: x509.Certificate, ext_type: type, pick: Any) -> list[str]:
+def _names(cert: x509.Certificate, ext_type: type[x509.ExtensionType], pick: Callable[[Any], list[str]]) -> list[str]:
     try:
         value: Any = cert.extensions.get_extension_for_class(ext_type).value
     except x509.ExtensionNotFound:
@@ -215,7 +216,7 @@ class CertificateService:
     def _refetch_ca(self, trustpoint: Any, record: StoredCertificate) -> bytes:
         """Get the CA certificate again (TFTP root, else SCEP GetCACert) and match the fingerprint."""
         errors = []
-        sources = []
+        sources: builtins.list[tuple[str, Callable[[], bytes]]] = []
         if trustpoint.root_tftp:
             sources.append(("tftp", lambda: self._pki.revocation.fetch_root_der(trustpoint)))
         scep = getattr(self._pki, "scep", None)

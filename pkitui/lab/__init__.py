@@ -84,7 +84,7 @@ def depot_crl(depot: Path, days: int = 7) -> bytes:
             when = datetime.strptime(cols[2].split(",")[0], "%y%m%d%H%M%SZ").replace(tzinfo=timezone.utc)
             builder = builder.add_revoked_certificate(
                 x509.RevokedCertificateBuilder().serial_number(int(cols[3], 16)).revocation_date(when).build())
-    crl = builder.sign(key, hashes.SHA256())  # type: ignore[arg-type]
+    crl = builder.sign(key, hashes.SHA256())
     return crl.public_bytes(serialization.Encoding.DER)
 
 

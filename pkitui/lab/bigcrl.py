@@ -116,4 +116,5 @@ def build_crl_der(
     out = acrl.CertificateList(
         {"tbs_cert_list": tbs, "signature_algorithm": sig_alg, "signature": core.OctetBitString(signature)}
     )
-    return out.dump()
+    der: bytes = out.dump()
+    return der

@@ -32,7 +32,8 @@ class CommandLine:
     def _confirm(self, prompt: str) -> bool | None:
         from pkitui.tui.screens.dialogs import ConfirmDialog
 
-        return bool(ask_from_thread(self.app, ConfirmDialog(prompt, yes="Yes", no="No")))
+        answer: bool | None = ask_from_thread(self.app, ConfirmDialog(prompt, yes="Yes", no="No"))
+        return bool(answer)
 
     def _ask_secret(self, prompt: str) -> str | None:
         from pkitui.tui.screens.dialogs import SecretDialog

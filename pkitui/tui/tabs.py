@@ -49,11 +49,11 @@ class PanePlaceholder(Widget):
 
     async def _become_pane(self) -> None:
         parent = self.parent
-        if parent is None or not self.is_attached:
+        if not isinstance(parent, Widget) or not self.is_attached:
             return  # the app is quitting
         pane = pane_class(self.tab)(id=f"{self.tab}-pane")
         try:
-            await parent.mount(pane, after=self)  # type: ignore[union-attr]
+            await parent.mount(pane, after=self)
             await self.remove()
         except Exception:  # noqa: BLE001 - the app quit while mounting: nothing to show any more
             return

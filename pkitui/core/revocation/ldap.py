@@ -77,5 +77,6 @@ def _naming_context(conn: object) -> str:
     for entry in conn.response or []:  # type: ignore[attr-defined]
         values = (entry.get("raw_attributes") or {}).get("namingContexts") or []
         if values:
-            return values[0].decode()
+            context: str = values[0].decode()
+            return context
     return ""

@@ -83,7 +83,7 @@ def http_get(url: str, timeout: float = HTTP_TIMEOUT) -> bytes:
         with requests.get(url, timeout=timeout, stream=True) as reply:
             if reply.status_code != 200:
                 raise RevocationError(f"CRL distribution point {url} answered HTTP {reply.status_code}")
-            body = reply.raw.read(MAX_CRL_BYTES + 1, decode_content=True)
+            body: bytes = reply.raw.read(MAX_CRL_BYTES + 1, decode_content=True)
     except requests.RequestException as exc:
         raise RevocationError(f"CRL distribution point {url} unreachable ({type(exc).__name__})") from None
     if len(body) > MAX_CRL_BYTES:

@@ -110,7 +110,7 @@ class EnrollmentScreen(ModalScreen[None]):
     def detail(self, key: str) -> str:
         """The detail column of one request: message, failInfo, next poll countdown, polls left."""
         row = self.rows[key]
-        detail = row.get("message", "")
+        detail: str = row.get("message", "")
         if row.get("fail_info"):
             detail = f"{detail} (failInfo: {row['fail_info']})".strip()
         if row.get("state") == "pending":
