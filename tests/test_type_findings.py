@@ -18,6 +18,7 @@ from pkitui.core.scep.envelope import decrypt, envelope
 
 from pkitui.tui.app import PkiConsole
 from pkitui.tui.screens.dialogs import ConfirmDialog
+from pkitui.tui.widgets.cert_detail import cert_view
 from tui_support import SIZE, fixed_pki, ready, wait_for
 
 
@@ -60,3 +61,13 @@ def test_an_envelope_without_an_iv_is_a_verification_error() -> None:
     with pytest.raises(VerificationError) as err:
         decrypt(stripped, [(cert, key)])
     assert err.value.check == "envelope"
+
+
+def test_chain_browser_marks_an_orphaned_certificate(tmp_path: Path) -> None:
+    """cert_view read ``orphaned`` with getattr(..., False) from a CertificateInfo, which had no
+    such field: the chain browser never marked a certificate whose key pair was zeroized."""
+    pki = fixed_pki(tmp_path / "store")
+    device = next(c for c in pki.config.certificates if c.role == "device")
+    device.orphaned = True
+    views = {v.role: v for v in map(cert_view, pki.certificates.list())}
+    assert views["device"].orphaned and not views["ca"].orphaned

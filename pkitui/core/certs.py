@@ -109,6 +109,7 @@ class CertificateInfo:
     pem: str | None = None
     der: bytes | None = field(default=None, repr=False)
     source: str = "scep"
+    orphaned: bool = False  # its key pair was zeroized
 
     @property
     def title(self) -> str:
@@ -146,7 +147,8 @@ def info_for(record: StoredCertificate, der: bytes | None, now: datetime | None 
                                issuer=None, not_before=None, not_after=None,
                                status="Fingerprint only (fetched again when needed)",
                                usage=_usage(record, None), key_label=key_label,
-                               fingerprints={"sha256": record.sha256}, source=record.source)
+                               fingerprints={"sha256": record.sha256}, source=record.source,
+                               orphaned=record.orphaned)
     cert = x509.load_der_x509_certificate(der)
     now = now or datetime.now(timezone.utc)
     if record.orphaned:
@@ -164,7 +166,8 @@ def info_for(record: StoredCertificate, der: bytes | None, now: datetime | None 
         usage=_usage(record, cert), key_label=key_label, crl_distribution_points=crl_distribution_points(cert),
         ocsp_urls=ocsp_urls(cert),
         fingerprints=key_fingerprints(der),
-        pem=cert.public_bytes(serialization.Encoding.PEM).decode(), der=der, source=record.source)
+        pem=cert.public_bytes(serialization.Encoding.PEM).decode(), der=der, source=record.source,
+        orphaned=record.orphaned)
 
 
 class CertificateService:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -16,6 +16,9 @@ from rich.text import Text
 from textual.widgets import Static
 
 from pkitui.tui.widgets.fingerprint import grouped
+
+if TYPE_CHECKING:
+    from pkitui.core.certs import CertificateInfo
 
 ROLE_ORDER = {"ca": 0, "ra": 1, "ra-signature": 1, "ra-encryption": 1, "device": 2, "imported": 3}
 
@@ -96,10 +99,10 @@ def _extensions(cert: x509.Certificate) -> list[tuple[str, str]]:
     return out
 
 
-def cert_view(info: Any) -> CertView:
+def cert_view(info: CertificateInfo) -> CertView:
     """A CertView from a CertificateInfo (contract: pki.certificates.list())."""
     der = info.der
-    fps = dict(getattr(info, "fingerprints", {}) or {})
+    fps = dict(info.fingerprints)
     if der is None:  # kept as fingerprint only (NVRAM too small, or query mode)
         key, extensions, pem = "—", [], "(only the fingerprint is kept; fetched again when needed)"
     else:
@@ -107,7 +110,7 @@ def cert_view(info: Any) -> CertView:
         pub = cert.public_key()
         key = f"RSA {pub.key_size} bits" if isinstance(pub, rsa.RSAPublicKey) else type(pub).__name__
         extensions = _extensions(cert)
-        pem = getattr(info, "pem", None) or cert.public_bytes(serialization.Encoding.PEM).decode()
+        pem = info.pem or cert.public_bytes(serialization.Encoding.PEM).decode()
         if not fps:
             fps = {"sha256": hashlib.sha256(der).hexdigest().upper(), "sha1": hashlib.sha1(der).hexdigest().upper(),
                    "md5": hashlib.md5(der).hexdigest().upper()}
@@ -115,11 +118,11 @@ def cert_view(info: Any) -> CertView:
     return CertView(
         trustpoint=info.trustpoint, role=info.role, serial_hex=info.serial_hex or "?", subject=str(info.subject or "?"),
         issuer=str(info.issuer or "?"), not_before=info.not_before or far, not_after=info.not_after or far,
-        status=str(info.status), usage=str(getattr(info, "usage", "") or ""),
-        key_label=str(getattr(info, "key_label", "") or ""), key=key,
+        status=str(info.status), usage=info.usage,
+        key_label=info.key_label or "", key=key,
         extensions=extensions, fingerprints={k.lower(): v for k, v in fps.items()},
-        crl_distribution_points=list(getattr(info, "crl_distribution_points", []) or []), pem=pem,
-        orphaned=bool(getattr(info, "orphaned", False)))
+        crl_distribution_points=list(info.crl_distribution_points), pem=pem,
+        orphaned=info.orphaned)
 
 
 def stored_info(record: Any) -> Any:
