@@ -81,3 +81,15 @@ def test_ldap_cdp_without_a_server_is_read_from_the_crl_query_server(tmp_path: P
     assert verdict.status == "revoked"
     [info] = pki.revocation.crls("lab")
     assert info.source.startswith(f"{directory.url}/cn=Lab%20CA")
+
+
+def test_the_lab_directory_takes_a_large_crl(directory: SlapdServer, ca: LabCa) -> None:
+    """publish_big_crl needs a modify over slapd's default 4 MiB limit for authenticated requests
+    (it used to end in a broken pipe)."""
+    from pkitui.lab.bigcrl import build_crl_der, revoked_serials
+
+    der = build_crl_der(ca, revoked_serials(1_000_000))
+    assert len(der) > 32 * 1024 * 1024
+    directory.replace_crl(der)
+    [(_, found)] = ldap.fetch_crls(directory.crl_query_url, timeout=300)
+    assert found == der

@@ -26,6 +26,9 @@ SCHEMA = Path("/etc/ldap/schema/core.schema")
 MODULE_DIR = Path("/usr/lib/ldap")
 
 
+MAX_REQUEST = 256 * 1024 * 1024  # bytes: a 1,000,000-entry CRL is ~35 MB
+
+
 class SlapdServer(LabServer):
     """``with SlapdServer(workdir, crl_der, ca_der) as ldap: ldap.crl_query_url``."""
 
@@ -71,6 +74,8 @@ class SlapdServer(LabServer):
         conf.write_text(
             f"include {SCHEMA}\npidfile {w / 'slapd.pid'}\nargsfile {w / 'slapd.args'}\n"
             f"modulepath {MODULE_DIR}\nmoduleload back_mdb\naccess to * by * read\n"
+            # slapd's default cap on an authenticated request refused a 1,000,000-entry CRL's modify
+            f"sockbuf_max_incoming_auth {MAX_REQUEST}\n"
             f"database mdb\nmaxsize 1073741824\nsuffix \"{BASE}\"\nrootdn \"cn=admin,{BASE}\"\n"
             f"rootpw {self.root_password}\ndirectory {db}\n")
         (w / "data.ldif").write_text(
