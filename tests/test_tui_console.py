@@ -370,3 +370,27 @@ async def test_command_palette_runs_a_screen_action(tmp_path: Path) -> None:
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, GenerateKeysDialog))
         assert app.query_one("#tabs", TabbedContent).active == "keys"
+
+
+async def test_command_lines_run_in_order_when_typed_fast_or_pasted(tmp_path: Path) -> None:
+    """Lines submitted before the previous one has run are queued, not cancelled (the worker was
+    exclusive: a quick second Enter dropped the first line), and a pasted block runs line by line
+    (Input keeps only a paste's first line)."""
+    from textual import events
+
+    pki = device(tmp_path)
+    app = PkiConsole(pki=pki)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("colon")
+        cmd = app.query_one("#cmdline", Input)
+        for line in ("configure terminal", "crypto pki trustpoint fast1", "exit", "crypto pki trustpoint fast2"):
+            cmd.value = line
+            await cmd.action_submit()
+        await wait_for(pilot, lambda: {"fast1", "fast2"} <= set(pki.config.trustpoints))
+        cmd.post_message(events.Paste("end\nconfigure terminal\nhostname pasted\ncrypto pki trustpoint fast3\n"))
+        await wait_for(pilot, lambda: "fast3" in pki.config.trustpoints)
+        assert pki.config.identity.hostname == "pasted"
+        assert cmd.value == ""
+        log = "\n".join(str(line.text) for line in app.query_one("#log").lines)
+        assert "pasted(config)# crypto pki trustpoint fast3" in log  # each line echoed with its own prompt

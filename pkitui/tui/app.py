@@ -17,7 +17,7 @@ from textual.worker import Worker, WorkerState
 
 import pkitui
 from pkitui.tui.bridge import describe_error
-from pkitui.tui.commandline import CommandLine
+from pkitui.tui.commandline import CommandInput, CommandLine
 from pkitui.tui.commands import ActionsProvider
 from pkitui.tui.messages import CommandOutputWritten, ConfigChanged, ConfigSaved, CoreCallFailed, StoreOpened
 from pkitui.tui.screens.base import PkiPane
@@ -130,7 +130,7 @@ class PkiConsole(App[None]):
                     # Hidden tabs are imported and mounted right after the first frame.
                     yield HomePane(id="home-pane") if tab == "home" else PanePlaceholder(tab)
         yield RichLog(id="log", wrap=True, markup=False, max_lines=2000)
-        yield Input(id="cmdline", placeholder="IOS command, e.g. show crypto pki trustpoints  (Esc closes)")
+        yield CommandInput(id="cmdline", placeholder="IOS command, e.g. show crypto pki trustpoints  (Esc closes)")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -286,8 +286,7 @@ class PkiConsole(App[None]):
         line = event.value.strip()
         event.input.value = ""
         if line:
-            self.write_log(f"{self.command_line.prompt()}{line}", "bold cyan")
-            self._run_command(line)
+            self.command_line.submit(line)
 
     def on_key(self, event: Any) -> None:
         cmd = self.query_one("#cmdline", Input)
@@ -296,11 +295,11 @@ class PkiConsole(App[None]):
             self.screen.remove_class("-command-line")
             event.stop()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="cmdline")
-    def _run_command(self, line: str) -> None:
-        with self.core_lock:
-            self.command_line.run(line)
-        self.post_message(ConfigChanged("command"))
+    @work(thread=True, exit_on_error=False, group="cmdline")
+    def run_command_queue(self) -> None:
+        """Run the command line's queued lines in order (one such worker at a time; not
+        exclusive, which cancelled a line not yet started when the next one came)."""
+        self.command_line.drain()
 
 
 def run_console(store_dir: str | Path | None = None, lab: Any = None) -> int:

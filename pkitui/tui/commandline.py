@@ -5,21 +5,48 @@ are answered by modal dialogs (the command runs in a worker thread, which waits 
 
 from __future__ import annotations
 
+import threading
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
+from textual import events
+from textual.widgets import Input
+
 from pkitui.tui.bridge import ask_from_thread
-from pkitui.tui.messages import CommandOutputWritten, CoreCallFailed
+from pkitui.tui.messages import CommandOutputWritten, ConfigChanged, CoreCallFailed
 
 if TYPE_CHECKING:
     from pkitui.tui.app import PkiConsole
 
 
+class CommandInput(Input):
+    """The ``:`` input. A pasted block of lines is submitted line by line, in order (a plain
+    Input keeps only the first line of a paste); an unfinished last line stays in the input."""
+
+    def _on_paste(self, event: events.Paste) -> None:
+        if "\n" not in event.text and "\r" not in event.text:
+            super()._on_paste(event)
+            return
+        event.stop()
+        text = self.value + event.text.replace("\r\n", "\n").replace("\r", "\n")
+        *complete, rest = text.split("\n")
+        self.value = ""
+        for line in complete:
+            self.post_message(Input.Submitted(self, line))
+        self.value = rest
+        self.cursor_position = len(rest)
+
+
 class CommandLine:
-    """One IOS session for the console's lifetime (modes persist between lines, as on a router)."""
+    """One IOS session for the console's lifetime (modes persist between lines, as on a router).
+    Lines queue up and one worker at a time runs them in the order they were entered."""
 
     def __init__(self, app: PkiConsole) -> None:
         self.app = app
         self._session: Any = None
+        self._queue: deque[str] = deque()
+        self._queue_lock = threading.Lock()
+        self._draining = False
 
     def _write(self, text: str) -> None:
         for line in str(text).rstrip("\n").split("\n"):
@@ -62,3 +89,31 @@ class CommandLine:
             session.execute(line)
         except Exception as exc:  # PkiError (or a bug): show it, keep the session
             self.app.post_message(CoreCallFailed(exc))
+
+    def submit(self, line: str) -> None:
+        """Queue ``line``; start the worker that runs the queue unless it is already running."""
+        with self._queue_lock:
+            self._queue.append(line)
+            if self._draining:
+                return
+            self._draining = True
+        self.app.run_command_queue()
+
+    def drain(self) -> None:
+        """Run queued lines until none is left (in the worker thread), each echoed with the
+        prompt of the mode it runs in."""
+        try:
+            while True:
+                with self._queue_lock:
+                    if not self._queue:
+                        self._draining = False
+                        return
+                    line = self._queue.popleft()
+                self.app.post_message(CommandOutputWritten(f"{self.prompt()}{line}", "bold cyan"))
+                with self.app.core_lock:
+                    self.run(line)
+                self.app.post_message(ConfigChanged("command"))
+        except BaseException:
+            with self._queue_lock:
+                self._draining = False
+            raise
