@@ -394,3 +394,20 @@ async def test_command_lines_run_in_order_when_typed_fast_or_pasted(tmp_path: Pa
         assert cmd.value == ""
         log = "\n".join(str(line.text) for line in app.query_one("#log").lines)
         assert "pasted(config)# crypto pki trustpoint fast3" in log  # each line echoed with its own prompt
+
+
+async def test_fingerprint_dialog_enter_after_a_match_goes_to_accept(tmp_path: Path) -> None:
+    """After a verified match, Enter moves to Accept (it used to move to Reject, so Enter, Enter
+    rejected the certificate just verified); Enter alone still never accepts."""
+    app = PkiConsole(pki=device(tmp_path))
+    results: list[bool] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.push_screen(FingerprintDialog(FAKE), results.append)
+        await pilot.pause()
+        dialog = app.screen
+        await pilot.press(*FAKE.fingerprints["sha256"], "enter")
+        assert app.screen is dialog and dialog.focused.id == "accept" and results == []
+        await pilot.press("enter")
+        assert results == [True]
+

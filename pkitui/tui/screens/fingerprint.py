@@ -71,9 +71,11 @@ class FingerprintDialog(ModalScreen[bool]):
 
     @on(Input.Submitted, "#fp-input")
     def _submitted(self, event: Input.Submitted) -> None:
-        """Enter never accepts: it moves to the buttons, where Reject has the focus."""
+        """Enter never accepts: it moves to the buttons, to Accept once the typed fingerprint
+        matches (a second Enter there rejected the certificate just verified), else to Reject."""
         event.stop()
-        self.query_one("#reject", Button).focus()
+        m = self.query_one("#fp-match", FingerprintMatchView).show(event.value, self.fingerprints)
+        self.query_one("#accept" if m.state == "match" else "#reject", Button).focus()
 
     def action_reject(self) -> None:
         """Store nothing."""
