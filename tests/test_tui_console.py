@@ -411,3 +411,17 @@ async def test_fingerprint_dialog_enter_after_a_match_goes_to_accept(tmp_path: P
         await pilot.press("enter")
         assert results == [True]
 
+
+async def test_enter_in_the_key_label_generates(tmp_path: Path) -> None:
+    """Typing a label and pressing Enter generates (Enter used to do nothing in that field)."""
+    pki = device(tmp_path)
+    app = PkiConsole(pki=pki)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("3", "g")
+        assert isinstance(app.screen, GenerateKeysDialog)
+        app.screen.query_one("#label", Input).focus()
+        await pilot.press(*"vpn-key", "enter")
+        await wait_for(pilot, lambda: "vpn-key" in pki.config.key_pairs)
+        await app.workers.wait_for_complete()
+

@@ -104,6 +104,12 @@ class GenerateKeysDialog(ModalScreen[dict[str, Any] | None]):
                 yield Button("Cancel", id="cancel")
                 yield Button("Generate", id="generate", variant="primary")
 
+    @on(Input.Submitted, "#label")
+    def _label_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the label field generates, as the Generate button does."""
+        event.stop()
+        self.query_one("#generate", Button).press()
+
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
         if event.button.id != "generate":
