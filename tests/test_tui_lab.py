@@ -229,3 +229,19 @@ async def test_command_line_confirm_is_a_modal(lab: Lab, lab_pki: Pki) -> None:
         await pilot.pause()
         log = "\n".join(str(line.text) for line in app.query_one("#log").lines)
         assert lab.fingerprint[:8] in log.replace(" ", "").upper()
+
+
+def test_a_restarted_lab_keeps_its_urls(tmp_path: Path) -> None:
+    """The LDAP and HTTP CRL ports are kept with the SCEP port, so reopening `pkitui lab` on a
+    saved store changes nothing (a new LDAP port every run rewrote crl query: the console opened
+    with unsaved changes)."""
+    with Lab(tmp_path / "lab") as first:
+        urls = (first.scep.url, first.ldap_url(), first.crl_url())
+        pki = Pki.open(tmp_path / "store")
+        first.configure(pki)
+        pki.save()
+    with Lab(tmp_path / "lab") as again:
+        assert (again.scep.url, again.ldap_url(), again.crl_url()) == urls
+        pki = Pki.open(tmp_path / "store")
+        again.configure(pki)
+        assert not pki.dirty

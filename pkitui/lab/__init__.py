@@ -114,6 +114,17 @@ class Lab:
             f.write(value)
         return value
 
+    def _port(self, name: str) -> int:
+        """A port kept in the lab dir under ``name``, so the URLs a store holds (enrollment url,
+        crl query) stay valid between runs; a new one when it is taken meanwhile."""
+        from pkitui.lab.process import free_port
+
+        port = int(self._remembered(name, free_port))
+        if not _port_free(port):
+            port = free_port()
+            (self.workdir / name).write_text(str(port))
+        return port
+
     @property
     def challenge(self) -> str:
         """The CA's challenge password (random, kept in the lab dir, mode 0600)."""
@@ -122,16 +133,11 @@ class Lab:
     # -- start / stop -------------------------------------------------------------------------------
     def start(self) -> Lab:
         """Start the SCEP CA, then the CRL publishers that are available. Raises LabError/PkiError."""
-        from pkitui.lab.process import free_port
         from pkitui.lab.scepserver import ScepServer
 
         self.workdir.mkdir(parents=True, exist_ok=True)
         os.chmod(self.workdir, 0o700)
-        port = int(self._remembered("port", free_port))
-        if not _port_free(port):
-            port = free_port()
-            (self.workdir / "port").write_text(str(port))
-        self.scep = ScepServer(self.workdir / "scep", self.challenge, port=port)
+        self.scep = ScepServer(self.workdir / "scep", self.challenge, port=self._port("port"))
         try:
             self.scep.start()
             self._start_crl_publishers()
@@ -173,14 +179,14 @@ class Lab:
         except PkiError as exc:
             self.notes.append(f"No lab CRL: {exc.message}")
             return
-        self.crl_http = CrlHttpServer(self.workdir / "crl").start()
+        self.crl_http = CrlHttpServer(self.workdir / "crl", port=self._port("crl_http_port")).start()
         if _which("slapd") is None:
             self.notes.append("CRL over LDAP: install the Debian package slapd (and ldap-utils) to publish it")
             return
         from pkitui.lab.slapd import SlapdServer
 
         try:
-            self.ldap = SlapdServer(self.workdir / "ldap", der, self.ca_der).start()
+            self.ldap = SlapdServer(self.workdir / "ldap", der, self.ca_der, port=self._port("ldap_port")).start()
         except PkiError as exc:
             self.ldap = None
             self.notes.append(f"CRL over LDAP not started: {exc.message}")
