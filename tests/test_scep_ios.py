@@ -86,6 +86,9 @@ def test_pending_shows_in_enrollments_and_resumes(tmp_path: Path) -> None:
         again.pki.scep.seconds_per_retry_minute = 0.01
         out = again.ok("crypto pki enroll lab")
         assert out[0].startswith("% Resuming") and any("Certificate received" in line for line in out)
+        # already in NVRAM (it used to say "Save with: copy ..." although nothing was left to save)
+        assert not again.pki.dirty and not any("Save with" in line for line in out)
+        assert any("saved in NVRAM" in line for line in out)
         assert again.json("show crypto pki enrollments") == []
         assert Pki.open(tmp_path).config.pending == []
 

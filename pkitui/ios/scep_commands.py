@@ -117,8 +117,10 @@ def enroll(session: Session, args: Args) -> None:
     if failed:
         raise ScepError(f"% Certificate enrollment failed for {', '.join(r.key_id for r in failed)}: "
                         f"{failed[0].fail_info}", "Check the challenge password and the CA's log; nothing was stored.")
-    if results and not pending:
+    if results and not pending and pki.dirty:
         session.print("% Certificate enrollment complete. Save with: copy system:running-config nvram:startup-config")
+    elif results and not pending:  # a resumed transaction: the service already saved its result
+        session.print("% Certificate enrollment complete; the certificate is saved in NVRAM.")
 
 
 @command((USER_EXEC, EXEC), "show crypto {pki | ca} enrollments")
