@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Button, DataTable, Input
+from textual.widgets import Button, DataTable, Input, Label
 
 from pkitui.core.pki import Pki
 from pkitui.lab import Lab
@@ -188,6 +188,8 @@ async def test_pending_enrollment_resumes_after_restart(tmp_path: Path) -> None:
             await pilot.press("u")
             await wait_for(pilot, lambda: isinstance(app.screen, EnrollmentScreen) and app.screen.finished)
             assert [r["state"] for r in app.screen.rows.values()][-1] == "issued"
+            # the title said "Enrolling with trustpoint pending enrollments"
+            assert str(app.screen.query_one(".dialog-title", Label).render()) == "Resuming pending enrollments"
         assert [c.role for c in again.config.certificates if c.role == "device"] == ["device"]
 
 

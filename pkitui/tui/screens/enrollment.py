@@ -61,16 +61,17 @@ class EnrollmentScreen(ModalScreen[None]):
         Binding("escape", "close", "Close", id="enroll_close", tooltip="Close (only once finished; else cancel)"),
     ]
 
-    def __init__(self, trustpoint: str) -> None:
+    def __init__(self, trustpoint: str, title: str | None = None) -> None:
         super().__init__(classes="dialog")
         self.trustpoint = trustpoint
+        self.title_text = title or f"Enrolling with trustpoint {trustpoint}"
         self.cancel_event = threading.Event()
         self.rows: dict[str, dict[str, Any]] = {}
         self.finished = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box wide"):
-            yield Label(f"Enrolling with trustpoint {self.trustpoint}", classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title")
             yield Static(id="enroll-table")
             yield Static("Contacting the CA…", id="enroll-status")
             with Horizontal(classes="dialog-buttons"):

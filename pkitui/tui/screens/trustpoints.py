@@ -210,7 +210,7 @@ class TrustpointsPane(PkiPane):
         if not self.pki.config.pending:
             self.notify("No pending enrollment", severity="information")
             return
-        screen = EnrollmentScreen("pending enrollments")
+        screen = EnrollmentScreen("pending enrollments", title="Resuming pending enrollments")
         self.app.push_screen(screen)
         self._resume_pending(screen)
 
