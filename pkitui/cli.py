@@ -100,6 +100,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
+def run_interactive(args: argparse.Namespace, where: Path) -> int:
+    """``pkitui exec`` at a terminal: a prompt per line, as on a router's console; an error is
+    shown and the session goes on. ctrl+d (or ``exit`` from exec mode) ends it. Reading the
+    terminal to its end before running anything showed nothing until ctrl+d."""
+    session = make_session(where, args, True)
+    errors = 0
+    while not session.closed:
+        try:
+            line = input(f"{session.prompt} ")
+        except EOFError:
+            print()
+            break
+        errors += session.run_lines([line], keep_going=True)
+        sys.stdout.flush()
+    if session.pki.dirty:
+        session.warn(UNSAVED_WARNING)
+    return EXIT_OK if not errors else EXIT_ERRORS
+
+
 def _script_lines(args: argparse.Namespace) -> tuple[list[str], bool]:
     """The script's lines, and whether they came from stdin."""
     if args.commands:
@@ -154,6 +173,8 @@ def make_session(where: Path, args: argparse.Namespace, interactive: bool) -> Se
 
 def run_exec(args: argparse.Namespace, where: Path) -> int:
     """``pkitui exec``: run the script, report, and return the exit status."""
+    if not args.commands and (not args.file or args.file == "-") and sys.stdin.isatty():
+        return run_interactive(args, where)
     lines, from_stdin = _script_lines(args)
     # Questions can be asked only when a person is at the terminal and stdin is not the script.
     interactive = not from_stdin and sys.stdin.isatty()

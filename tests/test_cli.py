@@ -170,3 +170,41 @@ def test_wrong_passphrase_is_a_clean_error(tmp_path: Path) -> None:
     proc = run_cli("exec", "--store", str(tmp_path), "-c", "show nvram usage", env={"PKITUI_PASSPHRASE": "wrong"})
     assert proc.returncode == 2 and proc.stderr.startswith("% ") and "PKITUI_PASSPHRASE" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_exec_at_a_terminal_prompts_and_answers_each_line(tmp_path: Path) -> None:
+    """At a terminal each line is answered at once, after a prompt, and a typo does not end the
+    session (it used to read the terminal to its end first: nothing showed until ctrl+d, and the
+    first typo dropped every later line)."""
+    import pty
+    import select
+    import time
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "pkitui", "exec", "--store", str(tmp_path / "s")],
+                            stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+    os.close(slave)
+    seen = b""
+
+    def read_until(marker: bytes, timeout: float = 20.0) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + timeout
+        while marker not in seen:
+            assert time.monotonic() < deadline, seen.decode(errors="replace")
+            if select.select([master], [], [], 0.2)[0]:
+                seen += os.read(master, 4096)
+
+    try:
+        read_until(b"Device# ")  # a prompt before anything is typed
+        os.write(master, b"configure terminal\n")
+        read_until(b"Device(config)# ")
+        os.write(master, b"hostnme r7\n")
+        read_until(b"Invalid input")
+        os.write(master, b"hostname r7\n")
+        read_until(b"r7(config)# ")
+        os.write(master, b"\x04")
+        assert proc.wait(20) == 1  # one command failed; the session went on
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
