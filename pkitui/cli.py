@@ -104,6 +104,8 @@ def run_interactive(args: argparse.Namespace, where: Path) -> int:
     """``pkitui exec`` at a terminal: a prompt per line, as on a router's console; an error is
     shown and the session goes on. ctrl+d (or ``exit`` from exec mode) ends it. Reading the
     terminal to its end before running anything showed nothing until ctrl+d."""
+    import readline  # noqa: F401 - input() then edits the line and keeps a history (arrow keys)
+
     session = make_session(where, args, True)
     errors = 0
     while not session.closed:
