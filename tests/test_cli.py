@@ -202,8 +202,45 @@ def test_exec_at_a_terminal_prompts_and_answers_each_line(tmp_path: Path) -> Non
         read_until(b"Invalid input")
         os.write(master, b"hostname r7\n")
         read_until(b"r7(config)# ")
-        os.write(master, b"\x04")
+        os.write(master, b"end\n")
+        read_until(b"r7# ")
+        os.write(master, b"exit\n")
         assert proc.wait(20) == 1  # one command failed; the session went on
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+
+
+def test_exec_at_a_terminal_recalls_the_previous_line_with_up(tmp_path: Path) -> None:
+    """Up recalls the last command (readline); without it the arrow key was sent as escape codes."""
+    import pty
+    import select
+    import time
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "pkitui", "exec", "--store", str(tmp_path / "s")],
+                            stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+    os.close(slave)
+    seen = b""
+
+    def read_until(marker: bytes, count: int = 1, timeout: float = 20.0) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + timeout
+        while seen.count(marker) < count:
+            assert time.monotonic() < deadline, seen.decode(errors="replace")
+            if select.select([master], [], [], 0.2)[0]:
+                seen += os.read(master, 4096)
+
+    try:
+        read_until(b"Device# ")
+        os.write(master, b"show nvram usage\n")
+        read_until(b"NVRAM capacity")
+        os.write(master, b"\x1b[A\n")
+        read_until(b"NVRAM capacity", count=2)
+        read_until(b"Device# ", count=3)
+        os.write(master, b"exit\n")
+        assert proc.wait(20) == 0
     finally:
         if proc.poll() is None:
             proc.kill()
