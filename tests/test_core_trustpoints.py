@@ -290,3 +290,22 @@ def test_changing_a_trustpoint_makes_the_config_dirty(pki: Pki) -> None:
     assert Pki.open(pki.store.root).trustpoints.get("ka").password == "two"
     tp.set_revocation_check(["crl", "none"])
     assert pki.dirty
+
+
+def test_reset_restores_each_options_default() -> None:
+    from pkitui.core.errors import ConfigError
+    from pkitui.core.trustpoints import Trustpoint
+
+    tp = Trustpoint(name="ka")
+    tp.set_retry_period(7)
+    tp.set_revocation_check(["ocsp", "none"])
+    tp.set_crl_query("ldap://ldap.example.com:389")
+    for option in ("enrollment_retry_period", "revocation_check", "crl_query"):
+        tp.reset(option)
+    assert (tp.enrollment_retry_period, tp.revocation_check, tp.crl_query) == (1, ["crl"], None)
+    tp.reset("revocation_check")
+    assert tp.revocation_check is not Trustpoint(name="x").revocation_check  # a fresh list each time
+    with pytest.raises(ConfigError):
+        tp.reset("no_such_option")
+    with pytest.raises(ConfigError):
+        tp.reset("name")

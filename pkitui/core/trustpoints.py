@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 import ipaddress
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -215,6 +215,17 @@ class Trustpoint:
             self.ip_address = str(ipaddress.ip_address(address))
         except ValueError:
             raise ConfigError(f"invalid ip-address {address!r}", "Give an IPv4 or IPv6 address.") from None
+
+    def reset(self, option: str) -> None:
+        """The ``no`` form of an option: back to its default (None, or e.g. retry period 1,
+        revocation-check crl). One place for the defaults, for every front end."""
+        spec = next((f for f in fields(self) if f.name == option and f.name != "name"), None)
+        if spec is None:
+            raise ConfigError(f"trustpoint {self.name} has no option {option!r}")
+        if spec.default_factory is not MISSING:
+            setattr(self, option, spec.default_factory())
+        else:
+            setattr(self, option, spec.default)
 
     # -- persistence ---------------------------------------------------------------------------
     def to_doc(self) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from pkitui.core.errors import StoreError
@@ -21,6 +22,15 @@ def _tp(session: Session) -> Trustpoint:
     """The trustpoint the current ca-trustpoint mode works on."""
     tp: Trustpoint = session.pki.trustpoints.get(session.context)
     return tp
+
+
+def _set_or_reset(session: Session, args: Args, option: str, set_value: Callable[[Trustpoint], None]) -> None:
+    """``OPTION VALUE`` sets through the validating setter; ``no OPTION`` restores its default."""
+    tp = _tp(session)
+    if args.no:
+        tp.reset(option)
+    else:
+        set_value(tp)
 
 
 @command(CONFIG, "crypto {ca | pki} trustpoint NAME")
@@ -53,22 +63,14 @@ def certificate_chain(session: Session, args: Args) -> None:
 @command(T, "no enrollment url [URL]")
 def enrollment_url(session: Session, args: Args) -> None:
     """The CA's SCEP URL."""
-    tp = _tp(session)
-    if args.no:
-        tp.enrollment_url = None
-    else:
-        tp.set_enrollment_url(args["url"])
+    _set_or_reset(session, args, "enrollment_url", lambda tp: tp.set_enrollment_url(args["url"]))
 
 
 @command(T, "enrollment command [PATH]")
 @command(T, "no enrollment command [PATH]")
 def enrollment_command(session: Session, args: Args) -> None:
     """The HTTP path sent to the CA (``/cgi-bin/pkiclient.exe`` when none is given)."""
-    tp = _tp(session)
-    if args.no:
-        tp.enrollment_command = None
-    else:
-        tp.set_enrollment_command(args.get("path"))
+    _set_or_reset(session, args, "enrollment_command", lambda tp: tp.set_enrollment_command(args.get("path")))
 
 
 @command(T, "enrollment mode ra")
@@ -82,78 +84,56 @@ def enrollment_mode_ra(session: Session, args: Args) -> None:
 @command(T, "no enrollment retry period [MINUTES:int]")
 def retry_period(session: Session, args: Args) -> None:
     """Minutes between polls of a pending enrollment (1-60, default 1)."""
-    tp = _tp(session)
-    tp.set_retry_period(1 if args.no else args["minutes"])
+    _set_or_reset(session, args, "enrollment_retry_period", lambda tp: tp.set_retry_period(args["minutes"]))
 
 
 @command(T, "enrollment retry count COUNT:int")
 @command(T, "no enrollment retry count [COUNT:int]")
 def retry_count(session: Session, args: Args) -> None:
     """How many polls before giving up (0-100, 0: until cancelled)."""
-    tp = _tp(session)
-    tp.set_retry_count(0 if args.no else args["count"])
+    _set_or_reset(session, args, "enrollment_retry_count", lambda tp: tp.set_retry_count(args["count"]))
 
 
 @command(T, "enrollment http-proxy HOST PORT:int")
 @command(T, "no enrollment http-proxy [HOST [PORT:int]]")
 def http_proxy(session: Session, args: Args) -> None:
     """Reach the CA through an HTTP proxy."""
-    tp = _tp(session)
-    if args.no:
-        tp.enrollment_http_proxy = None
-    else:
-        tp.set_http_proxy(args["host"], args["port"])
+    _set_or_reset(session, args, "enrollment_http_proxy", lambda tp: tp.set_http_proxy(args["host"], args["port"]))
 
 
 @command(T, "crl query URL")
 @command(T, "no crl query [URL]")
 def crl_query(session: Session, args: Args) -> None:
     """Where to query CRLs over LDAP (ldap://HOST[:PORT])."""
-    tp = _tp(session)
-    if args.no:
-        tp.crl_query = None
-    else:
-        tp.set_crl_query(args["url"])
+    _set_or_reset(session, args, "crl_query", lambda tp: tp.set_crl_query(args["url"]))
 
 
 @command(T, f"revocation-check {METHOD} [{METHOD} [{METHOD}]]")
 @command(T, f"no revocation-check [{METHOD} [{METHOD} [{METHOD}]]]")
 def revocation_check(session: Session, args: Args) -> None:
     """Revocation methods tried in order: crl, ocsp, none (default: crl)."""
-    _tp(session).set_revocation_check(["crl"] if args.no else args.kw[1:])
+    _set_or_reset(session, args, "revocation_check", lambda tp: tp.set_revocation_check(args.kw[1:]))
 
 
 @command(T, "ocsp url URL")
 @command(T, "no ocsp url [URL]")
 def ocsp_url(session: Session, args: Args) -> None:
     """The OCSP responder to ask (instead of the certificate's AIA)."""
-    tp = _tp(session)
-    if args.no:
-        tp.ocsp_url = None
-    else:
-        tp.set_ocsp_url(args["url"])
+    _set_or_reset(session, args, "ocsp_url", lambda tp: tp.set_ocsp_url(args["url"]))
 
 
 @command(T, "root tftp SERVER FILE")
 @command(T, "no root [tftp [SERVER [FILE]]]")
 def root_tftp(session: Session, args: Args) -> None:
     """Get the CA certificate over TFTP from SERVER[:PORT]."""
-    tp = _tp(session)
-    if args.no:
-        tp.root_tftp = None
-    else:
-        tp.set_root_tftp(args["server"], args["file"])
+    _set_or_reset(session, args, "root_tftp", lambda tp: tp.set_root_tftp(args["server"], args["file"]))
 
 
 @command(T, "fingerprint HEX...")
 @command(T, "no fingerprint [HEX...]")
 def fingerprint(session: Session, args: Args) -> None:
     """The CA fingerprint expected at authentication (MD5, SHA-1 or SHA-256 hex)."""
-    tp = _tp(session)
-    if args.no:
-        tp.fingerprint = None
-    else:
-        tp.set_fingerprint(args["hex"])
+    _set_or_reset(session, args, "fingerprint", lambda tp: tp.set_fingerprint(args["hex"]))
 
 
 @command(T, "password [SECRET]")
@@ -163,7 +143,7 @@ def password(session: Session, args: Args) -> None:
     """The SCEP challenge password (stored encrypted; ``password 7`` takes the sealed form)."""
     tp = _tp(session)
     if args.no:
-        tp.password = None
+        tp.reset("password")
     elif "sealed" in args:
         try:
             tp.set_password(session.pki.box.open(args["sealed"]))
@@ -183,22 +163,14 @@ def password(session: Session, args: Args) -> None:
 @command(T, "no rsakeypair [LABEL]")
 def rsakeypair(session: Session, args: Args) -> None:
     """The key pair this trustpoint enrolls (default: the FQDN's keys)."""
-    tp = _tp(session)
-    if args.no:
-        tp.rsakeypair = None
-    else:
-        tp.set_rsakeypair(args["label"])
+    _set_or_reset(session, args, "rsakeypair", lambda tp: tp.set_rsakeypair(args["label"]))
 
 
 @command(T, "subject-name DN...")
 @command(T, "no subject-name [DN...]")
 def subject_name(session: Session, args: Args) -> None:
     """The subject DN requested (RFC 4514: CN=r1.example.com,O=Example)."""
-    tp = _tp(session)
-    if args.no:
-        tp.subject_name = None
-    else:
-        tp.set_subject_name(args["dn"])
+    _set_or_reset(session, args, "subject_name", lambda tp: tp.set_subject_name(args["dn"]))
 
 
 @command(T, "serial-number [none]")

@@ -34,40 +34,41 @@ class Field:
     password: bool = False
 
 
-def _setattr(name: str, value: object) -> Callable[[Trustpoint], None]:
-    return lambda tp: setattr(tp, name, value)
+def _reset(option: str) -> Callable[[Trustpoint], None]:
+    """Clearing a field is the ``no`` form: the core's default for that option."""
+    return lambda tp: tp.reset(option)
 
 
 FIELDS: list[Field] = [
     Field("enrollment_url", "enrollment url", "http://ca.example.com:80/scep", lambda t: t.enrollment_url or "",
-          lambda t, v: t.set_enrollment_url(v), _setattr("enrollment_url", None)),
+          lambda t, v: t.set_enrollment_url(v), _reset("enrollment_url")),
     Field("enrollment_command", "enrollment command", "/cgi-bin/pkiclient.exe", lambda t: t.enrollment_command or "",
-          lambda t, v: t.set_enrollment_command(v), _setattr("enrollment_command", None)),
+          lambda t, v: t.set_enrollment_command(v), _reset("enrollment_command")),
     Field("retry_period", "enrollment retry period (min)", "1", lambda t: str(t.enrollment_retry_period),
-          lambda t, v: t.set_retry_period(v), _setattr("enrollment_retry_period", 1)),
+          lambda t, v: t.set_retry_period(v), _reset("enrollment_retry_period")),
     Field("retry_count", "enrollment retry count (0: ∞)", "0", lambda t: str(t.enrollment_retry_count),
-          lambda t, v: t.set_retry_count(v), _setattr("enrollment_retry_count", 0)),
+          lambda t, v: t.set_retry_count(v), _reset("enrollment_retry_count")),
     Field("http_proxy", "enrollment http-proxy HOST PORT", "proxy.example.com 3128",
           lambda t: " ".join(map(str, t.enrollment_http_proxy)) if t.enrollment_http_proxy else "",
-          lambda t, v: t.set_http_proxy(*_two(v, "enrollment http-proxy")), _setattr("enrollment_http_proxy", None)),
+          lambda t, v: t.set_http_proxy(*_two(v, "enrollment http-proxy")), _reset("enrollment_http_proxy")),
     Field("crl_query", "crl query", "ldap://ldap.example.com:389", lambda t: t.crl_query or "",
-          lambda t, v: t.set_crl_query(v), _setattr("crl_query", None)),
+          lambda t, v: t.set_crl_query(v), _reset("crl_query")),
     Field("revocation_check", "revocation-check (in order)", "crl ocsp none", lambda t: " ".join(t.revocation_check),
-          lambda t, v: t.set_revocation_check(v.split()), lambda t: setattr(t, "revocation_check", ["crl"])),
+          lambda t, v: t.set_revocation_check(v.split()), _reset("revocation_check")),
     Field("ocsp_url", "ocsp url", "http://ocsp.example.com/", lambda t: t.ocsp_url or "",
-          lambda t, v: t.set_ocsp_url(v), _setattr("ocsp_url", None)),
+          lambda t, v: t.set_ocsp_url(v), _reset("ocsp_url")),
     Field("root_tftp", "root tftp SERVER FILE", "10.0.0.1 ca.cer", lambda t: " ".join(t.root_tftp) if t.root_tftp else "",
-          lambda t, v: t.set_root_tftp(*_two(v, "root tftp")), _setattr("root_tftp", None)),
+          lambda t, v: t.set_root_tftp(*_two(v, "root tftp")), _reset("root_tftp")),
     Field("fingerprint", "fingerprint (CA, pre-configured)", "MD5, SHA-1 or SHA-256 hex",
-          lambda t: t.fingerprint or "", lambda t, v: t.set_fingerprint(v), _setattr("fingerprint", None)),
+          lambda t: t.fingerprint or "", lambda t, v: t.set_fingerprint(v), _reset("fingerprint")),
     Field("password", "password (challenge)", "asked at enrollment when empty", lambda t: t.password or "",
-          lambda t, v: t.set_password(v), _setattr("password", None), password=True),
+          lambda t, v: t.set_password(v), _reset("password"), password=True),
     Field("rsakeypair", "rsakeypair (key label)", "default: the FQDN", lambda t: t.rsakeypair or "",
-          lambda t, v: t.set_rsakeypair(v), _setattr("rsakeypair", None)),
+          lambda t, v: t.set_rsakeypair(v), _reset("rsakeypair")),
     Field("subject_name", "subject-name", "CN=r1.example.com,O=Example", lambda t: t.subject_name or "",
-          lambda t, v: t.set_subject_name(v), _setattr("subject_name", None)),
+          lambda t, v: t.set_subject_name(v), _reset("subject_name")),
     Field("ip_address", "ip-address", "put this address in the request", lambda t: t.ip_address or "",
-          lambda t, v: t.set_ip_address(v), _setattr("ip_address", None)),
+          lambda t, v: t.set_ip_address(v), _reset("ip_address")),
 ]
 FIELDS_BY_KEY = {f.key: f for f in FIELDS}
 
