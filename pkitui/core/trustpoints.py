@@ -132,6 +132,7 @@ class Trustpoint:
     enrollment_retry_period: int = 1
     enrollment_retry_count: int = 0
     enrollment_http_proxy: tuple[str, int] | None = None
+    enrollment_timeout: int | None = None  # seconds per network operation (our addition); None: 30 s
     crl_query: str | None = None
     revocation_check: list[str] = field(default_factory=lambda: ["crl"])
     ocsp_url: str | None = None
@@ -162,6 +163,11 @@ class Trustpoint:
     def set_retry_count(self, count: int | str) -> None:
         """``enrollment retry count N`` (0..100, 0 = until cancelled)."""
         self.enrollment_retry_count = _int_in_range(count, 0, 100, "enrollment retry count")
+
+    def set_timeout(self, seconds: int | str) -> None:
+        """``enrollment timeout SECONDS`` (1..3600; our addition): the deadline of each network
+        operation of this trustpoint (SCEP, CRL, LDAP, OCSP, TFTP), connect to last byte."""
+        self.enrollment_timeout = _int_in_range(seconds, 1, 3600, "enrollment timeout (seconds)")
 
     def set_http_proxy(self, host: str, port: int | str) -> None:
         """``enrollment http-proxy HOST PORT``."""

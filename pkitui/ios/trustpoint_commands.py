@@ -94,6 +94,13 @@ def retry_count(session: Session, args: Args) -> None:
     _set_or_reset(session, args, "enrollment_retry_count", lambda tp: tp.set_retry_count(args["count"]))
 
 
+@command(T, "enrollment timeout SECONDS:int")
+@command(T, "no enrollment timeout [SECONDS:int]")
+def enrollment_timeout(session: Session, args: Args) -> None:
+    """Deadline of each network operation to this CA, connect to last byte (1-3600 s, default 30; our addition)."""
+    _set_or_reset(session, args, "enrollment_timeout", lambda tp: tp.set_timeout(args["seconds"]))
+
+
 @command(T, "enrollment http-proxy HOST PORT:int")
 @command(T, "no enrollment http-proxy [HOST [PORT:int]]")
 def http_proxy(session: Session, args: Args) -> None:
@@ -206,6 +213,8 @@ def trustpoint_lines(tp: Trustpoint, pki: Pki) -> list[str]:
         sub(f" enrollment retry period {tp.enrollment_retry_period}")
     if tp.enrollment_retry_count:
         sub(f" enrollment retry count {tp.enrollment_retry_count}")
+    if tp.enrollment_timeout:
+        sub(f" enrollment timeout {tp.enrollment_timeout}")
     if tp.enrollment_http_proxy:
         sub(f" enrollment http-proxy {tp.enrollment_http_proxy[0]} {tp.enrollment_http_proxy[1]}")
     if tp.crl_query:
