@@ -13,6 +13,7 @@ from pkitui.core.config import key_file_name, to_tables
 if TYPE_CHECKING:
     from pkitui.core.config import RunningConfig
     from pkitui.core.pki import Pki
+    from pkitui.core.records import CrlRecord
 
 CATEGORIES = (
     "configuration",
@@ -94,14 +95,30 @@ def usage(pki: Pki) -> NvramUsage:
         else:
             used[_cert_category(cert.role)] += len(cert.der)
     _fit_root_certificates(config, result)
-    for crl in config.crls:
-        if not crl.in_nvram:
-            result.cached_outside.append(f"{crl.trustpoint} CRL {crl.issuer} ({crl.size} bytes)")
+    for group in _crl_files(config.crls).values():
+        # One file per CRL (named by its SHA-256), however many trustpoints or URLs it serves.
+        crl = group[0]
+        names = ", ".join(dict.fromkeys(c.trustpoint for c in group))
+        if not any(c.in_nvram for c in group):
+            result.cached_outside.append(f"{names} CRL {crl.issuer} ({crl.size} bytes)")
         elif config.query_mode:
-            result.next_save_removes.append(f"{crl.trustpoint} CRL {crl.issuer}")
+            result.next_save_removes.append(f"{names} CRL {crl.issuer}")
         else:
             used["CRLs"] += crl.size
     return result
+
+
+def _crl_files(crls: list[CrlRecord]) -> dict[str, list[CrlRecord]]:
+    """The CRL records grouped by the file holding the CRL, in order."""
+    groups: dict[str, list[CrlRecord]] = {}
+    for crl in crls:
+        groups.setdefault(crl.file, []).append(crl)
+    return groups
+
+
+def crl_bytes_in_nvram(crls: list[CrlRecord]) -> int:
+    """The NVRAM the CRLs ``crls`` take: each CRL file counted once."""
+    return sum(group[0].size for group in _crl_files(crls).values() if any(c.in_nvram for c in group))
 
 
 def _fit_root_certificates(config: RunningConfig, result: NvramUsage) -> None:
@@ -112,7 +129,7 @@ def _fit_root_certificates(config: RunningConfig, result: NvramUsage) -> None:
     if config.query_mode:
         return
     for cert in config.certificates:
-        if result.total + sum(c.size for c in config.crls if c.in_nvram) <= result.capacity:
+        if result.total + crl_bytes_in_nvram(config.crls) <= result.capacity:
             return
         if cert.role == "ca" and cert.der is not None:
             result.used["CA certificates"] -= len(cert.der) - 64

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime, timezone
 from typing import Any, Literal, TypeVar
 
 T = TypeVar("T")
@@ -84,7 +85,12 @@ class PeerKey(_Doc):
 
 @dataclass
 class CrlRecord(_Doc):
-    """A CRL held for a trustpoint. The DER lives in a file (never inline in the TinyDB store)."""
+    """A CRL held for a trustpoint. The DER lives in a file (never inline in the TinyDB store) named
+    by its SHA-256, so trustpoints holding the same CRL share one file (counted once in NVRAM).
+
+    One record per trustpoint, issuer and scope (:meth:`key`), whatever URL the CRL came from: a
+    newer CRL of the same issuer and scope (:meth:`newer_than`) replaces the record.
+    """
 
     trustpoint: str
     issuer: str
@@ -97,6 +103,33 @@ class CrlRecord(_Doc):
     entries: int = 0
     in_nvram: bool = True
     crl_number: int | None = None
+    # What the CRL covers: "" the whole issuer, "idp:..." the partition its Issuing Distribution
+    # Point names; None in stores saved before scopes were recorded (identified by source then).
+    scope: str | None = None
+    # SHA-256 (upper hex) of the SubjectPublicKeyInfo of the CA the CRL was verified with.
+    issuer_key: str = ""
+
+    def key(self) -> str:
+        """The record's identity: ``trustpoint|issuer|scope`` (two records with one key are one CRL
+        held twice; the newer one is kept)."""
+        scope = self.scope if self.scope is not None else f"source:{self.source}"
+        return f"{self.trustpoint}|{self.issuer}|{scope}"
+
+    def newer_than(self, other: CrlRecord) -> bool:
+        """True when this CRL supersedes ``other`` (same issuer and scope): a higher CRL number,
+        or, when either has none or the numbers are equal, a later thisUpdate."""
+        if self.crl_number is not None and other.crl_number is not None and self.crl_number != other.crl_number:
+            return self.crl_number > other.crl_number
+        return _instant(self.this_update) > _instant(other.this_update)
+
+
+def _instant(text: str) -> datetime:
+    """An ISO time of a record (UTC when it names no zone; the earliest time when unreadable)."""
+    try:
+        when = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return datetime.min.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 @dataclass

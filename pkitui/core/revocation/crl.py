@@ -71,14 +71,31 @@ class CrlScope:
     only_attribute_certs: bool = False
     only_some_reasons: bool = False
     indirect: bool = False
+    names: tuple[str, ...] = ()  # every name of the distribution point, as text (URIs and others)
+
+    def key(self) -> str:
+        """The partition as text, for a held CRL's identity (``CrlRecord.scope``)."""
+        flags = [flag for flag, on in (("user", self.only_user_certs), ("ca", self.only_ca_certs),
+                                       ("attribute", self.only_attribute_certs),
+                                       ("reasons", self.only_some_reasons), ("indirect", self.indirect)) if on]
+        return "idp:" + " ".join(sorted(self.names)) + "".join(f";{f}" for f in flags)
+
+
+def scope_key(scope: CrlScope | None) -> str:
+    """``CrlRecord.scope`` of a CRL: "" for a complete CRL of its issuer, else its partition."""
+    return "" if scope is None else scope.key()
 
 
 def _scope(idp: acrl.IssuingDistributionPoint) -> CrlScope:
     point = idp["distribution_point"]
     uris: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
     if point.name == "full_name":
         uris = tuple(str(n.native) for n in point.chosen if n.name == "uniform_resource_identifier")
-    return CrlScope(uris=uris, named=point.native is not None,
+        names = tuple(f"{n.name}={n.native}" for n in point.chosen)
+    elif point.native is not None:
+        names = (f"{point.name}={point.chosen.native}",)
+    return CrlScope(uris=uris, named=point.native is not None, names=names,
                     only_user_certs=bool(idp["only_contains_user_certs"].native),
                     only_ca_certs=bool(idp["only_contains_ca_certs"].native),
                     only_attribute_certs=bool(idp["only_contains_attribute_certs"].native),

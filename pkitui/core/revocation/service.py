@@ -1,12 +1,19 @@
 """``pki.revocation``: CRLs held per trustpoint, fetched from SCEP, HTTP or LDAP; checks.
 
-CRL sources, in order: the SCEP CA (GetCRL, when no RA is used, as the seed says), the
-certificate's HTTP (or LDAP) CRL distribution points, then ``crl query ldap://...``. Every CRL is
+CRL sources, in IOS's order: the certificate's HTTP (or LDAP) CRL distribution points, then
+``crl query ldap://...``, then the SCEP CA (GetCRL, when no RA is used, as the seed says) only when
+there is neither a usable distribution point nor a ``crl query``. Every CRL is
 verified before use against the CA that issued the certificate being checked, and reused until its
 nextUpdate. Along a chain (trustpoint CA -> intermediate CA -> peer) each certificate is checked
 against its own issuer: an intermediate's CRL comes from the peer certificate's CRL distribution
 points only (SCEP GetCRL and ``crl query`` serve the trustpoint CA's CRL) and must be signed by the
 intermediate's key.
+
+One CRL is held per trustpoint, issuer and scope (the partition named by its Issuing Distribution
+Point, else the whole issuer; ``CrlRecord.key``), whatever URL it came from: a newer CRL (higher
+CRL number, else later thisUpdate) replaces the held one, an older or equal one never does. The
+file is named by the CRL's SHA-256, so trustpoints of one CA share it, and a newer CRL fetched for
+one of them replaces the older one held for the others (same issuer key).
 
 Storage: a CRL that fits in the NVRAM left goes to ``store.crl_dir`` (counted in the budget);
 a larger one goes to ``store.cache_dir`` (outside the budget, like a router's RAM) and the user
@@ -15,6 +22,7 @@ is told; in query mode CRLs are held in memory only.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 from collections.abc import Callable
@@ -31,7 +39,7 @@ from pkitui.core.certs import crl_distribution_points, ocsp_urls
 from pkitui.core.errors import PkiError, RevocationError
 from pkitui.core.records import CrlRecord
 from pkitui.core.revocation.check import MethodResult, RevocationOutcome, run_methods
-from pkitui.core.revocation.crl import ParsedCrl, parse_crl, verify_crl
+from pkitui.core.revocation.crl import ParsedCrl, parse_crl, scope_key, verify_crl
 from pkitui.core.revocation.crl_index import CrlIndex
 from pkitui.core.revocation.issuers import IssuerCache
 from pkitui.core.store import atomic_write
@@ -113,6 +121,22 @@ def _same(a: x509.Certificate, b: x509.Certificate) -> bool:
     return a.public_bytes(Encoding.DER) == b.public_bytes(Encoding.DER)
 
 
+def _key_id(ca: x509.Certificate) -> str:
+    """``CrlRecord.issuer_key``: SHA-256 of the CA's SubjectPublicKeyInfo, upper hex."""
+    spki = ca.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    return hashlib.sha256(spki).hexdigest().upper()
+
+
+def _file_holds(path: Path, rec: CrlRecord) -> bool:
+    """True when ``path`` holds the CRL of ``rec`` (same size and SHA-256)."""
+    try:
+        if path.stat().st_size != rec.size:
+            return False
+        return hashlib.sha256(path.read_bytes()).hexdigest().upper() == rec.sha256
+    except OSError:
+        return False
+
+
 class RevocationService:
     """CRLs and revocation checks for the trustpoints of one :class:`Pki`."""
 
@@ -121,7 +145,7 @@ class RevocationService:
         self._parsed: dict[str, ParsedCrl] = {}  # by SHA-256 of the DER
         self._verified: dict[str, bytes] = {}  # SHA-256 of a CRL -> the issuer key (SPKI DER) it was verified with
         self._issuers = IssuerCache(lambda: pki.store.cache_dir, lambda: not pki.config.query_mode)
-        self._memory: dict[tuple[str, str], CrlInfo] = {}  # query mode: (trustpoint, source) -> info
+        self._memory: dict[str, tuple[CrlRecord, CrlInfo]] = {}  # query mode: by CrlRecord.key()
         self.http_get: Callable[[str], bytes] = http_get
 
     # -- held CRLs -----------------------------------------------------------------------------
@@ -142,7 +166,7 @@ class RevocationService:
             self._pki.trustpoints.get(tp)
         held = [self._info(r) for r in self._pki.config.crls if tp is None or r.trustpoint == tp]
         live = self._pki.config.trustpoints
-        held += [i for (name, _), i in self._memory.items() if (tp is None or name == tp) and name in live]
+        held += [i for r, i in self._memory.values() if (tp is None or r.trustpoint == tp) and r.trustpoint in live]
         return held
 
     def _signer(self, tp: str, parsed: ParsedCrl) -> x509.Certificate:
@@ -198,12 +222,12 @@ class RevocationService:
     # -- fetching ------------------------------------------------------------------------------
     def _sources(self, tp: Trustpoint, cert: x509.Certificate | None,
                  issuer_is_ca: bool = True) -> list[tuple[str, Callable[[], list[bytes]]]]:
-        """Where a CRL may come from; SCEP GetCRL and ``crl query`` give the trustpoint CA's CRL, so
-        they are used only when the certificate checked was issued by the trustpoint CA."""
+        """Where a CRL may come from, in IOS's order: the certificate's CRL distribution points
+        (for ``crypto pki crl request``, those of the trustpoint's own certificates), then
+        ``crl query``, then SCEP GetCRL only when neither gave a source. GetCRL and ``crl query``
+        give the trustpoint CA's CRL, so they are used only when the certificate checked was issued
+        by the trustpoint CA."""
         sources: list[tuple[str, Callable[[], list[bytes]]]] = []
-        scep = getattr(self._pki, "scep", None)
-        if issuer_is_ca and tp.enrollment_url and not tp.enrollment_mode_ra and scep is not None:
-            sources.append((f"scep {tp.enrollment_url}", lambda: [scep.get_crl(tp)]))
         certs = [cert] if cert is not None else self._own_certificates(tp.name)
         for url in dict.fromkeys(u for c in certs for u in crl_distribution_points(c)):
             if url.lower().startswith(("http://", "https://")):
@@ -213,8 +237,11 @@ class RevocationService:
                 full = _with_server(url, tp.crl_query)
                 if full:
                     sources.append((full, functools.partial(_ldap_crls, full)))
-        if issuer_is_ca and tp.crl_query:
+        if issuer_is_ca and tp.crl_query and all(tp.crl_query != name for name, _ in sources):
             sources.append((tp.crl_query, functools.partial(_ldap_crls, tp.crl_query)))
+        scep = getattr(self._pki, "scep", None)
+        if not sources and issuer_is_ca and tp.enrollment_url and not tp.enrollment_mode_ra and scep is not None:
+            sources.append((f"scep {tp.enrollment_url}", lambda: [scep.get_crl(tp)]))
         return sources
 
     def _http_crls(self, url: str) -> list[bytes]:
@@ -259,44 +286,125 @@ class RevocationService:
                 if cert is not None and not parsed.covers(cert):
                     errors.append(f"{source}: the CRL's issuing distribution point does not cover this certificate")
                     continue
-                return self._keep(tp.name, source, parsed), parsed
+                return self._keep(tp.name, source, parsed, signer)
         raise RevocationError(f"% No CRL could be obtained for trustpoint {tp.name}: " + "; ".join(errors),
                               "Check that the CRL sources are reachable and publish this CA's CRL.")
 
-    def _keep(self, tp: str, source: str, parsed: ParsedCrl) -> CrlInfo:
-        """Hold a verified CRL: NVRAM when it fits the capacity left, else the cache; memory in query mode."""
+    def _scope_of(self, rec: CrlRecord) -> str | None:
+        """``rec.scope``; for a record saved before scopes were recorded, read from its CRL file
+        (None when that file is gone or damaged)."""
+        if rec.scope is not None:
+            return rec.scope
+        parsed = self._parsed.get(rec.sha256)
+        if parsed is None:
+            try:
+                data = self._path(rec).read_bytes()
+                if hashlib.sha256(data).hexdigest().upper() != rec.sha256:
+                    return None
+                parsed = parse_crl(data)
+            except (OSError, RevocationError):
+                return None
+        rec.scope = scope_key(parsed.scope)
+        return rec.scope
+
+    def _held(self, rec: CrlRecord, signer: x509.Certificate) -> ParsedCrl | None:
+        """The CRL of a held record, verified with ``signer``; None when it cannot be used."""
+        try:
+            return self._load(self._info(rec), signer)
+        except RevocationError:
+            return None
+
+    def _keep(self, tp: str, source: str, parsed: ParsedCrl,
+              signer: x509.Certificate) -> tuple[CrlInfo, ParsedCrl]:
+        """Hold a CRL verified with ``signer``, one per trustpoint, issuer and scope: it replaces an
+        older one held, from whatever source; when the one held is as new or newer (and still
+        usable) that one is kept and returned. NVRAM when it fits the capacity left, else the
+        cache; memory in query mode."""
         config = self._pki.config
         self._parsed[parsed.sha256] = parsed
-        entries = len(parsed.index)
-        old = [r for r in config.crls if r.trustpoint == tp and r.source == source]
         rec = CrlRecord(trustpoint=tp, issuer=parsed.issuer, source=source, file=f"{parsed.sha256[:40]}.crl",
                         sha256=parsed.sha256, size=len(parsed.der), this_update=parsed.this_update.isoformat(),
                         next_update=parsed.next_update.isoformat() if parsed.next_update else None,
-                        entries=entries, crl_number=parsed.crl_number)
+                        entries=len(parsed.index), crl_number=parsed.crl_number, scope=scope_key(parsed.scope),
+                        issuer_key=_key_id(signer))
         if config.query_mode:
-            info = self._info(rec)
-            info.location = "memory"
-            info.notes.append("Query mode: the CRL is held in memory only and fetched again when needed.")
-            self._memory[(tp, source)] = info
-            return info
-        config.crls = [r for r in config.crls if not any(r is o for o in old)]
-        use = self._pki.nvram_usage()
-        # The room left with the root certificate kept whole: a CRL must not push it out of NVRAM.
-        free = use.free - sum(len(c.der or b"") - 64 for c in config.certificates
-                              if c.sha256 in use.dropped_for_capacity)
-        rec.in_nvram = rec.size <= free
+            return self._keep_in_memory(rec, parsed, signer)
+        same = [r for r in config.crls if r.trustpoint == tp and r.issuer == rec.issuer
+                and self._scope_of(r) in (rec.scope, None)]
+        kept = self._newest_usable(same, signer)
+        if kept is not None and not rec.newer_than(kept[0]):
+            held, held_parsed = kept
+            config.crls = [r for r in config.crls if r is held or not any(r is o for o in same)]
+            info = self._info(held)
+            if held.sha256 != rec.sha256:
+                info.notes.append(self._older_note(rec, held))
+            return info, held_parsed
+        # The same CA's CRL held by other trustpoints (same issuer key and scope) is replaced too.
+        others = [r for r in config.crls if r.trustpoint != tp and r.issuer == rec.issuer and r.scope == rec.scope
+                  and r.issuer_key == rec.issuer_key != "" and rec.newer_than(r)]
+        replaced = [*same, *others]
+        config.crls = [r for r in config.crls if not any(r is o for o in replaced)]
+        sharing = next((r for r in config.crls if r.file == rec.file), None)
+        free = 0
+        if sharing is not None:  # already held (for another trustpoint): no more room needed
+            rec.in_nvram = sharing.in_nvram
+        else:
+            use = self._pki.nvram_usage()
+            # The room left with the root certificate kept whole: a CRL must not push it out of NVRAM.
+            free = use.free - sum(len(c.der or b"") - 64 for c in config.certificates
+                                  if c.sha256 in use.dropped_for_capacity)
+            rec.in_nvram = rec.size <= free
         target = self._path(rec)
-        if not target.exists():
+        if not _file_holds(target, rec):
             atomic_write(target, parsed.der, 0o600)
-        for o in old:  # cache files are ours to clean; crl_dir files go at the next save
-            if not o.in_nvram and o.file != rec.file:
-                (self._pki.store.cache_dir / o.file).unlink(missing_ok=True)
         config.crls.append(rec)
+        config.crls += [dataclasses.replace(rec, trustpoint=o.trustpoint) for o in others]
+        files = {r.file for r in config.crls}
+        for o in replaced:  # cache files are ours to clean; crl_dir files go at the next save
+            if not o.in_nvram and o.file not in files:
+                (self._pki.store.cache_dir / o.file).unlink(missing_ok=True)
         info = self._info(rec)
-        if not rec.in_nvram:
+        if not rec.in_nvram and sharing is None:
             info.notes.append(f"The CRL ({rec.size:,} bytes) does not fit in the {max(free, 0):,} bytes of NVRAM "
                               "left: it is kept in a cache outside NVRAM and fetched again if that cache is gone.")
-        return info
+        return info, parsed
+
+    def _newest_usable(self, held: list[CrlRecord],
+                       signer: x509.Certificate) -> tuple[CrlRecord, ParsedCrl] | None:
+        """The newest of ``held`` whose CRL is still there and verified with ``signer``."""
+        best: tuple[CrlRecord, ParsedCrl] | None = None
+        for r in held:
+            if best is not None and not r.newer_than(best[0]):
+                continue
+            parsed = self._held(r, signer)
+            if parsed is not None:
+                best = (r, parsed)
+        return best
+
+    @staticmethod
+    def _older_note(fetched: CrlRecord, held: CrlRecord) -> str:
+        def label(r: CrlRecord) -> str:
+            number = f"number {r.crl_number}, " if r.crl_number is not None else ""
+            return f"{number}this update {r.this_update[:16].replace('T', ' ')}"
+
+        return (f"The CRL from {fetched.source} ({label(fetched)}) is not newer than the one held "
+                f"({label(held)}, from {held.source}): the held CRL is kept.")
+
+    def _keep_in_memory(self, rec: CrlRecord, parsed: ParsedCrl,
+                        signer: x509.Certificate) -> tuple[CrlInfo, ParsedCrl]:
+        """Query mode: one CRL per trustpoint, issuer and scope, in memory only."""
+        key = rec.key()
+        old = self._memory.get(key)
+        if old is not None and not rec.newer_than(old[0]):
+            held_parsed = self._held(old[0], signer)
+            if held_parsed is not None:
+                info = old[1]
+                return info, held_parsed
+        info = self._info(rec)
+        info.location = "memory"
+        info.notes.append("Query mode: the CRL is held in memory only and fetched again when needed.")
+        self._memory[key] = (rec, info)
+        return info, parsed
 
     def request_crl(self, tp: str) -> CrlInfo:
         """``crypto pki crl request TP``: download the newest CRL now, replacing the one held."""
@@ -316,6 +424,14 @@ class RevocationService:
                 continue  # held for another key (or damaged): not evidence for this issuer
             if parsed is not None and parsed.issuer_der == name and parsed.covers(cert) and not parsed.expired():
                 return info, parsed
+        # The same CA's CRL held for another trustpoint (verified with the same key) serves here too.
+        key_id = _key_id(signer)
+        for rec in [*self._pki.config.crls, *(r for r, _ in self._memory.values())]:
+            if rec.trustpoint == tp or rec.issuer_key != key_id or not self._may_be_of(self._info(rec), cert):
+                continue
+            parsed = self._held(rec, signer)
+            if parsed is not None and parsed.issuer_der == name and parsed.covers(cert) and not parsed.expired():
+                return self._keep(tp, rec.source, parsed, signer)
         return self._fetch(trustpoint, cert, issuer)
 
     def _may_be_of(self, info: CrlInfo, cert: x509.Certificate) -> bool:
