@@ -1,8 +1,10 @@
 """SCEP over HTTP (RFC 8894 §4): GetCACaps, GetCACert, PKIOperation by GET or POST, via requests.
 
 Every request honours the trustpoint's ``enrollment http-proxy`` (and only it: the environment's
-proxy variables are ignored so a script behaves the same everywhere), has bounded connect and
-read timeouts, and turns connection errors, timeouts and HTTP errors into :class:`ScepError`.
+proxy variables are ignored so a script behaves the same everywhere), runs under one deadline
+(connect, headers and body together: :mod:`pkitui.core.net`), reads a bounded body (1 MiB; a
+GetCRL reply, a CRL in a CMS envelope, up to the CRL cap), follows redirects on the same host only,
+and turns every failure into :class:`ScepError`.
 """
 
 from __future__ import annotations
@@ -13,13 +15,16 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
+from pkitui.core import net
 from pkitui.core.errors import ScepError
 from pkitui.core.trustpoints import DEFAULT_SCEP_PATH, Trustpoint
 
-DEFAULT_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds
-# A bound, not a size estimate: GetCRL may carry a CRL of a million entries (~40 MB); what it
-# stops is a server streaming without end (the read timeout applies between packets only).
-MAX_REPLY_BYTES = 512 * 1024 * 1024
+# The service's default: "no override", the deadline then comes from net.deadline_for(trustpoint).
+# A ScepService.timeout set to anything else (seconds, or a legacy (connect, read) pair whose read
+# part is used) is the deadline of every operation.
+DEFAULT_TIMEOUT = (5.0, 30.0)
+MAX_REPLY_BYTES = net.SMALL_REPLY_BYTES  # GetCACaps, GetCACert, CertRep
+MAX_CRL_REPLY_BYTES = net.CRL_BYTES  # a GetCRL CertRep carries a whole CRL
 
 
 def scep_url(tp: Trustpoint) -> str:
@@ -51,12 +56,15 @@ class HttpReply:
 class ScepTransport:
     """HTTP access to one trustpoint's CA."""
 
-    def __init__(self, tp: Trustpoint, *, timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+    def __init__(self, tp: Trustpoint, *, timeout: float | tuple[float, float] | None = DEFAULT_TIMEOUT,
                  session: requests.Session | None = None) -> None:
         self.url = scep_url(tp)
+        if timeout is None or timeout is DEFAULT_TIMEOUT:
+            self.deadline = net.deadline_for(tp)
+        else:
+            self.deadline = float(timeout[1] if isinstance(timeout, tuple) else timeout)
         self.timeout = timeout
-        self.session = session or requests.Session()
-        self.session.trust_env = False
+        self.session = session
         self.proxies = {"http": "", "https": ""}
         self.proxy_text = ""
         if tp.enrollment_http_proxy:
@@ -66,38 +74,23 @@ class ScepTransport:
             self.proxy_text = f" through the http-proxy {host}:{port}"
 
     def _request(self, method: str, operation: str, message: str | None = None,
-                 data: bytes | None = None) -> HttpReply:
+                 data: bytes | None = None, max_bytes: int | None = None) -> HttpReply:
         params = {"operation": operation}
         if message is not None:
             params["message"] = message
         where = f"{self.url}{self.proxy_text}"
-        try:
-            with self.session.request(method, self.url, params=params, data=data, timeout=self.timeout,
-                                      proxies=self.proxies, stream=True,
-                                      headers={"Content-Type": "application/x-pki-message"} if data else None) as reply:
-                body = _read_bounded(reply)
-        except requests.exceptions.ProxyError as exc:
-            raise ScepError(f"% {operation}: cannot use the http-proxy for {self.url} ({_reason(exc)})",
-                            "Check enrollment http-proxy HOST PORT and that the proxy is running.") from None
-        except requests.exceptions.ConnectTimeout:
-            raise ScepError(f"% {operation}: no connection to {where} within {self.timeout[0]:g} s",
-                            "Check the enrollment URL and the network; the CA may be down.") from None
-        except requests.exceptions.Timeout:
-            raise ScepError(f"% {operation}: the CA at {where} did not answer within {self.timeout[1]:g} s",
-                            "The CA is slow or stuck; try again later or raise the timeout.") from None
-        except requests.exceptions.RequestException as exc:
-            raise ScepError(f"% {operation}: cannot reach the CA at {where} ({_reason(exc)})",
-                            "Check the enrollment URL (host, port, path) and that the CA is running.") from None
-        if len(body) > MAX_REPLY_BYTES:
-            raise ScepError(f"% {operation}: the reply from {where} is larger than {MAX_REPLY_BYTES:,} bytes; refused",
-                            "Check the enrollment URL: this is not a SCEP server's answer.")
-        if reply.status_code != 200:
-            snippet = body[:120].decode("utf-8", "replace").strip()
-            raise ScepError(f"% {operation}: the CA at {where} answered HTTP {reply.status_code}"
+        op = net.Operation(operation, "the CA at", ScepError, self.proxy_text)
+        reply = net.fetch(op, self.url, seconds=self.deadline, method=method, params=params, data=data,
+                          max_bytes=MAX_REPLY_BYTES if max_bytes is None else max_bytes, proxies=self.proxies,
+                          headers={"Content-Type": "application/x-pki-message"} if data else None,
+                          http=self.session)
+        if reply.status != 200:
+            snippet = reply.body[:120].decode("utf-8", "replace").strip()
+            raise ScepError(f"% {operation}: the CA at {where} answered HTTP {reply.status}"
                             + (f" ({snippet})" if snippet else ""),
                             "Check the enrollment URL path (enrollment command) and whether the CA supports "
                             f"{operation}.")
-        return HttpReply(body, reply.headers.get("Content-Type", "").split(";")[0].strip().lower())
+        return HttpReply(reply.body, reply.content_type)
 
     def get_ca_caps(self) -> frozenset[str]:
         """The CA's capabilities; an error or an empty reply means none (RFC 8894 §3.5.2)."""
@@ -111,32 +104,22 @@ class ScepTransport:
         return self._request("GET", "GetCACert", message="pkitui")
 
     def pki_operation(self, der: bytes, *, post: bool) -> bytes:
-        """Send a pkiMessage: POST when the CA advertises POSTPKIOperation, else GET (base64)."""
+        """Send a pkiMessage: POST when the CA advertises POSTPKIOperation, else GET (base64). The
+        reply is bounded by 1 MiB, or by the CRL cap when the request is a GetCRL."""
+        cap = MAX_CRL_REPLY_BYTES if _is_get_crl(der) else MAX_REPLY_BYTES
         if post:
-            return self._request("POST", "PKIOperation", data=der).body
-        return self._request("GET", "PKIOperation", message=base64.b64encode(der).decode()).body
+            return self._request("POST", "PKIOperation", data=der, max_bytes=cap).body
+        return self._request("GET", "PKIOperation", message=base64.b64encode(der).decode(), max_bytes=cap).body
 
 
-def _read_bounded(reply: requests.Response) -> bytes:
-    """The body, read up to one byte past MAX_REPLY_BYTES (requests' errors, not urllib3's)."""
-    chunks, size = [], 0
+def _is_get_crl(der: bytes) -> bool:
+    """True when the pkiMessage ``der`` (ours, well formed) is a GetCRL request."""
+    from asn1crypto import cms
+
+    from pkitui.core.scep.asn1 import MESSAGE_TYPES, attribute_values
+
     try:
-        for chunk in reply.iter_content(1 << 16):
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > MAX_REPLY_BYTES:
-                break
-    except requests.exceptions.ConnectionError as exc:  # requests wraps a body read timeout so
-        if "timed out" in str(exc):
-            raise requests.exceptions.ReadTimeout(str(exc)) from None
-        raise
-    return b"".join(chunks)
-
-
-def _reason(exc: Exception) -> str:
-    text = str(exc.__cause__ or exc)
-    if "Connection refused" in text:
-        return "connection refused"
-    if "Name or service not known" in text or "Temporary failure in name resolution" in text:
-        return "host name not found"
-    return text[-160:]
+        signer = cms.ContentInfo.load(der)["content"]["signer_infos"][0]
+        return MESSAGE_TYPES.get(str(attribute_values(signer)["scep_message_type"][0])) == "GetCRL"
+    except (ValueError, KeyError, IndexError, TypeError):
+        return False

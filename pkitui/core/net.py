@@ -1,0 +1,385 @@
+"""Network calls bounded in time and memory: one deadline per operation, streaming size caps, and
+redirects kept on the same host.
+
+A per-read timeout does not bound an operation: a server sending one byte every few seconds (in
+the headers or the body) resets it forever. Every operation here runs under a :class:`Deadline`: a
+watchdog timer that, at the deadline, shuts down every socket the operation opened (sockets are
+registered by a urllib3 connection class, or by the caller for ldap3), so whatever read is blocked
+returns at once; each socket's own timeout is the time left.
+
+Bodies are read in chunks and refused as soon as they pass the cap for their kind, counted both as
+sent (compressed) and as decoded: ``Content-Encoding`` is decoded here, bounded, never by urllib3.
+Large bodies (CRLs) go to a temporary file instead of memory.
+
+The deadline in seconds: ``pkitui exec --timeout`` for the whole run (:func:`set_run_deadline`),
+else the trustpoint's ``enrollment timeout``, else :data:`DEFAULT_DEADLINE`.
+"""
+
+from __future__ import annotations
+
+import functools
+import socket
+import tempfile
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urljoin, urlsplit
+
+from pkitui.core.errors import PkiError
+
+if TYPE_CHECKING:
+    import requests
+
+    from pkitui.core.trustpoints import Trustpoint
+
+DEFAULT_DEADLINE = 30.0  # seconds for one network operation: connect, headers and body together
+SMALL_REPLY_BYTES = 1024 * 1024  # GetCACaps, GetCACert, CertRep, OCSP: a few KB in real life
+CRL_BYTES = 256 * 1024 * 1024  # a CRL of several million entries; streamed to disk, not memory
+MAX_REDIRECTS = 3  # same host and scheme only
+CHUNK = 64 * 1024
+TIMEOUT_HINT = ("The server is slow or stuck; try again later, or allow more time: enrollment timeout "
+                "SECONDS in the trustpoint, or pkitui exec --timeout SECONDS.")
+
+_run_deadline: float | None = None
+_local = threading.local()
+E = TypeVar("E", bound=PkiError)
+
+
+def set_run_deadline(seconds: float | None) -> None:
+    """``pkitui exec --timeout SECONDS``: the deadline of every operation of this run (None: unset)."""
+    global _run_deadline
+    _run_deadline = seconds
+
+
+def deadline_for(tp: Trustpoint | None = None) -> float:
+    """The deadline in seconds: the run's ``--timeout``, else ``tp``'s ``enrollment timeout``, else
+    the one in force on this thread (:func:`trustpoint_scope`), else 30 s."""
+    if _run_deadline is not None:
+        return _run_deadline
+    if tp is not None and tp.enrollment_timeout:
+        return float(tp.enrollment_timeout)
+    scoped: float | None = getattr(_local, "scoped", None)
+    return scoped if scoped is not None else DEFAULT_DEADLINE
+
+
+@contextmanager
+def trustpoint_scope(tp: Trustpoint) -> Iterator[None]:
+    """Calls on this thread that do not name a trustpoint (CRL, LDAP, OCSP, TFTP) use ``tp``'s deadline."""
+    before = getattr(_local, "scoped", None)
+    _local.scoped = deadline_for(tp)
+    try:
+        yield
+    finally:
+        _local.scoped = before
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def with_trustpoint_deadline(method: F) -> F:
+    """Decorator for service methods ``(self, tp, ...)`` where ``tp`` is a trustpoint or its name and
+    ``self._pki`` holds the trustpoints: the method's network calls get that trustpoint's deadline."""
+
+    @functools.wraps(method)
+    def wrapper(self: Any, tp: Any, *args: Any, **kwargs: Any) -> Any:
+        trustpoint = tp if not isinstance(tp, str) else self._pki.trustpoints.get(tp)
+        with trustpoint_scope(trustpoint):
+            return method(self, tp, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def size_text(n: int) -> str:
+    """1048576 -> '1 MiB'; other sizes in bytes."""
+    return f"{n // (1024 * 1024)} MiB" if n >= 1024 * 1024 and n % (1024 * 1024) == 0 else f"{n:,} bytes"
+
+
+class Deadline:
+    """One operation's deadline: :meth:`remaining` for socket timeouts, and a watchdog that shuts
+    down every registered socket when the time is up (``expired`` then says why reads failed)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expires = time.monotonic() + seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(seconds, 0.0), self.expire)
+        self._timer.daemon = True
+
+    def remaining(self) -> float:
+        """Seconds left (at least a millisecond, so it can be a socket timeout)."""
+        return max(self.expires - time.monotonic(), 0.001)
+
+    def passed(self) -> bool:
+        """True once the deadline is reached."""
+        return self.expired or time.monotonic() >= self.expires
+
+    def register(self, sock: socket.socket) -> None:
+        """Cut ``sock`` at the deadline (at once when it has passed)."""
+        with self._lock:
+            self._sockets.append(sock)
+            late = self.expired
+        if late:
+            _shutdown(sock)
+
+    def expire(self) -> None:
+        """The watchdog (or a Cancel): shut down every socket of the operation."""
+        with self._lock:
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shutdown(sock)
+
+    def __enter__(self) -> Deadline:
+        self._outer = getattr(_local, "deadline", None)
+        _local.deadline = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+        _local.deadline = self._outer
+
+
+def current() -> Deadline | None:
+    """The deadline of the operation running on this thread, if any."""
+    found: Deadline | None = getattr(_local, "deadline", None)
+    return found
+
+
+def _shutdown(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # not connected yet or already closed: the socket timeout (time left) ends the connect
+
+
+# -- requests / urllib3 plumbing ----------------------------------------------------------------
+@functools.cache
+def _adapter_class() -> type:
+    """An HTTPAdapter whose connections register their sockets with the current deadline."""
+    from requests.adapters import HTTPAdapter
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+    def new_conn(base: type) -> Callable[[Any], socket.socket]:
+        def _new_conn(self: Any) -> socket.socket:
+            sock: socket.socket = base._new_conn(self)  # type: ignore[attr-defined]
+            deadline = current()
+            if deadline is not None:
+                deadline.register(sock)
+            return sock
+        return _new_conn
+
+    conn = type("DeadlineHTTPConnection", (HTTPConnection,), {"_new_conn": new_conn(HTTPConnection)})
+    sconn = type("DeadlineHTTPSConnection", (HTTPSConnection,), {"_new_conn": new_conn(HTTPSConnection)})
+    pools = {"http": type("DeadlineHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": conn}),
+             "https": type("DeadlineHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": sconn})}
+
+    class DeadlineAdapter(HTTPAdapter):
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = pools
+
+        def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+            manager = super().proxy_manager_for(proxy, **kwargs)
+            manager.pool_classes_by_scheme = pools
+            return manager
+
+    return DeadlineAdapter
+
+
+def session(base: requests.Session | None = None) -> requests.Session:
+    """A requests session (``base`` or a new one) whose sockets obey the deadline; no environment proxies."""
+    import requests
+
+    sess = base or requests.Session()
+    sess.trust_env = False
+    adapter = _adapter_class()(max_retries=0)
+    sess.mount("http://", adapter)
+    sess.mount("https://", adapter)
+    return sess
+
+
+@dataclass
+class Reply:
+    """An HTTP answer read within bounds: ``body`` in memory, or ``file`` (temporary, at offset 0)
+    for large kinds. A status other than 200 carries at most 1 KiB of body."""
+
+    status: int
+    content_type: str
+    url: str
+    body: bytes = b""
+    file: IO[bytes] | None = None
+    size: int = 0
+
+
+@dataclass
+class Operation:
+    """What the messages name: ``% {name}: {who} {url}{via} ...``, and the error class to raise."""
+
+    name: str  # "GetCACert", "CRL download", "OCSP query"
+    who: str  # "the CA at", "the CRL distribution point", "the OCSP responder"
+    error: type[PkiError]
+    via: str = ""  # " through the http-proxy HOST:PORT"
+
+    def fail(self, url: str, what: str, hint: str | None = None) -> PkiError:
+        return self.error(f"% {self.name}: {self.who} {url}{self.via} {what}", hint)
+
+
+def _same_origin(a: str, b: str) -> bool:
+    pa, pb = urlsplit(a), urlsplit(b)
+    default = {"http": 80, "https": 443}
+    return (pa.scheme.lower() == pb.scheme.lower() and (pa.hostname or "").lower() == (pb.hostname or "").lower()
+            and (pa.port or default.get(pa.scheme.lower())) == (pb.port or default.get(pb.scheme.lower())))
+
+
+def fetch(op: Operation, url: str, *, seconds: float, max_bytes: int, method: str = "GET",
+          params: dict[str, str] | None = None, data: bytes | None = None, headers: dict[str, str] | None = None,
+          proxies: dict[str, str] | None = None, to_file: bool = False,
+          http: requests.Session | None = None) -> Reply:
+    """One HTTP operation under one deadline of ``seconds``: connect, redirects (same host and
+    scheme, at most 3), headers and body; the body bounded by ``max_bytes`` as sent and as decoded."""
+    import requests
+
+    sess = session(http)
+    headers = {"Accept-Encoding": "identity", **(headers or {})}
+    proxies = proxies or {"http": "", "https": ""}
+    start_url = url
+    with Deadline(seconds) as deadline:
+        try:
+            for hop in range(MAX_REDIRECTS + 1):
+                left = deadline.remaining()
+                with sess.request(method, url, params=params, data=data, headers=headers, proxies=proxies,
+                                  timeout=(left, left), stream=True, allow_redirects=False) as reply:
+                    location = reply.headers.get("Location")
+                    if reply.status_code in (301, 302, 303, 307, 308) and location:
+                        target = urljoin(reply.url, location)
+                        if not _same_origin(reply.url, target):
+                            raise op.fail(start_url, f"redirected to {target}, another host or scheme: refused",
+                                          "Configure the final URL; redirects are followed on the same host only.")
+                        if hop == MAX_REDIRECTS:
+                            raise op.fail(start_url, f"redirected more than {MAX_REDIRECTS} times "
+                                          f"(last {reply.url} -> {target}): refused",
+                                          "Configure the final URL; the server may be in a redirect loop.")
+                        url, params = target, None
+                        if reply.status_code == 303 or (reply.status_code in (301, 302) and method == "POST"):
+                            method, data = "GET", None
+                        continue
+                    ctype = reply.headers.get("Content-Type", "").split(";")[0].strip().lower()
+                    if reply.status_code != 200:
+                        return Reply(reply.status_code, ctype, reply.url, body=reply.raw.read(1024, decode_content=False))
+                    return _read_body(op, start_url, reply, max_bytes, to_file, deadline, ctype)
+            raise AssertionError("unreachable")  # pragma: no cover
+        except PkiError:
+            raise
+        except Exception as exc:  # every transport failure: requests', urllib3's, http.client's, OSError
+            if deadline.passed():
+                raise op.fail(start_url, f"sent no complete answer within {seconds:g} s", TIMEOUT_HINT) from None
+            if isinstance(exc, requests.exceptions.ProxyError):
+                raise op.error(f"% {op.name}: cannot use the http-proxy for {start_url} ({reason(exc)})",
+                               "Check enrollment http-proxy HOST PORT and that the proxy is running.") from None
+            if not isinstance(exc, _transport_errors()):
+                raise
+            raise op.fail(start_url, f"cannot be reached ({reason(exc)})",
+                          "Check the URL (host, port, path) and that the server is running.") from None
+        finally:
+            sess.close()
+
+
+@functools.cache
+def _transport_errors() -> tuple[type[BaseException], ...]:
+    import http.client
+
+    import requests
+    import urllib3
+
+    return (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException, OSError)
+
+
+def _decoder(op: Operation, url: str, encoding: str) -> Any:
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if encoding == "deflate":
+        return zlib.decompressobj()
+    raise op.fail(url, f"sent a body with Content-Encoding {encoding!r}, which is not supported: refused")
+
+
+def _read_body(op: Operation, url: str, reply: requests.Response, max_bytes: int, to_file: bool,
+               deadline: Deadline, ctype: str) -> Reply:
+    """Read the body in chunks; stop as soon as it passes ``max_bytes`` (as sent or decoded)."""
+    decoder = _decoder(op, url, reply.headers.get("Content-Encoding", ""))
+    too_big = op.fail(url, f"sent an answer larger than {max_bytes:,} bytes ({size_text(max_bytes)}): refused",
+                      "Check the URL: this is not the answer expected here.")
+    declared = reply.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise too_big
+    sink: Any = tempfile.TemporaryFile() if to_file else _Memory()
+    raw_size = size = 0
+    try:
+        while True:
+            chunk = reply.raw.read(CHUNK, decode_content=False)
+            if not chunk:
+                break
+            raw_size += len(chunk)
+            if raw_size > max_bytes:
+                raise too_big
+            if decoder is not None:
+                chunk = decoder.decompress(chunk, max_bytes - size + 1)
+                if decoder.unconsumed_tail or size + len(chunk) > max_bytes:
+                    raise op.fail(url, f"sent a compressed answer that decodes to more than {max_bytes:,} bytes: "
+                                  "refused", "Check the URL: this is not the answer expected here.")
+            size += len(chunk)
+            sink.write(chunk)
+            if deadline.passed():
+                raise TimeoutError
+        if decoder is not None:
+            tail = decoder.flush()
+            if size + len(tail) > max_bytes:
+                raise too_big
+            size += len(tail)
+            sink.write(tail)
+    except BaseException:
+        sink.close()
+        raise
+    if to_file:
+        sink.seek(0)
+        return Reply(200, ctype, reply.url, file=sink, size=size)
+    return Reply(200, ctype, reply.url, body=sink.getvalue(), size=size)
+
+
+class _Memory:
+    """A BytesIO stand-in for small bodies (bounded by the caller's cap)."""
+
+    def __init__(self) -> None:
+        self._parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self._parts.append(data)
+        return len(data)
+
+    def getvalue(self) -> bytes:
+        return b"".join(self._parts)
+
+    def close(self) -> None:
+        self._parts = []
+
+
+def reason(exc: BaseException) -> str:
+    """A short cause for a connection error: 'connection refused', 'host name not found', or the text."""
+    text = str(exc.__cause__ or exc)
+    if "Connection refused" in text:
+        return "connection refused"
+    if "Name or service not known" in text or "Temporary failure in name resolution" in text:
+        return "host name not found"
+    if "Connection reset" in text:
+        return "connection reset"
+    return text[-160:]
