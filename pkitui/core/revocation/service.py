@@ -186,6 +186,7 @@ class RevocationService:
         """verify_crl, remembered per issuer key (a CRL verified with another key is verified again)."""
         spki = issuer.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
         if self._verified.get(parsed.sha256) == spki:
+            parsed.issuer_name = parsed.issuer_name or issuer.subject.rfc4514_string()  # as verify_crl sets it
             return
         verify_crl(parsed, issuer)
         self._verified[parsed.sha256] = spki
