@@ -302,7 +302,33 @@ def run_lab(store_dir: str | Path | None = None) -> int:
     """``pkitui lab``: start the lab, print the CA fingerprint, open the console, stop on quit.
 
     Without the Debian packages it says which to install and still opens the console.
+    SIGTERM, SIGINT and SIGHUP end it in order at any moment (while the servers start, or with
+    the console open: it quits and restores the terminal); every server is stopped and the
+    status is 128 + the signal's number.
     """
+    from pkitui.lab.process import Signalled, StopSignals, stop_started
+
+    with StopSignals() as stops:
+        try:
+            status = _run_lab(store_dir, stops)
+        except Signalled as stopped:
+            status = stopped.exit_status
+        finally:
+            with stops.cleaning():
+                stop_started()  # whatever a server's own stop missed (a signal during its start)
+    if stops.signalled is not None:
+        import signal
+
+        try:  # after SIGHUP the terminal may be gone
+            print(f"pkitui lab: stopped by {signal.Signals(stops.signalled).name}; every lab server is stopped.",
+                  file=sys.stderr)
+        except OSError:
+            pass
+        return 128 + stops.signalled
+    return status
+
+
+def _run_lab(store_dir: str | Path | None, stops: Any) -> int:
     from pkitui.core.pki import Pki, default_store_dir
     from pkitui.tui.app import PkiConsole
 
@@ -313,21 +339,30 @@ def run_lab(store_dir: str | Path | None = None) -> int:
         print(f"pkitui lab: cannot start the lab CA: missing {', '.join(missing)}.\n"
               f"Install with: apt-get install -y {' '.join(missing)}\n"
               "Opening the console on the local store without the lab.", file=sys.stderr)
-        PkiConsole(pki=pki).run()
-        return 0
+        return _console(PkiConsole(pki=pki), stops)
     lab = Lab(default_lab_dir(store))
     try:
         lab.start()
     except PkiError as exc:
         print(f"pkitui lab: {exc.message}" + (f"\n{exc.hint}" if exc.hint else ""), file=sys.stderr)
         print("Opening the console on the local store without the lab.", file=sys.stderr)
-        PkiConsole(pki=pki).run()
-        return 0
+        return _console(PkiConsole(pki=pki), stops)
     try:
         for line in lab.banner_lines():
             print(line)
+        sys.stdout.flush()
         lab.configure(pki)
-        PkiConsole(pki=pki, lab=lab).run()
+        return _console(PkiConsole(pki=pki, lab=lab), stops)
     finally:
-        lab.stop()
-    return 0
+        with stops.cleaning():
+            lab.stop()
+
+
+def _console(app: Any, stops: Any) -> int:
+    """Run the console; a stop signal makes it quit as ctrl+q does (Textual restores the terminal)."""
+    stops.forward = app.stop_on_signal
+    try:
+        app.run()
+    finally:
+        stops.forward = None
+    return 128 + app.stopped_by if app.stopped_by is not None else 0

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import requests
 
-from pkitui.lab.process import LabServer, free_port, require_binary, stop_pid, wait_ready
+from pkitui.lab.process import LabServer, free_port, require_binary, spawn, stop_pid, wait_ready
 
 
 class HttpProxy(LabServer):
@@ -53,8 +53,7 @@ class HttpProxy(LabServer):
         conf = self.workdir / "tinyproxy.conf"
         conf.write_text("\n".join(lines) + "\n")
         out = open(self.log_path, "wb")
-        self._proc = subprocess.Popen([binary, "-d", "-c", str(conf)], stdin=subprocess.DEVNULL, stdout=out,
-                                      stderr=subprocess.STDOUT)
+        self._proc = spawn([binary, "-d", "-c", str(conf)], stdout=out, stderr=subprocess.STDOUT)
         out.close()
         try:
             wait_ready("tinyproxy", self._answers, [self._proc], [self.log_path],

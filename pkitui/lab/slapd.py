@@ -19,7 +19,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from pkitui.lab.process import LabError, LabServer, free_port, require_binary, stop_pid, wait_ready
+from pkitui.lab.process import LabError, LabServer, free_port, require_binary, spawn, stop_pid, wait_ready
 
 BASE = "dc=example,dc=com"
 SCHEMA = Path("/etc/ldap/schema/core.schema")
@@ -99,8 +99,8 @@ class SlapdServer(LabServer):
             raise LabError("slapadd failed", load.stdout + load.stderr)
         log = self.workdir / "slapd.log"
         with open(log, "ab") as out:
-            self._proc = subprocess.Popen([slapd, "-f", str(conf), "-h", f"ldap://127.0.0.1:{self.port}/", "-d", "0"],
-                                          stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+            self._proc = spawn([slapd, "-f", str(conf), "-h", f"ldap://127.0.0.1:{self.port}/", "-d", "0"],
+                               stdout=out, stderr=subprocess.STDOUT)
         try:
             wait_ready("slapd", self._answers, [self._proc], [log], self.timeout)
         except BaseException:

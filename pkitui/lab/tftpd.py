@@ -12,7 +12,7 @@ import socket
 import subprocess
 from pathlib import Path
 
-from pkitui.lab.process import LabError, LabServer, require_binary, stop_pid, wait_ready
+from pkitui.lab.process import LabError, LabServer, require_binary, spawn, stop_pid, wait_ready
 
 
 def free_udp_port() -> int:
@@ -63,9 +63,9 @@ class TftpServer(LabServer):
         os.chmod(self.root, 0o755)
         log = self.workdir / "tftpd.log"
         with open(log, "ab") as out:
-            self._proc = subprocess.Popen(
+            self._proc = spawn(
                 [binary, "-L", "-a", f"127.0.0.1:{self.port}", "-s", "-u", self.user, "-v", str(self.root)],
-                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+                stdout=out, stderr=subprocess.STDOUT)
         try:
             wait_ready("in.tftpd", lambda: _udp_bound(self.port), [self._proc], [log], self.timeout)
         except BaseException:

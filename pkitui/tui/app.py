@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -80,6 +81,7 @@ class PkiConsole(App[None]):
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(timezone.utc))
         self.core_lock = threading.RLock()
         self._quit_armed_at = float("-inf")
+        self.stopped_by: int | None = None  # the stop signal that ended the console, if any
         self.command_line = CommandLine(self)
 
     # -- the store -----------------------------------------------------------------------------
@@ -254,6 +256,21 @@ class PkiConsole(App[None]):
             return
         self.exit()
 
+    def stop_on_signal(self, signum: int) -> bool:
+        """SIGTERM, SIGINT or SIGHUP (see pkitui.lab.process.StopSignals): quit as ctrl+q does,
+        without asking (nobody can answer a signal; unsaved changes are lost, as on a reload), so
+        Textual restores the terminal and the caller stops what it started. Runs in the main
+        thread, which runs the event loop; False when the app is not running."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        if self._exit and self.stopped_by is None:  # already quitting (ctrl+q): let it finish
+            return True
+        self.stopped_by = signum
+        loop.call_soon_threadsafe(lambda: self.exit(return_code=128 + signum))
+        return True
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="save")
     def _save_config(self) -> None:
         with self.core_lock:
@@ -303,7 +320,15 @@ class PkiConsole(App[None]):
 
 
 def run_console(store_dir: str | Path | None = None, lab: Any = None) -> int:
-    """Open the console on ``store_dir`` (default store when None); returns the exit status."""
+    """Open the console on ``store_dir`` (default store when None); returns the exit status
+    (128 + the signal's number when SIGTERM, SIGINT or SIGHUP ended it)."""
+    from pkitui.lab.process import Signalled, StopSignals
+
     app = PkiConsole(store_dir, lab=lab)
-    app.run()
+    with StopSignals() as stops:
+        try:
+            stops.forward = app.stop_on_signal
+            app.run()
+        except Signalled as stopped:
+            return stopped.exit_status
     return app.return_code or 0
