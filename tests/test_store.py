@@ -281,16 +281,24 @@ def test_stale_temp_files_of_dead_writers_are_removed(root: Path) -> None:
         sleeper.wait()
 
 
-def test_save_collects_unreferenced_files_but_no_dot_files(pki: Pki) -> None:
+def test_save_removes_only_files_this_session_removed(pki: Pki) -> None:
+    """A file nobody references may be another session's unsaved work (a key being enrolled, a CRL
+    just fetched): a save removes only the files of objects it removed itself."""
     pki.keys.generate(label="k", modulus=1024)
+    pki.keys.generate(label="gone", modulus=1024)
+    pki.save()
     (pki.store.private_dir / "orphan.0123.p8").write_bytes(b"x")
-    (pki.store.crl_dir / "old.crl").write_bytes(b"x")
     (pki.store.crl_dir / "kept.crl").write_bytes(b"crl")
+    (pki.store.crl_dir / "other.crl").write_bytes(b"crl")
     (pki.store.crl_dir / ".kept.crl.1.tmp").write_bytes(b"in progress")
     pki.config.crls = [CrlRecord("ka", "CN=CA", "http", "kept.crl", "00", 3, "2026-01-01")]
+    pki.keys.zeroize("gone")
     pki.save()
-    assert sorted(p.name for p in pki.store.crl_dir.iterdir()) == [".kept.crl.1.tmp", "kept.crl"]
-    assert [p.name.split(".")[0] for p in pki.store.private_dir.glob("*.p8")] == ["k"]
+    assert sorted(p.name for p in pki.store.crl_dir.iterdir()) == [".kept.crl.1.tmp", "kept.crl", "other.crl"]
+    assert sorted(p.name.split(".")[0] for p in pki.store.private_dir.glob("*.p8")) == ["k", "orphan"]
+    pki.config.crls = []
+    pki.save()
+    assert sorted(p.name for p in pki.store.crl_dir.iterdir()) == [".kept.crl.1.tmp", "other.crl"]
 
 
 # -- NVRAM usage and capacity -------------------------------------------------------------------
@@ -360,13 +368,15 @@ def test_query_mode_save_keeps_fingerprints_and_own_certificates(pki: Pki) -> No
     assert saved.config.crls == [] and list(pki.store.crl_dir.iterdir()) == []
 
 
-def test_concurrent_savers_leave_one_whole_configuration(root: Path) -> None:
+def test_concurrent_savers_in_one_process_both_land(root: Path) -> None:
+    """Two sessions (the console's workers, an API user) saving over and over: each one's key pair
+    and trustpoint survive every save of the other."""
     import threading
 
     writers = [Pki.open(root), Pki.open(root)]
     for n, pki in enumerate(writers):
-        pki.set_hostname(f"w{n}")
         pki.keys.generate(label=f"key{n}", modulus=1024)
+        pki.trustpoints.declare(f"tp{n}")
     errors: list[BaseException] = []
 
     def hammer(pki: Pki) -> None:
@@ -383,6 +393,6 @@ def test_concurrent_savers_leave_one_whole_configuration(root: Path) -> None:
         t.join()
     assert errors == []
     final = Pki.open(root)
-    n = int(final.config.identity.hostname[1:])  # type: ignore[index]
-    assert final.keys.labels() == [f"key{n}"]
-    assert [p.name.split(".")[0] for p in (root / "private").glob("*.p8")] == [f"key{n}"]
+    assert sorted(final.keys.labels()) == ["key0", "key1"]
+    assert sorted(final.config.trustpoints) == ["tp0", "tp1"]
+    assert sorted(p.name.split(".")[0] for p in (root / "private").glob("*.p8")) == ["key0", "key1"]

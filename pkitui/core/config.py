@@ -62,18 +62,7 @@ def to_tables(config: RunningConfig, box: SecretBox | None) -> dict[str, dict[st
         "capacity": config.capacity,
         "ca_caps_seen": {name: list(caps) for name, caps in config.ca_caps_seen.items()},
     }
-    keys = [
-        {
-            "key_id": p.key_id,
-            "label": p.label,
-            "usage": p.usage,
-            "modulus": p.modulus,
-            "created": p.created,
-            "exportable": p.exportable,
-            "file": key_file_name(p),
-        }
-        for p in config.key_pairs.values()
-    ]
+    keys = [key_pair_doc(p) for p in config.key_pairs.values()]
     tps = []
     for tp in config.trustpoints.values():
         doc = tp.to_doc()
@@ -116,28 +105,52 @@ def _from_tables(tables: dict[str, dict[str, Any]], store: Store, box: SecretBox
         ca_caps_seen=dict(device.get("ca_caps_seen", {})),
     )
     for doc in tables.get("key_pairs", {}).values():
-        pem = store.read_private(doc["file"])
-        try:
-            # Our own keys were validated when generated; skipping re-validation saves ~29 ms a key.
-            key = serialization.load_pem_private_key(pem, box.password, unsafe_skip_rsa_key_validation=True)
-        except (ValueError, TypeError):
-            raise StoreError(
-                f"cannot decrypt private key {doc['key_id']!r} (private/{doc['file']})",
-                "Set PKITUI_PASSPHRASE to the passphrase the store was saved with, or restore "
-                "private/ (with master.key) from the same backup as nvram.json.",
-            ) from None
-        if not isinstance(key, rsa.RSAPrivateKey):
-            raise StoreError(f"private key {doc['key_id']!r} is not an RSA key")
-        pair = KeyPair(label=doc["label"], usage=doc["usage"], private_key=key, created=doc["created"],
-                       exportable=doc.get("exportable", False))
+        pair = key_pair_from_doc(doc, store, box)
         config.key_pairs[pair.key_id] = pair
     config.peer_keys = [PeerKey.from_doc(d) for d in tables.get("peer_keys", {}).values()]
     for doc in tables.get("trustpoints", {}).values():
-        tp = Trustpoint.from_doc(doc)
-        if "password_sealed" in doc:
-            tp.password = box.open(doc["password_sealed"])
+        tp = trustpoint_from_doc(doc, box)
         config.trustpoints[tp.name] = tp
     config.certificates = [StoredCertificate.from_doc(d) for d in tables.get("certificates", {}).values()]
     config.crls = [CrlRecord.from_doc(d) for d in tables.get("crls", {}).values()]
     config.pending = [PendingEnrollment.from_doc(d) for d in tables.get("pending", {}).values()]
     return config
+
+
+def key_pair_from_doc(doc: dict[str, Any], store: Store, box: SecretBox) -> KeyPair:
+    """A saved key pair record with its private key read from ``private/`` and decrypted."""
+    pem = store.read_private(doc["file"])
+    try:
+        # Our own keys were validated when generated; skipping re-validation saves ~29 ms a key.
+        key = serialization.load_pem_private_key(pem, box.password, unsafe_skip_rsa_key_validation=True)
+    except (ValueError, TypeError):
+        raise StoreError(
+            f"cannot decrypt private key {doc['key_id']!r} (private/{doc['file']})",
+            "Set PKITUI_PASSPHRASE to the passphrase the store was saved with, or restore "
+            "private/ (with master.key) from the same backup as nvram.json.",
+        ) from None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise StoreError(f"private key {doc['key_id']!r} is not an RSA key")
+    return KeyPair(label=doc["label"], usage=doc["usage"], private_key=key, created=doc["created"],
+                   exportable=doc.get("exportable", False))
+
+
+def key_pair_doc(pair: KeyPair) -> dict[str, Any]:
+    """The saved record of a key pair (the private key itself lives in ``private/``)."""
+    return {
+        "key_id": pair.key_id,
+        "label": pair.label,
+        "usage": pair.usage,
+        "modulus": pair.modulus,
+        "created": pair.created,
+        "exportable": pair.exportable,
+        "file": key_file_name(pair),
+    }
+
+
+def trustpoint_from_doc(doc: dict[str, Any], box: SecretBox) -> Trustpoint:
+    """A saved trustpoint record, its challenge password unsealed."""
+    tp = Trustpoint.from_doc(doc)
+    if "password_sealed" in doc:
+        tp.password = box.open(doc["password_sealed"])
+    return tp

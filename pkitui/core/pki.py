@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import functools
-import json
 import os
-from dataclasses import replace
+import threading
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives import serialization
 
-from pkitui.core import nvram
-from pkitui.core.config import RunningConfig, from_tables, key_file_name, to_tables
+from pkitui.core import merge, nvram
+from pkitui.core.config import (SCHEMA_VERSION, RunningConfig, from_tables, key_file_name, key_pair_doc, key_pair_from_doc,
+                                to_tables, trustpoint_from_doc)
 from pkitui.core.errors import CapacityError, ConfigError, StoreError
 from pkitui.core.identity import validate_domain_name, validate_hostname
+from pkitui.core.journal import JournalEntry, PendingJournal
 from pkitui.core.keyring import KeyRing
+from pkitui.core.keys import KeyPair
+from pkitui.core.records import CrlRecord, PeerKey, PendingEnrollment, StoredCertificate
 from pkitui.core.pubkey_chain import PubkeyChain
 from pkitui.core.secrets import PASSPHRASE_ENV, SecretBox
 from pkitui.core.store import Store
@@ -49,10 +53,16 @@ class Pki:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        # One save, refresh or pending-journal change at a time within the process (console workers).
+        self.lock = threading.RLock()
         saved = store.read_tables()
         self.box = _open_secret_box(store, saved)
         self.config: RunningConfig = from_tables(saved, store, self.box)
-        self._saved_snapshot = _snapshot(self.config)
+        self.journal = PendingJournal(store.pending_dir)
+        self._journaled: set[str] = set()
+        self._load_journal(saved)
+        self._base: merge.ObjectMap = self._normal(merge.to_objects(saved))
+        self.saved_stamp = store.stamp()
         self.keys = KeyRing(self)
         self.pubkey_chain = PubkeyChain(self)
         self.trustpoints = TrustpointService(self)
@@ -116,21 +126,45 @@ class Pki:
     @property
     def dirty(self) -> bool:
         """True when the running configuration differs from the saved one."""
-        return _snapshot(self.config) != self._saved_snapshot
+        return self._mine() != self._base
+
+    def _normal(self, objects: merge.ObjectMap) -> merge.ObjectMap:
+        return merge.normalise(objects, self.box.open)
+
+    def _mine(self) -> merge.ObjectMap:
+        """The running configuration as named objects in normal form."""
+        return self._normal(merge.to_objects(to_tables(self.config, None)))
 
     def save(self) -> nvram.NvramUsage:
-        """Write the running configuration to NVRAM, atomically.
+        """Write the running configuration to NVRAM, merged with what other sessions saved.
 
-        Key files are written first, then ``nvram.json`` in one atomic replace, then files no
-        longer referenced are removed: a kill at any point leaves the old or the new
-        configuration, each with all its keys. When the capacity is exceeded nothing is written
-        and the running configuration is unchanged.
+        Under the store lock the latest saved configuration is read again and merged object by
+        object (:mod:`pkitui.core.merge`): what another session saved and this one did not change
+        is taken over (also into the running configuration); an object both changed differently
+        raises :class:`~pkitui.core.merge.SaveConflict` and nothing is written. Key files are
+        written first, then ``nvram.json`` in one atomic replace, then the files of objects this
+        session removed: a kill at any point leaves the old or the new configuration, each with
+        all its keys. When the capacity is exceeded nothing is written.
 
         In query mode (seed: "certificates and CRLs are not stored locally") CRLs are dropped and
         CA/RA/other certificates keep only their fingerprint record (so the CA can be fetched and
         checked again); the device's own and imported certificates are kept whole, because a CA
         without GetCert could not give them back.
         """
+        try:
+            with self.lock, self.store.locked():
+                return self._save_locked()
+        except OSError as exc:
+            raise StoreError(
+                f"% Cannot write the NVRAM store {self.store.root}: {exc.strerror or exc}",
+                "Check free disk space and permissions; the previously saved configuration is intact.",
+            ) from None
+
+    def _save_locked(self) -> nvram.NvramUsage:
+        theirs = self.store.read_tables()
+        rebased = self._rebase(theirs)
+        if rebased.conflicts:
+            raise merge.SaveConflict(rebased.conflicts, _meta(theirs).get("changes") or {})
         config = self.config
         use = nvram.usage(self)
         if use.total > use.capacity:
@@ -147,42 +181,242 @@ class Pki:
         if use.dropped_for_capacity:  # seed: NVRAM too small for a root certificate -> fingerprint only
             certs = [replace(c, der=None) if c.sha256 in use.dropped_for_capacity else c for c in certs]
         to_save = replace(config, certificates=certs, crls=crls)
+        for pair in to_save.key_pairs.values():
+            self._write_key_file(pair)
+        written = merge.to_objects(to_tables(to_save, self.box))
+        written_normal = self._normal(written)
+        changed = [n for n in written_normal.keys() | self._base.keys()
+                   if written_normal.get(n) != self._base.get(n)]
+        self._write(theirs, written, changed)
+        theirs_files = merge.files_of(merge.to_objects(theirs))
+        self.store.remove_files(theirs_files - merge.files_of(written) - self._journal_files())
+        for tid in self._journaled - {p.transaction_id for p in config.pending}:
+            self.journal.remove(tid)  # transactions this session dropped (trustpoint removed, ...)
+            self._journaled.discard(tid)
+        config.certificates, config.crls = certs, crls
+        self._base = written_normal
+        return nvram.usage(self) if config.query_mode or use.dropped_for_capacity else use
+
+    def _write(self, theirs: merge.Tables, objects: merge.ObjectMap, changed: list[str]) -> None:
+        """Write ``objects`` as the saved configuration, one generation after ``theirs``."""
+        tables = merge.to_tables(objects, {"schema": SCHEMA_VERSION, "secret_mode": self.box.mode,
+                                           "secret_check": self.box.check_token()})
+        tables["meta"] = {"1": merge.record_changes(_meta(theirs), sorted(changed), merge.writer_text(),
+                                                   merge.now_text())}
+        self.store.write_tables(tables)
+        self.saved_stamp = self.store.stamp()
+
+    def _write_key_file(self, pair: KeyPair) -> None:
+        name = key_file_name(pair)
+        if not self.store.has_private(name):  # content-named: an existing file is this key
+            self.store.write_private(name, pair.private_key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, self.box.encryption()))
+
+    def _journal_files(self) -> set[tuple[str, str]]:
+        return {("private", name) for name in self.journal.key_files()}
+
+    # -- other sessions' saves ------------------------------------------------------------------
+    def store_changed(self) -> bool:
+        """True when another process saved the store since this session last read or wrote it."""
+        return self.store.stamp() != self.saved_stamp
+
+    def refresh(self) -> Refresh:
+        """Take over what other sessions saved since this one read the store: every object this
+        session did not change is reloaded; one both changed keeps this session's version and is
+        reported as a conflict (saving then replaces theirs)."""
+        with self.lock:
+            stamp = self.store.stamp()
+            theirs = self.store.read_tables()
+            rebased = self._rebase(theirs)
+            self.saved_stamp = stamp
+            return Refresh(taken=sorted(rebased.taken), conflicts=rebased.conflicts,
+                           saved_by=str(_meta(theirs).get("saved_by") or "another session"),
+                           changes=dict(_meta(theirs).get("changes") or {}))
+
+    def _rebase(self, theirs: merge.Tables) -> merge.MergeResult:
+        """Three-way merge with ``theirs``: absorb their objects this session left alone; the base
+        becomes theirs (so a conflict, once reported, is this session's change to make)."""
+        theirs_raw = merge.to_objects(theirs)
+        theirs_normal = self._normal(theirs_raw)
+        result = merge.three_way(self._base, self._mine(), theirs_normal)
+        for name in result.taken:
+            self._absorb(name, theirs_raw.get(name))
+        self._base = theirs_normal
+        return result
+
+    def _absorb(self, name: str, doc: Any) -> None:
+        """Put another session's saved version of object ``name`` (None: removed) into the
+        running configuration."""
+        config = self.config
+        if name == merge.IDENTITY:
+            doc = doc or {}
+            config.identity.hostname, config.identity.domain_name = doc.get("hostname"), doc.get("domain_name")
+            return
+        if name == merge.QUERY_MODE:
+            config.query_mode = bool(doc)
+            return
+        if name == merge.CAPACITY:
+            config.capacity = int(doc) if doc is not None else config.capacity
+            return
+        table = merge.table_of(name)
+        if table is None:  # CA capabilities seen, per trustpoint
+            caps_of = name.removeprefix(merge.caps_name(""))
+            if doc is None:
+                config.ca_caps_seen.pop(caps_of, None)
+            else:
+                config.ca_caps_seen[caps_of] = list(doc)
+            return
+        if table == "key_pairs":
+            for key_id in [k for k, p in config.key_pairs.items()
+                           if merge.object_name(table, key_pair_doc(p)) == name]:
+                del config.key_pairs[key_id]
+            if doc is not None:
+                pair = key_pair_from_doc(doc, self.store, self.box)
+                config.key_pairs[pair.key_id] = pair
+        elif table == "trustpoints":
+            for tp_name in [n for n, tp in config.trustpoints.items()
+                            if merge.object_name(table, tp.to_doc()) == name]:
+                del config.trustpoints[tp_name]
+            if doc is not None:
+                tp = trustpoint_from_doc(doc, self.box)
+                config.trustpoints[tp.name] = tp
+        elif table == "certificates":
+            config.certificates = _replaced(config.certificates, table, name, doc, StoredCertificate.from_doc)
+        elif table == "crls":
+            config.crls = _replaced(config.crls, table, name, doc, CrlRecord.from_doc)
+        else:
+            config.peer_keys = _replaced(config.peer_keys, table, name, doc, PeerKey.from_doc)
+
+    # -- pending transactions -------------------------------------------------------------------
+    def _load_journal(self, saved: merge.Tables) -> None:
+        """Pending transactions come from the journal (those an older pkitui kept in nvram.json
+        are moved there). What a transaction needs and the running configuration lacks (its key
+        pair, trustpoint and CA certificates, never saved) comes back from its entry, as unsaved
+        changes."""
+        entries = self.journal.entries()
+        known = {e.pending.transaction_id for e in entries}
+        key_docs = {d.get("key_id"): d for d in saved.get("key_pairs", {}).values() if isinstance(d, dict)}
+        for legacy in self.config.pending:
+            if legacy.transaction_id not in known:
+                entry = JournalEntry(legacy, key_docs.get(legacy.key_id))
+                try:
+                    self.journal.write(entry)
+                except OSError:
+                    pass  # a read-only store: it stays in nvram.json until a save can move it
+                entries.append(entry)
+        config = self.config
+        config.pending = [e.pending for e in entries]
+        self._journaled = {e.pending.transaction_id for e in entries}
+        for entry in entries:
+            try:
+                if entry.key_pair is not None and entry.pending.key_id not in config.key_pairs:
+                    pair = key_pair_from_doc(entry.key_pair, self.store, self.box)
+                    config.key_pairs[pair.key_id] = pair
+                if entry.trustpoint is not None and entry.pending.trustpoint not in config.trustpoints:
+                    tp = trustpoint_from_doc(entry.trustpoint, self.box)
+                    config.trustpoints[tp.name] = tp
+                    held = {merge.object_name("certificates", c.to_doc()) for c in config.certificates}
+                    config.certificates += [StoredCertificate.from_doc(doc) for doc in entry.certificates
+                                            if merge.object_name("certificates", doc) not in held]
+            except (StoreError, KeyError, TypeError, ValueError):
+                continue  # resuming then says what is missing
+
+    def record_pending(self, pending: PendingEnrollment, pair: KeyPair) -> None:
+        """Make a PENDING transaction durable on its own: its key file, then its journal entry
+        (with the trustpoint and CA certificates it needs). Nothing else is saved."""
+        config = self.config
+        tp = config.trustpoints.get(pending.trustpoint)
+        certificates = [c.to_doc() for c in config.certificates if c.trustpoint == pending.trustpoint
+                        and c.role != "device"]
         try:
-            with self.store.locked():
-                for pair in to_save.key_pairs.values():
-                    name = key_file_name(pair)
-                    if not self.store.has_private(name):  # content-named: an existing file is this key
-                        self.store.write_private(name, pair.private_key.private_bytes(
-                            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, self.box.encryption()))
-                tables = to_tables(to_save, self.box)
-                tables["device"]["1"]["secret_mode"] = self.box.mode
-                tables["device"]["1"]["secret_check"] = self.box.check_token()
-                self.store.write_tables(tables)
-                keep = {doc["file"] for doc in tables["key_pairs"].values()}
-                self.store.collect_garbage(self.store.private_dir, keep, "*.p8")
-                self.store.collect_garbage(self.store.crl_dir, {c.file for c in crls if c.in_nvram}, "*")
-                self.store.collect_garbage(self.store.cache_dir, {c.file for c in crls if not c.in_nvram}, "*.crl")
+            with self.lock:
+                self._write_key_file(pair)
+                self.journal.write(JournalEntry(pending, key_pair_doc(pair), tp.to_doc() if tp else None,
+                                                certificates))
+                self._journaled.add(pending.transaction_id)
+        except OSError as exc:
+            raise StoreError(f"% Cannot record the pending enrollment in {self.store.pending_dir}: "
+                             f"{exc.strerror or exc}", "Check free disk space and permissions.") from None
+
+    def pending_key_pair(self, pending: PendingEnrollment) -> KeyPair | None:
+        """The key pair a pending transaction was made with."""
+        return self.config.key_pairs.get(pending.key_id)
+
+    def finish_pending(self, pending: PendingEnrollment, produced: list[str]) -> None:
+        """A journaled transaction ended: save what it produced (``produced``: object names, its key
+        pair and certificate) with what it depends on that is not saved yet (its trustpoint and CA
+        certificates), then drop its journal entry. Other unsaved changes stay unsaved."""
+        with self.lock:
+            if pending.transaction_id not in self._journaled:
+                return
+            if produced:
+                mine = self._mine()
+                context = [merge.object_name("trustpoints", tp.to_doc()) for tp in self.config.trustpoints.values()
+                           if tp.name == pending.trustpoint]
+                context += [merge.object_name("certificates", c.to_doc()) for c in self.config.certificates
+                            if c.trustpoint == pending.trustpoint and c.role != "device"]
+                context.append(merge.caps_name(pending.trustpoint))
+                unsaved = [n for n in context if mine.get(n) != self._base.get(n)]
+                self.save_objects(list(dict.fromkeys(produced + unsaved)))
+            self.journal.remove(pending.transaction_id)
+            self._journaled.discard(pending.transaction_id)
+
+    def save_objects(self, names: list[str]) -> None:
+        """Save only the named objects of the running configuration (merged into the latest saved
+        configuration); every other unsaved change stays unsaved."""
+        try:
+            with self.lock, self.store.locked():
+                theirs = self.store.read_tables()
+                objects = merge.to_objects(theirs)
+                mine = merge.to_objects(to_tables(self.config, self.box))
+                for pair in self.config.key_pairs.values():
+                    if merge.object_name("key_pairs", key_pair_doc(pair)) in names:
+                        self._write_key_file(pair)
+                for name in names:
+                    if name in mine:
+                        objects[name] = mine[name]
+                    else:
+                        objects.pop(name, None)
+                self._write(theirs, objects, names)
+                mine_normal = self._normal({n: mine[n] for n in names if n in mine})
+                for name in names:
+                    if name in mine_normal:
+                        self._base[name] = mine_normal[name]
+                    else:
+                        self._base.pop(name, None)
         except OSError as exc:
             raise StoreError(
                 f"% Cannot write the NVRAM store {self.store.root}: {exc.strerror or exc}",
                 "Check free disk space and permissions; the previously saved configuration is intact.",
             ) from None
-        config.certificates, config.crls = certs, crls
-        self._saved_snapshot = _snapshot(config)
-        return nvram.usage(self) if config.query_mode or use.dropped_for_capacity else use
 
 
-def _snapshot(config: RunningConfig) -> str:
-    """A canonical text of the configuration to tell whether it changed (passwords as digests).
+@dataclass
+class Refresh:
+    """What :meth:`Pki.refresh` took over from another session's save."""
 
-    Text rather than the tables themselves: no list or dict of the live configuration is shared.
-    """
-    return json.dumps(to_tables(config, None), sort_keys=True)
+    taken: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    saved_by: str = ""
+    changes: dict[str, str] = field(default_factory=dict)
+
+
+def _meta(tables: merge.Tables) -> dict[str, Any]:
+    meta: Any = next(iter(tables.get("meta", {}).values()), {})
+    return meta if isinstance(meta, dict) else {}
+
+
+def _replaced(items: list[Any], table: str, name: str, doc: Any, make: Any) -> list[Any]:
+    """``items`` without the record called ``name``, plus ``make(doc)`` unless doc is None."""
+    kept = [item for item in items if merge.object_name(table, item.to_doc()) != name]
+    return kept + ([make(doc)] if doc is not None else [])
 
 
 def _open_secret_box(store: Store, saved: dict[str, dict[str, Any]]) -> SecretBox:
     """The store's SecretBox, refusing clearly when the passphrase is missing, extra or wrong."""
-    device: dict[str, Any] = next(iter(saved.get("device", {}).values()), {})
+    devices = saved.get("device")  # a damaged one is refused by from_tables (store_check)
+    device: dict[str, Any] = next((d for d in devices.values() if isinstance(d, dict)), {}) \
+        if isinstance(devices, dict) else {}
     mode = device.get("secret_mode")
     passphrase_set = bool(os.environ.get(PASSPHRASE_ENV))
     if mode == "passphrase" and not passphrase_set:

@@ -6,11 +6,14 @@ Layout of the store directory::
     private/       0700; encrypted PKCS#8 key files (0600) and master.key (0600)
     crl/           CRL files counted in NVRAM (referenced from nvram.json)
     cache/         CRLs kept outside the NVRAM budget (a router would hold them in RAM)
+    pending/       the journal of pending SCEP transactions (pkitui.core.journal)
 
 Every file is written as temp file + fsync + ``os.replace`` + fsync of the directory, so a
 process killed at any moment leaves either the old or the new content. Key and CRL files are
-named after their content and written before the ``nvram.json`` that references them; files no
-longer referenced are removed after it, so the saved configuration never points at a missing file.
+named after their content and written before the ``nvram.json`` that references them; a file is
+removed only after a save that no longer references it, by the session that removed its object
+(see :mod:`pkitui.core.merge`), so the saved configuration never points at a missing file and one
+writer never deletes another's keys.
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ from tinydb.storages import Storage
 from pkitui.core.errors import StoreError
 
 NVRAM_FILE = "nvram.json"
+AREAS = ("private", "crl", "cache", "pending")
+# File names the store itself writes: no separators, no leading dot, nothing to escape the area.
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._#-]{0,200}$")
 TMP_SUFFIX = ".tmp"
 
 
@@ -152,13 +158,13 @@ class Store:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             os.chmod(self.root, 0o700)
-            for sub in ("private", "crl", "cache"):
+            for sub in AREAS:
                 (self.root / sub).mkdir(mode=0o700, exist_ok=True)
                 os.chmod(self.root / sub, 0o700)
         except OSError as exc:
             raise StoreError(f"cannot use store directory {self.root}: {exc.strerror}",
                              "Pick a writable directory with --store DIR or PKITUI_STORE.") from None
-        for sub in ("private", "crl", "cache"):
+        for sub in AREAS:
             remove_stale_temp_files(self.root / sub)
         self.db = TinyDB(self.root / NVRAM_FILE, storage=AtomicJSONStorage)
 
@@ -181,34 +187,60 @@ class Store:
         """The saved configuration: ``{table: {doc_id: doc}}`` (empty for a new store)."""
         return self.db.storage.read() or {}
 
+    def stamp(self) -> tuple[int, int, int] | None:
+        """Identity of the saved configuration's file (inode, mtime, size): it changes with every
+        save, since a save replaces the file; None when nothing is saved yet."""
+        try:
+            st = (self.root / NVRAM_FILE).stat()
+        except OSError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
     def write_tables(self, tables: dict[str, dict[str, Any]]) -> None:
         """Replace the saved configuration in one atomic write."""
         self.db.storage.write(tables)
         self.db.clear_cache()
 
+    @property
+    def pending_dir(self) -> Path:
+        """The journal of pending enrollments."""
+        return self.root / "pending"
+
+    def area_file(self, area: str, name: str) -> Path:
+        """``name`` inside ``area``, refused (StoreError) unless it is a plain file name there."""
+        if area not in AREAS or not _PLAIN_NAME.match(name):
+            raise StoreError(f"the store names a file {name!r} in {area}/, which is not a plain file name",
+                             "The store was edited by hand or damaged; restore it from a backup.")
+        return self.root / area / name
+
     def has_private(self, name: str) -> bool:
         """True if the private area holds a file called ``name``."""
-        return (self.private_dir / name).is_file()
+        return self.area_file("private", name).is_file()
 
     def write_private(self, name: str, data: bytes) -> None:
         """Write a private file (0600), atomically; content-named, so an existing one is kept."""
-        atomic_create(self.private_dir / name, data, 0o600)
+        atomic_create(self.area_file("private", name), data, 0o600)
 
     def read_private(self, name: str) -> bytes:
         """Read a private file."""
         try:
-            return (self.private_dir / name).read_bytes()
+            path = self.area_file("private", name)
+            if not path.is_file():
+                raise FileNotFoundError(name)
+            return path.read_bytes()
         except FileNotFoundError:
-            raise StoreError(f"private key file {name} is missing from {self.private_dir}") from None
+            raise StoreError(f"private key file {name} is missing from {self.private_dir}",
+                             "Restore private/ from the same backup as nvram.json.") from None
+        except OSError as exc:
+            raise StoreError(f"cannot read private key file {name}: {exc.strerror}") from None
 
-    def collect_garbage(self, area: Path, keep: set[str], pattern: str) -> None:
-        """Remove files matching ``pattern`` in ``area`` that the saved configuration no longer names.
-
-        Dot files (temp files of a writer in progress, the lock) are never touched.
-        """
-        for path in area.glob(pattern):
-            if path.name not in keep and not path.name.startswith(".") and path.is_file():
-                path.unlink(missing_ok=True)
+    def remove_files(self, files: set[tuple[str, str]]) -> None:
+        """Remove ``(area, name)`` files; names that are not plain file names are left alone."""
+        for area, name in files:
+            try:
+                self.area_file(area, name).unlink(missing_ok=True)
+            except StoreError:
+                continue
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:

@@ -112,7 +112,7 @@ def enroll(session: Session, args: Args) -> None:
     failed = [r for r in results if r.state == "failed"]
     pending = [r for r in results if r.state == "pending"]
     if pending:
-        session.print(f"% {len(pending)} request(s) still pending; saved to NVRAM. "
+        session.print(f"% {len(pending)} request(s) still pending; recorded in the store's pending journal. "
                       f"Run crypto pki enroll {tp.name} again (even after a restart) to resume polling.")
     if failed:
         raise ScepError(f"% Certificate enrollment failed for {', '.join(r.key_id for r in failed)}: "

@@ -1,8 +1,10 @@
 """``pki.scep``: authenticate a trustpoint's CA and enroll its key pairs (RFC 8894).
 
 Nothing a CA sends is stored before it passed every check (see :mod:`pkitui.core.scep.certrep`).
-Changes go to the running configuration, except pending transactions: those are saved to NVRAM
-at once (``Pki.save``) so that a restarted process resumes polling (:meth:`ScepService.resume_pending`).
+Changes go to the running configuration, except pending transactions: those are journaled
+at once (``Pki.record_pending``, nothing else saved) so that a restarted process resumes polling
+(:meth:`ScepService.resume_pending`); the key pair and certificate a journaled transaction ends
+with are saved on their own (``Pki.finish_pending``).
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from typing import TYPE_CHECKING
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from pkitui.core.config import key_pair_doc
 from pkitui.core.errors import FingerprintMismatch, KeyPairError, ScepError, TrustpointError
 from pkitui.core.keys import KeyPair
+from pkitui.core.merge import object_name
 from pkitui.core.records import PendingEnrollment, StoredCertificate, b64
 from pkitui.core.scep.ca import CaCandidate, der_of, parse_ca_reply
 from pkitui.core.scep.certrep import CertRep
@@ -248,14 +252,13 @@ class ScepService:
                 extra={"subject_der": b64(subject.public_bytes())})
             if rep.status == "PENDING":
                 self._pki.config.pending.append(pending)
+                self._pki.record_pending(pending, pair)  # durable before polling starts; nothing else saved
                 queued.append((len(results), pending, pair, rep))
                 results.append(None)
             else:
                 results.append(self._drive(ex, pending, pair, rep, emit, stop))
-        if queued:
-            self._pki.save()  # every pending transaction is in NVRAM before polling starts
         for index, pending, pair, rep in queued:
-            results[index] = self._drive(ex, pending, pair, rep, emit, stop, saved=True)
+            results[index] = self._drive(ex, pending, pair, rep, emit, stop)
         return [r for r in results if r is not None]
 
     def _send_retrying(self, ex: Exchange, tp: Trustpoint, pair: KeyPair, emit: Callable[[EnrollmentEvent], None],
@@ -276,35 +279,40 @@ class ScepService:
         raise AssertionError("unreachable")
 
     def _drive(self, ex: Exchange, pending: PendingEnrollment, pair: KeyPair, rep: CertRep | None,
-               emit: Callable[[EnrollmentEvent], None], stop: threading.Event,
-               saved: bool = False) -> EnrollmentResult:
+               emit: Callable[[EnrollmentEvent], None], stop: threading.Event) -> EnrollmentResult:
         config = self._pki.config
-        state = {"saved": saved}
 
         def persist() -> None:
             if pending not in config.pending:
                 config.pending = [p for p in config.pending if p.key_id != pending.key_id
                                   or p.trustpoint != pending.trustpoint] + [pending]
-            self._pki.save()
-            state["saved"] = True
+            self._pki.record_pending(pending, pair)
 
         result, _ = run_transaction(ex, pending, pair.private_key, pair.public_der, rep,
                                     on_event=emit, cancel=stop, persist=persist)
         if result.state in ("issued", "failed"):
             config.pending = [p for p in config.pending if p is not pending
                               and p.transaction_id != pending.transaction_id]
+        produced: list[str] = []
         if result.certificate is not None:
-            self._store_device(pending.trustpoint, pair, result.certificate)
-        if state["saved"] and result.state != "pending":
-            self._pki.save()  # the saved pending record is finished: keep NVRAM in step
+            produced = self._store_device(pending.trustpoint, pair, result.certificate)
+        if result.state != "pending":
+            # A transaction that outlived a PENDING reply was journaled: what it produced (the key
+            # pair and certificate) is saved on its own, then its journal entry goes.
+            self._pki.finish_pending(pending, produced)
         result.warnings = list(dict.fromkeys(ex.warnings + result.warnings))
         return result
 
-    def _store_device(self, name: str, pair: KeyPair, cert: x509.Certificate) -> None:
+    def _store_device(self, name: str, pair: KeyPair, cert: x509.Certificate) -> list[str]:
+        """Hold the issued certificate (replacing the key pair's previous one); the names of the
+        objects that changed (see :mod:`pkitui.core.merge`)."""
         config = self._pki.config
-        config.certificates = [c for c in config.certificates
-                               if not (c.trustpoint == name and c.role == "device" and c.key_id == pair.key_id)]
-        config.certificates.append(StoredCertificate.from_der(name, "device", der_of(cert), key_id=pair.key_id))
+        config.key_pairs.setdefault(pair.key_id, pair)  # a pair only the journal held comes back
+        old = [c for c in config.certificates if c.trustpoint == name and c.role == "device" and c.key_id == pair.key_id]
+        new = StoredCertificate.from_der(name, "device", der_of(cert), key_id=pair.key_id)
+        config.certificates = [c for c in config.certificates if not any(c is o for o in old)] + [new]
+        return ([object_name("key_pairs", key_pair_doc(pair))]
+                + [object_name("certificates", c.to_doc()) for c in [*old, new]])
 
     def pending(self, tp: str | None = None) -> list[PendingEnrollment]:
         """Pending transactions (all, or those of trustpoint ``tp``)."""
@@ -320,7 +328,7 @@ class ScepService:
         for pending in self.pending(tp):
             if stop.is_set():
                 break
-            pair = self._pki.config.key_pairs.get(pending.key_id)
+            pair = self._pki.pending_key_pair(pending)
             if pair is None:
                 raise KeyPairError(f"% Pending enrollment for {pending.trustpoint} needs key pair "
                                    f"{pending.key_id!r}, which no longer exists",
