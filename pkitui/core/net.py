@@ -227,9 +227,10 @@ class Operation:
     who: str  # "the CA at", "the CRL distribution point", "the OCSP responder"
     error: type[PkiError]
     via: str = ""  # " through the http-proxy HOST:PORT"
+    percent: bool = True  # IOS's "% " in front (not for messages nested in a revocation summary)
 
     def fail(self, url: str, what: str, hint: str | None = None) -> PkiError:
-        return self.error(f"% {self.name}: {self.who} {url}{self.via} {what}", hint)
+        return self.error(f"{'% ' if self.percent else ''}{self.name}: {self.who} {url}{self.via} {what}", hint)
 
 
 def _same_origin(a: str, b: str) -> bool:
@@ -282,11 +283,12 @@ def fetch(op: Operation, url: str, *, seconds: float, max_bytes: int, method: st
             if deadline.passed():
                 raise op.fail(start_url, f"sent no complete answer within {seconds:g} s", TIMEOUT_HINT) from None
             if isinstance(exc, requests.exceptions.ProxyError):
-                raise op.error(f"% {op.name}: cannot use the http-proxy for {start_url} ({reason(exc)})",
+                pct = "% " if op.percent else ""
+                raise op.error(f"{pct}{op.name}: cannot use the http-proxy for {start_url} ({reason(exc)})",
                                "Check enrollment http-proxy HOST PORT and that the proxy is running.") from None
             if not isinstance(exc, _transport_errors()):
                 raise
-            raise op.fail(start_url, f"cannot be reached ({reason(exc)})",
+            raise op.fail(start_url, f"is unreachable ({reason(exc)})",
                           "Check the URL (host, port, path) and that the server is running.") from None
         finally:
             sess.close()

@@ -1,15 +1,23 @@
-"""TFTP downloads (tftpy), for ``root tftp SERVER FILE``."""
+"""TFTP downloads (tftpy), for ``root tftp SERVER FILE``: one deadline for the whole transfer and
+a size cap checked at every block."""
 
 from __future__ import annotations
 
 import io
 import logging
+from typing import Any
 
+from pkitui.core import net
 from pkitui.core.errors import PkiError
 
 DEFAULT_PORT = 69
-TIMEOUT = 3
-MAX_SIZE = 1024 * 1024  # a CA certificate or chain; anything bigger is not what we asked for
+TIMEOUT: float | None = None  # None: net.deadline_for() (the run's --timeout, the trustpoint's, or 30 s)
+PACKET_TIMEOUT = 3.0  # the longest wait for one packet before resending (shorter when the deadline is)
+MAX_SIZE = net.SMALL_REPLY_BYTES  # a CA certificate or chain; anything bigger is not what we asked for
+
+
+class _Stop(Exception):
+    """Raised from tftpy's packet hook to end a transfer (deadline or size)."""
 
 
 class TftpError(PkiError):
@@ -24,26 +32,45 @@ def split_server(server: str) -> tuple[str, int]:
     return host, int(port) if port else DEFAULT_PORT
 
 
-def download(server: str, filename: str, timeout: float = TIMEOUT, retries: int = 2) -> bytes:
-    """The content of ``filename`` on TFTP ``server`` (``host[:port]``), octet mode."""
+def download(server: str, filename: str, timeout: float | None = TIMEOUT, retries: int = 2) -> bytes:
+    """The content of ``filename`` on TFTP ``server`` (``host[:port]``), octet mode, within one
+    deadline (``timeout``, default :func:`net.deadline_for`) and MAX_SIZE bytes (checked per block)."""
     import tftpy
 
     host, port = split_server(server)
     # tftpy logs every packet at INFO level and an error traceback on failure: keep it quiet.
     logging.getLogger("tftpy").setLevel(logging.CRITICAL)
+    seconds = timeout or net.deadline_for()
+    deadline = net.Deadline(seconds)  # not started: checked at each packet, the waits add up to it
+    per_packet = max(0.05, min(PACKET_TIMEOUT, seconds / max(retries, 1)))
     out = io.BytesIO()
+    received = [0]
+
+    def hook(packet: Any) -> None:
+        received[0] += len(getattr(packet, "data", b"") or b"")
+        if received[0] > MAX_SIZE:
+            raise _Stop(f"% TFTP: {filename!r} on {host}:{port} is larger than {MAX_SIZE:,} bytes "
+                        f"({net.size_text(MAX_SIZE)}), too large for a CA certificate; transfer stopped")
+        if deadline.passed():
+            raise _Stop(f"% TFTP: {host}:{port} did not send {filename!r} completely within {seconds:g} s")
+
     try:
         client = tftpy.TftpClient(host, port)
-        client.download(filename, out, timeout=timeout, retries=retries)
+        client.download(filename, out, packethook=hook, timeout=per_packet, retries=retries)
+    except _Stop as exc:
+        raise TftpError(str(exc), "Check the file and the server given to root tftp"
+                        + (" (or allow more time: enrollment timeout SECONDS)." if "within" in str(exc) else ".")
+                        ) from None
     except tftpy.TftpShared.TftpFileNotFoundError:
         raise TftpError(f"% TFTP: file {filename!r} not found on {host}:{port}",
                         "Check the file name given to root tftp.") from None
-    except (tftpy.TftpShared.TftpException, tftpy.TftpShared.TftpTimeout, OSError) as exc:
+    except tftpy.TftpShared.TftpTimeout:
+        raise TftpError(f"% TFTP: {host}:{port} did not send {filename!r} within {seconds:g} s",
+                        "Check that the TFTP server is up and reachable (UDP).") from None
+    except (tftpy.TftpShared.TftpException, OSError) as exc:
         raise TftpError(f"% TFTP download of {filename!r} from {host}:{port} failed: {exc}",
                         "Check that the TFTP server is up and reachable (UDP).") from None
     data = out.getvalue()
     if not data:
         raise TftpError(f"% TFTP: {filename!r} on {host}:{port} is empty")
-    if len(data) > MAX_SIZE:
-        raise TftpError(f"% TFTP: {filename!r} is {len(data)} bytes, too large for a CA certificate")
     return data

@@ -17,9 +17,11 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from pkitui.core import net
 from pkitui.core.errors import RevocationError
 
-TIMEOUT = 5
+TIMEOUT: float | None = None  # None: net.deadline_for() (the run's --timeout, the trustpoint's, or 30 s)
+MAX_RESPONSE_BYTES = net.SMALL_REPLY_BYTES
 CLOCK_SKEW = timedelta(minutes=5)
 
 
@@ -79,23 +81,21 @@ def _key_hash(cert: x509.Certificate) -> bytes:
     return x509.SubjectKeyIdentifier.from_public_key(cert.public_key()).digest
 
 
-def query(url: str, cert: x509.Certificate, issuer: x509.Certificate, timeout: float = TIMEOUT) -> OcspAnswer:
-    """Ask ``url`` about ``cert``; OcspUnreachable when it does not answer, RevocationError when the
-    answer fails a check (signature, nonce, certificate id, dates)."""
-    import requests
-
+def query(url: str, cert: x509.Certificate, issuer: x509.Certificate, timeout: float | None = TIMEOUT) -> OcspAnswer:
+    """Ask ``url`` about ``cert``; OcspUnreachable when it does not answer (within one deadline, a
+    1 MiB answer, no redirect to another host), RevocationError when the answer fails a check
+    (signature, nonce, certificate id, dates)."""
     nonce = os.urandom(16)
     request = (ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA1())
                .add_extension(x509.OCSPNonce(nonce), critical=False).build())
+    op = net.Operation("OCSP query", "the OCSP responder", OcspUnreachable, percent=False)
+    reply = net.fetch(op, url, method="POST", data=request.public_bytes(serialization.Encoding.DER),
+                      seconds=timeout or net.deadline_for(), max_bytes=MAX_RESPONSE_BYTES,
+                      headers={"Content-Type": "application/ocsp-request"})
+    if reply.status != 200:
+        raise OcspUnreachable(f"OCSP responder {url} answered HTTP {reply.status}")
     try:
-        reply = requests.post(url, data=request.public_bytes(serialization.Encoding.DER), timeout=timeout,
-                              headers={"Content-Type": "application/ocsp-request"})
-    except requests.RequestException as exc:
-        raise OcspUnreachable(f"OCSP responder {url} unreachable ({type(exc).__name__})") from None
-    if reply.status_code != 200:
-        raise OcspUnreachable(f"OCSP responder {url} answered HTTP {reply.status_code}")
-    try:
-        resp = ocsp.load_der_ocsp_response(reply.content)
+        resp = ocsp.load_der_ocsp_response(reply.body)
     except ValueError as exc:
         raise RevocationError(f"OCSP response from {url} is malformed: {exc}") from None
     if resp.response_status != ocsp.OCSPResponseStatus.SUCCESSFUL:

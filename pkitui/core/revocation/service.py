@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from pkitui.core import net
 from pkitui.core.certs import crl_distribution_points, ocsp_urls
 from pkitui.core.errors import PkiError, RevocationError
 from pkitui.core.records import CrlRecord
@@ -49,8 +50,8 @@ if TYPE_CHECKING:
     from pkitui.core.scep.ca import CaCandidate
     from pkitui.core.trustpoints import Trustpoint
 
-HTTP_TIMEOUT = 5.0
-MAX_CRL_BYTES = 512 * 1024 * 1024
+HTTP_TIMEOUT: float | None = None  # None: net.deadline_for() (the run's --timeout, the trustpoint's, or 30 s)
+MAX_CRL_BYTES = net.CRL_BYTES
 
 
 @dataclass
@@ -83,20 +84,16 @@ class CrlInfo:
                 "location": self.location, "expired": self.expired, "notes": self.notes}
 
 
-def http_get(url: str, timeout: float = HTTP_TIMEOUT) -> bytes:
-    """GET ``url`` (a CRL distribution point); RevocationError when unreachable or not 200."""
-    import requests
-
-    try:
-        with requests.get(url, timeout=timeout, stream=True) as reply:
-            if reply.status_code != 200:
-                raise RevocationError(f"CRL distribution point {url} answered HTTP {reply.status_code}")
-            body: bytes = reply.raw.read(MAX_CRL_BYTES + 1, decode_content=True)
-    except requests.RequestException as exc:
-        raise RevocationError(f"CRL distribution point {url} unreachable ({type(exc).__name__})") from None
-    if len(body) > MAX_CRL_BYTES:
-        raise RevocationError(f"CRL at {url} is larger than {MAX_CRL_BYTES} bytes")
-    return body
+def http_get(url: str, timeout: float | None = HTTP_TIMEOUT) -> bytes:
+    """GET ``url`` (a CRL distribution point) under one deadline (``timeout``, default
+    :func:`net.deadline_for`); the body streamed to a temporary file and refused past MAX_CRL_BYTES
+    (as sent and as decoded), redirects on the same host only; RevocationError when it fails."""
+    op = net.Operation("CRL download", "the CRL distribution point", RevocationError, percent=False)
+    reply = net.fetch(op, url, seconds=timeout or net.deadline_for(), max_bytes=MAX_CRL_BYTES, to_file=True)
+    if reply.status != 200 or reply.file is None:
+        raise RevocationError(f"CRL distribution point {url} answered HTTP {reply.status}")
+    with reply.file:
+        return reply.file.read()
 
 
 def _ldap_crls(url: str) -> list[bytes]:
@@ -407,10 +404,12 @@ class RevocationService:
         self._memory[key] = (rec, info)
         return info, parsed
 
+    @net.with_trustpoint_deadline
     def request_crl(self, tp: str) -> CrlInfo:
         """``crypto pki crl request TP``: download the newest CRL now, replacing the one held."""
         return self._fetch(self._pki.trustpoints.get(tp), None, None)[0]
 
+    @net.with_trustpoint_deadline
     def crl_for(self, tp: str, cert: x509.Certificate,
                 issuer: x509.Certificate | None = None) -> tuple[CrlInfo, ParsedCrl]:
         """A fresh CRL covering ``cert``, signed by ``issuer`` (the CA that issued ``cert``; default
@@ -483,6 +482,7 @@ class RevocationService:
         verified: their CRLs can then be verified again later (after a restart too)."""
         self._issuers.note(tp, chain)
 
+    @net.with_trustpoint_deadline
     def check(self, tp: str, cert: x509.Certificate, issuer: x509.Certificate) -> RevocationOutcome:
         """Run ``tp``'s revocation-check methods in order for ``cert`` issued by ``issuer`` (the
         trustpoint CA or, along a verified path to it, an intermediate CA): the CRL must be signed by
@@ -495,6 +495,7 @@ class RevocationService:
         return run_methods(list(trustpoint.revocation_check), runners)
 
     # -- root over TFTP ------------------------------------------------------------------------
+    @net.with_trustpoint_deadline
     def fetch_root_der(self, tp: Trustpoint) -> bytes:
         """The CA certificate file named by ``root tftp SERVER FILE`` (PEM converted to DER)."""
         from pkitui.core import tftp
