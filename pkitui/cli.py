@@ -27,6 +27,17 @@ UNSAVED_WARNING = (
 )
 
 
+def _seconds(text: str) -> float:
+    """``--timeout SECONDS``: a number of seconds, 0.1 to 3600."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.1 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"invalid timeout {text!r}: give seconds from 0.1 to 3600")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``pkitui``."""
     parser = argparse.ArgumentParser(
@@ -45,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--force", action="store_true", help="answer yes to confirmations (e.g. key regeneration)")
     ex.add_argument("--continue", action="store_true", dest="keep_going",
                     help="keep going after a failing command (exit 1 if any failed)")
+    ex.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+                    help="deadline of each network operation (SCEP, CRL, LDAP, OCSP, TFTP), connect to last "
+                    "byte; overrides the trustpoints' enrollment timeout (default 30)")
     ex.add_argument("-c", action="append", dest="commands", metavar="CMD", help="a command line (repeatable)")
     ex.add_argument("file", nargs="?", metavar="FILE", help="script file ('-' or none: stdin)")
     lab = sub.add_parser("lab", help="start a local lab CA and open the console on it")
@@ -73,6 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         where = store_dir(getattr(args, "sub_store", None) or args.store)
         if args.command == "exec":
+            if args.timeout is not None:
+                from pkitui.core.net import set_run_deadline
+
+                set_run_deadline(args.timeout)
             return run_exec(args, where)
         if args.command == "lab":
             from pkitui.lab import run_lab
