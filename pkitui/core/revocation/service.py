@@ -313,12 +313,13 @@ class RevocationService:
             return None
 
     def _keep(self, tp: str, source: str, parsed: ParsedCrl,
-              signer: x509.Certificate) -> tuple[CrlInfo, ParsedCrl]:
-        """Hold a CRL verified with ``signer``, one per trustpoint, issuer and scope: it replaces an
-        older one held, from whatever source; when the one held is as new or newer (and still
-        usable) that one is kept and returned. NVRAM when it fits the capacity left, else the
-        cache; memory in query mode."""
+              signer: x509.Certificate | None = None) -> tuple[CrlInfo, ParsedCrl]:
+        """Hold a CRL verified with ``signer`` (default: the trustpoint CA), one per trustpoint,
+        issuer and scope: it replaces an older one held, from whatever source; when the one held is
+        as new or newer (and still usable) that one is kept and returned. NVRAM when it fits the
+        capacity left, else the cache; memory in query mode."""
         config = self._pki.config
+        signer = signer or self._pki.certificates.ca_certificate(tp)
         self._parsed[parsed.sha256] = parsed
         rec = CrlRecord(trustpoint=tp, issuer=parsed.issuer, source=source, file=f"{parsed.sha256[:40]}.crl",
                         sha256=parsed.sha256, size=len(parsed.der), this_update=parsed.this_update.isoformat(),
