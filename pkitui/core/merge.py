@@ -228,10 +228,10 @@ def record_changes(meta: Doc, changed: Iterable[str], who: str, when: str) -> Do
     """``meta`` with the change records of ``changed`` objects set to ``who at when``."""
     changes: dict[str, str] = dict(meta.get("changes") or {})
     for name in changed:
-        changes.pop(name, None)  # re-inserted last: the dict stays in order of change
         changes[name] = f"{who} at {when}"
-    while len(changes) > MAX_CHANGE_RECORDS:
-        changes.pop(next(iter(changes)))
+    if len(changes) > MAX_CHANGE_RECORDS:  # oldest first out (the time stamps sort as text)
+        for name in sorted(changes, key=lambda n: changes[n].rsplit(" at ", 1)[-1])[:-MAX_CHANGE_RECORDS]:
+            del changes[name]
     return {"generation": int(meta.get("generation") or 0) + 1, "saved_by": f"{who} at {when}", "changes": changes}
 
 
