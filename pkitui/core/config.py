@@ -16,6 +16,7 @@ from pkitui.core.keys import KeyPair
 from pkitui.core.records import CrlRecord, PeerKey, PendingEnrollment, StoredCertificate
 from pkitui.core.secrets import SecretBox
 from pkitui.core.store import Store
+from pkitui.core.store_check import check_tables
 from pkitui.core.trustpoints import Trustpoint
 
 DEFAULT_CAPACITY = 512 * 1024
@@ -85,6 +86,7 @@ def from_tables(tables: dict[str, dict[str, Any]], store: Store, box: SecretBox)
 
     A damaged table (a missing field, a wrong type) raises StoreError, never a bare KeyError.
     """
+    check_tables(tables, store.root)
     try:
         return _from_tables(tables, store, box)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
