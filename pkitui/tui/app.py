@@ -20,7 +20,8 @@ import pkitui
 from pkitui.tui.bridge import describe_error
 from pkitui.tui.commandline import CommandInput, CommandLine
 from pkitui.tui.commands import ActionsProvider
-from pkitui.tui.messages import CommandOutputWritten, ConfigChanged, ConfigSaved, CoreCallFailed, StoreOpened
+from pkitui.tui.messages import (CommandOutputWritten, ConfigChanged, ConfigSaved, CoreCallFailed, StoreOpened,
+                                 StoreRefreshed)
 from pkitui.tui.screens.base import PkiPane
 from pkitui.tui.screens.home import HomePane
 from pkitui.tui.tabs import TABS, PanePlaceholder
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 STORE_OPEN_TIMEOUT = 60.0
 # A second ctrl+q within this many seconds quits although the configuration is unsaved.
 QUIT_CONFIRM_SECONDS = 10.0
+# How often the console looks whether another process (pkitui exec, cron, an agent) saved the store.
+STORE_WATCH_SECONDS = 1.0
 
 
 def styles_dir() -> Path:
@@ -115,6 +118,38 @@ class PkiConsole(App[None]):
     def _store_opened_message(self, message: StoreOpened) -> None:
         self.post_message(ConfigChanged("store opened"))
         self.tell_pending()
+        self._watch_store_changes()
+
+    def _watch_store_changes(self) -> None:
+        self.set_interval(STORE_WATCH_SECONDS, self._look_at_store, name="store watch")
+
+    def _look_at_store(self) -> None:
+        """A stat of nvram.json: when another process saved, reload in a worker."""
+        if self._pki is not None and self._pki.store_changed():
+            self._refresh_store()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="refresh")
+    def _refresh_store(self) -> None:
+        with self.core_lock:
+            refresh = self.pki.refresh()
+        self.post_message(StoreRefreshed(refresh))
+
+    @on(StoreRefreshed)
+    def _store_refreshed(self, message: StoreRefreshed) -> None:
+        """Say what another session's save changed here, and flag what conflicts."""
+        refresh = message.refresh
+        if refresh.taken:
+            self.write_log(f"Another session saved the store ({refresh.saved_by}); reloaded: "
+                           + ", ".join(refresh.taken), "cyan")
+        for name in refresh.conflicts:
+            self.write_log(f"% Conflict: {name} was saved by {refresh.changes.get(name, refresh.saved_by)}, and "
+                           "changed here too (not saved). Your version is kept: ctrl+s replaces theirs; "
+                           ":show startup-config shows theirs.", "bold yellow")
+        if refresh.conflicts:
+            self.notify("\n".join(refresh.conflicts), title="Changed by another session too", severity="warning",
+                        timeout=10)
+        if refresh.taken or refresh.conflicts:
+            self.post_message(ConfigChanged("store changed"))
 
     def tell_pending(self) -> None:
         """Saved PENDING enrollments survive a restart: say so, and how to resume them."""
@@ -141,6 +176,7 @@ class PkiConsole(App[None]):
             self.call_after_refresh(self._open_store)
         else:
             self.tell_pending()
+            self._watch_store_changes()
         self.update_status()
         self.query_one(HomePane).focus_main()
         if self.lab is not None:
@@ -273,8 +309,14 @@ class PkiConsole(App[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="save")
     def _save_config(self) -> None:
+        from pkitui.core.merge import SaveConflict
+
         with self.core_lock:
-            usage = self.pki.save()
+            try:
+                usage = self.pki.save()
+            except SaveConflict:
+                self.post_message(ConfigChanged("merged before a refused save"))  # theirs was taken over
+                raise
         self.post_message(ConfigSaved(usage))
 
     @on(ConfigSaved)

@@ -46,3 +46,12 @@ class StoreOpened(Message):
     def __init__(self, pki: Any) -> None:
         super().__init__()
         self.pki = pki
+
+
+class StoreRefreshed(Message):
+    """Another process saved the store; ``refresh`` says what was taken over and what conflicts
+    with this session's unsaved changes (a :class:`pkitui.core.pki.Refresh`)."""
+
+    def __init__(self, refresh: Any) -> None:
+        super().__init__()
+        self.refresh = refresh
