@@ -52,14 +52,10 @@ MAX_CHANGE_RECORDS = 500
 
 
 def crl_key(doc: Doc) -> str:
-    """The identity of a CRL record: ``CrlRecord.key()`` where records carry one."""
+    """The identity of a CRL record (:meth:`pkitui.core.records.CrlRecord.key`)."""
     from pkitui.core.records import CrlRecord
 
-    record = CrlRecord.from_doc(doc)
-    key = getattr(record, "key", None)
-    if callable(key):
-        return str(key())
-    return f"{doc.get('trustpoint')}|{doc.get('issuer')}|{doc.get('source')}"
+    return CrlRecord.from_doc(doc).key()
 
 
 def object_name(table: str, doc: Doc) -> str:
