@@ -16,10 +16,23 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pkitui.ios.session import Session
 
+# pkitui exec's exit statuses: defined here only; the README's table and --help repeat them.
 EXIT_OK = 0
 EXIT_ERRORS = 1  # --continue and at least one command failed
 EXIT_FAILED = 2  # stopped at the first failing command (or bad usage / unusable store)
 EXIT_INTERNAL = 3  # a bug: an unexpected exception (reported on one line, no traceback)
+EXIT_PENDING = 4  # every command ran, but an enrollment is still PENDING after its retry count
+EXIT_INTERRUPTED = 130  # ctrl+c (SIGINT)
+EXIT_CODES = (
+    (EXIT_OK, "every command succeeded"),
+    (EXIT_ERRORS, "--continue was given and at least one command failed"),
+    (EXIT_FAILED, "stopped at a failing command; or bad usage, an unreadable script, an unusable store"),
+    (EXIT_INTERNAL, "internal error (a bug): reported on one line, please report it"),
+    (EXIT_PENDING, "every command succeeded, but an enrollment is still PENDING at the CA after "
+                   "'enrollment retry count' polls; the request is kept: run 'crypto pki enroll TP' again "
+                   "(even after a restart) to resume polling"),
+    (EXIT_INTERRUPTED, "interrupted (ctrl+c)"),
+)
 
 UNSAVED_WARNING = (
     "% Warning: the running configuration has unsaved changes, lost when pkitui exec ends.\n"
@@ -50,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="{exec,lab}")
     ex = sub.add_parser("exec", help="run IOS commands from -c, a FILE or stdin",
                         description="Run IOS commands (crypto pki ...) as a script. Each run starts from the "
-                        "saved configuration; save with copy system:running-config nvram:startup-config.")
+                        "saved configuration; save with copy system:running-config nvram:startup-config.",
+                        epilog=exit_codes_text(), formatter_class=argparse.RawDescriptionHelpFormatter)
     ex.add_argument("--store", metavar="DIR", dest="sub_store", help="the NVRAM store")
     ex.add_argument("--json", action="store_true", help="show commands print one JSON document per line")
     ex.add_argument("--force", action="store_true", help="answer yes to confirmations (e.g. key regeneration)")
@@ -64,6 +78,28 @@ def build_parser() -> argparse.ArgumentParser:
     lab = sub.add_parser("lab", help="start a local lab CA and open the console on it")
     lab.add_argument("--store", metavar="DIR", dest="sub_store", help="the NVRAM store")
     return parser
+
+
+def exit_codes_text() -> str:
+    """The exit status table of ``pkitui exec --help``."""
+    import textwrap
+
+    rows = [textwrap.fill(text, 100, initial_indent=f"  {code:<4}", subsequent_indent=" " * 6)
+            for code, text in EXIT_CODES]
+    return ("exit status:\n" + "\n".join(rows)
+            + "\nstdout and stderr keep the order of events, even when both go to one file (2>&1).\n")
+
+
+def say_out(line: str) -> None:
+    """A line of output (stdout stays buffered: stderr flushes it first)."""
+    print(line, file=sys.stdout)
+
+
+def say_err(line: str) -> None:
+    """An error or warning line, after everything printed before it on stdout (with both piped to
+    one file the order is the order of events)."""
+    sys.stdout.flush()
+    print(line, file=sys.stderr, flush=True)
 
 
 def _version() -> str:
@@ -100,8 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return int(run_console(where) or EXIT_OK)
     except KeyboardInterrupt:
-        print("% Interrupted", file=sys.stderr)
-        return 130
+        say_err("% Interrupted")
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): nothing more to say, and stdout is unusable.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -110,11 +146,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from pkitui.core.errors import PkiError
 
         if isinstance(exc, PkiError):
-            print(exc.message if exc.message.startswith("%") else f"% {exc.message}", file=sys.stderr)
+            say_err(exc.message if exc.message.startswith("%") else f"% {exc.message}")
             if exc.hint:
-                print(exc.hint, file=sys.stderr)
+                say_err(exc.hint)
             return EXIT_FAILED
-        print(f"% Internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        say_err(f"% Internal error: {type(exc).__name__}: {exc}")
         return EXIT_INTERNAL
 
 
@@ -136,20 +172,38 @@ def run_interactive(args: argparse.Namespace, where: Path) -> int:
         sys.stdout.flush()
     if session.pki.dirty:
         session.warn(UNSAVED_WARNING)
-    return EXIT_OK if not errors else EXIT_ERRORS
+    if errors:
+        return EXIT_ERRORS
+    return _pending_status(session)
+
+
+def _pending_status(session: Session) -> int:
+    """EXIT_PENDING (with what to do, on stderr) when an enrollment of this run is still pending."""
+    if not session.still_pending:
+        return EXIT_OK
+    names = ", ".join(sorted(session.still_pending))
+    session.warn(f"% No certificate yet for trustpoint {names}: the enrollment is still PENDING at the CA "
+                 f"(exit status {EXIT_PENDING}).")
+    return EXIT_PENDING
 
 
 def _script_lines(args: argparse.Namespace) -> tuple[list[str], bool]:
     """The script's lines, and whether they came from stdin."""
-    if args.commands:
-        if args.file:
-            raise SystemExit("pkitui exec: give -c commands or a FILE, not both")
-        return [line for cmd in args.commands for line in cmd.split("\n")], False
     from pkitui.core.errors import PkiError
+
+    if args.commands:
+        if args.file:  # bad usage: status 2 (SystemExit with a message gave 1, the --continue status)
+            raise PkiError("pkitui exec: give -c commands or a FILE, not both", "See pkitui exec --help.")
+        return [line for cmd in args.commands for line in cmd.split("\n")], False
 
     name = args.file if args.file and args.file != "-" else "standard input"
     try:
-        data = Path(args.file).read_bytes() if name == args.file else sys.stdin.buffer.read()
+        if name == args.file:  # a regular file only: a FIFO or /dev/zero must not hang the run
+            from pkitui.core.userfile import read_user_file
+
+            data = read_user_file(args.file, "a script file", 16 << 20, hint="Check the script's path.")
+        else:
+            data = sys.stdin.buffer.read()
         return data.decode("utf-8").splitlines(), name != args.file
     except OSError as exc:
         raise PkiError(f"cannot read {name}: {exc.strerror}", "Check the script's path.") from None
@@ -182,8 +236,8 @@ def make_session(where: Path, args: argparse.Namespace, interactive: bool) -> Se
 
     return Session(
         Pki.open(where),
-        out=lambda s: print(s, file=sys.stdout),
-        err=lambda s: print(s, file=sys.stderr),
+        out=say_out,
+        err=say_err,
         json=args.json,
         force=args.force,
         confirm=_tty_confirm if interactive else None,
@@ -206,6 +260,6 @@ def run_exec(args: argparse.Namespace, where: Path) -> int:
     if session.pki.dirty:
         session.warn(UNSAVED_WARNING)
     sys.stdout.flush()
-    if not errors:
-        return EXIT_OK
-    return EXIT_ERRORS if args.keep_going else EXIT_FAILED
+    if errors:
+        return EXIT_ERRORS if args.keep_going else EXIT_FAILED
+    return _pending_status(session)

@@ -111,9 +111,12 @@ def enroll(session: Session, args: Args) -> None:
         session.warn(f"% Warning: {warning}")
     failed = [r for r in results if r.state == "failed"]
     pending = [r for r in results if r.state == "pending"]
-    if pending:
-        session.print(f"% {len(pending)} request(s) still pending; recorded in the store's pending journal. "
-                      f"Run crypto pki enroll {tp.name} again (even after a restart) to resume polling.")
+    if pending:  # not an error (the request is kept), but no certificate: pkitui exec exits 4
+        session.still_pending.add(tp.name)
+        session.warn(f"% {len(pending)} request(s) still pending; recorded in the store's pending journal. "
+                     f"Run crypto pki enroll {tp.name} again (even after a restart) to resume polling.")
+    else:
+        session.still_pending.discard(tp.name)
     if failed:
         raise ScepError(f"% Certificate enrollment failed for {', '.join(r.key_id for r in failed)}: "
                         f"{failed[0].fail_info}", "Check the challenge password and the CA's log; nothing was stored.")

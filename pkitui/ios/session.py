@@ -64,7 +64,7 @@ class Session:
     ) -> None:
         self.pki = pki
         self._out = out or (lambda s: print(s, file=sys.stdout))
-        self._err = err or (lambda s: print(s, file=sys.stderr))
+        self._err = err or _stderr_line
         self.json = json
         self.force = force
         self._confirm = confirm
@@ -72,6 +72,8 @@ class Session:
         self.stack: list[tuple[str, Any]] = [(mode, None)]
         self.closed = False
         self.errors = 0
+        # Trustpoints whose enrollment this session left PENDING (pkitui exec then exits 4).
+        self.still_pending: set[str] = set()
         self._block: _Block | None = None
 
     # -- modes -------------------------------------------------------------------------------
@@ -247,6 +249,12 @@ class Session:
         self.warn(failure.message(text))
         if failure.expected:
             self.warn(failure.hint())
+
+
+def _stderr_line(line: str) -> None:
+    """An error line after everything already printed on stdout (the order of events)."""
+    sys.stdout.flush()
+    print(line, file=sys.stderr, flush=True)
 
 
 def _masked(text: str) -> str:
