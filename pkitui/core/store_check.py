@@ -45,6 +45,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from pkitui.core.errors import PkiError, StoreError
 from pkitui.core.identity import validate_domain_name, validate_hostname
 from pkitui.core.keys import MAX_MODULUS, MIN_MODULUS, USAGES
+from pkitui.core.userfile import file_kind
 from pkitui.core.trustpoints import (
     REVOCATION_METHODS,
     Trustpoint,
@@ -500,15 +501,6 @@ def _check_file(folder: Path, name: str, *, missing_ok: bool) -> None:
         raise _Bad("file", f"names {folder.name}/{name}, which cannot be read ({exc.strerror})") from None
     if not stat.S_ISREG(mode):
         raise _Bad("file", f"names {folder.name}/{name}, which is {file_kind(mode)}, not a regular file")
-
-
-def file_kind(mode: int) -> str:
-    """'a directory', 'a FIFO' ... for an ``st_mode``."""
-    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISLNK, "a symbolic link")):
-        if test(mode):
-            return name
-    return "a special file"
 
 
 def _check_unique(table: str, doc: dict[str, Any], rid: str, seen: dict[str, str]) -> None:

@@ -5,10 +5,10 @@ deletion, manual import, peer verification and CRL requests. Thin adapters over
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pkitui.core.errors import CertificateError
+from pkitui.core.userfile import read_user_file
 from pkitui.ios.grammar import Args
 from pkitui.ios.registry import CERT_CHAIN, CONFIG, EXEC, USER_EXEC, command, running_config_section
 from pkitui.ios.session import Session
@@ -135,16 +135,9 @@ def _import(session: Session, name: str, data: bytes) -> None:
 
 
 def read_certificate_file(path: str, hint: str) -> bytes:
-    """A certificate (or chain) file's bytes; CertificateError when unreadable or far too large
-    (a path like /dev/zero must not exhaust memory)."""
-    try:
-        with Path(path).expanduser().open("rb") as f:
-            data = f.read(MAX_CERTIFICATE_FILE + 1)
-    except OSError as exc:
-        raise CertificateError(f"% Cannot read {path}: {exc.strerror}", hint) from None
-    if len(data) > MAX_CERTIFICATE_FILE:
-        raise CertificateError(f"% {path} is larger than {MAX_CERTIFICATE_FILE:,} bytes: not a certificate file", hint)
-    return data
+    """A certificate (or chain) file's bytes; CertificateError when it is not a regular file (a FIFO
+    would hang, /dev/zero never end), is unreadable or far too large."""
+    return read_user_file(path, "a certificate file", MAX_CERTIFICATE_FILE, hint=hint, error=CertificateError)
 
 
 @command(CONFIG, "crypto {pki | ca} import NAME certificate [FILE]")
