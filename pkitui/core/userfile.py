@@ -8,6 +8,7 @@ Only regular files are read: a FIFO would block the open or the read forever, a 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from pathlib import Path
@@ -20,6 +21,10 @@ def file_kind(mode: int) -> str:
     kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
              (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISLNK, "a symbolic link"))
     return next((name for test, name in kinds if test(mode)), "a special file")
+
+
+def _not_regular(shown: str, mode: int, what: str) -> str:
+    return f"% {shown} is {file_kind(mode)}, not a regular file: give the path of {what}"
 
 
 def read_user_file(path: str | Path, what: str, max_bytes: int, *, hint: str | None = None,
@@ -36,12 +41,15 @@ def read_user_file(path: str | Path, what: str, max_bytes: int, *, hint: str | N
     try:
         fd = os.open(Path(path).expanduser(), flags)
     except OSError as exc:
+        with contextlib.suppress(OSError):  # a socket cannot be opened at all (ENXIO): say what it is
+            mode = os.stat(Path(path).expanduser()).st_mode
+            if not stat.S_ISREG(mode):
+                raise error(_not_regular(shown, mode, what), hint) from None
         raise error(f"% Cannot read {shown}: {exc.strerror or exc}", hint) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise error(f"% {shown} is {file_kind(info.st_mode)}, not a regular file: give the path of {what}",
-                        hint)
+            raise error(_not_regular(shown, info.st_mode, what), hint)
         if info.st_size > max_bytes:
             raise error(f"% {shown} is larger than {max_bytes:,} bytes: not {what}", hint)
         chunks, size = [], 0
