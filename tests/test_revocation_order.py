@@ -33,7 +33,8 @@ def publish(server: CrlHttpServer, der: bytes, name: str = "ca.crl") -> str:
 
 def _scep_device(tmp_path: Path, r: ScepResponder) -> tuple[Pki, LabCa]:
     """A device enrolled with the responder (no RA: GetCRL is available), and the responder's CA."""
-    pki = make_scep_device(tmp_path / "store", r.url, fingerprint=fingerprints(r.ca_cert.public_bytes(DER))["sha256"])
+    fingerprint = fingerprints(r.ca_cert.public_bytes(DER))["sha256"]
+    pki = make_scep_device(tmp_path / "store", r.url, fingerprint=fingerprint)
     pki.scep.authenticate("lab")
     assert pki.scep.enroll("lab")[0].state == "issued"
     return pki, LabCa(key=r.ca_key, certificate=r.ca_cert)
@@ -105,7 +106,8 @@ def test_an_unreachable_cdp_falls_through_to_crl_query_not_getcrl(tmp_path: Path
         before = _get_crls(r)
         strict = pki.certificates.verify_peer(peer, "lab")  # the CDP is down; GetCRL is not a source
         assert not strict.ok and "unreachable" in strict.reason and _get_crls(r) == before
-        with SlapdServer(tmp_path / "slapd", make_crl(authority, [0x504]), r.ca_cert.public_bytes(DER)) as directory:
+        crl = make_crl(authority, [0x504])
+        with SlapdServer(tmp_path / "slapd", crl, r.ca_cert.public_bytes(DER)) as directory:
             pki.trustpoints.get("lab").set_crl_query(directory.crl_query_url)
             verdict = pki.certificates.verify_peer(peer, "lab")
             assert verdict.status == "revoked" and directory.crl_query_url in verdict.reason
@@ -217,3 +219,23 @@ def test_crl_record_identity() -> None:
     assert new.key() == "lab|CN=CA|" and new.newer_than(old) and not old.newer_than(new)
     unnumbered = CrlRecord.from_doc({**doc, "crl_number": None, "this_update": "2024-01-02T00:00:00+00:00"})
     assert unnumbered.newer_than(old) and not old.newer_than(unnumbered)
+
+
+def test_records_from_a_store_without_scopes_are_replaced_not_doubled(tmp_path: Path, ca: LabCa,
+                                                                     cdp: CrlHttpServer) -> None:
+    """A record saved before scopes were recorded (scope None, no issuer key) is read from its file
+    to learn its scope: the same CRL from another URL then replaces it instead of being held twice."""
+    der = make_crl(ca, [1])
+    pki = make_ca_device(tmp_path / "store", ca)
+    _device_cert(pki, ca, publish(cdp, der, "a.crl"), 0xB00)
+    pki.revocation.request_crl("lab")
+    pki.save()
+    [rec] = pki.config.crls
+    rec.scope, rec.issuer_key = None, ""  # as loaded from an older store
+    again = Pki.open(tmp_path / "store")
+    for r in again.config.crls:
+        r.scope, r.issuer_key = None, ""
+    _device_cert(again, ca, publish(cdp, make_crl(ca, [1, 2], number=2), "b.crl"), 0xB01)
+    assert again.revocation.request_crl("lab").crl_number == 2
+    [held] = again.config.crls
+    assert (held.crl_number, held.scope) == (2, "") and again.nvram_usage().used["CRLs"] == held.size

@@ -2,8 +2,9 @@
 
 micromdm's scepserver 2.1.0 does not implement GetCRL (HTTP 500 "operation not implemented"),
 so GetCRL itself is tested against the SCEP engineer's test responder (tests/servers), and the
-scepserver run shows the fall-through: GetCRL fails, the CRL comes from ``crl query`` (slapd),
-and OCSP answers from scepserver's own index through ``openssl ocsp``.
+scepserver run takes the CRL from ``crl query`` (slapd; as in IOS, GetCRL is used only when there
+is neither a CRL distribution point nor a ``crl query``), and OCSP answers from scepserver's own
+index through ``openssl ocsp``.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def _depot_ca(server: ScepServer) -> LabCa:
     return LabCa(key=key, certificate=cert)  # type: ignore[arg-type]
 
 
-def test_scepserver_end_to_end_getcrl_falls_through_to_ldap_and_ocsp(tmp_path: Path) -> None:
+def test_scepserver_end_to_end_crl_query_before_getcrl_and_ocsp(tmp_path: Path) -> None:
     with ScepServer(tmp_path / "scep", CHALLENGE) as server:
         ca_der = server.ca_pem_path.read_bytes()
         cert = x509.load_pem_x509_certificate(ca_der)
@@ -100,7 +101,7 @@ def test_scepserver_end_to_end_getcrl_falls_through_to_ldap_and_ocsp(tmp_path: P
         with SlapdServer(tmp_path / "slapd", crl, cert.public_bytes(DER)) as directory:
             tp = pki.trustpoints.get("lab")
             tp.set_crl_query(directory.crl_query_url)
-            info = pki.revocation.request_crl("lab")  # GetCRL -> HTTP 500, then LDAP
+            info = pki.revocation.request_crl("lab")  # crl query first: GetCRL (HTTP 500 here) is not tried
             assert info.source == directory.crl_query_url
             assert pki.certificates.verify_peer(pem(first.certificate)).status == "revoked"
             assert pki.certificates.verify_peer(pem(second.certificate)).ok

@@ -163,7 +163,8 @@ class RevocationService:
             self._pki.trustpoints.get(tp)
         held = [self._info(r) for r in self._pki.config.crls if tp is None or r.trustpoint == tp]
         live = self._pki.config.trustpoints
-        held += [i for r, i in self._memory.values() if (tp is None or r.trustpoint == tp) and r.trustpoint in live]
+        held += [i for r, i in self._memory.values()
+                 if (tp is None or r.trustpoint == tp) and r.trustpoint in live]
         return held
 
     def _signer(self, tp: str, parsed: ParsedCrl) -> x509.Certificate:
