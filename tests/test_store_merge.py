@@ -159,3 +159,26 @@ def test_pending_kept_in_nvram_json_by_an_older_pkitui_moves_to_the_journal(tmp_
     again.save()
     assert "pending" not in json.loads((tmp_path / "nvram.json").read_text())
     assert [p.transaction_id for p in Pki.open(tmp_path).config.pending] == ["legacy-tid"]
+
+
+def test_the_same_crl_fetched_by_two_sessions_is_no_conflict_the_newer_wins(tmp_path: Path) -> None:
+    from pkitui.core.records import CrlRecord
+
+    def crl(number: int) -> CrlRecord:
+        (tmp_path / "crl").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "crl" / f"{number}.crl").write_bytes(b"crl")
+        return CrlRecord("ka", "CN=CA", f"http://ca/{number}.crl", f"{number}.crl", f"{number:064X}", 3,
+                         f"2026-01-0{number}T00:00:00+00:00", crl_number=number, scope="")
+
+    first, second = Pki.open(tmp_path), Pki.open(tmp_path)
+    second.config.crls = [crl(5)]
+    second.save()
+    first.config.crls = [crl(4)]
+    first.save()  # its older copy yields to the newer one saved meanwhile
+    assert [c.crl_number for c in Pki.open(tmp_path).config.crls] == [5]
+    assert [c.crl_number for c in first.config.crls] == [5]
+    second.config.crls = [crl(6)]
+    first.config.crls = [crl(7)]
+    second.save()
+    first.save()  # its copy is newer: written
+    assert [c.crl_number for c in Pki.open(tmp_path).config.crls] == [7]

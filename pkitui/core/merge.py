@@ -9,7 +9,7 @@ configuration (*mine*):
 - changed only there: taken over into the running configuration (nothing of theirs is lost);
 - changed only here: written;
 - changed on both sides to different values: a :class:`SaveConflict` naming the object and who
-  saved it when. Nothing is written; the running configuration keeps this session's version, and
+  saved it when (except where no person need decide: of two copies of one CRL the newer wins). Nothing is written; the running configuration keeps this session's version, and
   the base becomes theirs, so saving again deliberately replaces theirs with this session's.
 
 Objects are compared in a *normal form* (sealed challenge passwords replaced by a digest of the
@@ -180,11 +180,26 @@ def three_way(base: ObjectMap, mine: ObjectMap, theirs: ObjectMap) -> MergeResul
         b, m, t = base.get(name), mine.get(name), theirs.get(name)
         if t == b or m == t:
             continue  # nothing new from them, or both sides agree
-        if m == b:
+        if m == b or _settled_for_theirs(name, m, t) is True:
             result.taken[name] = t
-        else:
+        elif _settled_for_theirs(name, m, t) is None:
             result.conflicts.append(name)
     return result
+
+
+def _settled_for_theirs(name: str, mine: Any, theirs: Any) -> bool | None:
+    """Objects whose two versions need no person to decide: of two copies of a CRL the newer
+    wins (both sessions fetched it); the CA capabilities are an observation, this session's the
+    latest. None: a person decides (a conflict)."""
+    if mine is None or theirs is None:
+        return None
+    if table_of(name) == "crls":
+        from pkitui.core.records import CrlRecord
+
+        return CrlRecord.from_doc(theirs).newer_than(CrlRecord.from_doc(mine))
+    if name.startswith(_CAPS):
+        return False
+    return None
 
 
 def files_of(objects: ObjectMap) -> set[tuple[str, str]]:
