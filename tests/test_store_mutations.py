@@ -131,6 +131,10 @@ def build_store(root: Path) -> None:
     tables = json.loads((root / "nvram.json").read_text())
     tables["pending"] = {"1": pending.to_doc()}
     (root / "nvram.json").write_text(json.dumps(tables))
+    # And one as this pkitui keeps it: a journal entry in pending/ with the key pair it needs.
+    pki.record_pending(PendingEnrollment(trustpoint="lab", key_id=usage[1].key_id, transaction_id="DEF456",
+                                         signer_der=signer.public_bytes(DER), started="2024-01-01T00:00:00+00:00"),
+                       usage[1])
 
 
 @pytest.fixture(scope="module")
@@ -190,10 +194,37 @@ def mutations(tables: dict[str, Any]) -> Iterator[tuple[str, str | None, dict[st
     yield "unknown table", None, {**tables, "future_table": {"1": {"anything": [1, 2]}}}
 
 
-def _copy(pristine: Path, dest: Path, tables: dict[str, Any]) -> Path:
+def journal_mutations(entry: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The same mutations over the fields of a pending-journal entry (its record, key pair, and
+    the trustpoint and certificates it carries, when it does)."""
+    for part, value in entry.items():
+        records = [(part, value, lambda e, p=part: e[p])] if isinstance(value, dict) else \
+            [(f"{part}[{i}]", v, lambda e, p=part, i=i: e[p][i]) for i, v in enumerate(value)
+             if isinstance(v, dict)] if isinstance(value, list) else []
+        for name, record, locate in records:
+            for field, old in record.items():
+                for label, new in [*_values(field, old), ("missing", KeyError)]:
+                    mutated = copy.deepcopy(entry)
+                    if new is KeyError:
+                        del locate(mutated)[field]
+                    else:
+                        locate(mutated)[field] = new
+                    yield f"journal {name}.{field}={label}", mutated
+        yield f"journal {part}=str", {**entry, part: "x"}
+    yield "journal=list", []  # type: ignore[misc]
+
+
+def _copy(pristine: Path, dest: Path, tables: dict[str, Any], journal: Any = None) -> Path:
     shutil.copytree(pristine, dest)
     (dest / "nvram.json").write_text(json.dumps(tables))
+    if journal is not None:
+        (entry,) = (dest / "pending").glob("*.json")
+        entry.write_text(json.dumps(journal))
     return dest
+
+
+def _bad(code: int, out: str) -> bool:
+    return code == 3 or "Traceback" in out or "Internal error" in out
 
 
 def _run_in_process(store: Path) -> tuple[int, str]:
@@ -227,10 +258,52 @@ def test_every_field_mutation_gives_no_internal_error(pristine: Path, tmp_path: 
                 failures.append(f"{what}: the message does not name the field: {exc.message}")
             assert exc.hint and "backup" in exc.hint
         code, out = _run_in_process(store)
-        if code == 3 or "Traceback" in out or "Internal error" in out:
+        if _bad(code, out):
             internal.append(f"{what}: exit {code}: {out.strip().splitlines()[-1:]}")
         shutil.rmtree(store)
-    print(f"mutations tried: {tried}, refused on load: {refused}, internal errors: {len(internal)}")
+    print(f"nvram.json mutations tried: {tried}, refused on load: {refused}, internal errors: {len(internal)}")
     assert not internal, "\n".join(internal)
     assert not failures, "\n".join(failures)
-    assert tried > 300
+    assert tried > 1000
+
+
+def test_every_journal_field_mutation_gives_no_internal_error(pristine: Path, tmp_path: Path) -> None:
+    tables = json.loads((pristine / "nvram.json").read_text())
+    (entry_file,) = (pristine / "pending").glob("*.json")
+    entry = json.loads(entry_file.read_text())
+    tried, internal = 0, []
+    for n, (what, mutated) in enumerate(journal_mutations(entry)):
+        tried += 1
+        store = _copy(pristine, tmp_path / f"j{n}", tables, mutated)
+        code, out = _run_in_process(store)
+        if _bad(code, out):
+            internal.append(f"{what}: exit {code}: {out.strip().splitlines()[-1:]}")
+        shutil.rmtree(store)
+    print(f"journal mutations tried: {tried}, internal errors: {len(internal)}")
+    assert not internal, "\n".join(internal)
+
+
+def test_a_sample_through_the_real_pkitui_exec(pristine: Path, tmp_path: Path) -> None:
+    """Every 40th mutation, run by the installed ``pkitui`` in a subprocess (two at a time)."""
+    tables = json.loads((pristine / "nvram.json").read_text())
+    sample = [m for i, m in enumerate(mutations(tables)) if i % 40 == 0]
+    env = {k: v for k, v in os.environ.items() if k != "PKITUI_PASSPHRASE"}
+    args = ["exec", "--continue"] + [a for s in SHOWS for a in ("-c", s)]
+    internal, named = [], 0
+    for start in range(0, len(sample), 2):
+        procs = []
+        for n, (what, field, mutated) in enumerate(sample[start:start + 2], start):
+            store = _copy(pristine, tmp_path / f"s{n}", mutated)
+            procs.append((what, field, subprocess.Popen([PKITUI, "--store", str(store), *args], env=env,
+                                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
+        for what, field, proc in procs:
+            out, err = proc.communicate(timeout=60)
+            if _bad(proc.returncode, out + err):
+                internal.append(f"{what}: exit {proc.returncode}: {err.strip().splitlines()[-1:]}")
+            if "is damaged: table" in err and field is not None:
+                assert field in err, err
+                named += 1
+    print(f"subprocess sample: {len(sample)} mutations, {named} refused naming the field, "
+          f"internal errors: {len(internal)}")
+    assert not internal, "\n".join(internal)
+    assert named > len(sample) // 2

@@ -19,6 +19,7 @@ from typing import Any
 
 from pkitui.core.errors import StoreError
 from pkitui.core.records import PendingEnrollment
+from pkitui.core.store_check import check_journal_entry
 
 _NAME = re.compile(r"^[0-9a-f]{32}\.json$")
 
@@ -65,6 +66,7 @@ class PendingJournal:
                 continue
             try:
                 doc = json.loads(path.read_text(encoding="utf-8"))
+                check_journal_entry(doc, path, self.folder.parent)  # types, enums, DER, confined file names
                 pending = PendingEnrollment.from_doc(doc["pending"])
                 key_pair = doc.get("key_pair")
                 if not all(isinstance(v, str) for v in (pending.trustpoint, pending.key_id, pending.transaction_id)):

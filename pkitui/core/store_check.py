@@ -440,6 +440,32 @@ def check_tables(tables: dict[str, dict[str, Any]], root: Path) -> None:
                 ) from None
 
 
+def check_journal_entry(doc: Any, path: Path, root: Path) -> None:
+    """Raise StoreError unless ``doc``, read from the pending-journal file ``path``, is
+    ``{"pending": a pending record, "key_pair": a key pair record or null}`` (checked as in nvram.json)."""
+    where = f"the pending enrollment record {path} is damaged"
+    hint = "Remove that file to forget the transaction (then enroll again), or restore it from a backup."
+    if not isinstance(doc, dict):
+        raise StoreError(f"{where}: it is {_kind(doc)}, not a map", hint)
+    certificates = doc.get("certificates") or []
+    if not isinstance(certificates, list):
+        raise StoreError(f"{where}, certificates: {_kind(certificates)}, not a list", hint)
+    parts: list[tuple[str, str, Spec, Any]] = [
+        ("pending", "pending", PENDING, doc.get("pending")),
+        ("key_pair", "key_pairs", KEY_PAIRS, doc.get("key_pair")),
+        ("trustpoint", "trustpoints", _trustpoint_spec(), doc.get("trustpoint")),
+        *((f"certificates[{i}]", "certificates", CERTIFICATES, c) for i, c in enumerate(certificates)),
+    ]
+    for part, table, spec, record in parts:
+        if part != "pending" and record is None:
+            continue  # optional parts
+        try:
+            _check_record(table, spec, record, root)
+        except _RecordError as exc:
+            field = f", field {part}.{exc.field}" if exc.field else f", {part}"
+            raise StoreError(f"{where}{field}: {exc.problem}", hint) from None
+
+
 def _record_name(table: str, what: str, naming: str | None, rid: str, doc: Any) -> str:
     name = doc.get(naming) if naming and isinstance(doc, dict) else None
     if table == "peer_keys" and isinstance(doc, dict) and isinstance(doc.get("kind"), str) and isinstance(name, str):
