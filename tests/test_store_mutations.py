@@ -197,18 +197,22 @@ def mutations(tables: dict[str, Any]) -> Iterator[tuple[str, str | None, dict[st
 def journal_mutations(entry: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     """The same mutations over the fields of a pending-journal entry (its record, key pair, and
     the trustpoint and certificates it carries, when it does)."""
+    def locate(doc: dict[str, Any], part: str, index: int | None) -> dict[str, Any]:
+        found: dict[str, Any] = doc[part] if index is None else doc[part][index]
+        return found
+
     for part, value in entry.items():
-        records = [(part, value, lambda e, p=part: e[p])] if isinstance(value, dict) else \
-            [(f"{part}[{i}]", v, lambda e, p=part, i=i: e[p][i]) for i, v in enumerate(value)
-             if isinstance(v, dict)] if isinstance(value, list) else []
-        for name, record, locate in records:
-            for field, old in record.items():
+        spots = [(part, None)] if isinstance(value, dict) else \
+            [(part, i) for i, v in enumerate(value) if isinstance(v, dict)] if isinstance(value, list) else []
+        for _, index in spots:
+            name = part if index is None else f"{part}[{index}]"
+            for field, old in locate(entry, part, index).items():
                 for label, new in [*_values(field, old), ("missing", KeyError)]:
                     mutated = copy.deepcopy(entry)
                     if new is KeyError:
-                        del locate(mutated)[field]
+                        del locate(mutated, part, index)[field]
                     else:
-                        locate(mutated)[field] = new
+                        locate(mutated, part, index)[field] = new
                     yield f"journal {name}.{field}={label}", mutated
         yield f"journal {part}=str", {**entry, part: "x"}
     yield "journal=list", []  # type: ignore[misc]
