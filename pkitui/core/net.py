@@ -229,8 +229,24 @@ class Operation:
     via: str = ""  # " through the http-proxy HOST:PORT"
     percent: bool = True  # IOS's "% " in front (not for messages nested in a revocation summary)
 
-    def fail(self, url: str, what: str, hint: str | None = None) -> PkiError:
-        return self.error(f"{'% ' if self.percent else ''}{self.name}: {self.who} {url}{self.via} {what}", hint)
+    def fail(self, url: str, what: str, hint: str | None = None, *, unanswered: bool = False) -> PkiError:
+        """The error to raise; ``unanswered`` (deadline, unreachable) makes it a :class:`Unanswered` too."""
+        cls = _unanswered(self.error) if unanswered else self.error
+        return cls(f"{'% ' if self.percent else ''}{self.name}: {self.who} {url}{self.via} {what}", hint)
+
+
+class Unanswered(Exception):
+    """Mixed into the error raised when the server gave no answer at all (deadline passed,
+    unreachable): a caller may tell it from a refusal, e.g. stop rather than try the next request."""
+
+
+_UNANSWERED: dict[type[PkiError], type[PkiError]] = {}
+
+
+def _unanswered(cls: type[PkiError]) -> type[PkiError]:
+    if cls not in _UNANSWERED:
+        _UNANSWERED[cls] = type(cls.__name__, (cls, Unanswered), {"__module__": cls.__module__})
+    return _UNANSWERED[cls]
 
 
 def _same_origin(a: str, b: str) -> bool:
@@ -258,6 +274,8 @@ def fetch(op: Operation, url: str, *, seconds: float, max_bytes: int, method: st
                 left = deadline.remaining()
                 with sess.request(method, url, params=params, data=data, headers=headers, proxies=proxies,
                                   timeout=(left, left), stream=True, allow_redirects=False) as reply:
+                    if deadline.expired:  # the watchdog cut the headers short: not an answer
+                        raise TimeoutError
                     location = reply.headers.get("Location")
                     if reply.status_code in (301, 302, 303, 307, 308) and location:
                         target = urljoin(reply.url, location)
@@ -274,14 +292,18 @@ def fetch(op: Operation, url: str, *, seconds: float, max_bytes: int, method: st
                         continue
                     ctype = reply.headers.get("Content-Type", "").split(";")[0].strip().lower()
                     if reply.status_code != 200:
-                        return Reply(reply.status_code, ctype, reply.url, body=reply.raw.read(1024, decode_content=False))
+                        snippet = reply.raw.read(1024, decode_content=False)
+                        if deadline.expired:
+                            raise TimeoutError
+                        return Reply(reply.status_code, ctype, reply.url, body=snippet)
                     return _read_body(op, start_url, reply, max_bytes, to_file, deadline, ctype)
             raise AssertionError("unreachable")  # pragma: no cover
         except PkiError:
             raise
         except Exception as exc:  # every transport failure: requests', urllib3's, http.client's, OSError
             if deadline.passed():
-                raise op.fail(start_url, f"sent no complete answer within {seconds:g} s", TIMEOUT_HINT) from None
+                raise op.fail(start_url, f"sent no complete answer within {seconds:g} s", TIMEOUT_HINT,
+                              unanswered=True) from None
             if isinstance(exc, requests.exceptions.ProxyError):
                 pct = "% " if op.percent else ""
                 raise op.error(f"{pct}{op.name}: cannot use the http-proxy for {start_url} ({reason(exc)})",
@@ -289,7 +311,7 @@ def fetch(op: Operation, url: str, *, seconds: float, max_bytes: int, method: st
             if not isinstance(exc, _transport_errors()):
                 raise
             raise op.fail(start_url, f"is unreachable ({reason(exc)})",
-                          "Check the URL (host, port, path) and that the server is running.") from None
+                          "Check the URL (host, port, path) and that the server is running.", unanswered=True) from None
         finally:
             sess.close()
 
@@ -304,14 +326,38 @@ def _transport_errors() -> tuple[type[BaseException], ...]:
     return (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException, OSError)
 
 
-def _decoder(op: Operation, url: str, encoding: str) -> Any:
+class _Inflater:
+    """Content-Encoding gzip (several members too) or deflate, decoded at most ``room`` bytes at a time."""
+
+    def __init__(self, wbits: int) -> None:
+        self.wbits = wbits
+        self.z = zlib.decompressobj(wbits)
+
+    def decode(self, data: bytes, room: int) -> Iterator[bytes]:
+        """The decoded bytes in pieces of at most CHUNK; ValueError once they pass ``room``."""
+        while data:
+            out = self.z.decompress(data, min(CHUNK, room + 1))
+            data = self.z.unconsumed_tail
+            if self.z.eof and self.z.unused_data:  # the next gzip member
+                data = self.z.unused_data
+                self.z = zlib.decompressobj(self.wbits)
+            room -= len(out)
+            if room < 0:
+                raise ValueError("too large")
+            yield out
+
+    def flush(self) -> bytes:
+        return self.z.flush()
+
+
+def _decoder(op: Operation, url: str, encoding: str) -> _Inflater | None:
     encoding = encoding.strip().lower()
     if encoding in ("", "identity"):
         return None
     if encoding in ("gzip", "x-gzip"):
-        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+        return _Inflater(16 + zlib.MAX_WBITS)
     if encoding == "deflate":
-        return zlib.decompressobj()
+        return _Inflater(zlib.MAX_WBITS)
     raise op.fail(url, f"sent a body with Content-Encoding {encoding!r}, which is not supported: refused")
 
 
@@ -335,20 +381,32 @@ def _read_body(op: Operation, url: str, reply: requests.Response, max_bytes: int
             if raw_size > max_bytes:
                 raise too_big
             if decoder is not None:
-                chunk = decoder.decompress(chunk, max_bytes - size + 1)
-                if decoder.unconsumed_tail or size + len(chunk) > max_bytes:
+                try:
+                    for piece in decoder.decode(chunk, max_bytes - size):
+                        size += len(piece)
+                        sink.write(piece)
+                        if deadline.expired:
+                            raise TimeoutError
+                except ValueError:
                     raise op.fail(url, f"sent a compressed answer that decodes to more than {max_bytes:,} bytes: "
-                                  "refused", "Check the URL: this is not the answer expected here.")
+                                  "refused", "Check the URL: this is not the answer expected here.") from None
+                continue
             size += len(chunk)
             sink.write(chunk)
             if deadline.passed():
                 raise TimeoutError
+        if deadline.expired:  # the watchdog cut the body short
+            raise TimeoutError
         if decoder is not None:
             tail = decoder.flush()
             if size + len(tail) > max_bytes:
                 raise too_big
             size += len(tail)
             sink.write(tail)
+    except zlib.error:
+        sink.close()
+        raise op.fail(url, f"sent a body that is not valid {reply.headers.get('Content-Encoding')} data: refused",
+                      "Check the URL: this is not the answer expected here.") from None
     except BaseException:
         sink.close()
         raise

@@ -93,10 +93,13 @@ class ScepTransport:
         return HttpReply(reply.body, reply.content_type)
 
     def get_ca_caps(self) -> frozenset[str]:
-        """The CA's capabilities; an error or an empty reply means none (RFC 8894 §3.5.2)."""
+        """The CA's capabilities; an error or an empty reply means none (RFC 8894 §3.5.2). A CA that
+        does not answer at all (deadline, unreachable) is an error: the next request would wait again."""
         try:
             return parse_caps(self._request("GET", "GetCACaps").body.decode("ascii", "replace"))
-        except ScepError:
+        except ScepError as exc:
+            if isinstance(exc, net.Unanswered):
+                raise
             return frozenset()
 
     def get_ca_cert(self) -> HttpReply:
