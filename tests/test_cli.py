@@ -108,7 +108,7 @@ def test_script_file_and_env_store(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert Pki.open(store).config.identity.hostname == "fromfile"
     proc = run_cli("exec", str(tmp_path / "missing.ios"), env={"PKITUI_STORE": str(store)})
-    assert proc.returncode == 2 and proc.stderr.startswith("% cannot read") and "Traceback" not in proc.stderr
+    assert proc.returncode == 2 and proc.stderr.startswith("% Cannot read") and "Traceback" not in proc.stderr
 
 
 def test_unfinished_key_string_block_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

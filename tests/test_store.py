@@ -18,6 +18,7 @@ from pkitui.core.pki import Pki, default_store_dir
 from pkitui.core.records import CrlRecord, StoredCertificate
 from pkitui.core.secrets import SecretBox
 from pkitui.core.store import atomic_create, atomic_write
+from pkitui.lab.bigcrl import LabCa
 
 
 @pytest.fixture(autouse=True)
@@ -349,7 +350,8 @@ def test_capacity_refusal_writes_nothing(pki: Pki) -> None:
 
 def test_query_mode_save_keeps_fingerprints_and_own_certificates(pki: Pki) -> None:
     ca = StoredCertificate.from_der("ka", "ca", b"C" * 1000)
-    device = StoredCertificate.from_der("ka", "device", b"D" * 500, key_id="k")
+    real = LabCa.create("device", key_size=1024).certificate.public_bytes(serialization.Encoding.DER)
+    device = StoredCertificate.from_der("ka", "device", real, key_id="k")  # kept whole: must be a certificate
     pki.config.certificates = [ca, device]
     (pki.store.crl_dir / "a.crl").write_bytes(b"x" * 30)
     pki.config.crls = [CrlRecord("ka", "CN=CA", "http", "a.crl", "00", 30, "2026-01-01")]

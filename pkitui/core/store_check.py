@@ -17,9 +17,10 @@ Policy for what this version does not know:
 * A store whose ``device.schema`` is newer than this version's is not checked here:
   :func:`pkitui.core.config.from_tables` refuses it with "upgrade pkitui".
 * A CRL file that is missing is accepted: the CRL is fetched again when needed (a cache may be
-  removed, and a concurrent save removes files the previous nvram.json named). A CRL or key
-  "file" that exists but is not a regular file (a FIFO, a directory ...) is refused: reading it
-  would block or fail.
+  removed, and a concurrent save removes files the previous nvram.json named). A missing key
+  file is refused when the key is read (Store.read_private says which and what to restore).
+  A CRL or key "file" that exists but is not a regular file (a FIFO, a directory ...) is
+  refused here: reading it would block or fail.
 * The ``meta`` table (the save bookkeeping: ``generation`` int >= 0, ``saved_by`` text,
   ``changes`` a map of text to text) is checked like the others.
 """
@@ -499,7 +500,8 @@ def _check_consistency(table: str, doc: dict[str, Any], root: Path) -> None:
         expected = doc["label"] if doc["usage"] == "general" else f"{doc['label']}#{doc['usage']}"
         if doc["key_id"] != expected:
             raise _Bad("key_id", f"is {doc['key_id']!r}, but label and usage make it {expected!r}")
-        _check_file(root / "private", doc["file"], missing_ok=False)
+        # A missing key file is left to Store.read_private ("restore private/ from the same backup").
+        _check_file(root / "private", doc["file"], missing_ok=True)
     elif table == "certificates" and doc.get("der") is not None:
         import hashlib
 
