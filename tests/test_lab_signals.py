@@ -90,7 +90,8 @@ def assert_all_gone(procs: dict[int, bytes], lab_dir: Path, timeout: float = 10.
 
 
 def assert_terminal_restored(tmux: Tmux, tmp_path: Path) -> None:
-    assert tmux("display-message", "-p", "-t", "t", "#{alternate_on}").strip() == "0", "still on the alternate screen"
+    alternate = tmux("display-message", "-p", "-t", "t", "#{alternate_on}").strip()
+    assert alternate == "0", "still on the alternate screen"
     stty = tmp_path / "stty.txt"
     tmux("send-keys", "-t", "t", "-l", f"stty -a > {stty}")
     tmux("send-keys", "-t", "t", "Enter")
@@ -150,3 +151,28 @@ def test_sigkill_of_the_lab_still_takes_its_servers_along(tmux: Tmux, tmp_path: 
     os.kill(lab, signal.SIGKILL)
     assert_all_gone({**procs, lab: b""}, tmp_path / "store-lab")
     tmux.wait_for(f"lab-exit={128 + signal.SIGKILL}")
+
+
+def test_sigterm_ends_the_plain_console_and_restores_the_terminal(tmux: Tmux, tmp_path: Path) -> None:  # noqa: F811
+    """``pkitui`` (no lab) on SIGTERM: quits as ctrl+q does, even with unsaved changes, status 143."""
+    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1]), "TERM": "xterm-256color"}
+    extra = [arg for k, v in env.items() for arg in ("-e", f"{k}={v}")]
+    tmux("new-session", "-d", "-s", "t", "-x", "100", "-y", "30", *extra, "/bin/sh")
+    tmux("send-keys", "-t", "t", "-l", f"PS1='{PROMPT}'")
+    tmux("send-keys", "-t", "t", "Enter")
+    tmux.wait_for(PROMPT)
+    command = " ".join(f"'{a}'" for a in [*PKITUI, "--store", str(tmp_path / "store")])
+    tmux("send-keys", "-t", "t", "-l", f"{command}; echo \"console-exit=$?\"")
+    tmux("send-keys", "-t", "t", "Enter")
+    tmux.wait_for("Trustpoints")
+    shell = int(tmux("display-message", "-p", "-t", "t", "#{pane_pid}").strip())
+    (console,) = [p for p, c in descendants(shell).items() if b"pkitui" in c]
+    tmux("send-keys", "-t", "t", ":")
+    tmux.wait_for("IOS command, e.g.")
+    tmux("send-keys", "-t", "t", "-l", "hostname unsaved1")
+    tmux("send-keys", "-t", "t", "Enter")
+    tmux.wait_for("unsaved changes")
+    os.kill(console, signal.SIGTERM)
+    shown = tmux.wait_for(f"console-exit={128 + signal.SIGTERM}")
+    assert "Traceback" not in shown
+    assert_terminal_restored(tmux, tmp_path)

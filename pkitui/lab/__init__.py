@@ -36,7 +36,11 @@ def missing_packages(names: dict[str, str] | None = None) -> list[str]:
 
 
 def _port_free(port: int) -> bool:
+    """True when a server can listen on 127.0.0.1:``port``. With SO_REUSEADDR, as the lab's
+    servers bind (socat reuseaddr, http.server, slapd): without it the connections the last run
+    closed (TIME_WAIT) made the port look taken, and a restarted lab moved its URLs."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
@@ -320,8 +324,8 @@ def run_lab(store_dir: str | Path | None = None) -> int:
         import signal
 
         try:  # after SIGHUP the terminal may be gone
-            print(f"pkitui lab: stopped by {signal.Signals(stops.signalled).name}; every lab server is stopped.",
-                  file=sys.stderr)
+            name = signal.Signals(stops.signalled).name
+            print(f"pkitui lab: stopped by {name}; every lab server is stopped.", file=sys.stderr)
         except OSError:
             pass
         return 128 + stops.signalled
