@@ -298,8 +298,9 @@ def test_a_sample_through_the_real_pkitui_exec(pristine: Path, tmp_path: Path) -
         procs = []
         for n, (what, field, mutated) in enumerate(sample[start:start + 2], start):
             store = _copy(pristine, tmp_path / f"s{n}", mutated)
-            procs.append((what, field, subprocess.Popen([PKITUI, "--store", str(store), *args], env=env,
-                                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
+            proc = subprocess.Popen([PKITUI, "--store", str(store), *args], env=env, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True)
+            procs.append((what, field, proc))
         for what, field, proc in procs:
             out, err = proc.communicate(timeout=60)
             if _bad(proc.returncode, out + err):

@@ -469,8 +469,9 @@ def check_journal_entry(doc: Any, path: Path, root: Path) -> None:
 
 def _record_name(table: str, what: str, naming: str | None, rid: str, doc: Any) -> str:
     name = doc.get(naming) if naming and isinstance(doc, dict) else None
-    if table == "peer_keys" and isinstance(doc, dict) and isinstance(doc.get("kind"), str) and isinstance(name, str):
-        return f"{doc['kind']}-key {name!r} (record {rid})"
+    kind = doc.get("kind") if isinstance(doc, dict) else None
+    if table == "peer_keys" and isinstance(kind, str) and isinstance(name, str):
+        return f"{kind}-key {name!r} (record {rid})"
     if isinstance(name, str) and name and len(name) <= 80:
         return f"{what} {name!r} (record {rid})"
     return f"{what} record {rid}"
