@@ -252,12 +252,14 @@ def _unanswered(cls: type[PkiError]) -> type[PkiError]:
 def _same_origin(a: str, b: str) -> bool:
     pa, pb = urlsplit(a), urlsplit(b)
     default = {"http": 80, "https": 443}
-    return (pa.scheme.lower() == pb.scheme.lower() and (pa.hostname or "").lower() == (pb.hostname or "").lower()
+    return (pa.scheme.lower() == pb.scheme.lower()
+            and (pa.hostname or "").lower() == (pb.hostname or "").lower()
             and (pa.port or default.get(pa.scheme.lower())) == (pb.port or default.get(pb.scheme.lower())))
 
 
 def fetch(op: Operation, url: str, *, seconds: float, max_bytes: int, method: str = "GET",
-          params: dict[str, str] | None = None, data: bytes | None = None, headers: dict[str, str] | None = None,
+          params: dict[str, str] | None = None, data: bytes | None = None,
+          headers: dict[str, str] | None = None,
           proxies: dict[str, str] | None = None, to_file: bool = False,
           http: requests.Session | None = None) -> Reply:
     """One HTTP operation under one deadline of ``seconds``: connect, redirects (same host and
@@ -280,8 +282,9 @@ def fetch(op: Operation, url: str, *, seconds: float, max_bytes: int, method: st
                     if reply.status_code in (301, 302, 303, 307, 308) and location:
                         target = urljoin(reply.url, location)
                         if not _same_origin(reply.url, target):
-                            raise op.fail(start_url, f"redirected to {target}, another host or scheme: refused",
-                                          "Configure the final URL; redirects are followed on the same host only.")
+                            raise op.fail(start_url, f"redirected to {target}, another host or scheme: "
+                                          "refused", "Configure the final URL; redirects are followed on "
+                                          "the same host only.")
                         if hop == MAX_REDIRECTS:
                             raise op.fail(start_url, f"redirected more than {MAX_REDIRECTS} times "
                                           f"(last {reply.url} -> {target}): refused",
@@ -307,11 +310,13 @@ def fetch(op: Operation, url: str, *, seconds: float, max_bytes: int, method: st
             if isinstance(exc, requests.exceptions.ProxyError):
                 pct = "% " if op.percent else ""
                 raise op.error(f"{pct}{op.name}: cannot use the http-proxy for {start_url} ({reason(exc)})",
-                               "Check enrollment http-proxy HOST PORT and that the proxy is running.") from None
+                               "Check enrollment http-proxy HOST PORT and that the proxy is running."
+                               ) from None
             if not isinstance(exc, _transport_errors()):
                 raise
             raise op.fail(start_url, f"is unreachable ({reason(exc)})",
-                          "Check the URL (host, port, path) and that the server is running.", unanswered=True) from None
+                          "Check the URL (host, port, path) and that the server is running.",
+                          unanswered=True) from None
         finally:
             sess.close()
 
@@ -365,7 +370,8 @@ def _read_body(op: Operation, url: str, reply: requests.Response, max_bytes: int
                deadline: Deadline, ctype: str) -> Reply:
     """Read the body in chunks; stop as soon as it passes ``max_bytes`` (as sent or decoded)."""
     decoder = _decoder(op, url, reply.headers.get("Content-Encoding", ""))
-    too_big = op.fail(url, f"sent an answer larger than {max_bytes:,} bytes ({size_text(max_bytes)}): refused",
+    too_big = op.fail(url, f"sent an answer larger than {max_bytes:,} bytes ({size_text(max_bytes)}): "
+                      "refused",
                       "Check the URL: this is not the answer expected here.")
     declared = reply.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
@@ -388,8 +394,9 @@ def _read_body(op: Operation, url: str, reply: requests.Response, max_bytes: int
                         if deadline.expired:
                             raise TimeoutError
                 except ValueError:
-                    raise op.fail(url, f"sent a compressed answer that decodes to more than {max_bytes:,} bytes: "
-                                  "refused", "Check the URL: this is not the answer expected here.") from None
+                    raise op.fail(url, "sent a compressed answer that decodes to more than "
+                                  f"{max_bytes:,} bytes: refused",
+                                  "Check the URL: this is not the answer expected here.") from None
                 continue
             size += len(chunk)
             sink.write(chunk)
@@ -405,7 +412,8 @@ def _read_body(op: Operation, url: str, reply: requests.Response, max_bytes: int
             sink.write(tail)
     except zlib.error:
         sink.close()
-        raise op.fail(url, f"sent a body that is not valid {reply.headers.get('Content-Encoding')} data: refused",
+        encoding = reply.headers.get("Content-Encoding")
+        raise op.fail(url, f"sent a body that is not valid {encoding} data: refused",
                       "Check the URL: this is not the answer expected here.") from None
     except BaseException:
         sink.close()

@@ -10,6 +10,7 @@ HTTP, by path (any method, query ignored):
   /drip-body     headers (Content-Length 1 MB), then one body byte every 0.5 s
   /silent        reads the request, never answers
   /huge          200 with a 2 GB body (Content-Length 2147483648), sent as fast as read
+  /huge-stream   the same 2 GB without Content-Length (the end is the connection closing)
   /gzip          Content-Encoding: gzip, ~0.5 MB on the wire, 512 MiB decompressed
   /redirect-host   302 to the same server named 'localhost' (another host)
   /redirect-scheme 302 to https:// on the same host and port
@@ -79,6 +80,12 @@ class Http(socketserver.BaseRequestHandler):
 
     def do_huge(self, conn: socket.socket, port: int) -> None:
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % (2 * GiB))
+        block = b"\0" * 65536
+        for _ in range(2 * GiB // len(block)):
+            conn.sendall(block)
+
+    def do_huge_stream(self, conn: socket.socket, port: int) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")  # no length: read until closed
         block = b"\0" * 65536
         for _ in range(2 * GiB // len(block)):
             conn.sendall(block)
