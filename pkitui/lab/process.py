@@ -259,7 +259,7 @@ def start_isolated(
                    stdout=log, stderr=subprocess.STDOUT)
     log.close()
     rlog = open(workdir / f"{name}-relay.log", "ab")
-    relay = spawn([socat, f"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork,backlog=128", f"UNIX-CONNECT:{sock}"],
-                  cwd=workdir, stdout=rlog, stderr=subprocess.STDOUT)
+    listen = f"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork,backlog=128"
+    relay = spawn([socat, listen, f"UNIX-CONNECT:{sock}"], cwd=workdir, stdout=rlog, stderr=subprocess.STDOUT)
     rlog.close()
     return server, relay
