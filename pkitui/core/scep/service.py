@@ -59,7 +59,8 @@ class ScepService:
 
     # -- capabilities ---------------------------------------------------------------------------
     def caps(self, tp: str | Trustpoint) -> frozenset[str]:
-        """GetCACaps, keywords upper-cased (empty when the CA gives none or fails)."""
+        """GetCACaps, keywords upper-cased (empty when the CA gives none or answers with an error;
+        ScepError when it does not answer at all)."""
         return self.transport(tp).get_ca_caps()
 
     def _caps_with_warning(self, tp: Trustpoint, transport: ScepTransport,
