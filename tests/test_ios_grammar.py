@@ -118,7 +118,7 @@ def test_question_mark_lists_next_words(tmp_path: Path) -> None:
     assert rec.ok("show crypto key mypubkey rsa ?") == ["  pem", "  LABEL", "  <cr>"]
     assert rec.ok("sh?") == ["  show"]
     rec.ok("conf t\ncrypto pki trustpoint ka")
-    assert rec.ok("enrollment ?") == ["  command", "  http-proxy", "  mode", "  retry", "  url"]
+    assert rec.ok("enrollment ?") == ["  command", "  http-proxy", "  mode", "  retry", "  timeout", "  url"]
     assert rec.ok("enrollment retry period ?") == ["  <MINUTES>"]
     assert rec.ok("do show ?")[0] == "  crypto"
     assert rec.session.errors == 0
