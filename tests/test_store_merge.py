@@ -182,3 +182,17 @@ def test_the_same_crl_fetched_by_two_sessions_is_no_conflict_the_newer_wins(tmp_
     second.save()
     first.save()  # its copy is newer: written
     assert [c.crl_number for c in Pki.open(tmp_path).config.crls] == [7]
+
+
+def test_a_store_damaged_after_opening_is_a_store_error_at_save(tmp_path: Path) -> None:
+    pki = Pki.open(tmp_path)
+    pki.trustpoints.declare("ka")
+    pki.save()
+    data = json.loads((tmp_path / "nvram.json").read_text())
+    data["trustpoints"]["1"] = 5  # edited by hand while this session runs
+    (tmp_path / "nvram.json").write_text(json.dumps(data))
+    pki.set_hostname("r1")
+    with pytest.raises(StoreError, match="trustpoints"):
+        pki.save()
+    with pytest.raises(StoreError, match="trustpoints"):
+        pki.refresh()

@@ -161,7 +161,7 @@ class Pki:
             ) from None
 
     def _save_locked(self) -> nvram.NvramUsage:
-        theirs = self.store.read_tables()
+        theirs = self._read_saved()
         rebased = self._rebase(theirs)
         if rebased.conflicts:
             raise merge.SaveConflict(rebased.conflicts, _meta(theirs).get("changes") or {})
@@ -197,6 +197,15 @@ class Pki:
         self._base = written_normal
         return nvram.usage(self) if config.query_mode or use.dropped_for_capacity else use
 
+    def _read_saved(self) -> merge.Tables:
+        """The latest saved configuration, checked like at open (another process, or a hand, may
+        have written it since)."""
+        from pkitui.core.store_check import check_tables
+
+        tables = self.store.read_tables()
+        check_tables(tables, self.store.root)
+        return tables
+
     def _write(self, theirs: merge.Tables, objects: merge.ObjectMap, changed: list[str]) -> None:
         """Write ``objects`` as the saved configuration, one generation after ``theirs``."""
         tables = merge.to_tables(objects, {"schema": SCHEMA_VERSION, "secret_mode": self.box.mode,
@@ -226,9 +235,11 @@ class Pki:
         reported as a conflict (saving then replaces theirs)."""
         with self.lock:
             stamp = self.store.stamp()
-            theirs = self.store.read_tables()
-            rebased = self._rebase(theirs)
-            self.saved_stamp = stamp
+            try:
+                theirs = self._read_saved()
+                rebased = self._rebase(theirs)
+            finally:
+                self.saved_stamp = stamp  # a damaged save is reported once, not at every look
             return Refresh(taken=sorted(rebased.taken), conflicts=rebased.conflicts,
                            saved_by=str(_meta(theirs).get("saved_by") or "another session"),
                            changes=dict(_meta(theirs).get("changes") or {}))
@@ -366,7 +377,7 @@ class Pki:
         configuration); every other unsaved change stays unsaved."""
         try:
             with self.lock, self.store.locked():
-                theirs = self.store.read_tables()
+                theirs = self._read_saved()
                 objects = merge.to_objects(theirs)
                 mine = merge.to_objects(to_tables(self.config, self.box))
                 for pair in self.config.key_pairs.values():
