@@ -292,6 +292,16 @@ class PkiConsole(App[None]):
             return
         self.exit()
 
+    def _handle_exception(self, error: Exception) -> None:
+        """A pane still mounting (hidden tabs mount just after the first frame) when the console
+        quits finds its widgets already torn down: that NoMatches is no error worth a traceback
+        over the restored terminal. Anything else, or NoMatches while running, is."""
+        from textual.css.query import NoMatches
+
+        if self._exit and isinstance(error, NoMatches):
+            return
+        super()._handle_exception(error)
+
     def stop_on_signal(self, signum: int) -> bool:
         """SIGTERM, SIGINT or SIGHUP (see pkitui.lab.process.StopSignals): quit as ctrl+q does,
         without asking (nobody can answer a signal; unsaved changes are lost, as on a reload), so
