@@ -292,7 +292,7 @@ def test_save_removes_only_files_this_session_removed(pki: Pki) -> None:
     (pki.store.crl_dir / "kept.crl").write_bytes(b"crl")
     (pki.store.crl_dir / "other.crl").write_bytes(b"crl")
     (pki.store.crl_dir / ".kept.crl.1.tmp").write_bytes(b"in progress")
-    pki.config.crls = [CrlRecord("ka", "CN=CA", "http", "kept.crl", "00", 3, "2026-01-01")]
+    pki.config.crls = [CrlRecord("ka", "CN=CA", "http", "kept.crl", "0" * 64, 3, "2026-01-01")]
     pki.keys.zeroize("gone")
     pki.save()
     assert sorted(p.name for p in pki.store.crl_dir.iterdir()) == [".kept.crl.1.tmp", "kept.crl", "other.crl"]
@@ -349,12 +349,13 @@ def test_capacity_refusal_writes_nothing(pki: Pki) -> None:
 
 
 def test_query_mode_save_keeps_fingerprints_and_own_certificates(pki: Pki) -> None:
-    ca = StoredCertificate.from_der("ka", "ca", b"C" * 1000)
+    ca_der = LabCa.create("ca", key_size=1024).certificate.public_bytes(serialization.Encoding.DER)
+    ca = StoredCertificate.from_der("ka", "ca", ca_der)  # a save re-reads NVRAM: real certificates
     real = LabCa.create("device", key_size=1024).certificate.public_bytes(serialization.Encoding.DER)
     device = StoredCertificate.from_der("ka", "device", real, key_id="k")  # kept whole: must be a certificate
     pki.config.certificates = [ca, device]
     (pki.store.crl_dir / "a.crl").write_bytes(b"x" * 30)
-    pki.config.crls = [CrlRecord("ka", "CN=CA", "http", "a.crl", "00", 30, "2026-01-01")]
+    pki.config.crls = [CrlRecord("ka", "CN=CA", "http", "a.crl", "0" * 64, 30, "2026-01-01")]
     pki.save()
     pki.set_query_mode(True)
     use = pki.nvram_usage()
