@@ -48,7 +48,7 @@ class PkiConsole(App[None]):
     """The console over one device's store."""
 
     TITLE = "pkitui"
-    CSS_PATH = [styles_dir() / "app.tcss"]
+    CSS_PATH = [styles_dir() / "app.tcss", styles_dir() / "widgets.tcss"]
     COMMANDS = App.COMMANDS | {ActionsProvider}
     # Classes on the screen by terminal width: styles/app.tcss tightens the layout under 110 columns.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
