@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -151,9 +153,15 @@ class Pki:
         checked again); the device's own and imported certificates are kept whole, because a CA
         without GetCert could not give them back.
         """
+        with self._saving():
+            return self._save_locked()
+
+    @contextlib.contextmanager
+    def _saving(self) -> Iterator[None]:
+        """Hold this session's lock and the store's save lock; a failed write is a StoreError."""
         try:
             with self.lock, self.store.locked():
-                return self._save_locked()
+                yield
         except OSError as exc:
             raise StoreError(
                 f"% Cannot write the NVRAM store {self.store.root}: {exc.strerror or exc}",
@@ -349,10 +357,6 @@ class Pki:
             raise StoreError(f"% Cannot record the pending enrollment in {self.store.pending_dir}: "
                              f"{exc.strerror or exc}", "Check free disk space and permissions.") from None
 
-    def pending_key_pair(self, pending: PendingEnrollment) -> KeyPair | None:
-        """The key pair a pending transaction was made with."""
-        return self.config.key_pairs.get(pending.key_id)
-
     def finish_pending(self, pending: PendingEnrollment, produced: list[str]) -> None:
         """A journaled transaction ended: save what it produced (``produced``: object names, its key
         pair and certificate) with what it depends on that is not saved yet (its trustpoint and CA
@@ -375,31 +379,25 @@ class Pki:
     def save_objects(self, names: list[str]) -> None:
         """Save only the named objects of the running configuration (merged into the latest saved
         configuration); every other unsaved change stays unsaved."""
-        try:
-            with self.lock, self.store.locked():
-                theirs = self._read_saved()
-                objects = merge.to_objects(theirs)
-                mine = merge.to_objects(to_tables(self.config, self.box))
-                for pair in self.config.key_pairs.values():
-                    if merge.object_name("key_pairs", key_pair_doc(pair)) in names:
-                        self._write_key_file(pair)
-                for name in names:
-                    if name in mine:
-                        objects[name] = mine[name]
-                    else:
-                        objects.pop(name, None)
-                self._write(theirs, objects, names)
-                mine_normal = self._normal({n: mine[n] for n in names if n in mine})
-                for name in names:
-                    if name in mine_normal:
-                        self._base[name] = mine_normal[name]
-                    else:
-                        self._base.pop(name, None)
-        except OSError as exc:
-            raise StoreError(
-                f"% Cannot write the NVRAM store {self.store.root}: {exc.strerror or exc}",
-                "Check free disk space and permissions; the previously saved configuration is intact.",
-            ) from None
+        with self._saving():
+            theirs = self._read_saved()
+            objects = merge.to_objects(theirs)
+            mine = merge.to_objects(to_tables(self.config, self.box))
+            for pair in self.config.key_pairs.values():
+                if merge.object_name("key_pairs", key_pair_doc(pair)) in names:
+                    self._write_key_file(pair)
+            for name in names:
+                if name in mine:
+                    objects[name] = mine[name]
+                else:
+                    objects.pop(name, None)
+            self._write(theirs, objects, names)
+            mine_normal = self._normal({n: mine[n] for n in names if n in mine})
+            for name in names:
+                if name in mine_normal:
+                    self._base[name] = mine_normal[name]
+                else:
+                    self._base.pop(name, None)
 
 
 @dataclass

@@ -329,7 +329,7 @@ class ScepService:
         for pending in self.pending(tp):
             if stop.is_set():
                 break
-            pair = self._pki.pending_key_pair(pending)
+            pair = self._pki.config.key_pairs.get(pending.key_id)  # the journal brought it back
             if pair is None:
                 raise KeyPairError(f"% Pending enrollment for {pending.trustpoint} needs key pair "
                                    f"{pending.key_id!r}, which no longer exists",
