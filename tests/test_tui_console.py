@@ -13,7 +13,9 @@ from textual.widgets import Button, Input, Label, TabbedContent
 from pkitui.core.pki import Pki
 from pkitui.tui.app import PkiConsole
 from pkitui.tui.tabs import pane_classes
+from pkitui.tui.tones import Tone
 from pkitui.tui.commands import palette_entries
+from pkitui.tui.screens.certificates import CertificatesPane
 from pkitui.tui.screens.dialogs import ConfirmDialog, GenerateKeysDialog, HelpScreen, InfoDialog
 from pkitui.tui.screens.fingerprint import FingerprintDialog
 from pkitui.tui.widgets.fingerprint import match_fingerprint
@@ -257,7 +259,8 @@ async def test_certificate_browser_and_expiry_colour(tmp_path: Path) -> None:
 
         walk(tree.root)
         device_label = next(l for l in labels if "device" in l.plain)
-        assert "21d" in device_label.plain and "yellow" in str(device_label.spans[0].style)
+        pane = app.screen.query_one(CertificatesPane)  # the days left are in the tone CSS colours
+        assert "21d" in device_label.plain and device_label.spans[0].style == pane.tone(Tone.WARNING)
         from datetime import timedelta
 
         now["t"] = now["t"] + timedelta(days=22)  # the device certificate expires while open
@@ -265,7 +268,7 @@ async def test_certificate_browser_and_expiry_colour(tmp_path: Path) -> None:
         labels.clear()
         walk(tree.root)
         device_label = next(l for l in labels if "device" in l.plain)
-        assert "expired" in device_label.plain and "red" in str(device_label.spans[0].style)
+        assert "expired" in device_label.plain and device_label.spans[0].style == pane.tone(Tone.ERROR_STRONG)
         tree.focus()
         await pilot.press("down", "down")
         detail = app.screen.query_one("#cert-detail")
@@ -336,7 +339,7 @@ async def test_slow_ca_keeps_the_console_responsive(tmp_path: Path) -> None:
     threading.Thread(target=lambda: accepted.append(listener.accept()[0]), daemon=True).start()
     pki = device(tmp_path)
     pki.trustpoints.declare("slow").set_enrollment_url(f"http://127.0.0.1:{port}/scep")
-    pki.scep.timeout = (2.0, 2.0)
+    pki.scep.timeout = 2.0
     app = PkiConsole(pki=pki)
     try:
         async with app.run_test(size=SIZE) as pilot:

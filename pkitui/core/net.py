@@ -18,6 +18,7 @@ else the trustpoint's ``enrollment timeout``, else :data:`DEFAULT_DEADLINE`.
 from __future__ import annotations
 
 import functools
+import io
 import socket
 import tempfile
 import threading
@@ -194,11 +195,11 @@ def _adapter_class() -> type:
     return DeadlineAdapter
 
 
-def session(base: requests.Session | None = None) -> requests.Session:
-    """A requests session (``base`` or a new one) whose sockets obey the deadline; no environment proxies."""
+def session() -> requests.Session:
+    """A requests session whose sockets obey the deadline; no environment proxies."""
     import requests
 
-    sess = base or requests.Session()
+    sess = requests.Session()
     sess.trust_env = False
     adapter = _adapter_class()(max_retries=0)
     sess.mount("http://", adapter)
@@ -260,13 +261,12 @@ def _same_origin(a: str, b: str) -> bool:
 def fetch(op: Operation, url: str, *, seconds: float, max_bytes: int, method: str = "GET",
           params: dict[str, str] | None = None, data: bytes | None = None,
           headers: dict[str, str] | None = None,
-          proxies: dict[str, str] | None = None, to_file: bool = False,
-          http: requests.Session | None = None) -> Reply:
+          proxies: dict[str, str] | None = None, to_file: bool = False) -> Reply:
     """One HTTP operation under one deadline of ``seconds``: connect, redirects (same host and
     scheme, at most 3), headers and body; the body bounded by ``max_bytes`` as sent and as decoded."""
     import requests
 
-    sess = session(http)
+    sess = session()
     headers = {"Accept-Encoding": "identity", **(headers or {})}
     proxies = proxies or {"http": "", "https": ""}
     start_url = url
@@ -376,7 +376,7 @@ def _read_body(op: Operation, url: str, reply: requests.Response, max_bytes: int
     declared = reply.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise too_big
-    sink: Any = tempfile.TemporaryFile() if to_file else _Memory()
+    sink: Any = tempfile.TemporaryFile() if to_file else io.BytesIO()
     raw_size = size = 0
     try:
         while True:
@@ -422,23 +422,6 @@ def _read_body(op: Operation, url: str, reply: requests.Response, max_bytes: int
         sink.seek(0)
         return Reply(200, ctype, reply.url, file=sink, size=size)
     return Reply(200, ctype, reply.url, body=sink.getvalue(), size=size)
-
-
-class _Memory:
-    """A BytesIO stand-in for small bodies (bounded by the caller's cap)."""
-
-    def __init__(self) -> None:
-        self._parts: list[bytes] = []
-
-    def write(self, data: bytes) -> int:
-        self._parts.append(data)
-        return len(data)
-
-    def getvalue(self) -> bytes:
-        return b"".join(self._parts)
-
-    def close(self) -> None:
-        self._parts = []
 
 
 def reason(exc: BaseException) -> str:

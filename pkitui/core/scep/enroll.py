@@ -93,7 +93,7 @@ class Exchange:
         """Build, send and verify one pkiMessage (a fresh senderNonce each time)."""
         request = build_request(message_type, inner, signer=signer, key=key, recipient=self.recipient,
                                 transaction_id=transaction_id, digest=self.digest, cipher=self.cipher)
-        body = self.transport.pki_operation(request.der, post=self.post)
+        body = self.transport.pki_operation(request.der, post=self.post, carries_crl=want_crl)
         return parse_cert_rep(body, trusted_signers=self.trusted_signers, ca_certificates=self.ca_certificates,
                               transaction_id=transaction_id, sender_nonce=request.sender_nonce,
                               decrypt_with=[(signer, key)], our_public_keys=public_keys, want_crl=want_crl)

@@ -27,7 +27,7 @@ from pkitui.core.scep.certrep import CertRep
 from pkitui.core.scep.enroll import EnrollmentEvent, EnrollmentResult, Exchange, run_transaction
 from pkitui.core.scep.messages import build_csr, get_crl_content, new_transaction_id, self_signed_signer
 from pkitui.core.scep.request import request_subject
-from pkitui.core.scep.transport import DEFAULT_TIMEOUT, ScepTransport
+from pkitui.core.scep.transport import ScepTransport
 from pkitui.core.trustpoints import Trustpoint
 
 if TYPE_CHECKING:
@@ -40,11 +40,12 @@ RA_ROLES = ("ra", "ra-encryption", "ra-signature")
 class ScepService:
     """SCEP operations on the trustpoints of one :class:`Pki`.
 
-    ``timeout`` is the HTTP (connect, read) timeout in seconds; ``seconds_per_retry_minute`` scales
+    ``timeout``, when set, is the deadline in seconds of every SCEP operation (None: the run's
+    ``--timeout``, else the trustpoint's ``enrollment timeout``, else 30 s); ``seconds_per_retry_minute`` scales
     ``enrollment retry period`` (60 in real life; tests set it small so polls take milliseconds).
     """
 
-    def __init__(self, pki: Pki, *, timeout: tuple[float, float] = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, pki: Pki, *, timeout: float | None = None) -> None:
         self._pki = pki
         self.timeout = timeout
         self.seconds_per_retry_minute = 60.0
@@ -55,7 +56,7 @@ class ScepService:
 
     def transport(self, tp: str | Trustpoint) -> ScepTransport:
         """The HTTP transport to ``tp``'s CA (URL, proxy and timeouts applied)."""
-        return ScepTransport(self._tp(tp), timeout=self.timeout)
+        return ScepTransport(self._tp(tp), deadline=self.timeout)
 
     # -- capabilities ---------------------------------------------------------------------------
     def caps(self, tp: str | Trustpoint) -> frozenset[str]:
@@ -157,7 +158,7 @@ class ScepService:
         if not cas:  # only the fingerprint is kept (query mode, or NVRAM too small): fetch it again, checked
             cas = [self._pki.certificates.ca_certificate(tp.name)]
         ras = [(role, cert) for role, cert in recs if role in RA_ROLES]
-        transport = ScepTransport(tp, timeout=self.timeout)
+        transport = ScepTransport(tp, deadline=self.timeout)
         caps, warnings = self._caps_with_warning(tp, transport)
         standard = "SCEPSTANDARD" in caps
         # NDES style: encrypt to the RA certificate allowing keyEncipherment, verify with the one

@@ -13,16 +13,10 @@ import base64
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
-import requests
-
 from pkitui.core import net
 from pkitui.core.errors import ScepError
 from pkitui.core.trustpoints import DEFAULT_SCEP_PATH, Trustpoint
 
-# The service's default: "no override", the deadline then comes from net.deadline_for(trustpoint).
-# A ScepService.timeout set to anything else (seconds, or a legacy (connect, read) pair whose read
-# part is used) is the deadline of every operation.
-DEFAULT_TIMEOUT = (5.0, 30.0)
 MAX_REPLY_BYTES = net.SMALL_REPLY_BYTES  # GetCACaps, GetCACert, CertRep
 MAX_CRL_REPLY_BYTES = net.CRL_BYTES  # a GetCRL CertRep carries a whole CRL
 
@@ -56,15 +50,10 @@ class HttpReply:
 class ScepTransport:
     """HTTP access to one trustpoint's CA."""
 
-    def __init__(self, tp: Trustpoint, *, timeout: float | tuple[float, float] | None = DEFAULT_TIMEOUT,
-                 session: requests.Session | None = None) -> None:
+    def __init__(self, tp: Trustpoint, *, deadline: float | None = None) -> None:
+        """``deadline``: seconds for each operation (None: :func:`net.deadline_for` the trustpoint)."""
         self.url = scep_url(tp)
-        if timeout is None or timeout is DEFAULT_TIMEOUT:
-            self.deadline = net.deadline_for(tp)
-        else:
-            self.deadline = float(timeout[1] if isinstance(timeout, tuple) else timeout)
-        self.timeout = timeout
-        self.session = session
+        self.deadline = net.deadline_for(tp) if deadline is None else deadline
         self.proxies = {"http": "", "https": ""}
         self.proxy_text = ""
         if tp.enrollment_http_proxy:
@@ -82,8 +71,7 @@ class ScepTransport:
         op = net.Operation(operation, "the CA at", ScepError, self.proxy_text)
         reply = net.fetch(op, self.url, seconds=self.deadline, method=method, params=params, data=data,
                           max_bytes=MAX_REPLY_BYTES if max_bytes is None else max_bytes, proxies=self.proxies,
-                          headers={"Content-Type": "application/x-pki-message"} if data else None,
-                          http=self.session)
+                          headers={"Content-Type": "application/x-pki-message"} if data else None)
         if reply.status != 200:
             snippet = reply.body[:120].decode("utf-8", "replace").strip()
             raise ScepError(f"% {operation}: the CA at {where} answered HTTP {reply.status}"
@@ -106,23 +94,11 @@ class ScepTransport:
         """GetCACert: a DER certificate or a PKCS#7 certs-only chain with RA certificates."""
         return self._request("GET", "GetCACert", message="pkitui")
 
-    def pki_operation(self, der: bytes, *, post: bool) -> bytes:
+    def pki_operation(self, der: bytes, *, post: bool, carries_crl: bool = False) -> bytes:
         """Send a pkiMessage: POST when the CA advertises POSTPKIOperation, else GET (base64). The
-        reply is bounded by 1 MiB, or by the CRL cap when the request is a GetCRL."""
-        cap = MAX_CRL_REPLY_BYTES if _is_get_crl(der) else MAX_REPLY_BYTES
+        reply is bounded by 1 MiB, or by the CRL cap when it carries a CRL (GetCRL)."""
+        cap = MAX_CRL_REPLY_BYTES if carries_crl else MAX_REPLY_BYTES
         if post:
             return self._request("POST", "PKIOperation", data=der, max_bytes=cap).body
         return self._request("GET", "PKIOperation", message=base64.b64encode(der).decode(), max_bytes=cap).body
 
-
-def _is_get_crl(der: bytes) -> bool:
-    """True when the pkiMessage ``der`` (ours, well formed) is a GetCRL request."""
-    from asn1crypto import cms
-
-    from pkitui.core.scep.asn1 import MESSAGE_TYPES, attribute_values
-
-    try:
-        signer = cms.ContentInfo.load(der)["content"]["signer_infos"][0]
-        return MESSAGE_TYPES.get(str(attribute_values(signer)["scep_message_type"][0])) == "GetCRL"
-    except (ValueError, KeyError, IndexError, TypeError):
-        return False
