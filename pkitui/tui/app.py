@@ -13,11 +13,12 @@ from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Input, RichLog, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Input, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 import pkitui
 from pkitui.tui.bridge import describe_error
+from pkitui.tui.chrome import LogPane, StatusLine
 from pkitui.tui.commandline import CommandInput, CommandLine
 from pkitui.tui.commands import ActionsProvider
 from pkitui.tui.messages import (CommandOutputWritten, ConfigChanged, ConfigSaved, CoreCallFailed, StoreOpened,
@@ -25,6 +26,7 @@ from pkitui.tui.messages import (CommandOutputWritten, ConfigChanged, ConfigSave
 from pkitui.tui.screens.base import PkiPane
 from pkitui.tui.screens.home import HomePane
 from pkitui.tui.tabs import TABS, PanePlaceholder
+from pkitui.tui.tones import Tone
 
 if TYPE_CHECKING:
     from pkitui.core.pki import Pki
@@ -140,11 +142,11 @@ class PkiConsole(App[None]):
         refresh = message.refresh
         if refresh.taken:
             self.write_log(f"Another session saved the store ({refresh.saved_by}); reloaded: "
-                           + ", ".join(refresh.taken), "cyan")
+                           + ", ".join(refresh.taken), Tone.NOTE)
         for name in refresh.conflicts:
             self.write_log(f"% Conflict: {name} was saved by {refresh.changes.get(name, refresh.saved_by)}, and "
                            "changed here too (not saved). Your version is kept: ctrl+s replaces theirs; "
-                           ":show startup-config shows theirs.", "bold yellow")
+                           ":show startup-config shows theirs.", Tone.WARNING_STRONG)
         if refresh.conflicts:
             self.notify("\n".join(refresh.conflicts), title="Changed by another session too", severity="warning",
                         timeout=10)
@@ -160,13 +162,13 @@ class PkiConsole(App[None]):
 
     # -- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Static(id="status")
+        yield StatusLine(id="status")
         with TabbedContent(id="tabs", initial="home"):
             for i, (tab, title, _module, _cls) in enumerate(TABS):
                 with TabPane(f"{i + 1} {title}", id=tab):
                     # Hidden tabs are imported and mounted right after the first frame.
                     yield HomePane(id="home-pane") if tab == "home" else PanePlaceholder(tab)
-        yield RichLog(id="log", wrap=True, markup=False, max_lines=2000)
+        yield LogPane(id="log", wrap=True, markup=False, max_lines=2000)
         yield CommandInput(id="cmdline", placeholder="IOS command, e.g. show crypto pki trustpoints  (Esc closes)")
         yield Footer()
 
@@ -178,10 +180,11 @@ class PkiConsole(App[None]):
             self.tell_pending()
             self._watch_store_changes()
         self.update_status()
+        self.theme_changed_signal.subscribe(self, lambda _theme: self.update_status())  # its colours
         self.query_one(HomePane).focus_main()
         if self.lab is not None:
             for line in getattr(self.lab, "banner_lines", lambda: [])():
-                self.write_log(line, "bold")
+                self.write_log(line, Tone.STRONG)
 
     def panes(self) -> list[PkiPane]:
         """Every tab's pane that is mounted (hidden ones mount just after the first frame)."""
@@ -194,31 +197,32 @@ class PkiConsole(App[None]):
     # -- status line and log -------------------------------------------------------------------
     def update_status(self) -> None:
         """Device name, store and the unsaved-changes marker (``pki.dirty``)."""
+        line = self.query_one("#status", StatusLine)
         status = Text(no_wrap=True, overflow="ellipsis")
-        status.append(" pkitui ", style="bold reverse")
+        status.append(" pkitui ", style=line.name_style())
         if not self.pki_ready:
-            status.append(f" opening the store {self._store_dir or ''}…", style="dim")
-            self.query_one("#status", Static).update(status)
+            status.append(f" opening the store {self._store_dir or ''}…", style=line.tone(Tone.MUTED))
+            line.update(status)
             return
         # The marker comes first so that a narrow terminal never cuts it off.
         if self.pki.dirty:
-            status.append(" ● unsaved changes (ctrl+s saves)", style="bold yellow")
+            status.append(" ● unsaved changes (ctrl+s saves)", style=line.tone(Tone.WARNING_STRONG))
         else:
-            status.append(" ✓ saved", style="green")
+            status.append(" ✓ saved", style=line.tone(Tone.OK))
         if self.pki.config.query_mode:
-            status.append("  query mode", style="bold magenta")
+            status.append("  query mode", style=line.tone(Tone.ACCENT_STRONG))
         ident = self.pki.config.identity
-        status.append(f"  {self.pki.fqdn or ident.hostname or 'no hostname set'}", style="bold")
-        status.append(f"  store {self.pki.store.root}", style="dim")
-        self.query_one("#status", Static).update(status)
+        status.append(f"  {self.pki.fqdn or ident.hostname or 'no hostname set'}", style=line.tone(Tone.STRONG))
+        status.append(f"  store {self.pki.store.root}", style=line.tone(Tone.MUTED))
+        line.update(status)
 
-    def write_log(self, text: str, style: str = "") -> None:
-        """Append to the log pane."""
-        self.query_one("#log", RichLog).write(Text(text, style=style))
+    def write_log(self, text: str, tone: Tone | None = None) -> None:
+        """Append a line to the log pane, in ``tone`` (styles/widgets.tcss colours it)."""
+        self.query_one("#log", LogPane).write_line(text, tone)
 
     @on(CommandOutputWritten)
     def _output_written(self, message: CommandOutputWritten) -> None:
-        self.write_log(message.text, message.style)
+        self.write_log(message.text, message.tone)
 
     @on(ConfigChanged)
     def _config_changed(self, message: ConfigChanged) -> None:
@@ -230,9 +234,9 @@ class PkiConsole(App[None]):
     @on(CoreCallFailed)
     def _core_call_failed(self, message: CoreCallFailed) -> None:
         text, hint = describe_error(message.error)
-        self.write_log(text, "bold red")
+        self.write_log(text, Tone.ERROR_STRONG)
         if hint:
-            self.write_log(hint, "red")
+            self.write_log(hint, Tone.ERROR)
         self.notify(text + (f"\n{hint}" if hint else ""), title="Error", severity="error", timeout=8)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -267,7 +271,7 @@ class PkiConsole(App[None]):
 
     def action_clear_log(self) -> None:
         """Clear the log pane."""
-        self.query_one("#log", RichLog).clear()
+        self.query_one("#log", LogPane).clear()
 
     def action_command_line(self) -> None:
         """Open the IOS command line."""
@@ -286,7 +290,7 @@ class PkiConsole(App[None]):
         now = self.clock().timestamp()
         if self._pki is not None and self._pki.dirty and now - self._quit_armed_at > QUIT_CONFIRM_SECONDS:
             self._quit_armed_at = now
-            self.write_log("% Unsaved changes: ctrl+s saves them; ctrl+q again quits without saving.", "yellow")
+            self.write_log("% Unsaved changes: ctrl+s saves them; ctrl+q again quits without saving.", Tone.WARNING)
             self.notify("ctrl+s saves them; ctrl+q again quits without saving.",
                         title="Unsaved changes", severity="warning")
             return
@@ -332,7 +336,7 @@ class PkiConsole(App[None]):
     @on(ConfigSaved)
     def _config_saved(self, message: ConfigSaved) -> None:
         use = message.usage
-        self.write_log(f"[OK] configuration saved: {use.total} of {use.capacity} bytes of NVRAM used", "green")
+        self.write_log(f"[OK] configuration saved: {use.total} of {use.capacity} bytes of NVRAM used", Tone.OK)
         self.notify("Configuration saved to NVRAM", title="Saved")
         self.post_message(ConfigChanged("saved"))
 

@@ -14,6 +14,7 @@ from textual.widgets import Input
 
 from pkitui.tui.bridge import ask_from_thread
 from pkitui.tui.messages import CommandOutputWritten, ConfigChanged, CoreCallFailed
+from pkitui.tui.tones import Tone
 
 if TYPE_CHECKING:
     from pkitui.tui.app import PkiConsole
@@ -54,7 +55,7 @@ class CommandLine:
 
     def _write_err(self, text: str) -> None:
         for line in str(text).rstrip("\n").split("\n"):
-            self.app.post_message(CommandOutputWritten(line, "red"))
+            self.app.post_message(CommandOutputWritten(line, Tone.ERROR))
 
     def _confirm(self, prompt: str) -> bool | None:
         from pkitui.tui.screens.dialogs import ConfirmDialog
@@ -109,7 +110,7 @@ class CommandLine:
                         self._draining = False
                         return
                     line = self._queue.popleft()
-                self.app.post_message(CommandOutputWritten(f"{self.prompt()}{line}", "bold cyan"))
+                self.app.post_message(CommandOutputWritten(f"{self.prompt()}{line}", Tone.NOTE_STRONG))
                 with self.app.core_lock:
                     self.run(line)
                 self.app.post_message(ConfigChanged("command"))

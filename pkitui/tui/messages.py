@@ -6,6 +6,8 @@ from typing import Any
 
 from textual.message import Message
 
+from pkitui.tui.tones import Tone
+
 
 class ConfigChanged(Message):
     """The running configuration changed: every pane reloads and the unsaved marker updates."""
@@ -16,12 +18,12 @@ class ConfigChanged(Message):
 
 
 class CommandOutputWritten(Message):
-    """A line of output (IOS command line, worker results) for the log pane."""
+    """A line of output (IOS command line, worker results) for the log pane, in a tone (or none)."""
 
-    def __init__(self, text: str, style: str = "") -> None:
+    def __init__(self, text: str, tone: Tone | None = None) -> None:
         super().__init__()
         self.text = text
-        self.style = style
+        self.tone = tone
 
 
 class CoreCallFailed(Message):

@@ -7,13 +7,18 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from rich.style import Style
+from rich.text import Text
+
 from textual import on
 from textual.containers import Container
 from textual.screen import Screen
+from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
 from pkitui.tui.bridge import ask_from_thread
 from pkitui.tui.messages import CommandOutputWritten, ConfigChanged, CoreCallFailed
+from pkitui.tui.tones import Tone, tone_classes, tone_style, toned
 
 if TYPE_CHECKING:
     from pkitui.core.pki import Pki
@@ -24,7 +29,10 @@ T = TypeVar("T")
 
 class PkiPane(Container):
     """A tab of the console. Subclasses implement :meth:`reload` (cheap, UI thread: it only reads
-    the running configuration) and run every core operation in a thread worker."""
+    the running configuration) and run every core operation in a thread worker. Text a pane
+    colours is in a tone: ``pane--ok``, ``pane--warning``, … (styles/widgets.tcss)."""
+
+    COMPONENT_CLASSES = tone_classes("pane")
 
     @property
     def console(self) -> PkiConsole:
@@ -51,6 +59,20 @@ class PkiPane(Container):
     def on_mount(self) -> None:
         if self.console.pki_ready:  # else the app reloads every pane once the store is open
             self.reload()
+        # Text built in a tone keeps the colours of the theme it was built in: build it again.
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, _theme: Theme) -> None:
+        if self.console.pki_ready:
+            self.reload()
+
+    def tone(self, tone: Tone | None) -> Style:
+        """The style of a span in ``tone``, as the CSS colours it on this pane."""
+        return tone_style(self, "pane", tone)
+
+    def toned(self, text: str, tone: Tone | None) -> Text:
+        """``text`` in ``tone``."""
+        return toned(self, "pane", text, tone)
 
     def focus_main(self) -> None:
         """Give the focus to the pane's main widget (the first focusable one by default)."""
@@ -64,9 +86,9 @@ class PkiPane(Container):
         """From a worker: show a modal and wait for the answer."""
         return ask_from_thread(self.app, screen)
 
-    def say(self, text: str, style: str = "") -> None:
-        """From a worker or the UI thread: a line in the log pane."""
-        self.console.post_message(CommandOutputWritten(text, style))
+    def say(self, text: str, tone: Tone | None = None) -> None:
+        """From a worker or the UI thread: a line in the log pane, in ``tone``."""
+        self.console.post_message(CommandOutputWritten(text, tone))
 
     def changed(self, what: str = "") -> None:
         """From a worker: the running configuration changed."""

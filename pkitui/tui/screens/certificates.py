@@ -15,7 +15,8 @@ from textual.widgets import Tree
 
 from pkitui.tui.screens.base import PkiPane
 from pkitui.tui.screens.dialogs import ConfirmDialog
-from pkitui.tui.widgets.cert_detail import ROLE_ORDER, CertDetail, CertView, cert_view, days_left, expiry_style, stored_info
+from pkitui.tui.tones import Tone
+from pkitui.tui.widgets.cert_detail import ROLE_ORDER, CertDetail, CertView, cert_view, days_left, expiry_tone, stored_info
 
 ROLE_TITLES = {"ca": "CA", "ra": "RA", "ra-signature": "RA (signature)", "ra-encryption": "RA (encryption)",
                "device": "device", "imported": "imported"}
@@ -94,10 +95,10 @@ class CertificatesPane(PkiPane):
             by_tp.setdefault(tp.name, [])
         select_line = None
         for tp_name, views in by_tp.items():
-            tp_node = tree.root.add(Text(f"trustpoint {tp_name}", style="bold"), data=None, expand=True)
+            tp_node = tree.root.add(self.toned(f"trustpoint {tp_name}", Tone.STRONG), data=None, expand=True)
             parent = tp_node
             if not views:
-                tp_node.add_leaf(Text("no certificates: authenticate the CA", style="dim"), data=None)
+                tp_node.add_leaf(self.toned("no certificates: authenticate the CA", Tone.MUTED), data=None)
             for view in sorted(views, key=lambda v: ROLE_ORDER.get(v.role, 9)):
                 node = parent.add(self._label(view), data=view, expand=True) if view.role == "ca" else parent.add_leaf(self._label(view), data=view)
                 if view.role == "ca":
@@ -114,14 +115,14 @@ class CertificatesPane(PkiPane):
         """Days left first (coloured), so a narrow tree never hides it; then role and subject."""
         d = days_left(view.not_after, self.now())
         label = Text()
-        label.append(f"{int(d):>5}d " if d >= 0 else "expired ", style=expiry_style(d))
+        label.append(f"{int(d):>5}d " if d >= 0 else "expired ", style=self.tone(expiry_tone(d)))
         role = ROLE_TITLES.get(view.role, view.role)
         if view.role == "device" and view.usage and not view.usage.lower().startswith("general"):
             role += f" ({view.usage.lower()[:3]})"
-        label.append(f"{role} ", style="bold")
+        label.append(f"{role} ", style=self.tone(Tone.STRONG))
         label.append(view.subject[:24])
         if view.orphaned:
-            label.append(" orphaned", style="yellow")
+            label.append(" orphaned", style=self.tone(Tone.WARNING))
         return label
 
     def _children_gone(self) -> bool:
@@ -140,7 +141,8 @@ class CertificatesPane(PkiPane):
             for child in node.children:
                 view = child.data
                 if view is not None:
-                    band = expiry_style(days_left(view.not_after, now)) + str(int(days_left(view.not_after, now)))
+                    d = days_left(view.not_after, now)
+                    band = f"{expiry_tone(d)}{int(d)}"
                     if self._bands.get(child.id) != band:
                         self._bands[child.id] = band
                         child.set_label(self._label(view))
@@ -199,5 +201,5 @@ class CertificatesPane(PkiPane):
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _delete(self, trustpoint: str, serial_hex: str) -> None:
         self.core(self.pki.certificates.delete, trustpoint, serial_hex)
-        self.say(f"certificate {serial_hex} deleted from {trustpoint}", "yellow")
+        self.say(f"certificate {serial_hex} deleted from {trustpoint}", Tone.WARNING)
         self.changed("certificates")

@@ -8,7 +8,6 @@ import time
 from datetime import datetime
 from typing import Any
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,6 +17,7 @@ from textual.widgets import DataTable, Input, Label, Static
 
 from pkitui.tui.screens.base import PkiPane
 from pkitui.tui.screens.trustpoints import service
+from pkitui.tui.tones import Tone
 from pkitui.tui.widgets.crl_table import CrlTable, header_text, parse_serial
 
 
@@ -84,7 +84,7 @@ class CrlsPane(PkiPane):
             verified = getattr(info, "verified", getattr(info, "signature_ok", True))
             table.add_row(
                 getattr(info, "trustpoint", ""), f"{getattr(info, 'entries', 0):,}",
-                Text("verified ✓", style="green") if verified else Text("NOT verified", style="bold red"),
+                self.toned("verified ✓", Tone.OK) if verified else self.toned("NOT verified", Tone.ERROR_STRONG),
                 _when(getattr(info, "this_update", None)), _when(getattr(info, "next_update", None)),
                 str(getattr(info, "issuer", ""))[:32], self._source(info), key=str(i))
         status = self.query_one("#crl-status", Label)
@@ -172,10 +172,10 @@ class CrlsPane(PkiPane):
             result.update("")
             return
         if not candidates:
-            result.update(Text("not a serial number (hex or decimal)", style="red"))
+            result.update(self.toned("not a serial number (hex or decimal)", Tone.ERROR))
             return
         if table.index is None:
-            result.update(Text("open a CRL first (o)", style="yellow"))
+            result.update(self.toned("open a CRL first (o)", Tone.WARNING))
             return
         self._search(event.value, table.index, candidates)
 
@@ -196,10 +196,10 @@ class CrlsPane(PkiPane):
         result = self.query_one("#crl-search-result", Label)
         ms = f", {message.seconds * 1000:.1f} ms" if self.show_timings else ""
         if message.row is None:
-            result.update(Text(f"not revoked: not in this CRL{ms}", style="green"))
+            result.update(self.toned(f"not revoked: not in this CRL{ms}", Tone.OK))
         else:
             self.query_one("#crl-table", CrlTable).go_to(message.row)
-            result.update(Text(f"REVOKED: row {message.row + 1:,} ({message.how}{ms})", style="bold red"))
+            result.update(self.toned(f"REVOKED: row {message.row + 1:,} ({message.how}{ms})", Tone.ERROR_STRONG))
 
     # -- fetch ----------------------------------------------------------------------------------
     def action_fetch(self) -> None:
@@ -215,5 +215,5 @@ class CrlsPane(PkiPane):
     @work(thread=True, exclusive=True, exit_on_error=False, group="fetch")
     def _fetch(self, name: str) -> None:
         info = self.core(service(self.pki, "revocation").request_crl, name)
-        self.say(f"CRL for {name}: {getattr(info, 'issuer', '')}, {getattr(info, 'entries', '?')} entries", "green")
+        self.say(f"CRL for {name}: {getattr(info, 'issuer', '')}, {getattr(info, 'entries', '?')} entries", Tone.OK)
         self.changed("crl")

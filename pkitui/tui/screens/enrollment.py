@@ -23,9 +23,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from pkitui.tui.bridge import describe_error
+from pkitui.tui.tones import Tone, tone_classes, toned
 
-STATE_STYLES = {"sent": "cyan", "pending": "yellow", "issued": "bold green", "failed": "bold red",
-                "cancelled": "magenta", "success": "bold green", "failure": "bold red"}
+# The tone of each request state the SCEP client reports (the states are the client's words).
+STATE_TONES = {"sent": Tone.NOTE, "pending": Tone.WARNING, "issued": Tone.OK_STRONG, "failed": Tone.ERROR_STRONG,
+               "cancelled": Tone.ACCENT, "success": Tone.OK_STRONG, "failure": Tone.ERROR_STRONG}
 
 
 class EnrollmentEventReceived(Message):
@@ -54,7 +56,10 @@ def _attr(obj: Any, *names: str, default: Any = None) -> Any:
 
 
 class EnrollmentScreen(ModalScreen[None]):
-    """The progress of ``crypto pki enroll`` for one trustpoint."""
+    """The progress of ``crypto pki enroll`` for one trustpoint; states and the outcome are
+    coloured by tone: ``enrollment--ok-strong``, … (styles/widgets.tcss)."""
+
+    COMPONENT_CLASSES = tone_classes("enrollment")
 
     BINDINGS = [
         Binding("c", "cancel", "Cancel enrollment", id="enroll_cancel", tooltip="Stop sending and polling"),
@@ -122,6 +127,10 @@ class EnrollmentScreen(ModalScreen[None]):
                 detail += f"  polls left: {row['polls_left']}"
         return detail
 
+    def toned(self, text: str, tone: Tone | None) -> Text:
+        """``text`` in ``tone``, as the CSS colours it on this screen."""
+        return toned(self, "enrollment", text, tone)
+
     def render_rows(self) -> None:
         """Redraw the table (and the countdowns)."""
         table = Table(expand=True)
@@ -129,9 +138,9 @@ class EnrollmentScreen(ModalScreen[None]):
             table.add_column(col)
         for key, row in self.rows.items():
             state = row.get("state", "?")
-            table.add_row(key, Text(state, style=STATE_STYLES.get(state, "")), self.detail(key))
+            table.add_row(key, self.toned(state, STATE_TONES.get(state)), self.detail(key))
         if not self.rows:
-            table.add_row(Text("waiting for the first request…", style="dim"), "", "")
+            table.add_row(self.toned("waiting for the first request…", Tone.MUTED), "", "")
         self.query_one("#enroll-table", Static).update(table)
 
     @on(EnrollmentFinished)
@@ -140,11 +149,11 @@ class EnrollmentScreen(ModalScreen[None]):
         status = self.query_one("#enroll-status", Static)
         if message.error is not None:
             text, hint = describe_error(message.error)
-            status.update(Text(text + (f"\n{hint}" if hint else ""), style="bold red"))
+            status.update(self.toned(text + (f"\n{hint}" if hint else ""), Tone.ERROR_STRONG))
         else:
             issued = sum(1 for r in message.results if getattr(r, "certificate", None) is not None)
-            status.update(Text(f"Finished: {issued} of {len(message.results)} certificate(s) issued.",
-                               style="bold green" if issued else "yellow"))
+            status.update(self.toned(f"Finished: {issued} of {len(message.results)} certificate(s) issued.",
+                                     Tone.OK_STRONG if issued else Tone.WARNING))
         self.query_one("#cancel", Button).disabled = True
         close = self.query_one("#close", Button)
         close.disabled = False
@@ -154,7 +163,7 @@ class EnrollmentScreen(ModalScreen[None]):
         """Ask the worker to stop (threading.Event checked by the SCEP client between steps)."""
         if not self.finished:
             self.cancel_event.set()
-            self.query_one("#enroll-status", Static).update(Text("Cancelling…", style="magenta"))
+            self.query_one("#enroll-status", Static).update(self.toned("Cancelling…", Tone.ACCENT))
 
     def action_close(self) -> None:
         """Close once finished; before that Escape cancels."""

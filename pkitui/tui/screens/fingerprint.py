@@ -15,6 +15,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from pkitui.tui.tones import Tone, tone_classes, tone_style, toned
 from pkitui.tui.widgets.fingerprint import ALGORITHMS, NAMES, FingerprintMatchView, grouped
 
 
@@ -24,8 +25,10 @@ def _when(value: Any) -> str:
 
 class FingerprintDialog(ModalScreen[bool]):
     """Shows a CA candidate (subject, issuer, validity, key size, SHA-256/SHA-1/MD5) and matches
-    a typed fingerprint live. Dismisses with True only from the Accept button."""
+    a typed fingerprint live. Dismisses with True only from the Accept button. The candidate's
+    fields are coloured by tone: ``fingerprint-dialog--note-strong``, … (styles/widgets.tcss)."""
 
+    COMPONENT_CLASSES = tone_classes("fingerprint-dialog")
     BINDINGS = [Binding("escape", "reject", "Reject", id="fp_reject", tooltip="Reject: store nothing")]
 
     def __init__(self, candidate: Any, title: str = "Authenticate the CA") -> None:
@@ -35,23 +38,10 @@ class FingerprintDialog(ModalScreen[bool]):
         self.title_text = title
 
     def compose(self) -> ComposeResult:
-        c = self.candidate
-        info = Table.grid(padding=(0, 2))
-        info.add_column(style="bold")
-        info.add_column()
-        info.add_row("Subject", str(c.subject))
-        info.add_row("Issuer", str(c.issuer))
-        info.add_row("Valid", f"{_when(c.not_before)}  →  {_when(c.not_after)}")
-        info.add_row("Key", f"RSA {c.key_size} bits" if c.key_size else "?")
-        for alg in ALGORITHMS:
-            if alg in self.fingerprints:
-                info.add_row(NAMES[alg], Text(grouped(self.fingerprints[alg]), style="bold cyan"))
-        for warning in getattr(c, "warnings", []) or []:
-            info.add_row(Text("Warning", style="bold yellow"), Text(str(warning), style="yellow"))
         with Vertical(classes="dialog-box wide", id="fp-box"):
             yield Label(self.title_text, classes="dialog-title")
             with VerticalScroll(id="fp-scroll"):
-                yield Static(info, id="fp-info")
+                yield Static(id="fp-info")
             yield Label("Compare with the fingerprint you got out of band (phone, letter, lab banner):",
                         id="fp-prompt")
             yield Input(placeholder="paste or type a SHA-256, SHA-1 or MD5 fingerprint", id="fp-input")
@@ -61,8 +51,30 @@ class FingerprintDialog(ModalScreen[bool]):
                 yield Button("Accept certificate", id="accept", variant="warning")
 
     def on_mount(self) -> None:
+        self.query_one("#fp-info", Static).update(self._info())  # tones resolve once the CSS applies
         self.query_one("#fp-match", FingerprintMatchView).show("", self.fingerprints)
         self.query_one("#fp-input", Input).focus()
+
+    def toned(self, text: str, tone: Tone) -> Text:
+        """``text`` in ``tone``, as the CSS colours it on this dialog."""
+        return toned(self, "fingerprint-dialog", text, tone)
+
+    def _info(self) -> Table:
+        """The candidate: subject, issuer, validity, key, the fingerprints, and any warning."""
+        c = self.candidate
+        info = Table.grid(padding=(0, 2))
+        info.add_column(style=tone_style(self, "fingerprint-dialog", Tone.STRONG))
+        info.add_column()
+        info.add_row("Subject", str(c.subject))
+        info.add_row("Issuer", str(c.issuer))
+        info.add_row("Valid", f"{_when(c.not_before)}  →  {_when(c.not_after)}")
+        info.add_row("Key", f"RSA {c.key_size} bits" if c.key_size else "?")
+        for alg in ALGORITHMS:
+            if alg in self.fingerprints:
+                info.add_row(NAMES[alg], self.toned(grouped(self.fingerprints[alg]), Tone.NOTE_STRONG))
+        for warning in getattr(c, "warnings", []) or []:
+            info.add_row(self.toned("Warning", Tone.WARNING_STRONG), self.toned(str(warning), Tone.WARNING))
+        return info
 
     @on(Input.Changed, "#fp-input")
     def _typed(self, event: Input.Changed) -> None:

@@ -18,6 +18,7 @@ from pkitui.core.errors import StoreError
 from pkitui.core.keys import key_fingerprints, public_pem
 from pkitui.tui.screens.base import PkiPane
 from pkitui.tui.screens.dialogs import ConfirmDialog, ExportKeyDialog, GenerateKeysDialog, InfoDialog
+from pkitui.tui.tones import Tone
 
 
 class KeysPane(PkiPane):
@@ -39,7 +40,7 @@ class KeysPane(PkiPane):
             yield Static(id="key-detail")
             yield Label("Peer public keys (crypto key pubkey-chain rsa)", classes="section-title")
             yield DataTable(id="peers-table", cursor_type="row", zebra_stripes=True)
-            yield Static(Text("none: add them with :crypto key pubkey-chain rsa", style="dim"), id="peers-empty")
+            yield Static("none: add them with :crypto key pubkey-chain rsa", id="peers-empty")
 
     def on_mount(self) -> None:
         keys = self.query_one("#keys-table", DataTable)
@@ -76,15 +77,16 @@ class KeysPane(PkiPane):
         text = Text()
         if key_id is None:
             text.append("No key pairs. Press g to generate one (hostname and ip domain-name must be set "
-                        "for the default label).", style="dim")
+                        "for the default label).", style=self.tone(Tone.MUTED))
         elif key_id in self.pki.config.key_pairs:
             pair = self.pki.config.key_pairs[key_id]
             fps = key_fingerprints(pair.public_der)
-            text.append(f"{pair.key_id}: {pair.usage_text}, {pair.modulus} bits\n", style="bold")
-            text.append(f"public key SHA-256 {fps['sha256']}\npublic key SHA-1   {fps['sha1']}", style="cyan")
+            text.append(f"{pair.key_id}: {pair.usage_text}, {pair.modulus} bits\n", style=self.tone(Tone.STRONG))
+            text.append(f"public key SHA-256 {fps['sha256']}\npublic key SHA-1   {fps['sha1']}",
+                        style=self.tone(Tone.NOTE))
         if orphans:
             text.append(f"\n{len(orphans)} certificate(s) are orphaned (their key was zeroized): "
-                        "delete them in Certificates.", style="yellow")
+                        "delete them in Certificates.", style=self.tone(Tone.WARNING))
         detail.update(text)
 
     @on(DataTable.RowHighlighted, "#keys-table")
@@ -123,7 +125,7 @@ class KeysPane(PkiPane):
         self.app.call_from_thread(self._show_progress, f"Generating {count} RSA {options['modulus']}-bit key pair(s)…")
         pairs = self.core(self.pki.keys.generate, **options)
         for pair in pairs:
-            self.say(f"% Generated {pair.modulus}-bit RSA {pair.usage_text}: {pair.key_id}", "green")
+            self.say(f"% Generated {pair.modulus}-bit RSA {pair.usage_text}: {pair.key_id}", Tone.OK)
         self.changed("keys")
 
     def _show_progress(self, text: str) -> None:
@@ -156,7 +158,7 @@ class KeysPane(PkiPane):
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _zeroize(self, label: str) -> None:
         result = self.core(self.pki.keys.zeroize, label)
-        self.say(f"% Keys zeroized: {', '.join(result.removed)}", "yellow")
+        self.say(f"% Keys zeroized: {', '.join(result.removed)}", Tone.WARNING)
         self.changed("keys")
         lines = [f"Removed: {', '.join(result.removed)}", ""]
         if result.orphaned_certificates:
@@ -188,4 +190,4 @@ class KeysPane(PkiPane):
             Path(path).expanduser().write_text(pem)
         except OSError as exc:
             raise StoreError(f"cannot write {path}: {exc.strerror}", "Choose a writable path.") from None
-        self.say(f"public key written to {path}", "green")
+        self.say(f"public key written to {path}", Tone.OK)

@@ -19,6 +19,7 @@ from pkitui.tui.screens.dialogs import ConfirmDialog, SecretDialog
 from pkitui.tui.screens.enrollment import EnrollmentEventReceived, EnrollmentFinished, EnrollmentScreen
 from pkitui.tui.screens.fingerprint import FingerprintDialog
 from pkitui.tui.screens.trustpoint_fields import FIELDS, FIELDS_BY_KEY, SetterValidator, apply_value
+from pkitui.tui.tones import Tone
 
 
 def service(pki: Any, name: str) -> Any:
@@ -111,16 +112,16 @@ class TrustpointsPane(PkiPane):
         config = self.pki.config
         certs = [c for c in config.certificates if c.trustpoint == tp.name]
         ca = next((c for c in certs if c.role == "ca"), None)
-        title = Text(f"trustpoint {tp.name}   ", style="bold")
+        title = self.toned(f"trustpoint {tp.name}   ", Tone.STRONG)
         if ca is None:
-            title.append("CA not authenticated (a)", style="yellow")
+            title.append("CA not authenticated (a)", style=self.tone(Tone.WARNING))
         else:
-            title.append(f"CA authenticated, SHA-256 {ca.sha256[:16]}…", style="green")
+            title.append(f"CA authenticated, SHA-256 {ca.sha256[:16]}…", style=self.tone(Tone.OK))
         devices = sum(1 for c in certs if c.role == "device")
-        title.append(f"   device certificates: {devices}", style="green" if devices else "dim")
+        title.append(f"   device certificates: {devices}", style=self.tone(Tone.OK if devices else Tone.MUTED))
         pending = sum(1 for p in config.pending if p.trustpoint == tp.name)
         if pending:
-            title.append(f"   PENDING: {pending} (u resumes)", style="bold yellow")
+            title.append(f"   PENDING: {pending} (u resumes)", style=self.tone(Tone.WARNING_STRONG))
         return title
 
     @on(ListView.Highlighted, "#tp-list")
@@ -267,24 +268,24 @@ class TrustpointsPane(PkiPane):
         self.say(f"crypto pki authenticate {name}")
         candidate = self.core(service(self.pki, "scep").authenticate, name, confirm=self._confirm_candidate)
         if not getattr(candidate, "accepted", True):
-            self.say("% Certificate rejected: nothing stored", "yellow")
+            self.say("% Certificate rejected: nothing stored", Tone.WARNING)
             return
-        self.say(f"% Certificate successfully imported: {getattr(candidate, 'subject', '')}", "green")
+        self.say(f"% Certificate successfully imported: {getattr(candidate, 'subject', '')}", Tone.OK)
         self.changed("authenticate")
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _root_tftp(self, name: str) -> None:
         candidate = self.core(service(self.pki, "revocation").root_tftp, name, confirm=self._confirm_candidate)
         if not getattr(candidate, "accepted", True):
-            self.say("% Certificate rejected: nothing stored", "yellow")
+            self.say("% Certificate rejected: nothing stored", Tone.WARNING)
             return
-        self.say(f"Root CA certificate from TFTP accepted: {getattr(candidate, 'subject', '')}", "green")
+        self.say(f"Root CA certificate from TFTP accepted: {getattr(candidate, 'subject', '')}", Tone.OK)
         self.changed("root tftp")
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _request_crl(self, name: str) -> None:
         info = self.core(service(self.pki, "revocation").request_crl, name)
-        self.say(f"CRL for {name}: {getattr(info, 'issuer', '')}, {getattr(info, 'entries', '?')} entries", "green")
+        self.say(f"CRL for {name}: {getattr(info, 'issuer', '')}, {getattr(info, 'entries', '?')} entries", Tone.OK)
         self.changed("crl")
 
     @work(thread=True, exclusive=True, exit_on_error=False)
