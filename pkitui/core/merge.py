@@ -160,6 +160,12 @@ def _round_trip(table: str, doc: Doc, open_sealed: Callable[[str], str]) -> Doc:
     return out
 
 
+def canonical(objects: ObjectMap) -> ObjectMap:
+    """Objects made from the running configuration (``to_tables(config, None)``), comparable with
+    :func:`normalise`'s output: a JSON round trip only."""
+    return {name: _canonical(value) for name, value in objects.items()}
+
+
 def _canonical(value: Any) -> Any:
     """A JSON round trip: tuples become lists, so equal content compares equal."""
     return json.loads(json.dumps(value, sort_keys=True))

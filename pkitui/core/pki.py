@@ -64,6 +64,7 @@ class Pki:
         self._journaled: set[str] = set()
         self._load_journal(saved)
         self._base: merge.ObjectMap = self._normal(merge.to_objects(saved))
+        self._base_generation = _generation(saved)  # the save generation the base is
         self.saved_stamp = store.stamp()
         self.keys = KeyRing(self)
         self.pubkey_chain = PubkeyChain(self)
@@ -134,8 +135,9 @@ class Pki:
         return merge.normalise(objects, self.box.open)
 
     def _mine(self) -> merge.ObjectMap:
-        """The running configuration as named objects in normal form."""
-        return self._normal(merge.to_objects(to_tables(self.config, None)))
+        """The running configuration as named objects in normal form (its records are already
+        what their classes write, and passwords are digests: no round trip needed)."""
+        return merge.canonical(merge.to_objects(to_tables(self.config, None)))
 
     def save(self) -> nvram.NvramUsage:
         """Write the running configuration to NVRAM, merged with what other sessions saved.
@@ -168,14 +170,18 @@ class Pki:
                 "Check free disk space and permissions; the previously saved configuration is intact.",
             ) from None
 
-    def _save_locked(self) -> nvram.NvramUsage:
+    def _save_locked(self, only: set[str] | None = None) -> nvram.NvramUsage:
+        """The save, under both locks. ``only``: save just these objects (by name) into the latest
+        saved configuration, leaving every other change unsaved (no merge, no capacity check)."""
         theirs = self._read_saved()
-        rebased = self._rebase(theirs)
-        if rebased.conflicts:
-            raise merge.SaveConflict(rebased.conflicts, _meta(theirs).get("changes") or {})
+        theirs_raw = merge.to_objects(theirs)
         config = self.config
+        if only is None and _generation(theirs) != self._base_generation:  # else theirs is the base
+            rebased = self._rebase(theirs_raw, _generation(theirs))
+            if rebased.conflicts:
+                raise merge.SaveConflict(rebased.conflicts, _meta(theirs).get("changes") or {})
         use = nvram.usage(self)
-        if use.total > use.capacity:
+        if only is None and use.total > use.capacity:
             raise CapacityError(
                 f"% Not enough NVRAM: the configuration needs {use.total} bytes of {use.capacity}",
                 "Enable query mode (crypto ca certificate query), zeroize unused keys or raise the capacity.",
@@ -189,20 +195,28 @@ class Pki:
         if use.dropped_for_capacity:  # seed: NVRAM too small for a root certificate -> fingerprint only
             certs = [replace(c, der=None) if c.sha256 in use.dropped_for_capacity else c for c in certs]
         to_save = replace(config, certificates=certs, crls=crls)
+        ours = merge.to_objects(to_tables(to_save, self.box))
+        ours_normal = merge.canonical(merge.to_objects(to_tables(to_save, None)))
+        names = set(ours) | set(self._base) if only is None else only
         for pair in to_save.key_pairs.values():
-            self._write_key_file(pair)
-        written = merge.to_objects(to_tables(to_save, self.box))
-        written_normal = self._normal(written)
-        changed = [n for n in written_normal.keys() | self._base.keys()
-                   if written_normal.get(n) != self._base.get(n)]
-        self._write(theirs, written, changed)
-        theirs_files = merge.files_of(merge.to_objects(theirs))
-        self.store.remove_files(theirs_files - merge.files_of(written) - self._journal_files())
+            if merge.object_name("key_pairs", key_pair_doc(pair)) in names:
+                self._write_key_file(pair)
+        written = ours if only is None else (
+            {n: v for n, v in theirs_raw.items() if n not in only} | {n: ours[n] for n in only if n in ours})
+        generation = self._write(theirs, written, sorted(n for n in names if ours_normal.get(n) != self._base.get(n)))
+        config.certificates, config.crls = certs, crls
+        if only is not None:
+            for name in only:  # the base stays at its generation: the next save merges the rest
+                if name in ours_normal:
+                    self._base[name] = ours_normal[name]
+                else:
+                    self._base.pop(name, None)
+            return use
+        self.store.remove_files(merge.files_of(theirs_raw) - merge.files_of(written) - self._journal_files())
         for tid in self._journaled - {p.transaction_id for p in config.pending}:
             self.journal.remove(tid)  # transactions this session dropped (trustpoint removed, ...)
             self._journaled.discard(tid)
-        config.certificates, config.crls = certs, crls
-        self._base = written_normal
+        self._base, self._base_generation = ours_normal, generation
         return nvram.usage(self) if config.query_mode or use.dropped_for_capacity else use
 
     def _read_saved(self) -> merge.Tables:
@@ -214,14 +228,16 @@ class Pki:
         check_tables(tables, self.store.root)
         return tables
 
-    def _write(self, theirs: merge.Tables, objects: merge.ObjectMap, changed: list[str]) -> None:
-        """Write ``objects`` as the saved configuration, one generation after ``theirs``."""
+    def _write(self, theirs: merge.Tables, objects: merge.ObjectMap, changed: list[str]) -> int:
+        """Write ``objects`` as the saved configuration, one generation after ``theirs``; that
+        generation."""
         tables = merge.to_tables(objects, {"schema": SCHEMA_VERSION, "secret_mode": self.box.mode,
                                            "secret_check": self.box.check_token()})
         tables["meta"] = {"1": merge.record_changes(_meta(theirs), sorted(changed), merge.writer_text(),
                                                    merge.now_text())}
         self.store.write_tables(tables)
         self.saved_stamp = self.store.stamp()
+        return _generation(tables)
 
     def _write_key_file(self, pair: KeyPair) -> None:
         name = key_file_name(pair)
@@ -245,22 +261,22 @@ class Pki:
             stamp = self.store.stamp()
             try:
                 theirs = self._read_saved()
-                rebased = self._rebase(theirs)
+                rebased = self._rebase(merge.to_objects(theirs), _generation(theirs))
             finally:
                 self.saved_stamp = stamp  # a damaged save is reported once, not at every look
             return Refresh(taken=sorted(rebased.taken), conflicts=rebased.conflicts,
                            saved_by=str(_meta(theirs).get("saved_by") or "another session"),
                            changes=dict(_meta(theirs).get("changes") or {}))
 
-    def _rebase(self, theirs: merge.Tables) -> merge.MergeResult:
-        """Three-way merge with ``theirs``: absorb their objects this session left alone; the base
-        becomes theirs (so a conflict, once reported, is this session's change to make)."""
-        theirs_raw = merge.to_objects(theirs)
+    def _rebase(self, theirs_raw: merge.ObjectMap, generation: int) -> merge.MergeResult:
+        """Three-way merge with ``theirs_raw`` (the saved objects): absorb their objects this
+        session left alone; the base becomes theirs (so a conflict, once reported, is this
+        session's change to make)."""
         theirs_normal = self._normal(theirs_raw)
         result = merge.three_way(self._base, self._mine(), theirs_normal)
         for name in result.taken:
             self._absorb(name, theirs_raw.get(name))
-        self._base = theirs_normal
+        self._base, self._base_generation = theirs_normal, generation
         return result
 
     def _absorb(self, name: str, doc: Any) -> None:
@@ -380,24 +396,7 @@ class Pki:
         """Save only the named objects of the running configuration (merged into the latest saved
         configuration); every other unsaved change stays unsaved."""
         with self._saving():
-            theirs = self._read_saved()
-            objects = merge.to_objects(theirs)
-            mine = merge.to_objects(to_tables(self.config, self.box))
-            for pair in self.config.key_pairs.values():
-                if merge.object_name("key_pairs", key_pair_doc(pair)) in names:
-                    self._write_key_file(pair)
-            for name in names:
-                if name in mine:
-                    objects[name] = mine[name]
-                else:
-                    objects.pop(name, None)
-            self._write(theirs, objects, names)
-            mine_normal = self._normal({n: mine[n] for n in names if n in mine})
-            for name in names:
-                if name in mine_normal:
-                    self._base[name] = mine_normal[name]
-                else:
-                    self._base.pop(name, None)
+            self._save_locked(only=set(names))
 
 
 @dataclass
@@ -408,6 +407,11 @@ class Refresh:
     conflicts: list[str] = field(default_factory=list)
     saved_by: str = ""
     changes: dict[str, str] = field(default_factory=dict)
+
+
+def _generation(tables: merge.Tables) -> int:
+    """The save generation of saved ``tables`` (0 before the first save that counted them)."""
+    return int(_meta(tables).get("generation") or 0)
 
 
 def _meta(tables: merge.Tables) -> dict[str, Any]:
