@@ -196,3 +196,11 @@ def test_a_store_damaged_after_opening_is_a_store_error_at_save(tmp_path: Path) 
         pki.save()
     with pytest.raises(StoreError, match="trustpoints"):
         pki.refresh()
+
+
+def test_a_key_label_with_two_dots_round_trips(tmp_path: Path) -> None:
+    """Labels may hold '.', so a key file may be named 'a..b.<digest>.p8': still a plain name."""
+    pki = Pki.open(tmp_path)
+    pki.keys.generate(label="a..b", modulus=1024)
+    pki.save()
+    assert Pki.open(tmp_path).keys.labels() == ["a..b"]

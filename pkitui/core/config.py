@@ -14,13 +14,12 @@ from pkitui.core.errors import StoreError
 from pkitui.core.identity import Identity
 from pkitui.core.keys import KeyPair
 from pkitui.core.records import CrlRecord, PeerKey, PendingEnrollment, StoredCertificate
+from pkitui.core.schema import DEFAULT_CAPACITY, SCHEMA_VERSION
 from pkitui.core.secrets import SecretBox
 from pkitui.core.store import Store
 from pkitui.core.store_check import check_tables
 from pkitui.core.trustpoints import Trustpoint
 
-DEFAULT_CAPACITY = 512 * 1024
-SCHEMA_VERSION = 1
 
 
 @dataclass

@@ -68,23 +68,12 @@ class PendingJournal:
                 doc = json.loads(path.read_text(encoding="utf-8"))
                 check_journal_entry(doc, path, self.folder.parent)  # types, enums, DER, confined file names
                 pending = PendingEnrollment.from_doc(doc["pending"])
-                key_pair = doc.get("key_pair")
-                if not all(isinstance(v, str) for v in (pending.trustpoint, pending.key_id, pending.transaction_id)):
-                    raise TypeError("trustpoint, key_id and transaction_id must be text")
-                if key_pair is not None and not (isinstance(key_pair, dict) and isinstance(key_pair.get("file"), str)):
-                    raise TypeError("key_pair must name its file")
-                trustpoint = doc.get("trustpoint")
-                certificates = doc.get("certificates") or []
-                if trustpoint is not None and not isinstance(trustpoint, dict):
-                    raise TypeError("trustpoint must be a record")
-                if not isinstance(certificates, list) or not all(isinstance(c, dict) for c in certificates):
-                    raise TypeError("certificates must be a list of records")
             except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
                 raise StoreError(
                     f"the pending enrollment record {path} is damaged ({exc})",
                     "Remove that file to forget the transaction (then enroll again), or restore it from a backup.",
                 ) from None
-            found.append(JournalEntry(pending, key_pair, trustpoint, certificates))
+            found.append(JournalEntry(pending, doc.get("key_pair"), doc.get("trustpoint"), doc.get("certificates") or []))
         return found
 
     def key_files(self) -> set[str]:

@@ -30,6 +30,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from pkitui.core.errors import StoreError
+from pkitui.core.schema import DEFAULT_CAPACITY
 
 Doc = dict[str, Any]
 Tables = dict[str, dict[str, Any]]
@@ -87,8 +88,6 @@ def table_of(name: str) -> str | None:
 
 def to_objects(tables: Tables) -> ObjectMap:
     """Tables (as saved, or as :func:`pkitui.core.config.to_tables` makes them) → named objects."""
-    from pkitui.core.config import DEFAULT_CAPACITY
-
     device: Doc = next(iter(tables.get("device", {}).values()), {})
     objects: ObjectMap = {
         IDENTITY: {"hostname": device.get("hostname"), "domain_name": device.get("domain_name")},

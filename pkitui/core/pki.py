@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from cryptography.hazmat.primitives import serialization
 
 from pkitui.core import merge, nvram
-from pkitui.core.config import (SCHEMA_VERSION, RunningConfig, from_tables, key_file_name, key_pair_doc, key_pair_from_doc,
+from pkitui.core.config import (RunningConfig, from_tables, key_file_name, key_pair_doc, key_pair_from_doc,
                                 to_tables, trustpoint_from_doc)
 from pkitui.core.errors import CapacityError, ConfigError, StoreError
 from pkitui.core.identity import validate_domain_name, validate_hostname
@@ -23,6 +23,7 @@ from pkitui.core.keyring import KeyRing
 from pkitui.core.keys import KeyPair
 from pkitui.core.records import CrlRecord, PeerKey, PendingEnrollment, StoredCertificate
 from pkitui.core.pubkey_chain import PubkeyChain
+from pkitui.core.schema import MIN_CAPACITY, SCHEMA_VERSION
 from pkitui.core.secrets import PASSPHRASE_ENV, SecretBox
 from pkitui.core.store import Store
 from pkitui.core.trustpoints import TrustpointService
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
     from pkitui.core.scep.service import ScepService
 
 STORE_ENV = "PKITUI_STORE"
-MIN_CAPACITY = 1024
 
 
 def default_store_dir() -> Path:

@@ -36,7 +36,12 @@ from pkitui.core.errors import StoreError
 NVRAM_FILE = "nvram.json"
 AREAS = ("private", "crl", "cache", "pending")
 # File names the store itself writes: no separators, no leading dot, nothing to escape the area.
-_PLAIN_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._#-]{0,200}$")
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,200}$")
+
+
+def is_plain_name(name: str) -> bool:
+    """True for a file name the store writes: nothing to leave its folder or hide as a temp file."""
+    return bool(_PLAIN_NAME.match(name))
 TMP_SUFFIX = ".tmp"
 
 
@@ -208,7 +213,7 @@ class Store:
 
     def area_file(self, area: str, name: str) -> Path:
         """``name`` inside ``area``, refused (StoreError) unless it is a plain file name there."""
-        if area not in AREAS or not _PLAIN_NAME.match(name):
+        if area not in AREAS or not is_plain_name(name):
             raise StoreError(f"the store names a file {name!r} in {area}/, which is not a plain file name",
                              "The store was edited by hand or damaged; restore it from a backup.")
         return self.root / area / name

@@ -37,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import MISSING, fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -46,6 +46,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from pkitui.core.errors import PkiError, StoreError
 from pkitui.core.identity import validate_domain_name, validate_hostname
 from pkitui.core.keys import MAX_MODULUS, MIN_MODULUS, USAGES
+from pkitui.core.records import CertRole
+from pkitui.core.schema import MIN_CAPACITY, SCHEMA_VERSION
+from pkitui.core.store import is_plain_name
 from pkitui.core.userfile import file_kind
 from pkitui.core.trustpoints import (
     REVOCATION_METHODS,
@@ -57,15 +60,11 @@ from pkitui.core.trustpoints import (
     validate_url,
 )
 
-SCHEMA_VERSION = 1  # the same as pkitui.core.config.SCHEMA_VERSION (config imports this module)
-MIN_CAPACITY = 1024  # pkitui.core.pki.MIN_CAPACITY
-CERT_ROLES = ("ca", "ra-signature", "ra-encryption", "ra", "device", "imported")
+CERT_ROLES = get_args(CertRole)
 PEER_KINDS = ("named", "addressed")
 PEER_USAGES = ("general", "encryption", "signature")
 SECRET_MODES = ("keyfile", "passphrase")
 MESSAGE_TYPES = ("PKCSReq", "RenewalReq", "GetCertInitial", "CertPoll")
-# A file name the writers produce: no '/', no '..', no leading dot (so no temp file, no escape).
-_FILE_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$")
 _HEX64 = re.compile(r"^[0-9A-Fa-f]{64}$")
 
 
@@ -266,9 +265,8 @@ def rsa_public_key_der(value: Any) -> None:
 
 def file_name(value: Any) -> None:
     text(value)
-    if "/" in value or value.startswith(".") or ".." in value or not _FILE_NAME.match(value):
-        raise _Bad(f"is {_shown(value)}, not a plain file name in its folder (no '/', no '..', "
-                   "no leading dot)")
+    if not is_plain_name(value):
+        raise _Bad(f"is {_shown(value)}, not a plain file name in its folder (no '/', no leading dot)")
 
 
 # -- the tables ------------------------------------------------------------------------------
@@ -339,6 +337,8 @@ CRLS: Spec = {
     "entries": (False, integer(0)),
     "in_nvram": (False, boolean),
     "crl_number": (False, optional(integer(0))),
+    "scope": (False, optional(text)),
+    "issuer_key": (False, text),
 }
 PENDING: Spec = {
     "trustpoint": (True, nonempty),
