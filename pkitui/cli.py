@@ -235,7 +235,7 @@ def make_session(where: Path, args: argparse.Namespace, interactive: bool) -> Se
     from pkitui.ios.session import Session
 
     return Session(
-        Pki.open(where),
+        Pki.open(where, writer="pkitui exec"),
         out=say_out,
         err=say_err,
         json=args.json,

@@ -60,6 +60,7 @@ def test_the_same_object_changed_twice_is_refused_and_nothing_is_lost(tmp_path: 
         console.save()
     message = str(caught.value)
     assert "trustpoint ka" in message and "pid" in message and "show startup-config" in message
+    assert "changed by the Python API (pid" in message
     assert caught.value.conflicts == ["trustpoint ka"]
     assert (tmp_path / "nvram.json").read_bytes() == before  # nothing written
     assert console.trustpoints.get("ka").enrollment_url == "http://console.example.com"  # ours kept

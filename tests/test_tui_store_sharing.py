@@ -50,6 +50,7 @@ async def test_console_and_exec_keep_both_sides_work(tmp_path: Path) -> None:
         assert proc.returncode == 0, proc.stderr
         await wait_for(pilot, lambda: "script" in pki.config.trustpoints)
         assert "Another session saved the store" in _log(app) and "trustpoint script" in _log(app)
+        assert "pkitui exec (pid" in _log(app)
         assert pki.keys.exists("script") and not pki.dirty
 
         # an unsaved edit here, the same trustpoint changed and saved there: flagged, ours kept

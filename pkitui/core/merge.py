@@ -18,12 +18,10 @@ password, since sealing is randomised); raw documents are what is written.
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import json
 import os
 import socket
-import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -222,15 +220,14 @@ def files_of(objects: ObjectMap) -> set[tuple[str, str]]:
 
 
 # -- who saved what, when -------------------------------------------------------------------------
-def writer_text() -> str:
-    """This process, as another session's conflict message names it."""
-    argv = " ".join(os.path.basename(a) if i == 0 else a for i, a in enumerate(sys.argv[:2]))
-    program = "the Python API" if not argv or argv.startswith(("python", "-c")) else argv
-    if program.startswith(("pkitui", "__main__")):
-        program = "pkitui exec" if "exec" in sys.argv[1:3] else "the pkitui console"
+def writer_text(program: str) -> str:
+    """This process, as another session's conflict message names it: ``program`` (the front end:
+    "pkitui exec", "the pkitui console", "the Python API"), pid, user and host."""
+    import pwd  # only when saving: not on every start-up
+
     try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
+        user = pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
         user = str(os.getuid())
     return f"{program} (pid {os.getpid()}, {user}@{socket.gethostname()})"
 

@@ -55,6 +55,8 @@ class Pki:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        # Who saves, as another session's conflict message names it (the front ends say who they are).
+        self.writer = "the Python API"
         # One save, refresh or pending-journal change at a time within the process (console workers).
         self.lock = threading.RLock()
         saved = store.read_tables()
@@ -92,9 +94,13 @@ class Pki:
         return RevocationService(self)
 
     @classmethod
-    def open(cls, store_dir: str | Path | None = None) -> Pki:
-        """Open (or create) the store at ``store_dir`` (default: :func:`default_store_dir`)."""
-        return cls(Store(Path(store_dir) if store_dir is not None else default_store_dir()))
+    def open(cls, store_dir: str | Path | None = None, *, writer: str | None = None) -> Pki:
+        """Open (or create) the store at ``store_dir`` (default: :func:`default_store_dir`);
+        ``writer`` names the front end in other sessions' conflict messages."""
+        pki = cls(Store(Path(store_dir) if store_dir is not None else default_store_dir()))
+        if writer is not None:
+            pki.writer = writer
+        return pki
 
     # -- identity -------------------------------------------------------------------------------
     def set_hostname(self, name: str) -> None:
@@ -233,7 +239,7 @@ class Pki:
         generation."""
         tables = merge.to_tables(objects, {"schema": SCHEMA_VERSION, "secret_mode": self.box.mode,
                                            "secret_check": self.box.check_token()})
-        tables["meta"] = {"1": merge.record_changes(_meta(theirs), sorted(changed), merge.writer_text(),
+        tables["meta"] = {"1": merge.record_changes(_meta(theirs), sorted(changed), merge.writer_text(self.writer),
                                                    merge.now_text())}
         self.store.write_tables(tables)
         self.saved_stamp = self.store.stamp()

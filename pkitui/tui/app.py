@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 STORE_OPEN_TIMEOUT = 60.0
 # A second ctrl+q within this many seconds quits although the configuration is unsaved.
 QUIT_CONFIRM_SECONDS = 10.0
+# How the console names itself when another session's save conflicts with one of its saves.
+CONSOLE_WRITER = "the pkitui console"
 # How often the console looks whether another process (pkitui exec, cron, an agent) saved the store.
 STORE_WATCH_SECONDS = 1.0
 
@@ -78,6 +80,8 @@ class PkiConsole(App[None]):
         # Without a Pki the store is opened in a worker right after the first frame (the
         # service layer's imports are the larger part of the start-up time).
         self._pki: Pki | None = pki
+        if pki is not None:
+            pki.writer = CONSOLE_WRITER
         self._store_dir = store_dir
         self._store_opened = threading.Event()
         if pki is not None:
@@ -111,7 +115,7 @@ class PkiConsole(App[None]):
         try:
             from pkitui.core.pki import Pki
 
-            self._pki = Pki.open(self._store_dir)  # before the event: a waiter then finds it
+            self._pki = Pki.open(self._store_dir, writer=CONSOLE_WRITER)  # before the event: a waiter finds it
         finally:
             self._store_opened.set()
         self.post_message(StoreOpened(self._pki))
