@@ -1,4 +1,4 @@
-"""A certificate as a person reads it: every field, validity with days left coloured, PEM on a
+"""A certificate as a person reads it: every field, validity with days left in its tone, PEM on a
 toggle. Built from ``pki.certificates.list()`` (CertificateInfo)."""
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from rich.table import Table
 from rich.text import Text
-from textual.widgets import Static
 
+from pkitui.tui.tones import Tone
 from pkitui.tui.widgets.fingerprint import grouped
+from pkitui.tui.widgets.toned import TonedStatic, ToneStyles, tone
 
 if TYPE_CHECKING:
     from pkitui.core.certs import CertificateInfo
@@ -30,23 +31,24 @@ def days_left(not_after: datetime, now: datetime) -> float:
     return (not_after - now).total_seconds() / 86400
 
 
-def expiry_style(days: float) -> str:
-    """green (> 30 days), yellow (≤ 30), red (≤ 7 or expired)."""
+def expiry_tone(days: float) -> Tone:
+    """The tone of the days left: OK (> 30 days), WARNING (≤ 30), ERROR_STRONG (≤ 7 or expired)."""
     if days <= 7:
-        return "bold red"
+        return Tone.ERROR_STRONG
     if days <= 30:
-        return "yellow"
-    return "green"
+        return Tone.WARNING
+    return Tone.OK
 
 
-def expiry_text(not_after: datetime, now: datetime) -> Text:
-    """'123 days left' / 'EXPIRED 2 days ago', coloured."""
+def expiry_text(not_after: datetime, now: datetime, styles: ToneStyles) -> Text:
+    """'123 days left' / 'EXPIRED 2 days ago', in the tone of :func:`expiry_tone`."""
     d = days_left(not_after, now)
+    style = tone(styles, expiry_tone(d))
     if d < 0:
-        return Text(f"EXPIRED {int(-d)} day(s) ago", style=expiry_style(d))
+        return Text(f"EXPIRED {int(-d)} day(s) ago", style=style)
     if d < 1:
-        return Text(f"expires in {int(d * 24)} h {int(d * 1440) % 60} min", style=expiry_style(d))
-    return Text(f"{int(d)} days left", style=expiry_style(d))
+        return Text(f"expires in {int(d * 24)} h {int(d * 1440) % 60} min", style=style)
+    return Text(f"{int(d)} days left", style=style)
 
 
 @dataclass
@@ -144,21 +146,22 @@ def stored_info(record: Any) -> Any:
         fingerprints={}, pem=None, der=record.der, orphaned=record.orphaned)
 
 
-def detail_table(view: CertView, now: datetime) -> Table:
-    """Every field, as a person reads it."""
+def detail_table(view: CertView, now: datetime, styles: ToneStyles) -> Table:
+    """Every field, as a person reads it; ``styles`` by tone (``CertDetail.tone_styles``)."""
     t = Table.grid(padding=(0, 2))
     t.add_column(style="bold", no_wrap=True)
     t.add_column()
     t.add_row("Certificate", f"{view.role} certificate of trustpoint {view.trustpoint}")
-    t.add_row("Status", Text(view.status, style="green" if view.status.lower() == "available" else "yellow"))
+    status_tone = Tone.OK if view.status.lower() == "available" else Tone.WARNING
+    t.add_row("Status", Text(view.status, style=tone(styles, status_tone)))
     if view.orphaned:
-        t.add_row("", Text("orphaned: its key pair was zeroized", style="bold yellow"))
+        t.add_row("", Text("orphaned: its key pair was zeroized", style=tone(styles, Tone.WARNING_STRONG)))
     t.add_row("Subject", view.subject)
     t.add_row("Issuer", view.issuer)
     t.add_row("Serial", view.serial_hex)
     t.add_row("Valid from", view.not_before.strftime("%Y-%m-%d %H:%M:%S UTC"))
     t.add_row("Valid until", view.not_after.strftime("%Y-%m-%d %H:%M:%S UTC"))
-    t.add_row("", expiry_text(view.not_after, now))
+    t.add_row("", expiry_text(view.not_after, now, styles))
     t.add_row("Key", view.key)
     if view.usage:
         t.add_row("Usage", view.usage)
@@ -170,26 +173,35 @@ def detail_table(view: CertView, now: datetime) -> Table:
         t.add_row("CRL dist. point", cdp)
     for alg, label in (("sha256", "SHA-256"), ("sha1", "SHA-1"), ("md5", "MD5")):
         if alg in view.fingerprints:
-            t.add_row(label, Text(grouped(view.fingerprints[alg], per_line=8), style="cyan"))
+            t.add_row(label, Text(grouped(view.fingerprints[alg], per_line=8), style=tone(styles, Tone.NOTE)))
     return t
 
 
-class CertDetail(Static):
+class CertDetail(TonedStatic):
     """The detail pane; ``show_pem`` toggles between the fields and the PEM."""
 
+    COMPONENT_CLASSES = {
+        "cert-detail--ok", "cert-detail--warning", "cert-detail--warning-strong", "cert-detail--error-strong",
+        "cert-detail--note",  # the fingerprints
+    }
     DEFAULT_CSS = "CertDetail { height: auto; padding: 0 1; }"
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.view: CertView | None = None
         self.show_pem = False
+        self.as_of: datetime | None = None
 
     def show(self, view: CertView | None, now: datetime) -> None:
-        """Display ``view`` (None: a hint)."""
-        self.view = view
-        if view is None:
+        """Display ``view`` (None: a hint) as of ``now``."""
+        self.view, self.as_of = view, now
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Build the pane again (a new certificate, the PEM toggled, or a new theme)."""
+        if self.view is None:
             self.update(Text("Select a certificate in the tree.", style="dim"))
         elif self.show_pem:
-            self.update(Text(view.pem))
-        else:
-            self.update(detail_table(view, now))
+            self.update(Text(self.view.pem))
+        elif self.as_of is not None:
+            self.update(detail_table(self.view, self.as_of, self.tone_styles()))

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
-from textual.widgets import Static
+
+from pkitui.tui.tones import Tone
+from pkitui.tui.widgets.toned import TonedStatic, ToneStyles, tone
 
 ALGORITHMS = ("sha256", "sha1", "md5")
 NAMES = {"sha256": "SHA-256", "sha1": "SHA-1", "md5": "MD5"}
@@ -70,8 +73,9 @@ def match_fingerprint(typed: str, fingerprints: dict[str, str]) -> FingerprintMa
     return FingerprintMatch(text, alg, "mismatch", first_bad=min(n, len(want)) // 2)
 
 
-def render_match(m: FingerprintMatch, fingerprints: dict[str, str]) -> Text:
-    """The typed groups (good in green, the first bad one marked) and a sentence."""
+def render_match(m: FingerprintMatch, fingerprints: dict[str, str], styles: ToneStyles) -> Text:
+    """The typed groups (good ones 'ok', the first bad one 'bad-group', the rest dim) and a
+    sentence; ``styles`` by tone (``FingerprintMatchView.tone_styles``)."""
     out = Text()
     if m.state == "empty":
         out.append("Type or paste the fingerprint you got from the CA administrator (any of the three).",
@@ -80,39 +84,55 @@ def render_match(m: FingerprintMatch, fingerprints: dict[str, str]) -> Text:
     want = groups(fingerprints[m.algorithm].upper())
     for i, g in enumerate(groups(m.typed)):
         if m.first_bad is not None and i == m.first_bad:
-            style = "bold reverse red"
+            out.append(g, style=tone(styles, "bad-group"))
         elif m.first_bad is not None and i > m.first_bad:
-            style = "dim"
+            out.append(g, style="dim")
         else:
-            style = "green"
-        out.append(g, style=style)
+            out.append(g, style=tone(styles, Tone.OK))
         out.append(" ")
     out.append("\n")
     name = NAMES[m.algorithm]
     if m.state == "match":
-        out.append(f"✓ MATCH: the typed fingerprint is the CA's {name} fingerprint", style="bold green")
+        out.append(f"✓ MATCH: the typed fingerprint is the CA's {name} fingerprint",
+                   style=tone(styles, Tone.OK_STRONG))
     elif m.state == "partial":
-        out.append(f"… {len(m.typed) // 2} of {len(want)} groups match so far ({name})", style="yellow")
+        out.append(f"… {len(m.typed) // 2} of {len(want)} groups match so far ({name})",
+                   style=tone(styles, Tone.WARNING))
     else:
         assert m.first_bad is not None
         got = groups(m.typed)[m.first_bad] if m.first_bad < len(groups(m.typed)) else "(extra)"
         has = want[m.first_bad] if m.first_bad < len(want) else "(end)"
         out.append(f"✗ MISMATCH at group {m.first_bad + 1}: typed {got}, the CA's {name} has {has}. "
-                   "Do not accept this certificate.", style="bold red")
+                   "Do not accept this certificate.", style=tone(styles, Tone.ERROR_STRONG))
     return out
 
 
-class FingerprintMatchView(Static):
+class FingerprintMatchView(TonedStatic):
     """Shows a :class:`FingerprintMatch`; updated on every keystroke."""
 
+    COMPONENT_CLASSES = {
+        "fingerprint-match--ok", "fingerprint-match--ok-strong", "fingerprint-match--warning",
+        "fingerprint-match--error-strong", "fingerprint-match--bad-group",
+    }
     DEFAULT_CSS = """
     FingerprintMatchView { height: auto; min-height: 2; padding: 0 1; }
     """
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.match: FingerprintMatch | None = None
+        self.fingerprints: dict[str, str] = {}
+
     def show(self, typed: str, fingerprints: dict[str, str]) -> FingerprintMatch:
         """Recompute and display; returns the match."""
         m = match_fingerprint(typed, fingerprints)
-        self.update(render_match(m, fingerprints))
+        self.match, self.fingerprints = m, fingerprints
+        self.redraw()
         self.set_class(m.state == "mismatch", "-mismatch")
         self.set_class(m.state == "match", "-match")
         return m
+
+    def redraw(self) -> None:
+        """Build the display again (a keystroke, or a new theme)."""
+        if self.match is not None:
+            self.update(render_match(self.match, self.fingerprints, self.tone_styles()))

@@ -4,25 +4,31 @@ would remove. Renders a ``pki.nvram_usage()`` (NvramUsage)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
-from textual.widgets import Static
 
-CATEGORY_STYLES = {
-    "configuration": "cyan", "own keys": "medium_purple1", "peer keys": "blue", "CA certificates": "green",
-    "RA certificates": "bright_green", "device certificates": "yellow", "CRLs": "red",
-}
+from pkitui.tui.tones import Tone
+from pkitui.tui.widgets.toned import TonedStatic, ToneStyles, tone
+
+if TYPE_CHECKING:
+    from pkitui.core.nvram import NvramUsage
+
+
+def category_tone(name: str) -> str:
+    """The component class (without ``nvram-gauge--``) of an NVRAM category: 'own keys' → 'own-keys'
+    (a category the CSS does not know is drawn without colour)."""
+    return name.lower().replace(" ", "-")
 
 
 def _kib(n: int) -> str:
     return f"{n / 1024:,.1f} KiB" if abs(n) >= 1024 else f"{n} B"
 
 
-def stacked_bar(used: dict[str, int], capacity: int, width: int) -> Text:
-    """One bar, a coloured run per category, the rest free; over capacity shows red '!'."""
+def stacked_bar(used: dict[str, int], capacity: int, width: int, styles: ToneStyles) -> Text:
+    """One bar, a run per category in its colour, the rest free; over capacity shows an error '!'."""
     bar = Text()
     cells = 0
     for name, size in used.items():
@@ -30,25 +36,26 @@ def stacked_bar(used: dict[str, int], capacity: int, width: int) -> Text:
         if size and n == 0:
             n = 1
         n = min(n, width - cells)
-        bar.append("█" * n, style=CATEGORY_STYLES.get(name, "white"))
+        bar.append("█" * n, style=tone(styles, category_tone(name)))
         cells += n
     total = sum(used.values())
     if total > capacity:
-        bar.append("!", style="bold red")
+        bar.append("!", style=tone(styles, Tone.ERROR_STRONG))
     else:
         bar.append("░" * (width - cells), style="dim")
     return bar
 
 
-def render_usage(use: Any, width: int = 60) -> RenderableType:
-    """The whole gauge for one NvramUsage."""
+def render_usage(use: NvramUsage, styles: ToneStyles, width: int = 60) -> RenderableType:
+    """The whole gauge for one NvramUsage; ``styles`` by tone and category (``NvramGauge.tone_styles``)."""
     total, capacity = use.total, use.capacity
     pct = total / capacity * 100 if capacity else 0
     head = Text()
     head.append(f"{_kib(total)} used of {_kib(capacity)} ({pct:.1f}%), ", style="bold")
+    free_tone = Tone.OK if use.free >= 0 and pct < 80 else (Tone.WARNING if use.free >= 0 else Tone.ERROR_STRONG)
     head.append(f"{_kib(use.free)} free" if use.free >= 0 else f"{_kib(-use.free)} OVER capacity",
-                style="green" if use.free >= 0 and pct < 80 else ("yellow" if use.free >= 0 else "bold red"))
-    parts: list[RenderableType] = [head, stacked_bar(use.used, capacity, width), Text("")]
+                style=tone(styles, free_tone))
+    parts: list[RenderableType] = [head, stacked_bar(use.used, capacity, width, styles), Text("")]
     table = Table(expand=False, title="By category", title_justify="left")
     table.add_column("category")
     table.add_column("bytes", justify="right")
@@ -56,38 +63,58 @@ def render_usage(use: Any, width: int = 60) -> RenderableType:
     table.add_column("")
     for name, size in use.used.items():
         share = size / capacity * 100 if capacity else 0
-        table.add_row(Text("■ ", style=CATEGORY_STYLES.get(name, "white")) + Text(name), f"{size:,}",
-                      f"{share:.1f}%", Text("▇" * min(30, round(share * 30 / 100)) or "·",
-                                            style=CATEGORY_STYLES.get(name, "white")))
+        colour = tone(styles, category_tone(name))
+        table.add_row(Text("■ ", style=colour) + Text(name), f"{size:,}",
+                      f"{share:.1f}%", Text("▇" * min(30, round(share * 30 / 100)) or "·", style=colour))
     parts.append(table)
     mode = Text("\nQuery mode (crypto ca certificate query): ", style="bold")
     if use.query_mode:
-        mode.append("ON", style="bold magenta")
+        mode.append("ON", style=tone(styles, Tone.ACCENT_STRONG))
         mode.append("\n  Certificates and CRLs are not kept in NVRAM: they are fetched from the CA when needed, "
-                    "so authentication and revocation checks now depend on the CA being reachable.", style="yellow")
+                    "so authentication and revocation checks now depend on the CA being reachable.",
+                    style=tone(styles, Tone.WARNING))
     else:
-        mode.append("off", style="green")
+        mode.append("off", style=tone(styles, Tone.OK))
         mode.append("   (certificates and CRLs are kept in NVRAM)", style="dim")
     parts.append(mode)
-    for title, items, style in (
-        ("Kept as fingerprint only (fetched again when needed)", use.fingerprint_only, "cyan"),
-        ("Cached outside NVRAM (too large; fetched again if the cache is gone)", use.cached_outside, "blue"),
-        ("The next save removes (query mode)", use.next_save_removes, "yellow"),
+    for title, items, name in (
+        ("Kept as fingerprint only (fetched again when needed)", use.fingerprint_only, "fingerprint-only"),
+        ("Cached outside NVRAM (too large; fetched again if the cache is gone)", use.cached_outside, "cached-outside"),
+        ("The next save removes (query mode)", use.next_save_removes, Tone.WARNING),
     ):
         parts.append(Text(f"\n{title}:", style="bold"))
         if items:
-            parts.extend(Text(f"  • {item}", style=style) for item in items)
+            parts.extend(Text(f"  • {item}", style=tone(styles, name)) for item in items)
         else:
             parts.append(Text("  none", style="dim"))
     return Group(*parts)
 
 
-class NvramGauge(Static):
-    """Shows an NvramUsage."""
+class NvramGauge(TonedStatic):
+    """Shows an NvramUsage; its colours are the component classes below (styles/widgets.tcss)."""
 
+    COMPONENT_CLASSES = {
+        # one per NVRAM category (category_tone), told apart from each other
+        "nvram-gauge--configuration", "nvram-gauge--own-keys", "nvram-gauge--peer-keys",
+        "nvram-gauge--ca-certificates", "nvram-gauge--ra-certificates", "nvram-gauge--device-certificates",
+        "nvram-gauge--crls",
+        # free space, query mode, and the lists under the table
+        "nvram-gauge--ok", "nvram-gauge--warning", "nvram-gauge--error-strong", "nvram-gauge--accent-strong",
+        "nvram-gauge--fingerprint-only", "nvram-gauge--cached-outside",
+    }
     DEFAULT_CSS = "NvramGauge { height: auto; padding: 0 1; }"
 
-    def show(self, use: Any) -> None:
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.usage: NvramUsage | None = None
+
+    def show(self, use: NvramUsage) -> None:
         """Render ``use``."""
-        width = max(20, min(80, (self.size.width or 80) - 4))
-        self.update(render_usage(use, width))
+        self.usage = use
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Build the gauge again (a new usage, or a new theme)."""
+        if self.usage is not None:
+            width = max(20, min(80, (self.size.width or 80) - 4))
+            self.update(render_usage(self.usage, self.tone_styles(), width))
