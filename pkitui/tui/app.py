@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rich.text import Text
 from textual import on, work
@@ -39,6 +39,19 @@ QUIT_CONFIRM_SECONDS = 10.0
 CONSOLE_WRITER = "the pkitui console"
 # How often the console looks whether another process (pkitui exec, cron, an agent) saved the store.
 STORE_WATCH_SECONDS = 1.0
+
+
+class LabInfo(Protocol):
+    """What the console shows of ``pkitui lab`` (pkitui.lab.Lab: the lab sits above the console,
+    so the console names only what it reads)."""
+
+    def summary(self) -> list[tuple[str, str]]:
+        """(label, value) lines for the home screen."""
+        ...
+
+    def banner_lines(self) -> list[str]:
+        """The lines the lab printed, repeated in the log pane."""
+        ...
 
 
 def styles_dir() -> Path:
@@ -73,7 +86,7 @@ class PkiConsole(App[None]):
         store_dir: str | Path | None = None,
         *,
         pki: Pki | None = None,
-        lab: Any = None,
+        lab: LabInfo | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__()
@@ -187,7 +200,7 @@ class PkiConsole(App[None]):
         self.theme_changed_signal.subscribe(self, lambda _theme: self.update_status())  # its colours
         self.query_one(HomePane).focus_main()
         if self.lab is not None:
-            for line in getattr(self.lab, "banner_lines", lambda: [])():
+            for line in self.lab.banner_lines():
                 self.write_log(line, Tone.STRONG)
 
     def panes(self) -> list[PkiPane]:
@@ -379,7 +392,7 @@ class PkiConsole(App[None]):
         self.command_line.drain()
 
 
-def run_console(store_dir: str | Path | None = None, lab: Any = None) -> int:
+def run_console(store_dir: str | Path | None = None, lab: LabInfo | None = None) -> int:
     """Open the console on ``store_dir`` (default store when None); returns the exit status
     (128 + the signal's number when SIGTERM, SIGINT or SIGHUP ended it)."""
     from pkitui.lab.process import Signalled, StopSignals

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from pkitui.tui.tones import Tone
+
+if TYPE_CHECKING:
+    from pkitui.core.nvram import NvramUsage
+    from pkitui.core.pki import Pki, Refresh
 
 
 class ConfigChanged(Message):
@@ -37,7 +41,7 @@ class CoreCallFailed(Message):
 class ConfigSaved(Message):
     """``copy running-config startup-config`` finished."""
 
-    def __init__(self, usage: Any) -> None:
+    def __init__(self, usage: NvramUsage) -> None:
         super().__init__()
         self.usage = usage
 
@@ -45,15 +49,15 @@ class ConfigSaved(Message):
 class StoreOpened(Message):
     """The store was opened in the background (``pki`` is the device's Pki)."""
 
-    def __init__(self, pki: Any) -> None:
+    def __init__(self, pki: Pki) -> None:
         super().__init__()
         self.pki = pki
 
 
 class StoreRefreshed(Message):
     """Another process saved the store; ``refresh`` says what was taken over and what conflicts
-    with this session's unsaved changes (a :class:`pkitui.core.pki.Refresh`)."""
+    with this session's unsaved changes."""
 
-    def __init__(self, refresh: Any) -> None:
+    def __init__(self, refresh: Refresh) -> None:
         super().__init__()
         self.refresh = refresh

@@ -16,7 +16,7 @@ from textual.widgets import Tree
 from pkitui.tui.screens.base import PkiPane
 from pkitui.tui.screens.dialogs import ConfirmDialog
 from pkitui.tui.tones import Tone
-from pkitui.tui.widgets.cert_detail import ROLE_ORDER, CertDetail, CertView, cert_view, days_left, expiry_tone, stored_info
+from pkitui.tui.widgets.cert_detail import ROLE_ORDER, CertDetail, CertView, cert_view, days_left, expiry_tone
 
 ROLE_TITLES = {"ca": "CA", "ra": "RA", "ra-signature": "RA (signature)", "ra-encryption": "RA (encryption)",
                "device": "device", "imported": "imported"}
@@ -69,12 +69,7 @@ class CertificatesPane(PkiPane):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load")
     def _load_certificates(self) -> None:
-        service = getattr(self.pki, "certificates", None)
-        if service is not None:
-            infos = self.core(service.list)
-        else:  # until pki.certificates exists in this build: the stored records, read as-is
-            infos = [stored_info(c) for c in list(self.pki.config.certificates) if c.der is not None]
-        views = [cert_view(i) for i in infos]
+        views = [cert_view(i) for i in self.core(self.pki.certificates.list)]
         self.post_message(CertificatesLoaded(views))
 
     @on(CertificatesLoaded)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,15 +16,18 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static
 
 from pkitui.tui.screens.base import PkiPane
-from pkitui.tui.screens.trustpoints import service
 from pkitui.tui.tones import Tone
-from pkitui.tui.widgets.crl_table import CrlTable, header_text, parse_serial
+from pkitui.tui.widgets.crl_table import CrlTable, RowIndex, header_text, parse_serial
+
+if TYPE_CHECKING:
+    from pkitui.core.revocation.crl_index import CrlIndex
+    from pkitui.core.revocation.service import CrlInfo
 
 
 class CrlOpened(Message):
     """A CRL's index is ready for the table."""
 
-    def __init__(self, key: str, index: Any, length: int, seconds: float) -> None:
+    def __init__(self, key: str, index: CrlIndex, length: int, seconds: float) -> None:
         super().__init__()
         self.key, self.index, self.length, self.seconds = key, index, length, seconds
 
@@ -37,10 +40,8 @@ class SerialFound(Message):
         self.query, self.row, self.how, self.seconds = query, row, how, seconds
 
 
-def _when(value: Any) -> str:
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    return str(value or "—")[:16]
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value is not None else "—"
 
 
 class CrlsPane(PkiPane):
@@ -56,7 +57,7 @@ class CrlsPane(PkiPane):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.infos: list[Any] = []
+        self.infos: list[CrlInfo] = []
         self.open_key: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -76,17 +77,14 @@ class CrlsPane(PkiPane):
         super().on_mount()
 
     def reload(self) -> None:
-        revocation = getattr(self.pki, "revocation", None)
         table = self.query_one("#crl-list", DataTable)
         table.clear()
-        self.infos = list(revocation.crls()) if revocation is not None else []
+        self.infos = self.pki.revocation.crls()
         for i, info in enumerate(self.infos):
-            verified = getattr(info, "verified", getattr(info, "signature_ok", True))
+            # The core holds a CRL only once its signature verified against its issuer.
             table.add_row(
-                getattr(info, "trustpoint", ""), f"{getattr(info, 'entries', 0):,}",
-                self.toned("verified ✓", Tone.OK) if verified else self.toned("NOT verified", Tone.ERROR_STRONG),
-                _when(getattr(info, "this_update", None)), _when(getattr(info, "next_update", None)),
-                str(getattr(info, "issuer", ""))[:32], self._source(info), key=str(i))
+                info.trustpoint, f"{info.entries:,}", self.toned("verified ✓", Tone.OK),
+                _when(info.this_update), _when(info.next_update), info.issuer[:32], self._source(info), key=str(i))
         status = self.query_one("#crl-status", Label)
         if self.open_key is not None and not any(self._key(i) == self.open_key for i in self.infos):
             self.open_key = None
@@ -97,18 +95,16 @@ class CrlsPane(PkiPane):
             status.update(f"{len(self.infos)} CRL(s) held: o (or Enter) shows the selected one's entries.")
 
     @staticmethod
-    def _source(info: Any) -> str:
+    def _source(info: CrlInfo) -> str:
         """Where it came from and where it is held, short enough for the table."""
-        source = str(getattr(info, "source", ""))
-        source = source if len(source) <= 28 else source[:27] + "…"
-        location = getattr(info, "location", "")
-        return f"{source} ({location})" if location else source
+        source = info.source if len(info.source) <= 28 else info.source[:27] + "…"
+        return f"{source} ({info.location})" if info.location else source
 
     @staticmethod
-    def _key(info: Any) -> str:
-        return f"{getattr(info, 'trustpoint', '')}:{getattr(info, 'sha256', getattr(info, 'issuer', ''))}"
+    def _key(info: CrlInfo) -> str:
+        return f"{info.trustpoint}:{info.sha256}"
 
-    def selected_info(self) -> Any:
+    def selected_info(self) -> CrlInfo | None:
         """The CRL under the list cursor."""
         table = self.query_one("#crl-list", DataTable)
         if not self.infos or not table.row_count:
@@ -126,17 +122,17 @@ class CrlsPane(PkiPane):
         if info is None:
             self.notify("No CRL to open", severity="warning")
             return
-        self.query_one("#crl-status", Label).update(f"Opening the CRL from {getattr(info, 'issuer', '')}…")
+        self.query_one("#crl-status", Label).update(f"Opening the CRL from {info.issuer}…")
         self._open(info)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="open")
-    def _open(self, info: Any) -> None:
+    def _open(self, info: CrlInfo) -> None:
         start = time.perf_counter()
         index = self.core(self.pki.revocation.open_crl, info)
         length = len(index)
         self.post_message(CrlOpened(self._key(info), index, length, time.perf_counter() - start))
 
-    def show_index(self, key: str, index: Any, length: int | None = None) -> None:
+    def show_index(self, key: str, index: RowIndex | None, length: int | None = None) -> None:
         """Put an index in the table (also used by tests and the benchmark)."""
         self.open_key = key
         self.query_one("#crl-table", CrlTable).set_index(index, length)
@@ -151,12 +147,10 @@ class CrlsPane(PkiPane):
         self._build_index(message.index)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="index")
-    def _build_index(self, index: Any) -> None:
+    def _build_index(self, index: CrlIndex) -> None:
         """Build the serial index in the background (0.5 s at 1,000,000 entries), so every search
         after the first screen is a dictionary look-up; until then searches scan (~10 ms)."""
-        build = getattr(index, "build", None)
-        if build is not None:
-            build()
+        index.build()
 
     # -- search ---------------------------------------------------------------------------------
     def action_search(self) -> None:
@@ -180,7 +174,7 @@ class CrlsPane(PkiPane):
         self._search(event.value, table.index, candidates)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
-    def _search(self, query: str, index: Any, candidates: list[tuple[int, str]]) -> None:
+    def _search(self, query: str, index: RowIndex, candidates: list[tuple[int, str]]) -> None:
         start = time.perf_counter()
         for serial, how in candidates:
             row = index.find(serial)
@@ -206,7 +200,7 @@ class CrlsPane(PkiPane):
         """Download the newest CRL of the selected CRL's trustpoint (or the only trustpoint)."""
         info = self.selected_info()
         names = [tp.name for tp in self.pki.trustpoints.list()]
-        name = getattr(info, "trustpoint", None) if info is not None else (names[0] if len(names) == 1 else None)
+        name = info.trustpoint if info is not None else (names[0] if len(names) == 1 else None)
         if name is None:
             self.notify("Several trustpoints: use Request CRL (r) in Trustpoints", severity="warning")
             return
@@ -214,6 +208,6 @@ class CrlsPane(PkiPane):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="fetch")
     def _fetch(self, name: str) -> None:
-        info = self.core(service(self.pki, "revocation").request_crl, name)
-        self.say(f"CRL for {name}: {getattr(info, 'issuer', '')}, {getattr(info, 'entries', '?')} entries", Tone.OK)
+        info = self.core(self.pki.revocation.request_crl, name)
+        self.say(f"CRL for {name}: {info.issuer}, {info.entries} entries", Tone.OK)
         self.changed("crl")

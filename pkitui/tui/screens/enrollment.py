@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 from rich.text import Text
@@ -25,15 +25,17 @@ from textual.widgets import Button, Label, Static
 from pkitui.tui.bridge import describe_error
 from pkitui.tui.tones import Tone, tone_classes, toned
 
+if TYPE_CHECKING:
+    from pkitui.core.scep.enroll import EnrollmentEvent, EnrollmentResult
+
 # The tone of each request state the SCEP client reports (the states are the client's words).
-STATE_TONES = {"sent": Tone.NOTE, "pending": Tone.WARNING, "issued": Tone.OK_STRONG, "failed": Tone.ERROR_STRONG,
-               "cancelled": Tone.ACCENT, "success": Tone.OK_STRONG, "failure": Tone.ERROR_STRONG}
+STATE_TONES = {"sent": Tone.NOTE, "pending": Tone.WARNING, "issued": Tone.OK_STRONG, "failed": Tone.ERROR_STRONG}
 
 
 class EnrollmentEventReceived(Message):
     """An EnrollmentEvent arrived from the worker."""
 
-    def __init__(self, event: Any) -> None:
+    def __init__(self, event: EnrollmentEvent) -> None:
         super().__init__()
         self.event = event
 
@@ -41,18 +43,10 @@ class EnrollmentEventReceived(Message):
 class EnrollmentFinished(Message):
     """The enrollment call returned (results) or raised (error)."""
 
-    def __init__(self, results: list[Any], error: BaseException | None) -> None:
+    def __init__(self, results: list[EnrollmentResult], error: BaseException | None) -> None:
         super().__init__()
         self.results = results
         self.error = error
-
-
-def _attr(obj: Any, *names: str, default: Any = None) -> Any:
-    for name in names:
-        value = getattr(obj, name, None)
-        if value is not None:
-            return value
-    return default
 
 
 class EnrollmentScreen(ModalScreen[None]):
@@ -90,26 +84,17 @@ class EnrollmentScreen(ModalScreen[None]):
     @on(EnrollmentEventReceived)
     def _event(self, message: EnrollmentEventReceived) -> None:
         ev = message.event
-        key = str(_attr(ev, "key_id", "key_label", "label", default="request"))
+        key = ev.key_id
         row = self.rows.setdefault(key, {})
-        row["state"] = str(_attr(ev, "state", "status", "kind", default="?")).lower()
-        row["message"] = str(_attr(ev, "message", "detail", default=""))
-        row["fail_info"] = _attr(ev, "fail_info_text", "fail_info")
-        row["polls_left"] = _attr(ev, "polls_left")
-        nxt = _attr(ev, "next_poll_at", "next_poll")
-        seconds = _attr(ev, "next_poll_in", "next_poll_seconds")
-        if isinstance(nxt, str):
-            try:
-                nxt = datetime.fromisoformat(nxt)
-            except ValueError:
-                nxt = None
-        if isinstance(nxt, datetime):
-            row["deadline"] = nxt.timestamp()
-        elif isinstance(seconds, (int, float)):
-            row["deadline"] = time.time() + float(seconds)
+        row["state"] = ev.state
+        row["message"] = ev.message
+        row["fail_info"] = ev.fail_info
+        row["polls_left"] = ev.polls_left
+        if ev.next_poll_at:  # ISO 8601, written by the core
+            row["deadline"] = datetime.fromisoformat(ev.next_poll_at).timestamp()
         else:
             row.pop("deadline", None)
-        if row["state"] in ("issued", "success"):
+        if row["state"] == "issued":
             self.notify(f"Certificate issued for {key}", title="Enrollment")
         self.render_rows()
 
@@ -151,13 +136,17 @@ class EnrollmentScreen(ModalScreen[None]):
             text, hint = describe_error(message.error)
             status.update(self.toned(text + (f"\n{hint}" if hint else ""), Tone.ERROR_STRONG))
         else:
-            issued = sum(1 for r in message.results if getattr(r, "certificate", None) is not None)
+            issued = sum(1 for r in message.results if r.certificate is not None)
             status.update(self.toned(f"Finished: {issued} of {len(message.results)} certificate(s) issued.",
                                      Tone.OK_STRONG if issued else Tone.WARNING))
         self.query_one("#cancel", Button).disabled = True
         close = self.query_one("#close", Button)
         close.disabled = False
         close.focus()
+
+    def report(self, event: EnrollmentEvent) -> None:
+        """The enrollment's ``on_event`` (called from the worker's thread)."""
+        self.post_message(EnrollmentEventReceived(event))
 
     def action_cancel(self) -> None:
         """Ask the worker to stop (threading.Event checked by the SCEP client between steps)."""

@@ -4,7 +4,7 @@ administrator presses Accept, which is never the default; Reject and Escape stor
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 from rich.text import Text
@@ -17,6 +17,9 @@ from textual.widgets import Button, Input, Label, Static
 
 from pkitui.tui.tones import Tone, tone_classes, tone_style, toned
 from pkitui.tui.widgets.fingerprint import ALGORITHMS, NAMES, FingerprintMatchView, grouped
+
+if TYPE_CHECKING:
+    from pkitui.core.scep.ca import CaCandidate
 
 
 def _when(value: Any) -> str:
@@ -31,7 +34,7 @@ class FingerprintDialog(ModalScreen[bool]):
     COMPONENT_CLASSES = tone_classes("fingerprint-dialog")
     BINDINGS = [Binding("escape", "reject", "Reject", id="fp_reject", tooltip="Reject: store nothing")]
 
-    def __init__(self, candidate: Any, title: str = "Authenticate the CA") -> None:
+    def __init__(self, candidate: CaCandidate, title: str = "Authenticate the CA") -> None:
         super().__init__(classes="dialog")
         self.candidate = candidate
         self.fingerprints: dict[str, str] = {k.lower(): v.upper() for k, v in candidate.fingerprints.items()}
@@ -72,7 +75,7 @@ class FingerprintDialog(ModalScreen[bool]):
         for alg in ALGORITHMS:
             if alg in self.fingerprints:
                 info.add_row(NAMES[alg], self.toned(grouped(self.fingerprints[alg]), Tone.NOTE_STRONG))
-        for warning in getattr(c, "warnings", []) or []:
+        for warning in c.warnings:
             info.add_row(self.toned("Warning", Tone.WARNING_STRONG), self.toned(str(warning), Tone.WARNING))
         return info
 

@@ -39,7 +39,7 @@ class HomePane(PkiPane):
         head.add_row(toned("Store", Tone.STRONG), str(pki.store.root))
         lab = self.console.lab
         if lab is not None:
-            for label, value in getattr(lab, "summary", lambda: [])():
+            for label, value in lab.summary():
                 head.add_row(toned(label, Tone.ACCENT_STRONG), value)
         keys = Table(title="Key pairs", title_justify="left", expand=True)
         for col in ("label", "usage", "modulus", "created"):

@@ -3,7 +3,7 @@ actions Authenticate, Enroll, Request CRL, Root TFTP and Delete (all in thread w
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -12,22 +12,17 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, ListItem, ListView, Static
 
-from pkitui.core.errors import PkiError, TrustpointError
+from pkitui.core.errors import TrustpointError
 from pkitui.core.trustpoints import Trustpoint
 from pkitui.tui.screens.base import PkiPane
 from pkitui.tui.screens.dialogs import ConfirmDialog, SecretDialog
-from pkitui.tui.screens.enrollment import EnrollmentEventReceived, EnrollmentFinished, EnrollmentScreen
+from pkitui.tui.screens.enrollment import EnrollmentFinished, EnrollmentScreen
 from pkitui.tui.screens.fingerprint import FingerprintDialog
 from pkitui.tui.screens.trustpoint_fields import FIELDS, FIELDS_BY_KEY, SetterValidator, apply_value
 from pkitui.tui.tones import Tone
 
-
-def service(pki: Any, name: str) -> Any:
-    """``pki.scep``/``pki.revocation`` or a clear error when that service is not in this build."""
-    svc = getattr(pki, name, None)
-    if svc is None:
-        raise PkiError(f"The {name} service is not available in this build of pkitui", "Update pkitui.")
-    return svc
+if TYPE_CHECKING:
+    from pkitui.core.scep.ca import CaCandidate
 
 
 class TrustpointsPane(PkiPane):
@@ -101,10 +96,11 @@ class TrustpointsPane(PkiPane):
             widget.disabled = tp is None
             widget.remove_class("-invalid")
             self.query_one(f"#err-{field.key}", Label).display = False
-        for key, attr in (("mode_ra", "enrollment_mode_ra"), ("serial_number", "serial_number")):
+        for key, value in (("mode_ra", tp is not None and tp.enrollment_mode_ra),
+                           ("serial_number", tp is not None and tp.serial_number)):
             box = self.query_one(f"#f-{key}", Checkbox)
             with box.prevent(Checkbox.Changed):
-                box.value = bool(getattr(tp, attr, False))
+                box.value = bool(value)
             box.disabled = tp is None
 
     def _title(self, tp: Trustpoint) -> Text:
@@ -231,7 +227,7 @@ class TrustpointsPane(PkiPane):
             self.app.push_screen(ConfirmDialog(f"Delete trustpoint {name}? This removes:", what, yes="Delete"), confirmed)
 
     # -- workers ---------------------------------------------------------------------------------
-    def _confirm_candidate(self, candidate: Any) -> bool:
+    def _confirm_candidate(self, candidate: CaCandidate) -> bool:
         accepted: bool | None = self.ask(FingerprintDialog(candidate))
         return bool(accepted)
 
@@ -266,26 +262,26 @@ class TrustpointsPane(PkiPane):
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _authenticate(self, name: str) -> None:
         self.say(f"crypto pki authenticate {name}")
-        candidate = self.core(service(self.pki, "scep").authenticate, name, confirm=self._confirm_candidate)
-        if not getattr(candidate, "accepted", True):
+        candidate = self.core(self.pki.scep.authenticate, name, confirm=self._confirm_candidate)
+        if not candidate.accepted:
             self.say("% Certificate rejected: nothing stored", Tone.WARNING)
             return
-        self.say(f"% Certificate successfully imported: {getattr(candidate, 'subject', '')}", Tone.OK)
+        self.say(f"% Certificate successfully imported: {candidate.subject}", Tone.OK)
         self.changed("authenticate")
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _root_tftp(self, name: str) -> None:
-        candidate = self.core(service(self.pki, "revocation").root_tftp, name, confirm=self._confirm_candidate)
-        if not getattr(candidate, "accepted", True):
+        candidate = self.core(self.pki.revocation.root_tftp, name, confirm=self._confirm_candidate)
+        if not candidate.accepted:
             self.say("% Certificate rejected: nothing stored", Tone.WARNING)
             return
-        self.say(f"Root CA certificate from TFTP accepted: {getattr(candidate, 'subject', '')}", Tone.OK)
+        self.say(f"Root CA certificate from TFTP accepted: {candidate.subject}", Tone.OK)
         self.changed("root tftp")
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _request_crl(self, name: str) -> None:
-        info = self.core(service(self.pki, "revocation").request_crl, name)
-        self.say(f"CRL for {name}: {getattr(info, 'issuer', '')}, {getattr(info, 'entries', '?')} entries", Tone.OK)
+        info = self.core(self.pki.revocation.request_crl, name)
+        self.say(f"CRL for {name}: {info.issuer}, {info.entries} entries", Tone.OK)
         self.changed("crl")
 
     @work(thread=True, exclusive=True, exit_on_error=False)
@@ -297,8 +293,8 @@ class TrustpointsPane(PkiPane):
     @work(thread=True, exclusive=True, exit_on_error=False, group="enroll")
     def _resume_pending(self, screen: EnrollmentScreen) -> None:
         try:
-            results = service(self.pki, "scep").resume_pending(
-                on_event=lambda ev: screen.post_message(EnrollmentEventReceived(ev)), cancel=screen.cancel_event)
+            results = self.pki.scep.resume_pending(
+                on_event=screen.report, cancel=screen.cancel_event)
         except Exception as exc:
             screen.post_message(EnrollmentFinished([], exc))
             raise
@@ -308,7 +304,7 @@ class TrustpointsPane(PkiPane):
     @work(thread=True, exclusive=True, exit_on_error=False, group="enroll")
     def _enroll(self, name: str, screen: EnrollmentScreen) -> None:
         try:
-            scep = service(self.pki, "scep")
+            scep = self.pki.scep
             tp = self.pki.trustpoints.get(name)
             password = tp.password
             if password is None:
@@ -318,13 +314,13 @@ class TrustpointsPane(PkiPane):
                                           f"Set it in the form (password) or type it when asked.")
             # Not under the core lock: PENDING polling may last minutes and must not block saving.
             results = scep.enroll(name, password=password,
-                                on_event=lambda ev: screen.post_message(EnrollmentEventReceived(ev)),
+                                on_event=screen.report,
                                 cancel=screen.cancel_event)
         except Exception as exc:
             screen.post_message(EnrollmentFinished([], exc))
             raise
         screen.post_message(EnrollmentFinished(results, None))
-        issued = [r for r in results if getattr(r, "certificate", None) is not None]
+        issued = [r for r in results if r.certificate is not None]
         if issued:
             self.app.call_from_thread(self.notify, f"{len(issued)} certificate(s) issued for {name}", title="Enrollment")
         self.changed("enroll")

@@ -127,25 +127,6 @@ def cert_view(info: CertificateInfo) -> CertView:
         orphaned=info.orphaned)
 
 
-def stored_info(record: Any) -> Any:
-    """A CertificateInfo-like view of a StoredCertificate, for builds without
-    ``pki.certificates`` (fingerprint-only records are skipped by the caller)."""
-    from types import SimpleNamespace
-
-    cert = x509.load_der_x509_certificate(record.der)
-    try:
-        cdps = [str(n.value) for dp in cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
-                for n in (dp.full_name or [])]
-    except x509.ExtensionNotFound:
-        cdps = []
-    return SimpleNamespace(
-        trustpoint=record.trustpoint, role=record.role, serial_hex=format(cert.serial_number, "X"),
-        subject=cert.subject.rfc4514_string(), issuer=cert.issuer.rfc4514_string(),
-        not_before=cert.not_valid_before_utc, not_after=cert.not_valid_after_utc,
-        status="Available", usage="", key_label=record.key_id or "", crl_distribution_points=cdps,
-        fingerprints={}, pem=None, der=record.der, orphaned=record.orphaned)
-
-
 def detail_table(view: CertView, now: datetime, styles: ToneStyles) -> Table:
     """Every field, as a person reads it; ``styles`` by tone (``CertDetail.tone_styles``)."""
     t = Table.grid(padding=(0, 2))

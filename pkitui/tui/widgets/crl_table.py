@@ -78,6 +78,7 @@ class CrlTable(ScrollView, can_focus=True):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.index: RowIndex | None = None
+        self.count = 0  # rows of the index shown
         self._rows: OrderedDict[int, str] = OrderedDict()
         self.rows_rendered = 0  # rows decoded since the index was set (proves we render only what is seen)
 
@@ -86,9 +87,8 @@ class CrlTable(ScrollView, can_focus=True):
         self.index = index
         self._rows.clear()
         self.rows_rendered = 0
-        count = 0 if index is None else (length if length is not None else len(index))
-        self.count = count
-        self.virtual_size = Size(ROW_WIDTH, count)
+        self.count = 0 if index is None else (length if length is not None else len(index))
+        self.virtual_size = Size(ROW_WIDTH, self.count)
         self.cursor = 0
         self.scroll_to(0, 0, animate=False)
         self.refresh()
@@ -107,7 +107,7 @@ class CrlTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         i = self.scroll_offset.y + y
         width = self.size.width
-        if self.index is None or i >= getattr(self, "count", 0):
+        if self.index is None or i >= self.count:
             return Strip.blank(width, self.rich_style)
         if i == self.cursor:
             style = self.get_component_rich_style("crl-table--cursor")
@@ -129,7 +129,7 @@ class CrlTable(ScrollView, can_focus=True):
             self.scroll_to(y=new - height + 1, animate=False)
 
     def validate_cursor(self, value: int) -> int:
-        return max(0, min(value, getattr(self, "count", 0) - 1)) if getattr(self, "count", 0) else 0
+        return max(0, min(value, self.count - 1)) if self.count else 0
 
     def action_move(self, delta: int) -> None:
         """Cursor up/down."""
@@ -141,7 +141,7 @@ class CrlTable(ScrollView, can_focus=True):
 
     def action_jump(self, where: int) -> None:
         """First (0) or last (-1) row."""
-        self.cursor = 0 if where == 0 else getattr(self, "count", 1) - 1
+        self.cursor = 0 if where == 0 else max(self.count - 1, 0)
 
     def on_click(self, event: Any) -> None:
         """A click selects the row under the mouse."""
