@@ -53,15 +53,16 @@ def alive(pid: int, cmdline: bytes) -> bool:
         return False
 
 
-def start_shell(tmux: Tmux, tmp_path: Path) -> None:
+def start_shell(tmux: Tmux, tmp_path: Path, args: tuple[str, ...] = ("lab",), exit_marker: str = "lab-exit") -> None:
+    """A shell in tmux that runs ``pkitui ARGS --store TMP/store``, then echoes ``EXIT_MARKER=status``."""
     env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1]), "TERM": "xterm-256color"}
     extra = [arg for k, v in env.items() for arg in ("-e", f"{k}={v}")]
     tmux("new-session", "-d", "-s", "t", "-x", "100", "-y", "30", *extra, "/bin/sh")
     tmux("send-keys", "-t", "t", "-l", f"PS1='{PROMPT}'")
     tmux("send-keys", "-t", "t", "Enter")
     tmux.wait_for(PROMPT)
-    command = " ".join(f"'{a}'" for a in [*PKITUI, "lab", "--store", str(tmp_path / "store")])
-    tmux("send-keys", "-t", "t", "-l", f"{command}; echo \"lab-exit=$?\"")
+    command = " ".join(f"'{a}'" for a in [*PKITUI, *args, "--store", str(tmp_path / "store")])
+    tmux("send-keys", "-t", "t", "-l", f"{command}; echo \"{exit_marker}=$?\"")
     tmux("send-keys", "-t", "t", "Enter")
 
 
@@ -155,15 +156,7 @@ def test_sigkill_of_the_lab_still_takes_its_servers_along(tmux: Tmux, tmp_path: 
 
 def test_sigterm_ends_the_plain_console_and_restores_the_terminal(tmux: Tmux, tmp_path: Path) -> None:  # noqa: F811
     """``pkitui`` (no lab) on SIGTERM: quits as ctrl+q does, even with unsaved changes, status 143."""
-    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1]), "TERM": "xterm-256color"}
-    extra = [arg for k, v in env.items() for arg in ("-e", f"{k}={v}")]
-    tmux("new-session", "-d", "-s", "t", "-x", "100", "-y", "30", *extra, "/bin/sh")
-    tmux("send-keys", "-t", "t", "-l", f"PS1='{PROMPT}'")
-    tmux("send-keys", "-t", "t", "Enter")
-    tmux.wait_for(PROMPT)
-    command = " ".join(f"'{a}'" for a in [*PKITUI, "--store", str(tmp_path / "store")])
-    tmux("send-keys", "-t", "t", "-l", f"{command}; echo \"console-exit=$?\"")
-    tmux("send-keys", "-t", "t", "Enter")
+    start_shell(tmux, tmp_path, (), exit_marker="console-exit")
     tmux.wait_for("Trustpoints")
     shell = int(tmux("display-message", "-p", "-t", "t", "#{pane_pid}").strip())
     (console,) = [p for p, c in descendants(shell).items() if b"pkitui" in c]
