@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh --test
+# Lint first: it takes a second and names the line (configuration in pyproject.toml).
+.venv/bin/ruff check pkitui tests bench
 set +e
 .venv/bin/python -m pytest "$@"
 status=$?

@@ -1,4 +1,5 @@
-"""The service layer (pkitui.core) never imports Textual, the console or the IOS language."""
+"""The layers hold: entry point over lab over console over IOS language over core; the service
+layer (pkitui.core) never imports Textual, the console or the IOS language; ios never imports Textual."""
 
 from __future__ import annotations
 
@@ -34,5 +35,8 @@ def test_import_linter_contract_is_kept() -> None:
     assert lint, "import-linter is a test dependency (pip install -e '.[test]')"
     result = subprocess.run([lint, "--no-cache"], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "The service layer never imports the UI KEPT" in result.stdout
-    assert "Contracts: 1 kept, 0 broken." in result.stdout
+    for contract in ("The service layer never imports the UI",
+                     "Layers: entry point over lab over console over IOS language over core",
+                     "The IOS language never imports Textual"):
+        assert f"{contract} KEPT" in result.stdout
+    assert "Contracts: 3 kept, 0 broken." in result.stdout
