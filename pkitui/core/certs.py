@@ -198,7 +198,7 @@ class CertificateService:
 
     def list(self, tp: str | None = None) -> list[CertificateInfo]:
         """Every certificate (of trustpoint ``tp``): device, RA, then CA, as IOS orders them."""
-        now = datetime.now(timezone.utc)
+        now = self._pki.clock.now()
         return [info_for(r, self.der_of(r), now) for r in self._records(tp)]
 
     def ca_certificate(self, tp: str, *, fetch: bool = True) -> x509.Certificate:
@@ -257,7 +257,7 @@ class CertificateService:
         if not gone:
             raise CertificateError(f"% No certificate with serial number {wanted} under trustpoint {tp}",
                                    f"List them with: show crypto pki certificates {tp}")
-        infos = [info_for(r, self.der_of(r)) for r in gone]
+        infos = [info_for(r, self.der_of(r), self._pki.clock.now()) for r in gone]
         config.certificates = [c for c in config.certificates if not any(c is g for g in gone)]
         return infos
 
@@ -287,7 +287,7 @@ class CertificateService:
         if any(c.sha256 == record.sha256 and c.trustpoint == tp for c in self._pki.config.certificates):
             raise CertificateError(f"% This certificate is already held under trustpoint {tp}")
         self._pki.config.certificates.append(record)
-        return info_for(record, der)
+        return info_for(record, der, self._pki.clock.now())
 
     def remove_imported(self, tp: str) -> builtins.list[CertificateInfo]:
         """``no crypto pki import TP certificate``: remove the certificates imported by hand."""
@@ -296,7 +296,7 @@ class CertificateService:
             raise CertificateError(f"% No imported certificate under trustpoint {tp}")
         config = self._pki.config
         config.certificates = [c for c in config.certificates if not any(c is g for g in gone)]
-        return [info_for(r, self.der_of(r)) for r in gone]
+        return [info_for(r, self.der_of(r), self._pki.clock.now()) for r in gone]
 
     def restore(self, tp: str, role: str, serial: str, der: bytes) -> CertificateInfo:
         """``certificate [ca | ra-…] SERIAL`` + hex in ``crypto pki certificate chain TP``: put back a
@@ -315,7 +315,7 @@ class CertificateService:
         config = self._pki.config
         config.certificates = [c for c in config.certificates if not (c.trustpoint == tp and c.sha256 == record.sha256)]
         config.certificates.append(record)
-        return info_for(record, der)
+        return info_for(record, der, self._pki.clock.now())
 
     # -- peers -------------------------------------------------------------------------------
     def verify_peer(self, data: bytes, tp: str | None = None, *, intermediates: bytes | None = None) -> Verdict:

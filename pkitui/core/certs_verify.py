@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509 import verification
 
 from pkitui.core.certs import serial_hex
+from pkitui.core.clock import SYSTEM_CLOCK
 from pkitui.core.errors import PkiError
 from pkitui.core.revocation.check import RevocationOutcome
 
@@ -61,7 +62,7 @@ class Verdict:
     # the certificate the revocation verdict is about (the peer, or the intermediate that failed)
     revocation_subject: str | None = None
     path: list[PathCheck] = field(default_factory=list)
-    checked_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    checked_at: datetime = field(default_factory=lambda: SYSTEM_CLOCK.now())
 
     @property
     def status(self) -> str:
@@ -122,8 +123,9 @@ def verify_peer(pki: Pki, certs: list[x509.Certificate], tp: str | None) -> Verd
     """Verify ``certs[0]`` (the peer; the rest are intermediates) against ``tp`` or every
     trustpoint holding a CA certificate; the first trustpoint that builds a path decides."""
     leaf, extra = certs[0], certs[1:]
-    now = datetime.now(timezone.utc)
-    base: dict[str, Any] = {"subject": leaf.subject.rfc4514_string(), "serial_hex": serial_hex(leaf.serial_number)}
+    now = pki.clock.now()
+    base: dict[str, Any] = {"subject": leaf.subject.rfc4514_string(), "serial_hex": serial_hex(leaf.serial_number),
+                            "checked_at": now}
     names = [tp] if tp else [t.name for t in pki.trustpoints.list()]
     path_errors: list[str] = []
     for name in names:

@@ -72,6 +72,8 @@ class KeyRing:
                 "(pkitui exec --force in a script).",
             )
         pairs = generate_key_pairs(label, usage_keys=usage_keys, modulus=modulus, exportable=exportable)
+        for pair in pairs:
+            pair.created = self._pki.clock.now().isoformat(timespec="seconds")
         replaced = [k for k, p in self._pairs.items() if p.label == label]
         for old in replaced:
             del self._pairs[old]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from cryptography.hazmat.primitives import serialization
 
 from pkitui.core import merge, nvram
+from pkitui.core.clock import SYSTEM_CLOCK, Clock
 from pkitui.core.config import (RunningConfig, from_tables, key_file_name, key_pair_doc, key_pair_from_doc,
                                 to_tables, trustpoint_from_doc)
 from pkitui.core.errors import CapacityError, ConfigError, StoreError
@@ -53,8 +54,10 @@ class Pki:
     (``copy system:running-config nvram:startup-config``). A new ``Pki`` starts from the saved one.
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, clock: Clock | None = None) -> None:
         self.store = store
+        # The time validity is judged by (certificates, CRLs, OCSP, pending polls); tests freeze it.
+        self.clock: Clock = clock or SYSTEM_CLOCK
         # Who saves, as another session's conflict message names it (the front ends say who they are).
         self.writer = "the Python API"
         # One save, refresh or pending-journal change at a time within the process (console workers).
@@ -94,10 +97,12 @@ class Pki:
         return RevocationService(self)
 
     @classmethod
-    def open(cls, store_dir: str | Path | None = None, *, writer: str | None = None) -> Pki:
+    def open(cls, store_dir: str | Path | None = None, *, writer: str | None = None,
+             clock: Clock | None = None) -> Pki:
         """Open (or create) the store at ``store_dir`` (default: :func:`default_store_dir`);
-        ``writer`` names the front end in other sessions' conflict messages."""
-        pki = cls(Store(Path(store_dir) if store_dir is not None else default_store_dir()))
+        ``writer`` names the front end in other sessions' conflict messages; ``clock`` (default the
+        system clock) is the time validity is judged by."""
+        pki = cls(Store(Path(store_dir) if store_dir is not None else default_store_dir()), clock)
         if writer is not None:
             pki.writer = writer
         return pki

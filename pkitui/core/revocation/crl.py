@@ -230,7 +230,7 @@ def parse_crl(data: bytes) -> ParsedCrl:
                      unknown_critical=tuple(unknown_critical))
 
 
-def verify_crl(crl: ParsedCrl, ca: x509.Certificate) -> None:
+def verify_crl(crl: ParsedCrl, ca: x509.Certificate, now: datetime | None = None) -> None:
     """Check that ``ca`` issued and signed ``crl``; raise RevocationError naming the failed check."""
     if crl.issuer_der != ca.subject.public_bytes():
         if acrl.Name.load(crl.issuer_der) != acrl.Name.load(ca.subject.public_bytes()):
@@ -250,7 +250,7 @@ def verify_crl(crl: ParsedCrl, ca: x509.Certificate) -> None:
     if crl.scope is not None and (crl.scope.indirect or crl.scope.only_some_reasons):
         raise RevocationError(f"the CRL from {crl.issuer!r} is an indirect or reason-partitioned CRL; refused",
                               "Point the CRL source at the CA's complete CRL.")
-    if crl.this_update > datetime.now(timezone.utc) + CLOCK_SKEW:
+    if crl.this_update > (now or datetime.now(timezone.utc)) + CLOCK_SKEW:
         raise RevocationError(f"the CRL from {crl.issuer!r} is dated {crl.this_update:%Y-%m-%d %H:%M} UTC, in the future",
                               "Check this host's clock (and the CA's).")
     key = ca.public_key()

@@ -48,8 +48,10 @@ def path_is_valid(path: list[x509.Certificate], ca: x509.Certificate, now: datet
 class IssuerCache:
     """Intermediate CAs per trustpoint: in memory, and on disk unless ``persist()`` says no."""
 
-    def __init__(self, directory: Callable[[], Path], persist: Callable[[], bool]) -> None:
+    def __init__(self, directory: Callable[[], Path], persist: Callable[[], bool],
+                 now: Callable[[], datetime] | None = None) -> None:
         self._directory = directory
+        self._now = now or (lambda: datetime.now(timezone.utc))
         self._persist = persist
         self._known: dict[tuple[str, bytes], x509.Certificate] = {}
 
@@ -88,7 +90,7 @@ class IssuerCache:
             path = x509.load_pem_x509_certificates(data)
         except (OSError, ValueError):
             return None
-        if path[0].subject.public_bytes() != name_der or not path_is_valid(path, ca):
+        if path[0].subject.public_bytes() != name_der or not path_is_valid(path, ca, self._now()):
             return None
         self._known[(tp, name_der)] = path[0]
         return path[0]

@@ -49,8 +49,8 @@ def _verify_signature(key: object, signature: bytes, data: bytes, algorithm: has
         key.verify(signature, data)  # type: ignore[attr-defined]  # Ed25519 / Ed448
 
 
-def _responder_certificate(resp: ocsp.OCSPResponse, issuer: x509.Certificate) -> x509.Certificate:
-    """The certificate that must have signed ``resp``: the CA itself or a delegated responder."""
+def _responder_certificate(resp: ocsp.OCSPResponse, issuer: x509.Certificate, now: datetime) -> x509.Certificate:
+    """The certificate that must have signed ``resp``: the CA itself or a delegated responder (valid ``now``)."""
     ca_key_hash = _key_hash(issuer)
     if (resp.responder_name is not None and resp.responder_name == issuer.subject) or resp.responder_key_hash == ca_key_hash:
         return issuer
@@ -69,7 +69,6 @@ def _responder_certificate(resp: ocsp.OCSPResponse, issuer: x509.Certificate) ->
             eku = []
         if ExtendedKeyUsageOID.OCSP_SIGNING not in eku:
             raise RevocationError("OCSP responder certificate lacks the OCSPSigning extended key usage")
-        now = datetime.now(timezone.utc)
         if not cert.not_valid_before_utc - CLOCK_SKEW <= now <= cert.not_valid_after_utc + CLOCK_SKEW:
             raise RevocationError("OCSP responder certificate is not valid now")
         return cert
@@ -81,10 +80,12 @@ def _key_hash(cert: x509.Certificate) -> bytes:
     return x509.SubjectKeyIdentifier.from_public_key(cert.public_key()).digest
 
 
-def query(url: str, cert: x509.Certificate, issuer: x509.Certificate, timeout: float | None = TIMEOUT) -> OcspAnswer:
+def query(url: str, cert: x509.Certificate, issuer: x509.Certificate, timeout: float | None = TIMEOUT,
+          now: datetime | None = None) -> OcspAnswer:
     """Ask ``url`` about ``cert``; OcspUnreachable when it does not answer (within one deadline, a
     1 MiB answer, no redirect to another host), RevocationError when the answer fails a check
-    (signature, nonce, certificate id, dates)."""
+    (signature, nonce, certificate id, dates, judged at ``now``: default the system clock)."""
+    now = now or datetime.now(timezone.utc)
     nonce = os.urandom(16)
     request = (ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA1())
                .add_extension(x509.OCSPNonce(nonce), critical=False).build())
@@ -100,7 +101,7 @@ def query(url: str, cert: x509.Certificate, issuer: x509.Certificate, timeout: f
         raise RevocationError(f"OCSP response from {url} is malformed: {exc}") from None
     if resp.response_status != ocsp.OCSPResponseStatus.SUCCESSFUL:
         raise OcspUnreachable(f"OCSP responder {url} refused: {resp.response_status.name}")
-    signer = _responder_certificate(resp, issuer)
+    signer = _responder_certificate(resp, issuer, now)
     try:
         _verify_signature(signer.public_key(), resp.signature, resp.tbs_response_bytes, resp.signature_hash_algorithm)
     except (InvalidSignature, ValueError, TypeError):
@@ -116,7 +117,6 @@ def query(url: str, cert: x509.Certificate, issuer: x509.Certificate, timeout: f
                    and r.issuer_key_hash == request.issuer_key_hash), None)
     if single is None:
         raise RevocationError(f"OCSP response from {url} does not answer for this certificate")
-    now = datetime.now(timezone.utc)
     if single.this_update_utc > now + CLOCK_SKEW:
         raise RevocationError(f"OCSP response from {url} is dated in the future (check the clock)")
     if single.next_update_utc is not None and single.next_update_utc + CLOCK_SKEW < now:

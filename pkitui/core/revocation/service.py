@@ -36,6 +36,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from pkitui.core import net
+from pkitui.core.clock import SYSTEM_CLOCK, Clock
 from pkitui.core.certs import crl_distribution_points, ocsp_urls
 from pkitui.core.errors import PkiError, RevocationError
 from pkitui.core.records import CrlRecord
@@ -69,11 +70,12 @@ class CrlInfo:
     crl_number: int | None
     location: str  # "nvram" | "cache" | "memory"
     notes: list[str] = field(default_factory=list)
+    clock: Clock = field(default=SYSTEM_CLOCK, repr=False, compare=False)
 
     @property
     def expired(self) -> bool:
         """True once nextUpdate has passed (a new CRL is downloaded before the next check)."""
-        return self.next_update is not None and datetime.now(timezone.utc) >= self.next_update
+        return self.next_update is not None and self.clock.now() >= self.next_update
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -140,7 +142,8 @@ class RevocationService:
         self._pki = pki
         self._parsed: dict[str, ParsedCrl] = {}  # by SHA-256 of the DER
         self._verified: dict[str, bytes] = {}  # SHA-256 of a CRL -> the issuer key (SPKI DER) it was verified with
-        self._issuers = IssuerCache(lambda: pki.store.cache_dir, lambda: not pki.config.query_mode)
+        self._issuers = IssuerCache(lambda: pki.store.cache_dir, lambda: not pki.config.query_mode,
+                                    pki.clock.now)
         self._memory: dict[str, tuple[CrlRecord, CrlInfo]] = {}  # query mode: by CrlRecord.key()
         self.http_get: Callable[[str], bytes] = http_get
 
@@ -154,7 +157,7 @@ class RevocationService:
                        this_update=datetime.fromisoformat(rec.this_update),
                        next_update=datetime.fromisoformat(rec.next_update) if rec.next_update else None,
                        entries=rec.entries, size=rec.size, sha256=rec.sha256, crl_number=rec.crl_number,
-                       location="nvram" if rec.in_nvram else "cache")
+                       location="nvram" if rec.in_nvram else "cache", clock=self._pki.clock)
 
     def crls(self, tp: str | None = None) -> list[CrlInfo]:
         """Every CRL held (for trustpoint ``tp``), NVRAM, cache and memory alike."""
@@ -185,7 +188,7 @@ class RevocationService:
         if self._verified.get(parsed.sha256) == spki:
             parsed.issuer_name = parsed.issuer_name or issuer.subject.rfc4514_string()  # as verify_crl sets it
             return
-        verify_crl(parsed, issuer)
+        verify_crl(parsed, issuer, self._pki.clock.now())
         self._verified[parsed.sha256] = spki
 
     def _load(self, info: CrlInfo, issuer: x509.Certificate | None = None) -> ParsedCrl | None:
@@ -423,7 +426,7 @@ class RevocationService:
                 parsed = self._load(info, signer) if self._may_be_of(info, cert) else None
             except RevocationError:
                 continue  # held for another key (or damaged): not evidence for this issuer
-            if parsed is not None and parsed.issuer_der == name and parsed.covers(cert) and not parsed.expired():
+            if parsed is not None and parsed.issuer_der == name and parsed.covers(cert) and not parsed.expired(self._pki.clock.now()):
                 return info, parsed
         # The same CA's CRL held for another trustpoint (verified with the same key) serves here too.
         key_id = _key_id(signer)
@@ -431,7 +434,7 @@ class RevocationService:
             if rec.trustpoint == tp or rec.issuer_key != key_id or not self._may_be_of(self._info(rec), cert):
                 continue
             parsed = self._held(rec, signer)
-            if parsed is not None and parsed.issuer_der == name and parsed.covers(cert) and not parsed.expired():
+            if parsed is not None and parsed.issuer_der == name and parsed.covers(cert) and not parsed.expired(self._pki.clock.now()):
                 return self._keep(tp, rec.source, parsed, signer)
         return self._fetch(trustpoint, cert, issuer)
 
@@ -464,7 +467,7 @@ class RevocationService:
         errors = []
         for url in urls:
             try:
-                answer = ocsp.query(url, cert, issuer)
+                answer = ocsp.query(url, cert, issuer, now=self._pki.clock.now())
             except RevocationError as exc:
                 errors.append(exc.message)
                 continue

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from pkitui.core.errors import CertificateError, ScepError
+from pkitui.core.fingerprint import digest_of, grouped
 from pkitui.core.keys import key_fingerprints
 from pkitui.core.trustpoints import normalize_fingerprint
 
@@ -30,7 +31,7 @@ def fingerprints(der: bytes) -> dict[str, str]:
 
 def ios_grouping(hexs: str) -> str:
     """IOS's fingerprint layout: groups of 8 hex digits separated by spaces."""
-    return " ".join(hexs[i : i + 8] for i in range(0, len(hexs), 8))
+    return grouped(hexs)
 
 
 def der_of(cert: x509.Certificate) -> bytes:
@@ -76,7 +77,7 @@ class CaCandidate:
 
     def grouped(self, alg: str) -> str:
         """Fingerprint ``alg`` (md5, sha1, sha256) in IOS's grouping."""
-        return ios_grouping(self.fingerprints[alg.lower().replace("-", "")])
+        return grouped(self.fingerprints[digest_of(alg)])
 
     def matches(self, fingerprint: str) -> bool:
         """True when ``fingerprint`` (MD5, SHA-1 or SHA-256; separators and case ignored) is ours."""
@@ -110,8 +111,9 @@ def _pick(certs: list[x509.Certificate], usage: str) -> x509.Certificate | None:
 
 
 def candidate(cert: x509.Certificate, ra_certificates: list[x509.Certificate] | None = None,
-              chain: list[x509.Certificate] | None = None) -> CaCandidate:
-    """A candidate for ``cert`` with its fingerprints and the warnings a person should see."""
+              chain: list[x509.Certificate] | None = None, now: datetime.datetime | None = None) -> CaCandidate:
+    """A candidate for ``cert`` with its fingerprints and the warnings a person should see
+    (validity judged at ``now``, default the system clock)."""
     der = der_of(cert)
     key = cert.public_key()
     key_size = key.key_size if isinstance(key, rsa.RSAPublicKey) else 0
@@ -123,7 +125,7 @@ def candidate(cert: x509.Certificate, ra_certificates: list[x509.Certificate] | 
     hash_alg = cert.signature_hash_algorithm
     if hash_alg is not None and hash_alg.name in _WEAK_HASHES:
         warnings.append(f"The CA certificate is signed with {_WEAK_HASHES[hash_alg.name]}, a weak digest.")
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = now or datetime.datetime.now(datetime.timezone.utc)
     if cert.not_valid_after_utc < now:
         warnings.append("The CA certificate has expired.")
     elif cert.not_valid_before_utc > now:
@@ -140,15 +142,15 @@ def candidate(cert: x509.Certificate, ra_certificates: list[x509.Certificate] | 
     return cand
 
 
-def parse_ca_reply(body: bytes, content_type: str = "") -> CaCandidate:
+def parse_ca_reply(body: bytes, content_type: str = "", now: datetime.datetime | None = None) -> CaCandidate:
     """GetCACert's body: one DER (or PEM) certificate, or a PKCS#7 certs-only with RA certificates."""
     if not body:
         raise ScepError("% GetCACert: the CA sent an empty reply")
     if content_type != "application/x-x509-ca-ra-cert":
         try:
             if body.lstrip().startswith(b"-----BEGIN"):
-                return candidate(x509.load_pem_x509_certificate(body))
-            return candidate(x509.load_der_x509_certificate(body))
+                return candidate(x509.load_pem_x509_certificate(body), now=now)
+            return candidate(x509.load_der_x509_certificate(body), now=now)
         except ValueError:
             pass  # maybe a PKCS#7 after all
     try:
@@ -157,7 +159,7 @@ def parse_ca_reply(body: bytes, content_type: str = "") -> CaCandidate:
                  for c in info["content"]["certificates"] if c.name == "certificate"]
     except (ValueError, TypeError, KeyError) as exc:
         raise CertificateError(f"% GetCACert: the reply is neither a certificate nor a PKCS#7 chain ({exc})") from None
-    return from_chain(certs)
+    return from_chain(certs, now)
 
 
 def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
@@ -168,7 +170,7 @@ def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
         return False
 
 
-def from_chain(certs: list[x509.Certificate]) -> CaCandidate:
+def from_chain(certs: list[x509.Certificate], now: datetime.datetime | None = None) -> CaCandidate:
     """Pick the issuing CA and the RA certificates out of a GetCACert chain.
 
     Only the issuing CA is confirmed (by its fingerprint), so everything else is kept only when
@@ -179,7 +181,7 @@ def from_chain(certs: list[x509.Certificate]) -> CaCandidate:
     others = [c for c in certs if not is_ca(c)]
     if not cas:
         if len(certs) == 1:
-            return candidate(certs[0])
+            return candidate(certs[0], now=now)
         raise CertificateError("% GetCACert: the chain holds no CA certificate (basicConstraints CA:TRUE)")
     issuing = [ca for ca in cas if any(r.issuer == ca.subject for r in others)] or \
               [ca for ca in cas if not any(o is not ca and o.issuer == ca.subject for o in cas)] or cas
@@ -194,7 +196,7 @@ def from_chain(certs: list[x509.Certificate]) -> CaCandidate:
             break
         above.append(parent)
         top = parent
-    cand = candidate(ca, ras, above)
+    cand = candidate(ca, ras, above, now)
     dropped = len(certs) - 1 - len(ras) - len(above)
     if dropped:
         cand.warnings.append(f"{dropped} certificate(s) in the CA's reply are not signed by the CA or its "

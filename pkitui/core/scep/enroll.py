@@ -16,6 +16,7 @@ from typing import TypedDict
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from pkitui.core.clock import SYSTEM_CLOCK, Clock
 from pkitui.core.errors import ScepError
 from pkitui.core.records import PendingEnrollment, unb64
 from pkitui.core.scep.certrep import CertRep, parse_cert_rep
@@ -81,6 +82,7 @@ class Exchange:
     retry_count: int
     warnings: list[str] = field(default_factory=list)
     caps: frozenset[str] = frozenset()
+    clock: Clock = SYSTEM_CLOCK  # the time of the poll schedule
 
     @property
     def algorithms(self) -> str:
@@ -105,10 +107,6 @@ class _Ids(TypedDict):
     trustpoint: str
     key_id: str
     transaction_id: str
-
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc)
 
 
 def reply_algorithms(ex: Exchange, rep: CertRep) -> str:
@@ -144,14 +142,14 @@ def run_transaction(
                                     message=msg, **base), rep
         if pending.next_poll:  # resumed: keep the saved schedule, unless the retry period is now shorter
             due = min(datetime.datetime.fromisoformat(pending.next_poll),
-                      _now() + datetime.timedelta(seconds=ex.retry_period_s))
+                      ex.clock.now() + datetime.timedelta(seconds=ex.retry_period_s))
         else:
-            due = _now() + datetime.timedelta(seconds=ex.retry_period_s)
+            due = ex.clock.now() + datetime.timedelta(seconds=ex.retry_period_s)
             pending.next_poll = due.isoformat(timespec="seconds")
         persist()
         on_event(EnrollmentEvent(state="pending", polls_left=polls_left, next_poll_at=pending.next_poll,
                                  algorithms=ex.algorithms, message="the CA has not decided yet; polling", **base))
-        if cancel.wait(max(0.0, (due - _now()).total_seconds())):
+        if cancel.wait(max(0.0, (due - ex.clock.now()).total_seconds())):
             return EnrollmentResult(state="pending", message_type=pending.message_type, algorithms=ex.algorithms,
                                     message="polling cancelled; the pending transaction is kept", **base), rep
         pending.polls_done += 1

@@ -9,7 +9,6 @@ with are saved on their own (``Pki.finish_pending``).
 
 from __future__ import annotations
 
-import datetime
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -82,11 +81,11 @@ class ScepService:
         """GetCACert: the CA certificate (and RA certificates) offered; nothing stored."""
         trustpoint = self._tp(tp)
         reply = self.transport(trustpoint).get_ca_cert()
-        return self._checked(trustpoint, parse_ca_reply(reply.body, reply.content_type))
+        return self._checked(trustpoint, parse_ca_reply(reply.body, reply.content_type, self._pki.clock.now()))
 
     def candidate_from_der(self, tp: str | Trustpoint, der: bytes) -> CaCandidate:
         """A candidate from a certificate or PKCS#7 chain obtained otherwise (e.g. TFTP)."""
-        return self._checked(self._tp(tp), parse_ca_reply(der))
+        return self._checked(self._tp(tp), parse_ca_reply(der, now=self._pki.clock.now()))
 
     def _checked(self, tp: Trustpoint, cand: CaCandidate) -> CaCandidate:
         if tp.enrollment_mode_ra and not cand.ra_certificates:
@@ -171,7 +170,7 @@ class ScepService:
             cipher="aes128" if standard or "AES" in caps else "des3",
             recipient=recipient, trusted_signers=signers, ca_certificates=cas,
             retry_period_s=tp.enrollment_retry_period * self.seconds_per_retry_minute,
-            retry_count=tp.enrollment_retry_count, warnings=warnings, caps=caps)
+            retry_count=tp.enrollment_retry_count, warnings=warnings, caps=caps, clock=self._pki.clock)
 
     def _require_ca(self, tp: Trustpoint) -> None:
         roles = {c.role for c in self._pki.config.certificates if c.trustpoint == tp.name}
@@ -200,7 +199,7 @@ class ScepService:
         return pairs
 
     def _current_cert(self, tp: Trustpoint, pair: KeyPair) -> x509.Certificate | None:
-        now = datetime.datetime.now(datetime.timezone.utc)
+        now = self._pki.clock.now()
         for rec in self._pki.config.certificates:
             if rec.trustpoint == tp.name and rec.role == "device" and rec.key_id == pair.key_id \
                     and rec.der is not None and not rec.orphaned:
@@ -250,7 +249,7 @@ class ScepService:
                 public_keys=[pair.public_der]))
             pending = PendingEnrollment(
                 trustpoint=trustpoint.name, key_id=pair.key_id, transaction_id=tid, signer_der=der_of(signer),
-                message_type=message_type, started=_iso_now(),
+                message_type=message_type, started=self._pki.clock.now().isoformat(timespec="seconds"),
                 extra={"subject_der": b64(subject.public_bytes())})
             if rep.status == "PENDING":
                 self._pki.config.pending.append(pending)
@@ -359,6 +358,3 @@ def _dns(pki: Pki) -> list[str]:
     fqdn = pki.fqdn
     return [fqdn] if fqdn else []
 
-
-def _iso_now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
