@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -18,7 +19,7 @@ from pkitui.tui.commands import palette_entries
 from pkitui.tui.screens.certificates import CertificatesPane
 from pkitui.tui.screens.dialogs import ConfirmDialog, GenerateKeysDialog, HelpScreen, InfoDialog
 from pkitui.tui.screens.fingerprint import FingerprintDialog
-from pkitui.tui.widgets.fingerprint import match_fingerprint
+from pkitui.core.fingerprint import compare
 from tui_support import SIZE, ready, fixed_pki, frozen_app, wait_for
 
 
@@ -199,7 +200,8 @@ async def test_slow_core_call_keeps_keys_answered(tmp_path: Path, monkeypatch) -
 
 
 FAKE = SimpleNamespace(
-    subject="C=US,O=scep-ca,OU=SCEP CA", issuer="C=US,O=scep-ca,OU=SCEP CA", not_before="2026-01-01", not_after="2036-01-01",
+    subject="C=US,O=scep-ca,OU=SCEP CA", issuer="C=US,O=scep-ca,OU=SCEP CA", not_before=datetime(2026, 1, 1, tzinfo=timezone.utc),
+    not_after=datetime(2036, 1, 1, tzinfo=timezone.utc),
     key_size=2048, warnings=[], accepted=False,
     fingerprints={"sha256": "19DE283EAAC992A7BBFEE8987557ADAE22634DF8123755AABF84F1F3593D7DE1",
                   "sha1": "E408D280B108A3D77205BB2FECDD261F9158DC74", "md5": "BB45C943BF860EA5A480E481CC257B5C"})
@@ -207,12 +209,12 @@ FAKE = SimpleNamespace(
 
 def test_fingerprint_matching_rules() -> None:
     fps = FAKE.fingerprints
-    assert match_fingerprint("", fps).state == "empty"
-    assert match_fingerprint("19:de:28", fps).state == "partial"
-    assert match_fingerprint("bb45 c943 bf86 0ea5 a480 e481 cc25 7b5c", fps).matched
-    wrong = match_fingerprint("19DE283EAAC992A7BBFEE8987557ADAE22634DF8123755AABF84F1F3593D7DE2", fps)
-    assert wrong.state == "mismatch" and wrong.first_bad == 31 and wrong.algorithm == "sha256"
-    assert match_fingerprint("E408D2FF", fps).first_bad == 3
+    assert compare("", fps).state == "empty"
+    assert compare("19:de:28", fps).state == "partial"
+    assert compare("bb45 c943 bf86 0ea5 a480 e481 cc25 7b5c", fps).matched
+    wrong = compare("19DE283EAAC992A7BBFEE8987557ADAE22634DF8123755AABF84F1F3593D7DE2", fps)
+    assert wrong.state == "mismatch" and wrong.first_bad == 7 and wrong.digest == "sha256"
+    assert compare("E408D2FF", fps).first_bad == 0
 
 
 async def test_fingerprint_dialog_right_wrong_reject(tmp_path: Path) -> None:
@@ -226,7 +228,7 @@ async def test_fingerprint_dialog_right_wrong_reject(tmp_path: Path) -> None:
         assert dialog.focused is not None and dialog.focused.id == "fp-input"  # not Accept
         await pilot.press(*"19DE283EAAC992A7BBFEE8987557ADAE22634DF8123755AABF84F1F3593D7DE0")
         assert dialog.query_one("#accept", Button).disabled
-        assert "MISMATCH at group 32" in str(dialog.query_one("#fp-match").render())
+        assert "MISMATCH at group 8" in str(dialog.query_one("#fp-match").render())
         await pilot.press("enter")  # Enter does not accept
         assert app.screen is dialog and dialog.focused.id == "reject"
         await pilot.press("enter")

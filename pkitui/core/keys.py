@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from pkitui.core.errors import KeyPairError
+from pkitui.core.fingerprint import grouped_lines
 
 Usage = Literal["general", "signature", "encryption"]
 USAGES: tuple[Usage, ...] = ("general", "signature", "encryption")
@@ -46,10 +47,8 @@ def public_pem(public_key: rsa.RSAPublicKey) -> str:
 
 
 def ios_hex_lines(der: bytes, words_per_line: int = 8) -> list[str]:
-    """Hex in IOS's layout: groups of 8 hex digits, 8 groups to a line."""
-    hexs = der.hex().upper()
-    words = [hexs[i : i + 8] for i in range(0, len(hexs), 8)]
-    return [" ".join(words[i : i + words_per_line]) for i in range(0, len(words), words_per_line)]
+    """Hex in IOS's layout (:mod:`pkitui.core.fingerprint`): groups of 8 hex digits, 8 groups to a line."""
+    return grouped_lines(der.hex(), words_per_line)
 
 
 def key_fingerprints(der: bytes) -> dict[str, str]:

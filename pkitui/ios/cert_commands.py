@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from pkitui.core.errors import CertificateError
+from pkitui.core.fingerprint import grouped
 from pkitui.core.userfile import read_user_file
 from pkitui.ios.grammar import Args
 from pkitui.ios.registry import CERT_CHAIN, CONFIG, EXEC, USER_EXEC, command, running_config_section
@@ -55,7 +56,7 @@ def certificate_lines(info: CertificateInfo) -> list[str]:
         lines.append(f"  Key Label: {info.key_label}")
     sha = info.fingerprints.get("sha256")
     if sha:
-        lines.append(f"  Fingerprint SHA256: {' '.join(sha[i:i + 8] for i in range(0, len(sha), 8))}")
+        lines.append(f"  Fingerprint SHA256: {grouped(sha)}")
     if info.source == "import":
         lines.append("  Storage: imported manually (crypto pki import)")
     return lines

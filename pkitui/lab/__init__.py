@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pkitui.core.errors import PkiError
+from pkitui.core.fingerprint import grouped
 
 # binary → Debian package, for the message when something is missing.
 REQUIRED = {"scepserver": "scep", "socat": "socat", "unshare": "util-linux", "ip": "iproute2"}
@@ -245,9 +246,8 @@ class Lab:
         return hashlib.sha256(self.ca_der).hexdigest().upper()
 
     def grouped_fingerprint(self) -> str:
-        """The fingerprint in groups of two hex digits (as the dialog shows it)."""
-        f = self.fingerprint
-        return " ".join(f[i : i + 2] for i in range(0, len(f), 2))
+        """The fingerprint in IOS's groups of 8 hex digits (as the dialog and ``show`` print it)."""
+        return grouped(self.fingerprint)
 
     def crl_url(self) -> str | None:
         """The HTTP CRL URL, when published."""

@@ -4,7 +4,7 @@ administrator presses Accept, which is never the default; Reject and Escape stor
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 from rich.text import Text
@@ -15,15 +15,16 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from pkitui.core.fingerprint import DIGESTS, MatchState, grouped
 from pkitui.tui.tones import Tone, tone_classes, tone_style, toned
-from pkitui.tui.widgets.fingerprint import ALGORITHMS, NAMES, FingerprintMatchView, grouped
+from pkitui.tui.widgets.fingerprint import FingerprintMatchView
 
 if TYPE_CHECKING:
     from pkitui.core.scep.ca import CaCandidate
 
 
-def _when(value: Any) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if isinstance(value, datetime) else str(value)
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value is not None else "?"
 
 
 class FingerprintDialog(ModalScreen[bool]):
@@ -72,9 +73,9 @@ class FingerprintDialog(ModalScreen[bool]):
         info.add_row("Issuer", str(c.issuer))
         info.add_row("Valid", f"{_when(c.not_before)}  →  {_when(c.not_after)}")
         info.add_row("Key", f"RSA {c.key_size} bits" if c.key_size else "?")
-        for alg in ALGORITHMS:
-            if alg in self.fingerprints:
-                info.add_row(NAMES[alg], self.toned(grouped(self.fingerprints[alg]), Tone.NOTE_STRONG))
+        for digest in DIGESTS:
+            if digest in self.fingerprints:
+                info.add_row(digest.label, self.toned(grouped(self.fingerprints[digest]), Tone.NOTE_STRONG))
         for warning in c.warnings:
             info.add_row(self.toned("Warning", Tone.WARNING_STRONG), self.toned(str(warning), Tone.WARNING))
         return info
@@ -82,7 +83,7 @@ class FingerprintDialog(ModalScreen[bool]):
     @on(Input.Changed, "#fp-input")
     def _typed(self, event: Input.Changed) -> None:
         m = self.query_one("#fp-match", FingerprintMatchView).show(event.value, self.fingerprints)
-        self.query_one("#accept", Button).disabled = m.state == "mismatch"
+        self.query_one("#accept", Button).disabled = m.state is MatchState.MISMATCH
 
     @on(Input.Submitted, "#fp-input")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -90,7 +91,7 @@ class FingerprintDialog(ModalScreen[bool]):
         matches (a second Enter there rejected the certificate just verified), else to Reject."""
         event.stop()
         m = self.query_one("#fp-match", FingerprintMatchView).show(event.value, self.fingerprints)
-        self.query_one("#accept" if m.state == "match" else "#reject", Button).focus()
+        self.query_one("#accept" if m.matched else "#reject", Button).focus()
 
     def action_reject(self) -> None:
         """Store nothing."""

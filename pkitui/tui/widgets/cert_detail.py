@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from rich.table import Table
 from rich.text import Text
 
+from pkitui.core.fingerprint import DIGESTS, grouped_lines
 from pkitui.tui.tones import Tone
-from pkitui.tui.widgets.fingerprint import grouped
 from pkitui.tui.widgets.toned import TonedStatic, ToneStyles, tone
 
 if TYPE_CHECKING:
@@ -152,9 +152,10 @@ def detail_table(view: CertView, now: datetime, styles: ToneStyles) -> Table:
         t.add_row(Text(name, style="dim"), value)
     for cdp in view.crl_distribution_points:
         t.add_row("CRL dist. point", cdp)
-    for alg, label in (("sha256", "SHA-256"), ("sha1", "SHA-1"), ("md5", "MD5")):
-        if alg in view.fingerprints:
-            t.add_row(label, Text(grouped(view.fingerprints[alg], per_line=8), style=tone(styles, Tone.NOTE)))
+    for digest in DIGESTS:  # IOS's groups of 8, four to a line: the pane is narrow
+        if digest in view.fingerprints:
+            lines = grouped_lines(view.fingerprints[digest], per_line=4)
+            t.add_row(digest.label, Text("\n".join(lines), style=tone(styles, Tone.NOTE)))
     return t
 
 
