@@ -4,11 +4,11 @@ redirects kept on the same host.
 A per-read timeout does not bound an operation: a server sending one byte every few seconds (in
 the headers or the body) resets it forever. Every operation here runs under a :class:`Deadline`: a
 watchdog timer that, at the deadline, shuts down every socket the operation opened (sockets are
-registered by a urllib3 connection class, or by the caller for ldap3), so whatever read is blocked
+registered when http.client creates them, or by the caller for ldap3), so whatever read is blocked
 returns at once; each socket's own timeout is the time left.
 
 Bodies are read in chunks and refused as soon as they pass the cap for their kind, counted both as
-sent (compressed) and as decoded: ``Content-Encoding`` is decoded here, bounded, never by urllib3.
+sent (compressed) and as decoded: ``Content-Encoding`` is decoded here, bounded.
 Large bodies (CRLs) go to a temporary file instead of memory.
 
 The deadline in seconds: ``pkitui exec --timeout`` for the whole run (:func:`set_run_deadline`),
@@ -28,12 +28,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 from pkitui.core.errors import PkiError
 
 if TYPE_CHECKING:
-    import requests
+    import http.client
 
     from pkitui.core.trustpoints import Trustpoint
 
@@ -83,11 +83,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def with_trustpoint_deadline(method: F) -> F:
     """Decorator for service methods ``(self, tp, ...)`` where ``tp`` is a trustpoint or its name and
-    ``self._pki`` holds the trustpoints: the method's network calls get that trustpoint's deadline."""
+    ``self._trustpoint(name)`` finds it: the method's network calls get that trustpoint's deadline."""
 
     @functools.wraps(method)
     def wrapper(self: Any, tp: Any, *args: Any, **kwargs: Any) -> Any:
-        trustpoint = tp if not isinstance(tp, str) else self._pki.trustpoints.get(tp)
+        trustpoint = tp if not isinstance(tp, str) else self._trustpoint(tp)
         with trustpoint_scope(trustpoint):
             return method(self, tp, *args, **kwargs)
 
@@ -160,51 +160,67 @@ def _shutdown(sock: socket.socket) -> None:
         pass  # not connected yet or already closed: the socket timeout (time left) ends the connect
 
 
-# -- requests / urllib3 plumbing ----------------------------------------------------------------
-@functools.cache
-def _adapter_class() -> type:
-    """An HTTPAdapter whose connections register their sockets with the current deadline."""
-    from requests.adapters import HTTPAdapter
-    from urllib3.connection import HTTPConnection, HTTPSConnection
-    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-
-    def new_conn(base: type) -> Callable[[Any], socket.socket]:
-        def _new_conn(self: Any) -> socket.socket:
-            sock: socket.socket = base._new_conn(self)  # type: ignore[attr-defined]
-            deadline = current()
-            if deadline is not None:
-                deadline.register(sock)
-            return sock
-        return _new_conn
-
-    conn = type("DeadlineHTTPConnection", (HTTPConnection,), {"_new_conn": new_conn(HTTPConnection)})
-    sconn = type("DeadlineHTTPSConnection", (HTTPSConnection,), {"_new_conn": new_conn(HTTPSConnection)})
-    pools = {"http": type("DeadlineHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": conn}),
-             "https": type("DeadlineHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": sconn})}
-
-    class DeadlineAdapter(HTTPAdapter):
-        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-            super().init_poolmanager(*args, **kwargs)
-            self.poolmanager.pool_classes_by_scheme = pools
-
-        def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
-            manager = super().proxy_manager_for(proxy, **kwargs)
-            manager.pool_classes_by_scheme = pools
-            return manager
-
-    return DeadlineAdapter
+# -- HTTP plumbing (http.client: requests and urllib3 cost ~40 ms of every start-up) --------------
+def _registered(sock: socket.socket) -> socket.socket:
+    deadline = current()
+    if deadline is not None:
+        deadline.register(sock)
+    return sock
 
 
-def session() -> requests.Session:
-    """A requests session whose sockets obey the deadline; no environment proxies."""
-    import requests
+def _connection(scheme: str, host: str, port: int | None, timeout: float) -> http.client.HTTPConnection:
+    """A connection whose raw socket the current deadline cuts (before TLS, so a slow handshake is
+    cut too). HTTPS verifies the server with the system's trust store."""
+    import http.client
 
-    sess = requests.Session()
-    sess.trust_env = False
-    adapter = _adapter_class()(max_retries=0)
-    sess.mount("http://", adapter)
-    sess.mount("https://", adapter)
-    return sess
+    conn: http.client.HTTPConnection
+    if scheme == "https":
+        import ssl
+
+        conn = http.client.HTTPSConnection(host, port, timeout=timeout, context=ssl.create_default_context())
+    else:
+        conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    create = conn._create_connection  # type: ignore[attr-defined]
+    conn._create_connection = (  # type: ignore[attr-defined]
+        lambda *args, **kwargs: _registered(create(*args, **kwargs)))
+    return conn
+
+
+class ProxyFailed(Exception):
+    """The http-proxy could not be reached, or refused the tunnel."""
+
+
+def _send(url: str, method: str, body: bytes | None, headers: dict[str, str], proxy: str,
+          timeout: float) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+    """Send one request (through ``proxy``, ``http://HOST:PORT``, when given); the connection and
+    its response, headers read."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    if not proxy:
+        conn = _connection(scheme, parts.hostname or "", parts.port, timeout)
+        conn.request(method, target, body=body, headers=headers)
+        return conn, conn.getresponse()
+    via = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    if scheme == "https":  # a CONNECT tunnel, TLS end to end
+        conn = _connection("https", via.hostname or "", via.port, timeout)
+        conn.set_tunnel(parts.hostname or "", parts.port)
+    else:  # the proxy fetches the absolute URL
+        conn = _connection("http", via.hostname or "", via.port, timeout)
+        target = url
+    try:
+        conn.connect()
+    except OSError as exc:  # the proxy is not there, or refused the tunnel (http.client says OSError)
+        conn.close()
+        raise ProxyFailed(reason(exc)) from exc
+    conn.request(method, target, body=body, headers=headers)
+    return conn, conn.getresponse()
+
+
+def _with_params(url: str, params: dict[str, str] | None) -> str:
+    if not params:
+        return url
+    return url + ("&" if urlsplit(url).query else "?") + urlencode(params)
 
 
 @dataclass
@@ -260,75 +276,68 @@ def _same_origin(a: str, b: str) -> bool:
 
 def fetch(op: Operation, url: str, *, seconds: float, max_bytes: int, method: str = "GET",
           params: dict[str, str] | None = None, data: bytes | None = None,
-          headers: dict[str, str] | None = None,
-          proxies: dict[str, str] | None = None, to_file: bool = False) -> Reply:
+          headers: dict[str, str] | None = None, proxy: str = "", to_file: bool = False) -> Reply:
     """One HTTP operation under one deadline of ``seconds``: connect, redirects (same host and
-    scheme, at most 3), headers and body; the body bounded by ``max_bytes`` as sent and as decoded."""
-    import requests
-
-    sess = session()
-    headers = {"Accept-Encoding": "identity", **(headers or {})}
-    proxies = proxies or {"http": "", "https": ""}
+    scheme, at most 3), headers and body; the body bounded by ``max_bytes`` as sent and as decoded.
+    ``proxy``: ``http://HOST:PORT`` of an http-proxy, or empty."""
+    headers = {"Accept-Encoding": "identity", "User-Agent": "pkitui", **(headers or {})}
     start_url = url
+    url = _with_params(url, params)
     with Deadline(seconds) as deadline:
+        conn: http.client.HTTPConnection | None = None
         try:
             for hop in range(MAX_REDIRECTS + 1):
-                left = deadline.remaining()
-                with sess.request(method, url, params=params, data=data, headers=headers, proxies=proxies,
-                                  timeout=(left, left), stream=True, allow_redirects=False) as reply:
-                    if deadline.expired:  # the watchdog cut the headers short: not an answer
+                conn, reply = _send(url, method, data, headers, proxy, deadline.remaining())
+                if deadline.expired:  # the watchdog cut the headers short: not an answer
+                    raise TimeoutError
+                location = reply.getheader("Location")
+                if reply.status in (301, 302, 303, 307, 308) and location:
+                    target = urljoin(url, location)
+                    if not _same_origin(url, target):
+                        raise op.fail(start_url, f"redirected to {target}, another host or scheme: "
+                                      "refused", "Configure the final URL; redirects are followed on "
+                                      "the same host only.")
+                    if hop == MAX_REDIRECTS:
+                        raise op.fail(start_url, f"redirected more than {MAX_REDIRECTS} times "
+                                      f"(last {url} -> {target}): refused",
+                                      "Configure the final URL; the server may be in a redirect loop.")
+                    conn.close()
+                    url = target
+                    if reply.status == 303 or (reply.status in (301, 302) and method == "POST"):
+                        method, data = "GET", None
+                    continue
+                ctype = (reply.getheader("Content-Type") or "").split(";")[0].strip().lower()
+                if reply.status != 200:
+                    snippet = reply.read(1024)
+                    if deadline.expired:
                         raise TimeoutError
-                    location = reply.headers.get("Location")
-                    if reply.status_code in (301, 302, 303, 307, 308) and location:
-                        target = urljoin(reply.url, location)
-                        if not _same_origin(reply.url, target):
-                            raise op.fail(start_url, f"redirected to {target}, another host or scheme: "
-                                          "refused", "Configure the final URL; redirects are followed on "
-                                          "the same host only.")
-                        if hop == MAX_REDIRECTS:
-                            raise op.fail(start_url, f"redirected more than {MAX_REDIRECTS} times "
-                                          f"(last {reply.url} -> {target}): refused",
-                                          "Configure the final URL; the server may be in a redirect loop.")
-                        url, params = target, None
-                        if reply.status_code == 303 or (reply.status_code in (301, 302) and method == "POST"):
-                            method, data = "GET", None
-                        continue
-                    ctype = reply.headers.get("Content-Type", "").split(";")[0].strip().lower()
-                    if reply.status_code != 200:
-                        snippet = reply.raw.read(1024, decode_content=False)
-                        if deadline.expired:
-                            raise TimeoutError
-                        return Reply(reply.status_code, ctype, reply.url, body=snippet)
-                    return _read_body(op, start_url, reply, max_bytes, to_file, deadline, ctype)
+                    return Reply(reply.status, ctype, url, body=snippet)
+                return _read_body(op, start_url, url, reply, max_bytes, to_file, deadline, ctype)
             raise AssertionError("unreachable")  # pragma: no cover
         except PkiError:
             raise
-        except Exception as exc:  # every transport failure: requests', urllib3's, http.client's, OSError
+        except ProxyFailed as exc:
+            pct = "% " if op.percent else ""
+            raise op.error(f"{pct}{op.name}: cannot use the http-proxy for {start_url} ({exc})",
+                           "Check enrollment http-proxy HOST PORT and that the proxy is running.") from None
+        except Exception as exc:  # every transport failure: http.client's, ssl's, OSError, bad URLs
             if deadline.passed():
                 raise op.fail(start_url, f"sent no complete answer within {seconds:g} s", TIMEOUT_HINT,
                               unanswered=True) from None
-            if isinstance(exc, requests.exceptions.ProxyError):
-                pct = "% " if op.percent else ""
-                raise op.error(f"{pct}{op.name}: cannot use the http-proxy for {start_url} ({reason(exc)})",
-                               "Check enrollment http-proxy HOST PORT and that the proxy is running."
-                               ) from None
             if not isinstance(exc, _transport_errors()):
                 raise
             raise op.fail(start_url, f"is unreachable ({reason(exc)})",
                           "Check the URL (host, port, path) and that the server is running.",
                           unanswered=True) from None
         finally:
-            sess.close()
+            if conn is not None:
+                conn.close()
 
 
-@functools.cache
 def _transport_errors() -> tuple[type[BaseException], ...]:
     import http.client
 
-    import requests
-    import urllib3
-
-    return (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException, OSError)
+    return (http.client.HTTPException, OSError, ValueError)
 
 
 class _Inflater:
@@ -366,21 +375,21 @@ def _decoder(op: Operation, url: str, encoding: str) -> _Inflater | None:
     raise op.fail(url, f"sent a body with Content-Encoding {encoding!r}, which is not supported: refused")
 
 
-def _read_body(op: Operation, url: str, reply: requests.Response, max_bytes: int, to_file: bool,
-               deadline: Deadline, ctype: str) -> Reply:
+def _read_body(op: Operation, url: str, final_url: str, reply: http.client.HTTPResponse, max_bytes: int,
+               to_file: bool, deadline: Deadline, ctype: str) -> Reply:
     """Read the body in chunks; stop as soon as it passes ``max_bytes`` (as sent or decoded)."""
-    decoder = _decoder(op, url, reply.headers.get("Content-Encoding", ""))
+    decoder = _decoder(op, url, reply.getheader("Content-Encoding") or "")
     too_big = op.fail(url, f"sent an answer larger than {max_bytes:,} bytes ({size_text(max_bytes)}): "
                       "refused",
                       "Check the URL: this is not the answer expected here.")
-    declared = reply.headers.get("Content-Length", "")
+    declared = reply.getheader("Content-Length") or ""
     if declared.isdigit() and int(declared) > max_bytes:
         raise too_big
     sink: Any = tempfile.TemporaryFile() if to_file else io.BytesIO()
     raw_size = size = 0
     try:
         while True:
-            chunk = reply.raw.read(CHUNK, decode_content=False)
+            chunk = reply.read1(CHUNK)
             if not chunk:
                 break
             raw_size += len(chunk)
@@ -412,7 +421,7 @@ def _read_body(op: Operation, url: str, reply: requests.Response, max_bytes: int
             sink.write(tail)
     except zlib.error:
         sink.close()
-        encoding = reply.headers.get("Content-Encoding")
+        encoding = reply.getheader("Content-Encoding")
         raise op.fail(url, f"sent a body that is not valid {encoding} data: refused",
                       "Check the URL: this is not the answer expected here.") from None
     except BaseException:
@@ -420,8 +429,8 @@ def _read_body(op: Operation, url: str, reply: requests.Response, max_bytes: int
         raise
     if to_file:
         sink.seek(0)
-        return Reply(200, ctype, reply.url, file=sink, size=size)
-    return Reply(200, ctype, reply.url, body=sink.getvalue(), size=size)
+        return Reply(200, ctype, final_url, file=sink, size=size)
+    return Reply(200, ctype, final_url, body=sink.getvalue(), size=size)
 
 
 def reason(exc: BaseException) -> str:

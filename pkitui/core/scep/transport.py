@@ -40,6 +40,24 @@ def parse_caps(text: str) -> frozenset[str]:
 
 
 @dataclass
+class ScepSettings:
+    """How this process talks to SCEP CAs, shared by CA authentication and enrollment.
+
+    ``timeout``, when set, is the deadline in seconds of every SCEP operation (None: the run's
+    ``--timeout``, else the trustpoint's ``enrollment timeout``, else 30 s);
+    ``seconds_per_retry_minute`` scales ``enrollment retry period`` (60 in real life; tests set it
+    small so polls take milliseconds).
+    """
+
+    timeout: float | None = None
+    seconds_per_retry_minute: float = 60.0
+
+    def transport(self, tp: Trustpoint) -> ScepTransport:
+        """The HTTP transport to ``tp``'s CA (URL, proxy and deadline applied)."""
+        return ScepTransport(tp, deadline=self.timeout)
+
+
+@dataclass
 class HttpReply:
     """What the CA answered: body and content type."""
 
@@ -54,12 +72,11 @@ class ScepTransport:
         """``deadline``: seconds for each operation (None: :func:`net.deadline_for` the trustpoint)."""
         self.url = scep_url(tp)
         self.deadline = net.deadline_for(tp) if deadline is None else deadline
-        self.proxies = {"http": "", "https": ""}
+        self.proxy = ""
         self.proxy_text = ""
         if tp.enrollment_http_proxy:
             host, port = tp.enrollment_http_proxy
-            proxy = f"http://{host}:{port}"
-            self.proxies = {"http": proxy, "https": proxy}
+            self.proxy = f"http://{host}:{port}"
             self.proxy_text = f" through the http-proxy {host}:{port}"
 
     def _request(self, method: str, operation: str, message: str | None = None,
@@ -70,7 +87,7 @@ class ScepTransport:
         where = f"{self.url}{self.proxy_text}"
         op = net.Operation(operation, "the CA at", ScepError, self.proxy_text)
         reply = net.fetch(op, self.url, seconds=self.deadline, method=method, params=params, data=data,
-                          max_bytes=MAX_REPLY_BYTES if max_bytes is None else max_bytes, proxies=self.proxies,
+                          max_bytes=MAX_REPLY_BYTES if max_bytes is None else max_bytes, proxy=self.proxy,
                           headers={"Content-Type": "application/x-pki-message"} if data else None)
         if reply.status != 200:
             snippet = reply.body[:120].decode("utf-8", "replace").strip()
