@@ -73,7 +73,7 @@ class Pki:
         self.saved_stamp = store.stamp()
         self.keys = KeyRing(self)
         self.pubkey_chain = PubkeyChain(self)
-        self.trustpoints = TrustpointService(self)
+        self.trustpoints = TrustpointService(self.config)
 
     @functools.cached_property
     def scep(self) -> ScepService:

@@ -1,21 +1,28 @@
-"""Trustpoints: ``crypto ca|pki trustpoint NAME`` and every ca-trustpoint sub-command."""
+"""Trustpoints: ``crypto ca|pki trustpoint NAME`` and every ca-trustpoint sub-command.
+
+The sub-commands are generated from the option table (:mod:`pkitui.core.trustpoint_options`):
+for each option, ``WORDS ARGS`` sets it through its validating setter and ``no WORDS [ARGS]``
+restores its default. Only ``password`` has a handler of its own (the sealed ``password 7`` form,
+and the secret asked when not given).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
 from typing import TYPE_CHECKING
 
 from pkitui.core.errors import StoreError
-from pkitui.core.trustpoints import DEFAULT_SCEP_PATH, Trustpoint
+from pkitui.core.trustpoint_options import OPTIONS, OPTIONS_BY_KEY, TrustpointOption, config_lines
+from pkitui.core.trustpoints import Trustpoint
 from pkitui.ios.grammar import Args
-from pkitui.ios.registry import CERT_CHAIN, CONFIG, TRUSTPOINT, command, running_config_section
+from pkitui.ios.registry import CERT_CHAIN, CONFIG, TRUSTPOINT, Handler, command, running_config_section
 from pkitui.ios.session import Session
 
 if TYPE_CHECKING:
     from pkitui.core.pki import Pki
 
 T = TRUSTPOINT
-METHOD = "{crl | ocsp | none}"
+_PLACEHOLDER = re.compile(r"[A-Z][A-Z0-9_]*")
 
 
 def _tp(session: Session) -> Trustpoint:
@@ -24,13 +31,45 @@ def _tp(session: Session) -> Trustpoint:
     return tp
 
 
-def _set_or_reset(session: Session, args: Args, option: str, set_value: Callable[[Trustpoint], None]) -> None:
-    """``OPTION VALUE`` sets through the validating setter; ``no OPTION`` restores its default."""
-    tp = _tp(session)
-    if args.no:
-        tp.reset(option)
-    else:
-        set_value(tp)
+def _optional(args: str) -> str:
+    """The ``no`` form's arguments: any leading part of them (``HOST PORT:int`` becomes
+    ``[HOST [PORT:int]]``; an already optional last item stays as it is)."""
+    items: list[str] = []
+    depth = 0
+    for word in args.split():
+        if depth:
+            items[-1] += " " + word
+        else:
+            items.append(word)
+        depth += word.count("[") + word.count("{") - word.count("]") - word.count("}")
+    if not items:
+        return ""
+    nested = items[-1] if items[-1].startswith("[") else f"[{items[-1]}]"
+    for item in reversed(items[:-1]):
+        nested = f"[{item} {nested}]"
+    return nested
+
+
+def _argument_text(option: TrustpointOption, args: Args) -> str:
+    """What followed the option's words, as its text: the keywords (revocation methods,
+    ``serial-number none``), then each captured argument in the grammar's order."""
+    values = [str(args[name]) for name in map(str.lower, _PLACEHOLDER.findall(option.args)) if name in args]
+    return " ".join(args.kw[len(option.words.split()):] + values)
+
+
+def _option_handler(option: TrustpointOption) -> Handler:
+    """The handler of one option's ``WORDS ARGS`` and ``no WORDS [ARGS]`` forms."""
+
+    def handler(session: Session, args: Args) -> None:
+        tp = _tp(session)
+        if args.no:
+            option.reset(tp)
+        else:
+            option.parse(tp, _argument_text(option, args))
+
+    handler.__name__ = handler.__qualname__ = option.key
+    handler.__doc__ = option.help
+    return handler
 
 
 @command(CONFIG, "crypto {ca | pki} trustpoint NAME")
@@ -44,8 +83,7 @@ def trustpoint(session: Session, args: Args) -> None:
 def no_trustpoint(session: Session, args: Args) -> None:
     """Remove a trustpoint with every certificate, CRL and pending request under it."""
     name = args["name"]
-    session.pki.trustpoints.get(name)
-    if any(c.trustpoint == name for c in session.pki.config.certificates):
+    if session.pki.trustpoints.removal_preview(name).certificates:
         if not session.confirm("% Removing an enrolled trustpoint will destroy all certificates received "
                                "from the related Certificate Authority.\nAre you sure you want to do this? [yes/no]: "):
             return
@@ -59,98 +97,30 @@ def certificate_chain(session: Session, args: Args) -> None:
     session.enter(CERT_CHAIN, session.pki.trustpoints.get(args["name"]).name)
 
 
-@command(T, "enrollment url URL")
-@command(T, "no enrollment url [URL]")
-def enrollment_url(session: Session, args: Args) -> None:
-    """The CA's SCEP URL."""
-    _set_or_reset(session, args, "enrollment_url", lambda tp: tp.set_enrollment_url(args["url"]))
+def _register_options() -> None:
+    """Register ``no WORDS [ARGS]`` and ``WORDS ARGS`` for every option of the table (in that
+    order, as stacked decorators did), except secrets, which have a handler of their own."""
+    for option in OPTIONS:
+        if option.secret:
+            continue
+        no_spec = option.no_syntax or f"{option.words} {_optional(option.args)}".strip()
+        handler = command(T, f"no {no_spec}", help=option.help)(_option_handler(option))
+        command(T, f"{option.words} {option.args}".strip(), help=option.help)(handler)
 
 
-@command(T, "enrollment command [PATH]")
-@command(T, "no enrollment command [PATH]")
-def enrollment_command(session: Session, args: Args) -> None:
-    """The HTTP path sent to the CA (``/cgi-bin/pkiclient.exe`` when none is given)."""
-    _set_or_reset(session, args, "enrollment_command", lambda tp: tp.set_enrollment_command(args.get("path")))
+_register_options()
+
+PASSWORD = OPTIONS_BY_KEY["password"]
 
 
-@command(T, "enrollment mode ra")
-@command(T, "no enrollment mode [ra]")
-def enrollment_mode_ra(session: Session, args: Args) -> None:
-    """The CA has a registration authority."""
-    _tp(session).enrollment_mode_ra = not args.no
-
-
-@command(T, "enrollment retry period MINUTES:int")
-@command(T, "no enrollment retry period [MINUTES:int]")
-def retry_period(session: Session, args: Args) -> None:
-    """Minutes between polls of a pending enrollment (1-60, default 1)."""
-    _set_or_reset(session, args, "enrollment_retry_period", lambda tp: tp.set_retry_period(args["minutes"]))
-
-
-@command(T, "enrollment retry count COUNT:int")
-@command(T, "no enrollment retry count [COUNT:int]")
-def retry_count(session: Session, args: Args) -> None:
-    """How many polls before giving up (0-100, 0: until cancelled)."""
-    _set_or_reset(session, args, "enrollment_retry_count", lambda tp: tp.set_retry_count(args["count"]))
-
-
-@command(T, "enrollment timeout SECONDS:int")
-@command(T, "no enrollment timeout [SECONDS:int]")
-def enrollment_timeout(session: Session, args: Args) -> None:
-    """Deadline of each network operation to this CA, connect to last byte (1-3600 s, default 30; our addition)."""
-    _set_or_reset(session, args, "enrollment_timeout", lambda tp: tp.set_timeout(args["seconds"]))
-
-
-@command(T, "enrollment http-proxy HOST PORT:int")
-@command(T, "no enrollment http-proxy [HOST [PORT:int]]")
-def http_proxy(session: Session, args: Args) -> None:
-    """Reach the CA through an HTTP proxy."""
-    _set_or_reset(session, args, "enrollment_http_proxy", lambda tp: tp.set_http_proxy(args["host"], args["port"]))
-
-
-@command(T, "crl query URL")
-@command(T, "no crl query [URL]")
-def crl_query(session: Session, args: Args) -> None:
-    """Where to query CRLs over LDAP (ldap://HOST[:PORT])."""
-    _set_or_reset(session, args, "crl_query", lambda tp: tp.set_crl_query(args["url"]))
-
-
-@command(T, f"revocation-check {METHOD} [{METHOD} [{METHOD}]]")
-@command(T, f"no revocation-check [{METHOD} [{METHOD} [{METHOD}]]]")
-def revocation_check(session: Session, args: Args) -> None:
-    """Revocation methods tried in order: crl, ocsp, none (default: crl)."""
-    _set_or_reset(session, args, "revocation_check", lambda tp: tp.set_revocation_check(args.kw[1:]))
-
-
-@command(T, "ocsp url URL")
-@command(T, "no ocsp url [URL]")
-def ocsp_url(session: Session, args: Args) -> None:
-    """The OCSP responder to ask (instead of the certificate's AIA)."""
-    _set_or_reset(session, args, "ocsp_url", lambda tp: tp.set_ocsp_url(args["url"]))
-
-
-@command(T, "root tftp SERVER FILE")
-@command(T, "no root [tftp [SERVER [FILE]]]")
-def root_tftp(session: Session, args: Args) -> None:
-    """Get the CA certificate over TFTP from SERVER[:PORT]."""
-    _set_or_reset(session, args, "root_tftp", lambda tp: tp.set_root_tftp(args["server"], args["file"]))
-
-
-@command(T, "fingerprint HEX...")
-@command(T, "no fingerprint [HEX...]")
-def fingerprint(session: Session, args: Args) -> None:
-    """The CA fingerprint expected at authentication (MD5, SHA-1 or SHA-256 hex)."""
-    _set_or_reset(session, args, "fingerprint", lambda tp: tp.set_fingerprint(args["hex"]))
-
-
-@command(T, "password [SECRET]")
-@command(T, "password 7 SEALED")
-@command(T, "no password [SECRET]")
+@command(T, f"{PASSWORD.words} {PASSWORD.args}", help=PASSWORD.help)
+@command(T, f"{PASSWORD.words} 7 SEALED", help=PASSWORD.help)
+@command(T, f"no {PASSWORD.words} {_optional(PASSWORD.args)}", help=PASSWORD.help)
 def password(session: Session, args: Args) -> None:
     """The SCEP challenge password (stored encrypted; ``password 7`` takes the sealed form)."""
     tp = _tp(session)
     if args.no:
-        tp.reset("password")
+        PASSWORD.reset(tp)
     elif "sealed" in args:
         try:
             tp.set_password(session.pki.box.open(args["sealed"]))
@@ -166,78 +136,10 @@ def password(session: Session, args: Args) -> None:
             "Challenge password: ", refuse_hint="Give it on the line in a script: password SECRET"))
 
 
-@command(T, "rsakeypair LABEL")
-@command(T, "no rsakeypair [LABEL]")
-def rsakeypair(session: Session, args: Args) -> None:
-    """The key pair this trustpoint enrolls (default: the FQDN's keys)."""
-    _set_or_reset(session, args, "rsakeypair", lambda tp: tp.set_rsakeypair(args["label"]))
-
-
-@command(T, "subject-name DN...")
-@command(T, "no subject-name [DN...]")
-def subject_name(session: Session, args: Args) -> None:
-    """The subject DN requested (RFC 4514: CN=r1.example.com,O=Example)."""
-    _set_or_reset(session, args, "subject_name", lambda tp: tp.set_subject_name(args["dn"]))
-
-
-@command(T, "serial-number [none]")
-@command(T, "no serial-number")
-def serial_number(session: Session, args: Args) -> None:
-    """Put the device serial number in the certificate request."""
-    _tp(session).serial_number = not args.no and "none" not in args.words
-
-
-@command(T, "ip-address ADDRESS")
-@command(T, "no ip-address [ADDRESS]")
-def ip_address(session: Session, args: Args) -> None:
-    """Put this IP address in the certificate request."""
-    tp = _tp(session)
-    if args.no or args["address"].lower() == "none":
-        tp.ip_address = None
-    else:
-        tp.set_ip_address(args["address"])
-
-
 def trustpoint_lines(tp: Trustpoint, pki: Pki) -> list[str]:
     """The ``crypto pki trustpoint`` block of ``show running-config`` for ``tp``."""
-    lines = [f"crypto pki trustpoint {tp.name}"]
-    sub = lines.append
-    if tp.enrollment_url:
-        sub(f" enrollment url {tp.enrollment_url}")
-    if tp.enrollment_command:
-        sub(f" enrollment command {tp.enrollment_command}" if tp.enrollment_command != DEFAULT_SCEP_PATH
-            else " enrollment command")
-    if tp.enrollment_mode_ra:
-        sub(" enrollment mode ra")
-    if tp.enrollment_retry_period != 1:
-        sub(f" enrollment retry period {tp.enrollment_retry_period}")
-    if tp.enrollment_retry_count:
-        sub(f" enrollment retry count {tp.enrollment_retry_count}")
-    if tp.enrollment_timeout:
-        sub(f" enrollment timeout {tp.enrollment_timeout}")
-    if tp.enrollment_http_proxy:
-        sub(f" enrollment http-proxy {tp.enrollment_http_proxy[0]} {tp.enrollment_http_proxy[1]}")
-    if tp.crl_query:
-        sub(f" crl query {tp.crl_query}")
-    if tp.ocsp_url:
-        sub(f" ocsp url {tp.ocsp_url}")
-    if tp.root_tftp:
-        sub(f" root tftp {tp.root_tftp[0]} {tp.root_tftp[1]}")
-    if tp.fingerprint:
-        sub(f" fingerprint {tp.fingerprint}")
-    if tp.password is not None:
-        # Like IOS's "password 7": reversible only with this store's secret, never in clear.
-        sub(f" password 7 {pki.box.seal(tp.password)}")
-    if tp.rsakeypair:
-        sub(f" rsakeypair {tp.rsakeypair}")
-    if tp.subject_name:
-        sub(f" subject-name {tp.subject_name}")
-    if tp.serial_number:
-        sub(" serial-number")
-    if tp.ip_address:
-        sub(f" ip-address {tp.ip_address}")
-    sub(f" revocation-check {' '.join(tp.revocation_check)}")
-    return lines
+    # A password is written like IOS's "password 7": reversible only with this store's secret.
+    return [f"crypto pki trustpoint {tp.name}"] + [" " + line for line in config_lines(tp, pki.box.seal)]
 
 
 @running_config_section(40, "trustpoints")

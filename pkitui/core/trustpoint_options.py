@@ -1,0 +1,216 @@
+"""The trustpoint options, in one table: the IOS ca-trustpoint sub-commands, the console's form,
+``show running-config`` and the help text are all generated from :data:`OPTIONS`.
+
+A row names the :class:`~pkitui.core.trustpoints.Trustpoint` attribute it sets (``key``, the one
+name every front end uses), the IOS words and argument grammar (the spec syntax of
+:mod:`pkitui.ios.grammar`; the ``no`` form is ``no WORDS`` with every argument optional unless
+``no_syntax`` says otherwise), how the argument text is parsed (the validating setters), how the
+value reads as text, and what the console shows (label, an example placeholder, secret or flag).
+The default is the dataclass field's default, which :meth:`Trustpoint.reset` restores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, fields
+
+from pkitui.core.errors import ConfigError
+from pkitui.core.trustpoints import DEFAULT_SCEP_PATH, REVOCATION_METHODS, Trustpoint
+
+Parser = Callable[[Trustpoint, str], None]
+Text = Callable[[Trustpoint], str]
+
+
+@dataclass(frozen=True)
+class TrustpointOption:
+    """One ca-trustpoint option (see the module docstring for what each front end takes)."""
+
+    key: str  # the Trustpoint attribute: the option's one name
+    words: str  # the IOS keywords: "enrollment retry period"
+    args: str  # the IOS argument grammar after the words ("" for a flag)
+    parse: Parser  # sets the option from its argument text (raises ConfigError)
+    text: Text  # the value as argument text ("" when unset, and for a flag)
+    help: str  # IOS help and the console's tooltip
+    label: str  # the console's label
+    placeholder: str = ""  # an example in the console's empty field ("e.g. ...")
+    no_syntax: str | None = None  # the ``no`` form after "no", when it is not WORDS [ARGS]
+    config_text: Text | None = None  # the running-config argument text, when it differs from ``text``
+    shown_at_default: bool = False  # in show running-config even at its default (revocation-check)
+    secret: bool = False  # a password: hidden in the console, sealed in show running-config
+    flag: bool = False  # on or off (a checkbox in the console); ``parse`` turns it on
+
+    @property
+    def default(self) -> object:
+        """The option's default: the Trustpoint field's default (what ``no OPTION`` restores)."""
+        spec = next(f for f in fields(Trustpoint) if f.name == self.key)
+        return spec.default_factory() if spec.default_factory is not MISSING else spec.default
+
+    def is_default(self, tp: Trustpoint) -> bool:
+        """True when ``tp`` has this option at its default."""
+        # By name, as Trustpoint.reset does: the key is checked against the dataclass's fields.
+        value: object = getattr(tp, self.key)
+        return value == self.default
+
+    def reset(self, tp: Trustpoint) -> None:
+        """The ``no`` form: back to the default."""
+        tp.reset(self.key)
+
+    def set_text(self, tp: Trustpoint, text: str) -> None:
+        """Set from a form's text: empty text restores the default (the ``no`` form)."""
+        text = text.strip()
+        if text:
+            self.parse(tp, text)
+        else:
+            self.reset(tp)
+
+    def config_line(self, tp: Trustpoint, seal: Callable[[str], str]) -> str | None:
+        """The option's ``show running-config`` line (no indentation), or None when it is not
+        shown; a secret is written as IOS's ``password 7 SEALED`` with ``seal``."""
+        if self.is_default(tp) and not self.shown_at_default:
+            return None
+        text = (self.config_text or self.text)(tp)
+        if self.secret:
+            text = f"7 {seal(text)}"
+        return f"{self.words} {text}" if text else self.words
+
+
+def _two_words(text: str, what: str, example: str) -> tuple[str, str]:
+    """The two words of ``text``, or a ConfigError with an example."""
+    parts = text.split()
+    if len(parts) != 2:
+        raise ConfigError(f"{what} takes two words", f"Example: {what} {example}")
+    return parts[0], parts[1]
+
+
+def _set_http_proxy(tp: Trustpoint, text: str) -> None:
+    host, port = _two_words(text, "enrollment http-proxy", "proxy.example.com 3128")
+    tp.set_http_proxy(host, port)
+
+
+def _set_root_tftp(tp: Trustpoint, text: str) -> None:
+    server, filename = _two_words(text, "root tftp", "10.0.0.1 ca.cer")
+    tp.set_root_tftp(server, filename)
+
+
+def _set_mode_ra(tp: Trustpoint, text: str) -> None:
+    tp.enrollment_mode_ra = True
+
+
+def _set_serial_number(tp: Trustpoint, text: str) -> None:
+    # IOS's "serial-number none": leave the serial number out of the request.
+    tp.serial_number = text.lower() != "none"
+
+
+def _set_ip_address(tp: Trustpoint, text: str) -> None:
+    # IOS's "ip-address none": no address in the request.
+    if text.lower() == "none":
+        tp.reset("ip_address")
+    else:
+        tp.set_ip_address(text)
+
+
+def _command_config_text(tp: Trustpoint) -> str:
+    # IOS writes a bare "enrollment command" for the default path.
+    return "" if tp.enrollment_command == DEFAULT_SCEP_PATH else tp.enrollment_command or ""
+
+
+_METHOD = "{" + " | ".join(REVOCATION_METHODS) + "}"
+
+OPTIONS: tuple[TrustpointOption, ...] = (
+    TrustpointOption(
+        "enrollment_url", "enrollment url", "URL",
+        lambda tp, v: tp.set_enrollment_url(v), lambda tp: tp.enrollment_url or "",
+        "The CA's SCEP URL.",
+        "enrollment url", "e.g. http://ca.example.com:80/scep"),
+    TrustpointOption(
+        "enrollment_command", "enrollment command", "[PATH]",
+        lambda tp, v: tp.set_enrollment_command(v or None), lambda tp: tp.enrollment_command or "",
+        f"The HTTP path sent to the CA ({DEFAULT_SCEP_PATH} when none is given).",
+        "enrollment command", f"e.g. {DEFAULT_SCEP_PATH}", config_text=_command_config_text),
+    TrustpointOption(
+        "enrollment_mode_ra", "enrollment mode ra", "",
+        _set_mode_ra, lambda tp: "",
+        "The CA has a registration authority.",
+        "enrollment mode ra", no_syntax="enrollment mode [ra]", flag=True),
+    TrustpointOption(
+        "enrollment_retry_period", "enrollment retry period", "MINUTES:int",
+        lambda tp, v: tp.set_retry_period(v), lambda tp: str(tp.enrollment_retry_period),
+        "Minutes between polls of a pending enrollment (1-60, default 1).",
+        "enrollment retry period (min)", "e.g. 2"),
+    TrustpointOption(
+        "enrollment_retry_count", "enrollment retry count", "COUNT:int",
+        lambda tp, v: tp.set_retry_count(v), lambda tp: str(tp.enrollment_retry_count),
+        "How many polls before giving up (0-100, 0: until cancelled).",
+        "enrollment retry count (0: ∞)", "e.g. 8"),
+    TrustpointOption(
+        "enrollment_timeout", "enrollment timeout", "SECONDS:int",
+        lambda tp, v: tp.set_timeout(v),
+        lambda tp: str(tp.enrollment_timeout) if tp.enrollment_timeout is not None else "",
+        "Deadline of each network operation to this CA, connect to last byte (1-3600 s, default 30; our addition).",
+        "enrollment timeout (s, per operation)", "e.g. 30"),
+    TrustpointOption(
+        "enrollment_http_proxy", "enrollment http-proxy", "HOST PORT:int",
+        _set_http_proxy,
+        lambda tp: " ".join(map(str, tp.enrollment_http_proxy)) if tp.enrollment_http_proxy else "",
+        "Reach the CA through an HTTP proxy.",
+        "enrollment http-proxy HOST PORT", "e.g. proxy.example.com 3128"),
+    TrustpointOption(
+        "crl_query", "crl query", "URL",
+        lambda tp, v: tp.set_crl_query(v), lambda tp: tp.crl_query or "",
+        "Where to query CRLs over LDAP (ldap://HOST[:PORT]).",
+        "crl query", "e.g. ldap://ldap.example.com:389"),
+    TrustpointOption(
+        "revocation_check", "revocation-check", f"{_METHOD} [{_METHOD} [{_METHOD}]]",
+        lambda tp, v: tp.set_revocation_check(v.split()), lambda tp: " ".join(tp.revocation_check),
+        "Revocation methods tried in order: crl, ocsp, none (default: crl).",
+        "revocation-check (in order)", "e.g. crl ocsp none", shown_at_default=True),
+    TrustpointOption(
+        "ocsp_url", "ocsp url", "URL",
+        lambda tp, v: tp.set_ocsp_url(v), lambda tp: tp.ocsp_url or "",
+        "The OCSP responder to ask (instead of the certificate's AIA).",
+        "ocsp url", "e.g. http://ocsp.example.com/"),
+    TrustpointOption(
+        "root_tftp", "root tftp", "SERVER FILE",
+        _set_root_tftp, lambda tp: " ".join(tp.root_tftp) if tp.root_tftp else "",
+        "Get the CA certificate over TFTP from SERVER[:PORT].",
+        "root tftp SERVER FILE", "e.g. 10.0.0.1 ca.cer", no_syntax="root [tftp [SERVER [FILE]]]"),
+    TrustpointOption(
+        "fingerprint", "fingerprint", "HEX...",
+        lambda tp, v: tp.set_fingerprint(v), lambda tp: tp.fingerprint or "",
+        "The CA fingerprint expected at authentication (MD5, SHA-1 or SHA-256 hex).",
+        "fingerprint (CA, pre-configured)", "MD5, SHA-1 or SHA-256 hex"),
+    TrustpointOption(
+        "password", "password", "[SECRET]",
+        lambda tp, v: tp.set_password(v), lambda tp: tp.password or "",
+        "The SCEP challenge password (stored encrypted; asked at enrollment when none is set).",
+        "password (challenge)", "asked at enrollment when empty", secret=True),
+    TrustpointOption(
+        "rsakeypair", "rsakeypair", "LABEL",
+        lambda tp, v: tp.set_rsakeypair(v), lambda tp: tp.rsakeypair or "",
+        "The key pair this trustpoint enrolls (default: the FQDN's keys).",
+        "rsakeypair (key label)", "default: the FQDN"),
+    TrustpointOption(
+        "subject_name", "subject-name", "DN...",
+        lambda tp, v: tp.set_subject_name(v), lambda tp: tp.subject_name or "",
+        "The subject DN requested (RFC 4514: CN=r1.example.com,O=Example).",
+        "subject-name", "e.g. CN=r1.example.com,O=Example"),
+    TrustpointOption(
+        "serial_number", "serial-number", "[none]",
+        _set_serial_number, lambda tp: "",
+        "Put the device serial number in the certificate request.",
+        "serial-number", no_syntax="serial-number", flag=True),
+    TrustpointOption(
+        "ip_address", "ip-address", "ADDRESS",
+        _set_ip_address, lambda tp: tp.ip_address or "",
+        "Put this IP address in the certificate request.",
+        "ip-address", "e.g. 192.0.2.1"),
+)
+OPTIONS_BY_KEY: dict[str, TrustpointOption] = {o.key: o for o in OPTIONS}
+
+
+def config_lines(tp: Trustpoint, seal: Callable[[str], str]) -> list[str]:
+    """The option lines of ``tp`` in ``show running-config`` (no indentation): those away from
+    their default in table order, then those shown even at their default (IOS ends a trustpoint
+    with ``revocation-check``)."""
+    ordered = sorted(OPTIONS, key=lambda o: o.shown_at_default)  # stable: table order otherwise
+    return [line for o in ordered if (line := o.config_line(tp, seal)) is not None]
