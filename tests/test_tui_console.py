@@ -97,10 +97,10 @@ async def test_trustpoint_editor_validates_live_and_applies(tmp_path: Path) -> N
         await pilot.press(*"http://ca.example.com:81")
         await pilot.pause()
         assert not err.display
-        count = app.screen.query_one("#f-retry_count", Input)
+        count = app.screen.query_one("#f-enrollment_retry_count", Input)
         count.value = "500"
         await pilot.pause()
-        assert "out of range" in str(app.screen.query_one("#err-retry_count", Label).render())
+        assert "out of range" in str(app.screen.query_one("#err-enrollment_retry_count", Label).render())
         count.value = "5"
         await pilot.press("f2")
         await app.workers.wait_for_complete()

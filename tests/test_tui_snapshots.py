@@ -47,7 +47,7 @@ def test_home(snap_compare: Any) -> None:
 def test_trustpoint_editor_with_invalid_field(snap_compare: Any) -> None:
     def type_bad(app: PkiConsole) -> None:
         app.screen.query_one("#f-enrollment_url", Input).value = "ftp://ca.example.com"
-        app.screen.query_one("#f-retry_period", Input).value = "90"
+        app.screen.query_one("#f-enrollment_retry_period", Input).value = "90"
     assert snap_compare(frozen_app(fixed_pki()), terminal_size=SIZE, run_before=scripted("2", then=type_bad))
 
 

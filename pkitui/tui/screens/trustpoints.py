@@ -13,12 +13,13 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, ListItem, ListView, Static
 
 from pkitui.core.errors import TrustpointError
+from pkitui.core.trustpoint_options import OPTIONS_BY_KEY
 from pkitui.core.trustpoints import Trustpoint
 from pkitui.tui.screens.base import PkiPane
 from pkitui.tui.screens.dialogs import ConfirmDialog, SecretDialog
 from pkitui.tui.screens.enrollment import EnrollmentFinished, EnrollmentScreen
 from pkitui.tui.screens.fingerprint import FingerprintDialog
-from pkitui.tui.screens.trustpoint_fields import FIELDS, FIELDS_BY_KEY, SetterValidator, apply_value
+from pkitui.tui.screens.trustpoint_fields import FIELDS, FLAGS, SetterValidator
 from pkitui.tui.tones import Tone
 
 if TYPE_CHECKING:
@@ -52,12 +53,13 @@ class TrustpointsPane(PkiPane):
                     with Horizontal(classes="field"):
                         yield Label(field.label, classes="field-label")
                         with Vertical(classes="field-input"):
-                            yield Input(placeholder=field.placeholder, id=f"f-{field.key}", password=field.password,
-                                        validators=[SetterValidator(field)], validate_on=["changed", "submitted"])
+                            yield Input(placeholder=field.placeholder, id=f"f-{field.key}", password=field.secret,
+                                        tooltip=field.help, validators=[SetterValidator(field)],
+                                        validate_on=["changed", "submitted"])
                             yield Label("", id=f"err-{field.key}", classes="field-error")
                 with Horizontal(classes="field"):
-                    yield Checkbox("enrollment mode ra", id="f-mode_ra")
-                    yield Checkbox("serial-number", id="f-serial_number")
+                    for flag in FLAGS:
+                        yield Checkbox(flag.label, id=f"f-{flag.key}", tooltip=flag.help)
                 with Horizontal(classes="buttons"):
                     yield Button("Apply", id="apply", variant="primary")
                     yield Button("Authenticate", id="authenticate")
@@ -92,15 +94,14 @@ class TrustpointsPane(PkiPane):
         for field in FIELDS:
             widget = self.query_one(f"#f-{field.key}", Input)
             with widget.prevent(Input.Changed):
-                widget.value = field.show(tp) if tp else ""
+                widget.value = field.text(tp) if tp else ""
             widget.disabled = tp is None
             widget.remove_class("-invalid")
             self.query_one(f"#err-{field.key}", Label).display = False
-        for key, value in (("mode_ra", tp is not None and tp.enrollment_mode_ra),
-                           ("serial_number", tp is not None and tp.serial_number)):
-            box = self.query_one(f"#f-{key}", Checkbox)
+        for flag in FLAGS:
+            box = self.query_one(f"#f-{flag.key}", Checkbox)
             with box.prevent(Checkbox.Changed):
-                box.value = bool(value)
+                box.value = tp is not None and not flag.is_default(tp)
             box.disabled = tp is None
 
     def _title(self, tp: Trustpoint) -> Text:
@@ -166,12 +167,12 @@ class TrustpointsPane(PkiPane):
         if name is None:
             return
         values = self.form_values()
-        bad = [FIELDS_BY_KEY[k].label for k, v in values.items() if not SetterValidator(FIELDS_BY_KEY[k]).validate(v).is_valid]
+        bad = [OPTIONS_BY_KEY[k].label for k, v in values.items()
+               if not SetterValidator(OPTIONS_BY_KEY[k]).validate(v).is_valid]
         if bad:
             self.notify("Fix the marked fields first: " + ", ".join(bad), severity="warning")
             return
-        flags = {"enrollment_mode_ra": self.query_one("#f-mode_ra", Checkbox).value,
-                 "serial_number": self.query_one("#f-serial_number", Checkbox).value}
+        flags = {flag.key: self.query_one(f"#f-{flag.key}", Checkbox).value for flag in FLAGS}
         self._apply(name, values, flags)
 
     def _require(self) -> str | None:
@@ -214,11 +215,11 @@ class TrustpointsPane(PkiPane):
     def action_delete(self) -> None:
         """no crypto pki trustpoint NAME, after a confirmation listing what goes."""
         if name := self._require():
-            config = self.pki.config
+            gone = self.pki.trustpoints.removal_preview(name)
             what = [f"trustpoint {name} and its settings"]
-            what += [f"{c.role} certificate {c.sha256[:16]}…" for c in config.certificates if c.trustpoint == name]
-            what += [f"CRL from {c.issuer}" for c in config.crls if c.trustpoint == name]
-            what += [f"pending enrollment {p.transaction_id[:12]}…" for p in config.pending if p.trustpoint == name]
+            what += [f"{c.role} certificate {c.sha256[:16]}…" for c in gone.certificates]
+            what += [f"CRL from {c.issuer}" for c in gone.crls]
+            what += [f"pending enrollment {p.transaction_id[:12]}…" for p in gone.pending]
 
             def confirmed(yes: bool | None) -> None:
                 if yes:
@@ -251,11 +252,14 @@ class TrustpointsPane(PkiPane):
         with self.core_lock:
             tp: Trustpoint = self.pki.trustpoints.get(name)
             for key, value in values.items():
-                field = FIELDS_BY_KEY[key]
-                if field.show(tp) != value.strip():
-                    apply_value(tp, field, value)
-            for attr, flag in flags.items():
-                setattr(tp, attr, flag)
+                field = OPTIONS_BY_KEY[key]
+                if field.text(tp) != value.strip():
+                    field.set_text(tp, value)
+            for key, on in flags.items():
+                if on:
+                    OPTIONS_BY_KEY[key].parse(tp, "")
+                else:
+                    OPTIONS_BY_KEY[key].reset(tp)
         self.say(f"trustpoint {name} updated")
         self.changed("trustpoint")
 
