@@ -137,21 +137,21 @@ def test_root_tftp_goes_through_the_fingerprint_confirmation(tmp_path: Path, ca:
     tp = pki.trustpoints.declare("lab")
     tp.set_root_tftp(tftp.server, "root.cer")
     with pytest.raises(TrustpointError, match="nobody to ask"):
-        pki.revocation.root_tftp("lab")
+        pki.ca_trust.root_tftp("lab")
     assert pki.config.certificates == []
     shown = []
-    cand = pki.revocation.root_tftp("lab", confirm=lambda c: shown.append(c) or False)
+    cand = pki.ca_trust.root_tftp("lab", confirm=lambda c: shown.append(c) or False)
     assert not cand.accepted and shown and pki.config.certificates == []
     tp.set_fingerprint("00" * 32)
     with pytest.raises(FingerprintMismatch):
-        pki.revocation.root_tftp("lab")
+        pki.ca_trust.root_tftp("lab")
     tp.set_fingerprint(cand.fingerprints["sha256"])
-    assert pki.revocation.root_tftp("lab").accepted
+    assert pki.ca_trust.root_tftp("lab").accepted
     assert pki.certificates.ca_certificate("lab").public_bytes(serialization.Encoding.DER) == \
         ca.certificate.public_bytes(DER)
     tp.set_root_tftp(tftp.server, "missing.cer")
     with pytest.raises(TftpError, match="not found"):
-        pki.revocation.root_tftp("lab")
+        pki.ca_trust.root_tftp("lab")
 
 
 def test_python_api_authenticate_uses_root_tftp(tmp_path: Path, ca: LabCa, tftp: TftpServer) -> None:
@@ -161,7 +161,7 @@ def test_python_api_authenticate_uses_root_tftp(tmp_path: Path, ca: LabCa, tftp:
     tp = pki.trustpoints.declare("lab")  # no enrollment url: SCEP could not be used
     tp.set_root_tftp(tftp.server, "api-ca.cer")
     shown = []
-    assert pki.scep.authenticate("lab", confirm=lambda c: shown.append(c) or True).accepted
+    assert pki.ca_trust.authenticate("lab", confirm=lambda c: shown.append(c) or True).accepted
     assert shown and pki.certificates.ca_certificate("lab").public_bytes(serialization.Encoding.DER) == \
         ca.certificate.public_bytes(DER)
 

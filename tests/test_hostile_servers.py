@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from pkitui.core import net, tftp
 from pkitui.core.errors import PkiError
-from pkitui.core.revocation import ldap, ocsp, service
+from pkitui.core.revocation import ldap, ocsp, sources
 from pkitui.core.scep.transport import ScepTransport
 from pkitui.core.trustpoints import Trustpoint
 
@@ -54,7 +54,7 @@ def run():
     if kind == "scep":
         ScepTransport(tp).get_ca_cert()
     elif kind == "crl":
-        service.http_get(target)
+        sources.http_get(target)
     elif kind == "ocsp":
         ocsp.query(target, cert, cert)
     elif kind == "ldap":

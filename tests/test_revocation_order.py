@@ -35,7 +35,7 @@ def _scep_device(tmp_path: Path, r: ScepResponder) -> tuple[Pki, LabCa]:
     """A device enrolled with the responder (no RA: GetCRL is available), and the responder's CA."""
     fingerprint = fingerprints(r.ca_cert.public_bytes(DER))["sha256"]
     pki = make_scep_device(tmp_path / "store", r.url, fingerprint=fingerprint)
-    pki.scep.authenticate("lab")
+    pki.ca_trust.authenticate("lab")
     assert pki.scep.enroll("lab")[0].state == "issued"
     return pki, LabCa(key=r.ca_key, certificate=r.ca_cert)
 

@@ -30,7 +30,7 @@ from servers.scep_responder import ScepResponder
 
 def _responder_device(tmp_path: Path, r: ScepResponder, ra: bool):  # type: ignore[no-untyped-def]
     pki = make_device(tmp_path / "store", r.url, fingerprint=fingerprints(r.ca_cert.public_bytes(DER))["sha256"], ra=ra)
-    pki.scep.authenticate("lab")
+    pki.ca_trust.authenticate("lab")
     assert pki.scep.enroll("lab")[0].state == "issued"
     return pki
 
@@ -92,7 +92,7 @@ def test_scepserver_end_to_end_crl_query_before_getcrl_and_ocsp(tmp_path: Path) 
         cert = x509.load_pem_x509_certificate(ca_der)
         pki = make_device(tmp_path / "store", server.url,
                           fingerprint=fingerprints(cert.public_bytes(DER))["sha256"])
-        pki.scep.authenticate("lab")
+        pki.ca_trust.authenticate("lab")
         [first] = pki.scep.enroll("lab")
         [second] = pki.scep.enroll("lab")  # same DN again: scepserver marks the first one R
         assert first.certificate is not None and second.certificate is not None

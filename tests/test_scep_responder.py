@@ -19,7 +19,7 @@ from servers.scep_responder import ScepResponder
 def _device(store: Path, r: ScepResponder, **kw: object) -> Pki:
     fp = fingerprints(r.ca_cert.public_bytes(serialization.Encoding.DER))["md5"]
     pki = make_device(store, r.url, fingerprint=fp, **kw)  # type: ignore[arg-type]
-    pki.scep.authenticate("lab")
+    pki.ca_trust.authenticate("lab")
     return pki
 
 
@@ -38,7 +38,7 @@ def test_ra_mode_needs_ra_certificates(tmp_path: Path) -> None:
     with ScepResponder(ra=False) as r:
         pki = make_device(tmp_path, r.url, ra=True)
         with pytest.raises(ScepError, match="RA mode"):
-            pki.scep.authenticate("lab", confirm=lambda c: True)
+            pki.ca_trust.authenticate("lab", confirm=lambda c: True)
         assert not pki.config.certificates
 
 
@@ -159,11 +159,11 @@ def test_downgrade_warning_when_aes_disappears(responder: ScepResponder, tmp_pat
 def test_unreachable_ca_is_a_clear_error(tmp_path: Path) -> None:
     pki = make_device(tmp_path, "http://127.0.0.1:9/scep")
     with pytest.raises(ScepError) as err:
-        pki.scep.fetch_ca("lab")
+        pki.ca_trust.fetch_ca("lab")
     assert "GetCACert" in err.value.message and "connection refused" in err.value.message
     # a CA that does not answer at all is an error for GetCACaps too (not "no capabilities")
     with pytest.raises(ScepError, match="unreachable"):
-        pki.scep.caps("lab")
+        pki.ca_trust.caps("lab")
 
 
 def test_usage_keys_both_requests_sent_before_polling(tmp_path: Path) -> None:

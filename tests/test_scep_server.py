@@ -30,14 +30,14 @@ def _device_certs(pki, tp: str = "lab"):  # type: ignore[no-untyped-def]
 
 def test_caps_are_read_case_insensitively(scep_ca: ScepServer, tmp_path: Path) -> None:
     pki = make_device(tmp_path, scep_ca.url)
-    assert {"POSTPKIOPERATION", "SHA-256", "AES", "RENEWAL", "SCEPSTANDARD"} <= pki.scep.caps("lab")
+    assert {"POSTPKIOPERATION", "SHA-256", "AES", "RENEWAL", "SCEPSTANDARD"} <= pki.ca_trust.caps("lab")
 
 
 def test_authenticate_with_right_fingerprint_stores_ca(scep_ca: ScepServer, tmp_path: Path) -> None:
     sha1 = _ca_fingerprint(scep_ca)["sha1"]
     # separators and case are ignored
     pki = make_device(tmp_path, scep_ca.url, fingerprint=":".join(sha1[i:i + 2] for i in range(0, 40, 2)).lower())
-    cand = pki.scep.authenticate("lab")
+    cand = pki.ca_trust.authenticate("lab")
     assert cand.accepted
     stored = [c for c in pki.config.certificates if c.role == "ca"]
     assert len(stored) == 1 and stored[0].der == cand.der
@@ -51,7 +51,7 @@ def test_authenticate_with_wrong_fingerprint_stores_nothing(scep_ca: ScepServer,
     pki.save()
     before = snapshot(tmp_path)
     with pytest.raises(FingerprintMismatch) as err:
-        pki.scep.authenticate("lab", confirm=lambda c: True)  # the configured fingerprint decides alone
+        pki.ca_trust.authenticate("lab", confirm=lambda c: True)  # the configured fingerprint decides alone
     assert "does not match" in err.value.message
     assert not pki.config.certificates and not pki.dirty
     assert snapshot(tmp_path) == before
@@ -62,20 +62,20 @@ def test_authenticate_without_fingerprint_non_interactive_is_refused(scep_ca: Sc
     pki.save()
     before = snapshot(tmp_path)
     with pytest.raises(TrustpointError) as err:
-        pki.scep.authenticate("lab")
+        pki.ca_trust.authenticate("lab")
     assert "fingerprint" in (err.value.hint or "") and _ca_fingerprint(scep_ca)["sha256"] in err.value.hint
     assert snapshot(tmp_path) == before and not pki.config.certificates
 
 
 def test_declined_certificate_is_not_stored(scep_ca: ScepServer, tmp_path: Path) -> None:
     pki = make_device(tmp_path, scep_ca.url)
-    cand = pki.scep.authenticate("lab", confirm=lambda c: False)
+    cand = pki.ca_trust.authenticate("lab", confirm=lambda c: False)
     assert not cand.accepted and not pki.config.certificates
 
 
 def _authenticated(store: Path, server: ScepServer, **kw: object):  # type: ignore[no-untyped-def]
     pki = make_device(store, server.url, fingerprint=_ca_fingerprint(server)["sha256"], **kw)  # type: ignore[arg-type]
-    pki.scep.authenticate("lab")
+    pki.ca_trust.authenticate("lab")
     return pki
 
 
@@ -128,7 +128,7 @@ def test_renewal_uses_renewal_req_and_replaces_the_certificate(scep_ca: ScepServ
 def test_enroll_through_http_proxy(scep_ca: ScepServer, http_proxy: HttpProxy, tmp_path: Path) -> None:
     pki = make_device(tmp_path, scep_ca.url, fingerprint=_ca_fingerprint(scep_ca)["sha256"])
     pki.trustpoints.get("lab").set_http_proxy(http_proxy.host, http_proxy.port)
-    pki.scep.authenticate("lab")
+    pki.ca_trust.authenticate("lab")
     assert pki.scep.enroll("lab")[0].state == "issued"
     log = http_proxy.log_text()
     for operation in ("GetCACert", "GetCACaps", "PKIOperation"):
@@ -151,10 +151,10 @@ def test_url_without_path_uses_ios_default_and_enrollment_command_overrides(scep
 
     pki = make_device(tmp_path, f"http://127.0.0.1:{scep_ca.port}")
     with pytest.raises(ScepError) as err:
-        pki.scep.fetch_ca("lab")  # scepserver serves /scep only
+        pki.ca_trust.fetch_ca("lab")  # scepserver serves /scep only
     assert "/cgi-bin/pkiclient.exe" in err.value.message and "HTTP 404" in err.value.message
     pki.trustpoints.get("lab").set_enrollment_command("/scep")
-    assert pki.scep.fetch_ca("lab").fingerprints == _ca_fingerprint(scep_ca)
+    assert pki.ca_trust.fetch_ca("lab").fingerprints == _ca_fingerprint(scep_ca)
 
 
 def test_enroll_by_get_with_percent_escaped_base64(scep_ca: ScepServer, tmp_path: Path,

@@ -103,7 +103,7 @@ def test_timeout_is_bounded_and_clear(tmp_path: Path) -> None:
         pki = make_device(tmp_path, f"http://127.0.0.1:{port}/scep")
         pki.scep.timeout = 0.3
         with pytest.raises(ScepError) as err:
-            pki.scep.fetch_ca("lab")
+            pki.ca_trust.fetch_ca("lab")
         assert "sent no complete answer within 0.3 s" in err.value.message
     finally:
         listener.close()
@@ -131,14 +131,14 @@ def test_a_reply_body_that_stalls_or_never_ends_is_bounded(tmp_path: Path, monke
         pki = make_device(tmp_path / "a", f"http://127.0.0.1:{port}/scep")
         pki.scep.timeout = 0.3
         with pytest.raises(ScepError, match="sent no complete answer within 0.3 s"):
-            pki.scep.fetch_ca("lab")
+            pki.ca_trust.fetch_ca("lab")
     finally:
         listener.close()
     monkeypatch.setattr(transport, "MAX_REPLY_BYTES", 100)
     with ScepResponder(ra=False) as r:
         pki = make_device(tmp_path / "b", r.url)
         with pytest.raises(ScepError, match="larger than 100 bytes"):
-            pki.scep.fetch_ca("lab")
+            pki.ca_trust.fetch_ca("lab")
 
 
 def test_http_error_is_clear(tmp_path: Path) -> None:

@@ -64,7 +64,7 @@ def test_pending_then_sigkill_keeps_the_transaction_and_nothing_else(tmp_path: P
     with ScepResponder(pending_polls=2, ra=False) as r:
         fp = fingerprints(r.ca_cert.public_bytes(serialization.Encoding.DER))["sha256"]
         pki = make_device(tmp_path, r.url, fingerprint=fp)
-        pki.scep.authenticate("lab")
+        pki.ca_trust.authenticate("lab")
         pki.save()
         child = subprocess.Popen([sys.executable, "-c", (
             "import sys; from pkitui.core.pki import Pki\n"

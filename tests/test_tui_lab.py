@@ -98,7 +98,7 @@ async def test_authenticate_enroll_browse_crl_save(lab: Lab, lab_pki: Pki) -> No
 async def test_enroll_with_wrong_challenge_shows_failure(lab: Lab, lab_pki: Pki) -> None:
     lab_pki.keys.generate()
     lab_pki.trustpoints.get("lab").set_fingerprint(lab.fingerprint)
-    lab_pki.scep.authenticate("lab")
+    lab_pki.ca_trust.authenticate("lab")
     lab_pki.trustpoints.get("lab").set_password("wrong-challenge")
     app = PkiConsole(pki=lab_pki, lab=lab)
     async with app.run_test(size=SIZE) as pilot:
@@ -142,7 +142,7 @@ async def test_pending_countdown_and_cancel(tmp_path: Path) -> None:
 
     with ScepResponder(pending_polls=1000) as responder:
         pki = make_device(tmp_path / "store", responder.url, ra=True)
-        pki.scep.authenticate("lab", confirm=lambda c: True)
+        pki.ca_trust.authenticate("lab", confirm=lambda c: True)
         tp = pki.trustpoints.get("lab")
         tp.set_retry_count(10)
         pki.scep.seconds_per_retry_minute = 30.0  # the next poll 30 s away: time to see it
@@ -172,7 +172,7 @@ async def test_pending_enrollment_resumes_after_restart(tmp_path: Path) -> None:
 
     with ScepResponder(pending_polls=2) as responder:
         pki = make_device(tmp_path / "store", responder.url, ra=True)
-        pki.scep.authenticate("lab", confirm=lambda c: True)
+        pki.ca_trust.authenticate("lab", confirm=lambda c: True)
         pki.trustpoints.get("lab").set_retry_count(1)
         results = pki.scep.enroll("lab")
         assert results[0].state == "pending"
@@ -200,7 +200,7 @@ def test_lab_republishes_its_crl_when_the_ca_revokes(lab: Lab, lab_pki: Pki) -> 
 
     lab_pki.keys.generate()
     lab_pki.trustpoints.get("lab").set_fingerprint(lab.fingerprint)
-    lab_pki.scep.authenticate("lab")
+    lab_pki.ca_trust.authenticate("lab")
     first = lab_pki.scep.enroll("lab")[0].certificate
     lab_pki.keys.generate(replace=True)
     lab_pki.scep.enroll("lab")

@@ -83,7 +83,7 @@ def test_nvram_gauge(snap_compare: Any) -> None:
 def test_fingerprint_dialog_mismatch(snap_compare: Any) -> None:
     pki = fixed_pki(certificates=False)
     ca, _dev = fixed_chain()
-    candidate = pki.scep.candidate_from_der("lab", ca.public_bytes(Encoding.DER))
+    candidate = pki.ca_trust.candidate_from_der("lab", ca.public_bytes(Encoding.DER))
 
     async def show_and_type_wrong(app: PkiConsole) -> None:
         await app.push_screen(FingerprintDialog(candidate))

@@ -139,11 +139,11 @@ def add_fixed_crl(pki: Pki, count: int = 60) -> None:
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
     parsed = parse_crl(fixed_crl_der(count))
-    pki.revocation._keep("lab", "http://127.0.0.1:8081/lab.crl", parsed)
+    pki.revocation.store.keep("lab", "http://127.0.0.1:8081/lab.crl", parsed)
     # The fixed CRL is dated in the frozen 2040 of the snapshots, which the real clock would call
     # "in the future": record it as verified with the fixture CA, as a real fetch would have.
     ca = pki.certificates.ca_certificate("lab")
-    pki.revocation._verified[parsed.sha256] = ca.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    pki.revocation.store._verified[parsed.sha256] = ca.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
 
 
 async def ready(pilot: Any) -> None:

@@ -8,24 +8,32 @@ from __future__ import annotations
 
 import builtins
 import hashlib
-import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
-from cryptography.x509.oid import AuthorityInformationAccessOID
 
+from pkitui.core.certfields import (crl_distribution_points, load_certificates, normalize_serial, ocsp_urls,
+                                    serial_hex)
+from pkitui.core.clock import Clock
+from pkitui.core.config import RunningConfig
 from pkitui.core.errors import CertificateError, TrustpointError
 from pkitui.core.keys import key_fingerprints
 from pkitui.core.records import StoredCertificate
+from pkitui.core.trustpoints import Trustpoint
 
 if TYPE_CHECKING:
-    from pkitui.core.certs_verify import Verdict
-    from pkitui.core.pki import Pki
+    from pkitui.core.certs_verify import RevocationChecker, Verdict
+
+__all__ = ["CaSources", "CertificateInfo", "CertificateService", "crl_distribution_points", "info_for",
+           "load_certificates", "normalize_serial", "ocsp_urls", "serial_hex"]
+
+# Where a trustpoint's CA certificate can be fetched again: (name, fetch DER) in order.
+CaSources = Callable[[Trustpoint], list[tuple[str, Callable[[], bytes]]]]
 
 ROLE_TITLES = {
     "ca": "CA Certificate",
@@ -36,57 +44,6 @@ ROLE_TITLES = {
     "imported": "Certificate",
 }
 _ROLE_ORDER = {"device": 0, "imported": 1, "ra-signature": 2, "ra-encryption": 3, "ra": 4, "ca": 5}
-
-
-def serial_hex(serial: int) -> str:
-    """IOS's serial layout: upper-case hex, an even number of digits."""
-    text = format(serial, "X")
-    return text if len(text) % 2 == 0 else "0" + text
-
-
-def normalize_serial(text: str) -> str:
-    """A serial typed by a person (``3d``, ``0x3D``, ``00:3D``) as IOS's hex (``3D``)."""
-    hexs = re.sub(r"[\s:.-]", "", text)
-    hexs = hexs[2:] if hexs.lower().startswith("0x") else hexs
-    if not re.fullmatch(r"[0-9A-Fa-f]{1,80}", hexs):
-        raise CertificateError(f"invalid certificate serial number {text!r}", "Give the serial in hex, e.g. 3D or 0x3D.")
-    return serial_hex(int(hexs, 16))
-
-
-def load_certificates(data: bytes) -> list[x509.Certificate]:
-    """Every certificate in ``data`` (one DER certificate or one or more PEM blocks)."""
-    try:
-        if b"-----BEGIN" in data:
-            return x509.load_pem_x509_certificates(data)
-        return [x509.load_der_x509_certificate(data)]
-    except ValueError as exc:
-        # cryptography's DER errors are Rust debug dumps (ParseError { kind: ... }): not for users.
-        why = "malformed DER" if "ParseError" in str(exc) else str(exc)
-        raise CertificateError(f"not a certificate: {why}", "Give a PEM or DER X.509 certificate.") from None
-
-
-def _names(cert: x509.Certificate, ext_type: type[x509.ExtensionType], pick: Callable[[Any], list[str]]) -> list[str]:
-    try:
-        value: Any = cert.extensions.get_extension_for_class(ext_type).value
-    except x509.ExtensionNotFound:
-        return []
-    return pick(value)
-
-
-def crl_distribution_points(cert: x509.Certificate) -> list[str]:
-    """The URIs of the certificate's CRL distribution points."""
-    def pick(value: x509.CRLDistributionPoints) -> list[str]:
-        return [n.value for dp in value for n in (dp.full_name or []) if isinstance(n, x509.UniformResourceIdentifier)]
-    return _names(cert, x509.CRLDistributionPoints, pick)
-
-
-def ocsp_urls(cert: x509.Certificate) -> list[str]:
-    """The OCSP responder URIs of the certificate's Authority Information Access."""
-    def pick(value: x509.AuthorityInformationAccess) -> list[str]:
-        return [d.access_location.value for d in value
-                if d.access_method == AuthorityInformationAccessOID.OCSP
-                and isinstance(d.access_location, x509.UniformResourceIdentifier)]
-    return _names(cert, x509.AuthorityInformationAccess, pick)
 
 
 @dataclass
@@ -173,8 +130,15 @@ def info_for(record: StoredCertificate, der: bytes | None, now: datetime | None 
 class CertificateService:
     """``pki.certificates``: the certificate chains of every trustpoint."""
 
-    def __init__(self, pki: Pki) -> None:
-        self._pki = pki
+    def __init__(self, config: RunningConfig, trustpoint: Callable[[str], Trustpoint], clock: Clock, *,
+                 ca_sources: CaSources, revocation: Callable[[], RevocationChecker]) -> None:
+        """``ca_sources`` re-fetch a CA certificate kept as a fingerprint only; ``revocation``
+        gives the revocation checker peer verification uses (on first use)."""
+        self._config = config
+        self._trustpoint = trustpoint
+        self._clock = clock
+        self._ca_sources = ca_sources
+        self._revocation = revocation
         # DER of certificates whose record keeps only the fingerprint (query mode, small NVRAM):
         # fetched again when needed and held here, in memory only.
         self._memory: dict[str, bytes] = {}
@@ -182,8 +146,8 @@ class CertificateService:
     # -- reading ---------------------------------------------------------------------------
     def _records(self, tp: str | None) -> list[StoredCertificate]:
         if tp is not None:
-            self._pki.trustpoints.get(tp)
-        records = [c for c in self._pki.config.certificates if tp is None or c.trustpoint == tp]
+            self._trustpoint(tp)
+        records = [c for c in self._config.certificates if tp is None or c.trustpoint == tp]
         return sorted(records, key=lambda c: (c.trustpoint, _ROLE_ORDER.get(c.role, 9)))
 
     def der_of(self, record: StoredCertificate) -> bytes | None:
@@ -198,14 +162,14 @@ class CertificateService:
 
     def list(self, tp: str | None = None) -> list[CertificateInfo]:
         """Every certificate (of trustpoint ``tp``): device, RA, then CA, as IOS orders them."""
-        now = self._pki.clock.now()
+        now = self._clock.now()
         return [info_for(r, self.der_of(r), now) for r in self._records(tp)]
 
     def ca_certificate(self, tp: str, *, fetch: bool = True) -> x509.Certificate:
         """The CA certificate of ``tp``; fetched again (and checked against the kept fingerprint)
         when only the fingerprint is stored. TrustpointError when the trustpoint is not authenticated."""
-        trustpoint = self._pki.trustpoints.get(tp)
-        record = next((c for c in self._pki.config.certificates if c.trustpoint == tp and c.role == "ca"), None)
+        trustpoint = self._trustpoint(tp)
+        record = next((c for c in self._config.certificates if c.trustpoint == tp and c.role == "ca"), None)
         if record is None:
             raise TrustpointError(f"% Trustpoint {tp} has no CA certificate",
                                   f"Authenticate the CA first: crypto pki authenticate {tp}")
@@ -216,16 +180,10 @@ class CertificateService:
             raise CertificateError(f"% The CA certificate of {tp} is not held (fingerprint only)")
         return x509.load_der_x509_certificate(der)
 
-    def _refetch_ca(self, trustpoint: Any, record: StoredCertificate) -> bytes:
+    def _refetch_ca(self, trustpoint: Trustpoint, record: StoredCertificate) -> bytes:
         """Get the CA certificate again (TFTP root, else SCEP GetCACert) and match the fingerprint."""
         errors = []
-        sources: builtins.list[tuple[str, Callable[[], bytes]]] = []
-        if trustpoint.root_tftp:
-            sources.append(("tftp", lambda: self._pki.revocation.fetch_root_der(trustpoint)))
-        scep = getattr(self._pki, "scep", None)
-        if trustpoint.enrollment_url and scep is not None:
-            sources.append(("scep", lambda: scep.fetch_ca(trustpoint).der))
-        for name, fetch in sources:
+        for name, fetch in self._ca_sources(trustpoint):
             try:
                 der = fetch()
             except Exception as exc:  # noqa: BLE001 - every source failure is reported together below
@@ -246,18 +204,18 @@ class CertificateService:
         """The key pair whose public key ``cert`` holds (None: none of this device's)."""
         spki = cert.public_key().public_bytes(serialization.Encoding.DER,
                                               serialization.PublicFormat.SubjectPublicKeyInfo)
-        return next((p.key_id for p in self._pki.config.key_pairs.values() if p.public_der == spki), None)
+        return next((p.key_id for p in self._config.key_pairs.values() if p.public_der == spki), None)
 
     def delete(self, tp: str, serial: str) -> builtins.list[CertificateInfo]:
         """``no certificate SERIAL`` in ``crypto pki certificate chain TP``; returns what was removed."""
         wanted = normalize_serial(serial)
-        config = self._pki.config
+        config = self._config
         gone = [r for r in self._records(tp) if (d := self.der_of(r)) is not None
                 and serial_hex(x509.load_der_x509_certificate(d).serial_number) == wanted]
         if not gone:
             raise CertificateError(f"% No certificate with serial number {wanted} under trustpoint {tp}",
                                    f"List them with: show crypto pki certificates {tp}")
-        infos = [info_for(r, self.der_of(r), self._pki.clock.now()) for r in gone]
+        infos = [info_for(r, self.der_of(r), self._clock.now()) for r in gone]
         config.certificates = [c for c in config.certificates if not any(c is g for g in gone)]
         return infos
 
@@ -266,7 +224,7 @@ class CertificateService:
 
         It must be issued by the trustpoint's CA (signature checked) when that CA is known, and its
         public key must be one of this device's key pairs."""
-        self._pki.trustpoints.get(tp)
+        self._trustpoint(tp)
         cert = load_certificates(data)[0]
         der = cert.public_bytes(serialization.Encoding.DER)
         try:
@@ -284,24 +242,24 @@ class CertificateService:
             raise CertificateError("% The certificate's public key matches none of this device's key pairs",
                                    "Import the certificate issued for one of the keys in show crypto key mypubkey rsa.")
         record = StoredCertificate.from_der(tp, "imported", der, key_id=key_id, source="import")
-        if any(c.sha256 == record.sha256 and c.trustpoint == tp for c in self._pki.config.certificates):
+        if any(c.sha256 == record.sha256 and c.trustpoint == tp for c in self._config.certificates):
             raise CertificateError(f"% This certificate is already held under trustpoint {tp}")
-        self._pki.config.certificates.append(record)
-        return info_for(record, der, self._pki.clock.now())
+        self._config.certificates.append(record)
+        return info_for(record, der, self._clock.now())
 
     def remove_imported(self, tp: str) -> builtins.list[CertificateInfo]:
         """``no crypto pki import TP certificate``: remove the certificates imported by hand."""
         gone = [r for r in self._records(tp) if r.role == "imported"]
         if not gone:
             raise CertificateError(f"% No imported certificate under trustpoint {tp}")
-        config = self._pki.config
+        config = self._config
         config.certificates = [c for c in config.certificates if not any(c is g for g in gone)]
-        return [info_for(r, self.der_of(r), self._pki.clock.now()) for r in gone]
+        return [info_for(r, self.der_of(r), self._clock.now()) for r in gone]
 
     def restore(self, tp: str, role: str, serial: str, der: bytes) -> CertificateInfo:
         """``certificate [ca | ra-…] SERIAL`` + hex in ``crypto pki certificate chain TP``: put back a
         certificate listed by ``show running-config`` (the serial must match the certificate)."""
-        self._pki.trustpoints.get(tp)
+        self._trustpoint(tp)
         if role not in ROLE_TITLES:
             raise CertificateError(f"% Unknown certificate role {role!r}")
         cert = load_certificates(der)[0]
@@ -312,10 +270,10 @@ class CertificateService:
         key_id = self._key_id_for(cert) if role in ("device", "imported") else None
         record = StoredCertificate.from_der(tp, role, der, key_id=key_id, orphaned=role == "device" and key_id is None,
                                             source="import" if role == "imported" else "config")
-        config = self._pki.config
+        config = self._config
         config.certificates = [c for c in config.certificates if not (c.trustpoint == tp and c.sha256 == record.sha256)]
         config.certificates.append(record)
-        return info_for(record, der, self._pki.clock.now())
+        return info_for(record, der, self._clock.now())
 
     # -- peers -------------------------------------------------------------------------------
     def verify_peer(self, data: bytes, tp: str | None = None, *, intermediates: bytes | None = None) -> Verdict:
@@ -329,4 +287,5 @@ class CertificateService:
         certs = load_certificates(data)
         if intermediates:
             certs += load_certificates(intermediates)
-        return verify_peer(self._pki, certs, tp)
+        return verify_peer(certs, tp, trustpoints=list(self._config.trustpoints), ca_certificate=self.ca_certificate,
+                           revocation=self._revocation(), now=self._clock.now())

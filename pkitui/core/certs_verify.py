@@ -14,21 +14,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509 import verification
 
-from pkitui.core.certs import serial_hex
+from pkitui.core.certfields import serial_hex
 from pkitui.core.clock import SYSTEM_CLOCK
 from pkitui.core.errors import PkiError
 from pkitui.core.revocation.check import RevocationOutcome
 
-if TYPE_CHECKING:
-    from pkitui.core.pki import Pki
+
+class RevocationChecker(Protocol):
+    """What peer verification asks of the revocation service (``pki.revocation``)."""
+
+    def note_path(self, tp: str, chain: list[x509.Certificate]) -> None:
+        """Remember the intermediate CAs of a path just verified to ``tp``'s CA."""
+
+    def check(self, tp: str, cert: x509.Certificate, issuer: x509.Certificate) -> RevocationOutcome:
+        """``tp``'s revocation-check methods, in order, for ``cert`` issued by ``issuer``."""
+        ...
 
 
 @dataclass
@@ -119,18 +128,20 @@ def _key_usage_problem(cert: x509.Certificate) -> str | None:
     return None
 
 
-def verify_peer(pki: Pki, certs: list[x509.Certificate], tp: str | None) -> Verdict:
-    """Verify ``certs[0]`` (the peer; the rest are intermediates) against ``tp`` or every
-    trustpoint holding a CA certificate; the first trustpoint that builds a path decides."""
+def verify_peer(certs: list[x509.Certificate], tp: str | None, *, trustpoints: list[str],
+                ca_certificate: Callable[[str], x509.Certificate], revocation: RevocationChecker,
+                now: datetime) -> Verdict:
+    """Verify ``certs[0]`` (the peer; the rest are intermediates) at ``now`` against ``tp`` or
+    every trustpoint (of ``trustpoints``) holding a CA certificate; the first trustpoint that
+    builds a path decides."""
     leaf, extra = certs[0], certs[1:]
-    now = pki.clock.now()
     base: dict[str, Any] = {"subject": leaf.subject.rfc4514_string(), "serial_hex": serial_hex(leaf.serial_number),
                             "checked_at": now}
-    names = [tp] if tp else [t.name for t in pki.trustpoints.list()]
+    names = [tp] if tp else trustpoints
     path_errors: list[str] = []
     for name in names:
         try:
-            ca = pki.certificates.ca_certificate(name)
+            ca = ca_certificate(name)
         except PkiError as exc:
             if tp:
                 return Verdict(False, "trustpoint", exc.message, trustpoint=name, **base)
@@ -154,9 +165,9 @@ def verify_peer(pki: Pki, certs: list[x509.Certificate], tp: str | None) -> Verd
         if problem:
             return Verdict(False, "key usage", problem, trustpoint=name, chain=chain_names, **base)
         checks: list[PathCheck] = []
-        pki.revocation.note_path(name, chain)
+        revocation.note_path(name, chain)
         for i, cert in enumerate(chain[:-1]):  # the last one is the trustpoint CA: a trust anchor
-            outcome = pki.revocation.check(name, cert, chain[i + 1])
+            outcome = revocation.check(name, cert, chain[i + 1])
             check = PathCheck("peer" if i == 0 else "intermediate", cert.subject.rfc4514_string(),
                               serial_hex(cert.serial_number), chain[i + 1].subject.rfc4514_string(), outcome)
             checks.append(check)

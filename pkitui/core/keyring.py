@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 import builtins
-from typing import TYPE_CHECKING
 
+from pkitui.core.clock import Clock
+from pkitui.core.config import RunningConfig
 from pkitui.core.errors import KeyPairError
 from pkitui.core.keys import DEFAULT_MODULUS, ZEROIZE_FOLLOW_UPS, KeyPair, ZeroizeResult, generate_key_pairs
 from pkitui.core.trustpoints import validate_name
-
-if TYPE_CHECKING:
-    from pkitui.core.pki import Pki
 
 
 class KeyRing:
     """Own key pairs of the device, kept in the running configuration."""
 
-    def __init__(self, pki: Pki) -> None:
-        self._pki = pki
+    def __init__(self, config: RunningConfig, clock: Clock) -> None:
+        self._config = config
+        self._clock = clock
 
     @property
     def _pairs(self) -> dict[str, KeyPair]:
-        return self._pki.config.key_pairs
+        return self._config.key_pairs
 
     def list(self, label: str | None = None) -> list[KeyPair]:
         """Key pairs, optionally only those under ``label``."""
@@ -62,7 +61,7 @@ class KeyRing:
         bound to the replaced keys are then marked orphaned, as after zeroize.
         """
         if label is None:
-            label = self._pki.config.identity.require_fqdn("generating keys")
+            label = self._config.identity.require_fqdn("generating keys")
         else:
             validate_name(label, "key label")
         if self.exists(label) and not replace:
@@ -73,12 +72,12 @@ class KeyRing:
             )
         pairs = generate_key_pairs(label, usage_keys=usage_keys, modulus=modulus, exportable=exportable)
         for pair in pairs:
-            pair.created = self._pki.clock.now().isoformat(timespec="seconds")
+            pair.created = self._clock.now().isoformat(timespec="seconds")
         replaced = [k for k, p in self._pairs.items() if p.label == label]
         for old in replaced:
             del self._pairs[old]
         # Certificates issued for the replaced keys no longer match any key of the device.
-        for cert in self._pki.config.certificates:
+        for cert in self._config.certificates:
             if cert.key_id in replaced:
                 cert.orphaned = True
         for pair in pairs:
@@ -97,7 +96,7 @@ class KeyRing:
         for key_id in doomed:
             del self._pairs[key_id]
         orphaned = []
-        for cert in self._pki.config.certificates:
+        for cert in self._config.certificates:
             if cert.key_id in doomed and not cert.orphaned:
                 cert.orphaned = True
                 orphaned.append(cert.sha256)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives import serialization
@@ -12,7 +13,6 @@ from pkitui.core.config import key_file_name, to_tables
 
 if TYPE_CHECKING:
     from pkitui.core.config import RunningConfig
-    from pkitui.core.pki import Pki
     from pkitui.core.records import CrlRecord
 
 CATEGORIES = (
@@ -66,15 +66,14 @@ def _cert_category(role: str) -> str:
     return "device certificates"
 
 
-def usage(pki: Pki) -> NvramUsage:
-    """The NVRAM usage the running configuration would have once saved."""
-    config = pki.config
+def usage(config: RunningConfig, private_dir: Path) -> NvramUsage:
+    """The NVRAM usage ``config`` would have once saved (``private_dir``: where saved key files are)."""
     tables = to_tables(config, None)
     conf_part = {k: tables[k] for k in ("device", "trustpoints", "pending")}
     used = dict.fromkeys(CATEGORIES, 0)
     used["configuration"] = len(json.dumps(conf_part, sort_keys=True))
     for pair in config.key_pairs.values():
-        saved = pki.store.private_dir / key_file_name(pair)
+        saved = private_dir / key_file_name(pair)
         if saved.is_file():  # already saved: its real size
             used["own keys"] += saved.stat().st_size
             continue

@@ -25,13 +25,15 @@ from pkitui.core.keys import KeyPair
 from pkitui.core.records import CrlRecord, PeerKey, PendingEnrollment, StoredCertificate
 from pkitui.core.pubkey_chain import PubkeyChain
 from pkitui.core.schema import MIN_CAPACITY, SCHEMA_VERSION
+from pkitui.core.scep.transport import ScepSettings
 from pkitui.core.secrets import PASSPHRASE_ENV, SecretBox
 from pkitui.core.store import Store
 from pkitui.core.trustpoints import TrustpointService
 
 if TYPE_CHECKING:
+    from pkitui.core.ca_trust import CaTrust
     from pkitui.core.certs import CertificateService
-    from pkitui.core.revocation.service import RevocationService
+    from pkitui.core.revocation.checker import RevocationService
     from pkitui.core.scep.service import ScepService
 
 STORE_ENV = "PKITUI_STORE"
@@ -52,6 +54,10 @@ class Pki:
 
     Operations change the running configuration; :meth:`save` writes it to NVRAM
     (``copy system:running-config nvram:startup-config``). A new ``Pki`` starts from the saved one.
+
+    ``Pki`` is the composition root: it builds each service with what that service uses (the
+    configuration, the store, the clock, the siblings it calls) and no service holds the ``Pki``.
+    The network services are built on first use (they import requests and asn1crypto).
     """
 
     def __init__(self, store: Store, clock: Clock | None = None) -> None:
@@ -71,30 +77,48 @@ class Pki:
         self._base: merge.ObjectMap = self._normal(merge.to_objects(saved))
         self._base_generation = _generation(saved)  # the save generation the base is
         self.saved_stamp = store.stamp()
-        self.keys = KeyRing(self)
-        self.pubkey_chain = PubkeyChain(self)
+        self.keys = KeyRing(self.config, self.clock)
+        self.pubkey_chain = PubkeyChain(self.config)
         self.trustpoints = TrustpointService(self.config)
+        # SCEP timeout and retry scale, shared by CA authentication and enrollment.
+        self.scep_settings = ScepSettings()
+
+    @functools.cached_property
+    def ca_trust(self) -> CaTrust:
+        """CA certificates: fetch (SCEP GetCACert, TFTP root), decide and accept (``crypto pki authenticate``)."""
+        from pkitui.core.ca_trust import CaTrust
+
+        return CaTrust(self.config, self.trustpoints.get, self.scep_settings, self.clock)
 
     @functools.cached_property
     def scep(self) -> ScepService:
-        """SCEP: authenticate CAs and enroll (imported on first use: it pulls in requests/asn1crypto)."""
+        """SCEP enrollment and polling (imported on first use: it pulls in requests/asn1crypto)."""
         from pkitui.core.scep.service import ScepService
 
-        return ScepService(self)
+        return ScepService(self.config, self.trustpoints.get, self.scep_settings, self.clock,
+                           ca_certificate=lambda tp: self.certificates.ca_certificate(tp), journal=self)
 
     @functools.cached_property
     def certificates(self) -> CertificateService:
         """Certificates of every trustpoint: list, delete, import, verify a peer."""
         from pkitui.core.certs import CertificateService
 
-        return CertificateService(self)
+        return CertificateService(self.config, self.trustpoints.get, self.clock,
+                                  ca_sources=lambda tp: self.ca_trust.sources(tp), revocation=lambda: self.revocation)
 
     @functools.cached_property
     def revocation(self) -> RevocationService:
-        """CRLs (SCEP GetCRL, HTTP, LDAP), OCSP and revocation checks; root over TFTP."""
-        from pkitui.core.revocation.service import RevocationService
+        """CRLs (SCEP GetCRL, HTTP, LDAP), OCSP and revocation checks."""
+        from pkitui.core.revocation.checker import RevocationService
+        from pkitui.core.revocation.crl_store import CrlStore
+        from pkitui.core.revocation.sources import CrlFetcher
 
-        return RevocationService(self)
+        certificates = self.certificates
+        crls = CrlStore(self.config, self.store, self.trustpoints.get, certificates.ca_certificate,
+                        self.nvram_usage, self.clock)
+        fetcher = CrlFetcher(self.config, crls, certificates.ca_certificate, certificates.der_of,
+                             get_crl=lambda tp: self.scep.get_crl(tp))
+        return RevocationService(crls, fetcher, self.trustpoints.get, certificates.ca_certificate, self.clock)
 
     @classmethod
     def open(cls, store_dir: str | Path | None = None, *, writer: str | None = None,
@@ -135,7 +159,7 @@ class Pki:
     # -- NVRAM ----------------------------------------------------------------------------------
     def nvram_usage(self) -> nvram.NvramUsage:
         """How the capacity is (or, after the next save, will be) used."""
-        return nvram.usage(self)
+        return nvram.usage(self.config, self.store.private_dir)
 
     @property
     def dirty(self) -> bool:
@@ -191,7 +215,7 @@ class Pki:
             rebased = self._rebase(theirs_raw, _generation(theirs))
             if rebased.conflicts:
                 raise merge.SaveConflict(rebased.conflicts, _meta(theirs).get("changes") or {})
-        use = nvram.usage(self)
+        use = self.nvram_usage()
         if only is None and use.total > use.capacity:
             raise CapacityError(
                 f"% Not enough NVRAM: the configuration needs {use.total} bytes of {use.capacity}",
@@ -228,7 +252,7 @@ class Pki:
             self.journal.remove(tid)  # transactions this session dropped (trustpoint removed, ...)
             self._journaled.discard(tid)
         self._base, self._base_generation = ours_normal, generation
-        return nvram.usage(self) if config.query_mode or use.dropped_for_capacity else use
+        return self.nvram_usage() if config.query_mode or use.dropped_for_capacity else use
 
     def _read_saved(self) -> merge.Tables:
         """The latest saved configuration, checked like at open (another process, or a hand, may

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from pkitui.core.config import RunningConfig
 from pkitui.core.errors import ConfigError, KeyPairError
 from pkitui.core.keys import public_der
 from pkitui.core.records import PeerKey
-
-if TYPE_CHECKING:
-    from pkitui.core.pki import Pki
 
 PEER_USAGES = ("general", "encryption", "signature")
 
@@ -59,13 +56,13 @@ def _normalize_address(address: str, *, strict: bool) -> str:
 class PubkeyChain:
     """The peer public key chain."""
 
-    def __init__(self, pki: Pki) -> None:
-        self._pki = pki
+    def __init__(self, config: RunningConfig) -> None:
+        self._config = config
 
     @property
     def keys(self) -> list[PeerKey]:
         """Every peer key."""
-        return self._pki.config.peer_keys
+        return self._config.peer_keys
 
     def _find(self, kind: str, name: str, usage: str | None) -> list[PeerKey]:
         if kind == "addressed":
@@ -99,7 +96,7 @@ class PubkeyChain:
         doomed = self._find(kind, name, usage)
         if not doomed:
             raise KeyPairError(f"% No {kind}-key {name!r} in the public key chain", "See: show crypto key pubkey-chain rsa")
-        self._pki.config.peer_keys = [k for k in self.keys if k not in doomed]
+        self._config.peer_keys = [k for k in self.keys if k not in doomed]
         return doomed
 
     def lookup(self, *, name: str | None = None, address: str | None = None) -> list[PeerKey]:

@@ -6,14 +6,28 @@ Each has ``to_doc``/``from_doc`` for the NVRAM store; binary values travel as ba
 from __future__ import annotations
 
 import base64
+import enum
 import hashlib
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-CertRole = Literal["ca", "ra-signature", "ra-encryption", "ra", "device", "imported"]
+
+
+class CertRole(enum.StrEnum):
+    """What a certificate held under a trustpoint is (stored as its value)."""
+
+    CA = "ca"
+    RA_SIGNATURE = "ra-signature"
+    RA_ENCRYPTION = "ra-encryption"
+    RA = "ra"  # an RA certificate for both
+    DEVICE = "device"  # issued to this device by enrollment
+    IMPORTED = "imported"  # issued to this device, imported by hand
+
+
+RA_ROLES = (CertRole.RA, CertRole.RA_ENCRYPTION, CertRole.RA_SIGNATURE)
 
 
 def b64(data: bytes | None) -> str | None:

@@ -37,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import MISSING, fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -60,7 +60,7 @@ from pkitui.core.trustpoints import (
     validate_url,
 )
 
-CERT_ROLES = get_args(CertRole)
+CERT_ROLES = tuple(CertRole)
 PEER_KINDS = ("named", "addressed")
 PEER_USAGES = ("general", "encryption", "signature")
 SECRET_MODES = ("keyfile", "passphrase")

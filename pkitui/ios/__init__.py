@@ -60,7 +60,7 @@ Worked example (``pkitui/ios/scep_commands.py``)::
         def ask(candidate):
             session.print("Certificate has the following attributes: ...")
             return session.confirm("% Do you accept this certificate? [yes/no]: ")
-        cand = session.pki.scep.authenticate(tp, confirm=ask)
+        cand = session.pki.ca_trust.authenticate(tp, confirm=ask)
         session.print("% Certificate successfully imported")
 
     @command(EXEC, "show crypto pki certificates [NAME]")

@@ -53,12 +53,12 @@ def authenticate(session: Session, args: Args) -> None:
         return session.confirm("% Do you accept this certificate? [yes/no]: ", refuse_hint=hint)
 
     if tp.fingerprint:
-        cand = pki.scep.authenticate(tp)
+        cand = pki.ca_trust.authenticate(tp)
         for line in candidate_lines(cand):
             session.print(line)
         session.print(f"Fingerprint matches the configured one ({tp.fingerprint[:16]}...).")
     else:
-        cand = pki.scep.authenticate(tp, confirm=None if session.force else ask)
+        cand = pki.ca_trust.authenticate(tp, confirm=None if session.force else ask)
     if cand.accepted:
         extra = f" with {len(cand.ra_certificates)} RA certificate(s)" if cand.ra_certificates else ""
         session.print(f"Trustpoint CA certificate accepted{extra}.")
@@ -105,7 +105,7 @@ def enroll(session: Session, args: Args) -> None:
         from pkitui.core.scep.request import request_subject
 
         session.print(f"% The subject name in the certificate will include: "
-                      f"{request_subject(pki, tp).rfc4514_string()}")
+                      f"{request_subject(pki.config.identity, tp).rfc4514_string()}")
         results = pki.scep.enroll(tp, password=password or None, on_event=on_event)
     for warning in dict.fromkeys(w for r in results for w in r.warnings):
         session.warn(f"% Warning: {warning}")

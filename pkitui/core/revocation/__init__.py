@@ -1,2 +1,3 @@
-"""Revocation: CRLs (parse, verify, index; fetched over SCEP, HTTP and LDAP), OCSP, and the
-``revocation-check`` order. ``pki.revocation`` is :class:`pkitui.core.revocation.service.RevocationService`."""
+"""Revocation: CRLs (parse, verify, index; held by :mod:`.crl_store`, fetched over SCEP, HTTP and
+LDAP by :mod:`.sources`), OCSP, and the ``revocation-check`` order (:mod:`.check`).
+``pki.revocation`` is :class:`pkitui.core.revocation.checker.RevocationService`."""

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from pkitui.core.dn import parse_dn
+from pkitui.core.identity import Identity
 from pkitui.core.trustpoints import Trustpoint
-
-if TYPE_CHECKING:
-    from pkitui.core.pki import Pki
 
 
 def device_serial_number() -> str:
@@ -29,12 +26,12 @@ def device_serial_number() -> str:
     return format(uuid.getnode(), "012X")
 
 
-def request_subject(pki: Pki, tp: Trustpoint) -> x509.Name:
+def request_subject(identity: Identity, tp: Trustpoint) -> x509.Name:
     """``subject-name`` if configured, else CN=FQDN; ``serial-number`` adds serialNumber."""
     if tp.subject_name:
         name = parse_dn(tp.subject_name)  # the relaxed IOS syntax subject-name accepts
     else:
-        fqdn = pki.config.identity.require_fqdn("enrolling")
+        fqdn = identity.require_fqdn("enrolling")
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, fqdn)])
     if tp.serial_number:
         name = x509.Name(list(name.rdns) + [x509.RelativeDistinguishedName(

@@ -1,180 +1,121 @@
-"""``pki.scep``: authenticate a trustpoint's CA and enroll its key pairs (RFC 8894).
+"""``pki.scep``: enroll a trustpoint's key pairs and poll pending requests (RFC 8894); GetCRL.
 
-Nothing a CA sends is stored before it passed every check (see :mod:`pkitui.core.scep.certrep`).
-Changes go to the running configuration, except pending transactions: those are journaled
-at once (``Pki.record_pending``, nothing else saved) so that a restarted process resumes polling
-(:meth:`ScepService.resume_pending`); the key pair and certificate a journaled transaction ends
-with are saved on their own (``Pki.finish_pending``).
+The CA certificate is trusted first, by :mod:`pkitui.core.ca_trust`. Nothing a CA sends is stored
+before it passed every check (see :mod:`pkitui.core.scep.certrep`). Changes go to the running
+configuration, except pending transactions: those are journaled at once
+(:meth:`PendingRecorder.record_pending`, nothing else saved) so that a restarted process resumes
+polling (:meth:`ScepService.resume_pending`); the key pair and certificate a journaled transaction
+ends with are saved on their own (:meth:`PendingRecorder.finish_pending`).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from pkitui.core.config import key_pair_doc
-from pkitui.core.errors import FingerprintMismatch, KeyPairError, ScepError, TrustpointError
+from pkitui.core.clock import Clock
+from pkitui.core.config import RunningConfig, key_pair_doc
+from pkitui.core.errors import KeyPairError, ScepError, TrustpointError
 from pkitui.core.keys import KeyPair
 from pkitui.core.merge import object_name
-from pkitui.core.records import PendingEnrollment, StoredCertificate, b64
-from pkitui.core.scep.ca import CaCandidate, der_of, parse_ca_reply
+from pkitui.core.records import RA_ROLES, CertRole, PendingEnrollment, StoredCertificate, b64
+from pkitui.core.scep.ca import der_of
+from pkitui.core.scep.caps import note_caps
 from pkitui.core.scep.certrep import CertRep
 from pkitui.core.scep.enroll import EnrollmentEvent, EnrollmentResult, Exchange, run_transaction
 from pkitui.core.scep.messages import build_csr, get_crl_content, new_transaction_id, self_signed_signer
 from pkitui.core.scep.request import request_subject
-from pkitui.core.scep.transport import ScepTransport
+from pkitui.core.scep.transport import ScepSettings, ScepTransport
 from pkitui.core.trustpoints import Trustpoint
 
-if TYPE_CHECKING:
-    from pkitui.core.pki import Pki
 
-STRONG_CAPS = ("SCEPSTANDARD", "AES", "SHA-256")
-RA_ROLES = ("ra", "ra-encryption", "ra-signature")
+class PendingRecorder(Protocol):
+    """Where pending transactions are made durable (the store's journal, ``Pki``)."""
+
+    def record_pending(self, pending: PendingEnrollment, pair: KeyPair) -> None:
+        """Journal a PENDING transaction with its key pair; nothing else is saved."""
+
+    def finish_pending(self, pending: PendingEnrollment, produced: list[str]) -> None:
+        """A journaled transaction ended: save the objects it ``produced``, drop its entry."""
 
 
 class ScepService:
-    """SCEP operations on the trustpoints of one :class:`Pki`.
+    """SCEP enrollment on the trustpoints of one configuration.
 
-    ``timeout``, when set, is the deadline in seconds of every SCEP operation (None: the run's
-    ``--timeout``, else the trustpoint's ``enrollment timeout``, else 30 s); ``seconds_per_retry_minute`` scales
-    ``enrollment retry period`` (60 in real life; tests set it small so polls take milliseconds).
+    ``timeout`` and ``seconds_per_retry_minute`` are the shared :class:`ScepSettings` (CA
+    authentication uses the same).
     """
 
-    def __init__(self, pki: Pki, *, timeout: float | None = None) -> None:
-        self._pki = pki
-        self.timeout = timeout
-        self.seconds_per_retry_minute = 60.0
+    def __init__(self, config: RunningConfig, trustpoint: Callable[[str], Trustpoint], settings: ScepSettings,
+                 clock: Clock, *, ca_certificate: Callable[[str], x509.Certificate],
+                 journal: PendingRecorder) -> None:
+        """``ca_certificate`` gives a trustpoint's CA certificate (fetched again when only its
+        fingerprint is kept); ``journal`` makes pending transactions durable."""
+        self._config = config
+        self._trustpoint = trustpoint
+        self.settings = settings
+        self._clock = clock
+        self._ca_certificate = ca_certificate
+        self._journal = journal
+
+    @property
+    def timeout(self) -> float | None:
+        """The deadline in seconds of every SCEP operation (None: see :class:`ScepSettings`)."""
+        return self.settings.timeout
+
+    @timeout.setter
+    def timeout(self, seconds: float | None) -> None:
+        self.settings.timeout = seconds
+
+    @property
+    def seconds_per_retry_minute(self) -> float:
+        """How long one minute of ``enrollment retry period`` lasts (60 s; tests shorten it)."""
+        return self.settings.seconds_per_retry_minute
+
+    @seconds_per_retry_minute.setter
+    def seconds_per_retry_minute(self, seconds: float) -> None:
+        self.settings.seconds_per_retry_minute = seconds
 
     # -- helpers --------------------------------------------------------------------------------
     def _tp(self, tp: str | Trustpoint) -> Trustpoint:
-        return tp if isinstance(tp, Trustpoint) else self._pki.trustpoints.get(tp)
+        return tp if isinstance(tp, Trustpoint) else self._trustpoint(tp)
 
     def transport(self, tp: str | Trustpoint) -> ScepTransport:
         """The HTTP transport to ``tp``'s CA (URL, proxy and timeouts applied)."""
-        return ScepTransport(self._tp(tp), deadline=self.timeout)
-
-    # -- capabilities ---------------------------------------------------------------------------
-    def caps(self, tp: str | Trustpoint) -> frozenset[str]:
-        """GetCACaps, keywords upper-cased (empty when the CA gives none or answers with an error;
-        ScepError when it does not answer at all)."""
-        return self.transport(tp).get_ca_caps()
-
-    def _caps_with_warning(self, tp: Trustpoint, transport: ScepTransport,
-                           caps: frozenset[str] | None = None) -> tuple[frozenset[str], list[str]]:
-        caps = transport.get_ca_caps() if caps is None else caps
-        seen = set(self._pki.config.ca_caps_seen.get(tp.name, []))
-        lost = [c for c in STRONG_CAPS if c in seen and c not in caps]
-        warnings = []
-        if lost:
-            warnings.append(f"Downgrade: the CA no longer advertises {', '.join(lost)} (it did before); "
-                            "someone may be tampering with GetCACaps (RFC 8894 §7.5).")
-        # Keep the union: a later downgrade is still detected after this one.
-        self._pki.config.ca_caps_seen[tp.name] = sorted(seen | set(caps))
-        return caps, warnings
-
-    # -- authentication -------------------------------------------------------------------------
-    def fetch_ca(self, tp: str | Trustpoint) -> CaCandidate:
-        """GetCACert: the CA certificate (and RA certificates) offered; nothing stored."""
-        trustpoint = self._tp(tp)
-        reply = self.transport(trustpoint).get_ca_cert()
-        return self._checked(trustpoint, parse_ca_reply(reply.body, reply.content_type, self._pki.clock.now()))
-
-    def candidate_from_der(self, tp: str | Trustpoint, der: bytes) -> CaCandidate:
-        """A candidate from a certificate or PKCS#7 chain obtained otherwise (e.g. TFTP)."""
-        return self._checked(self._tp(tp), parse_ca_reply(der, now=self._pki.clock.now()))
-
-    def _checked(self, tp: Trustpoint, cand: CaCandidate) -> CaCandidate:
-        if tp.enrollment_mode_ra and not cand.ra_certificates:
-            raise ScepError(f"% Trustpoint {tp.name} is in RA mode but the CA sent no RA certificate",
-                            "Remove 'enrollment mode ra' or check the CA's GetCACert reply.")
-        return cand
-
-    def accept_ca(self, tp: str | Trustpoint, cand: CaCandidate) -> None:
-        """Store the CA certificate (role 'ca') and RA certificates under ``tp``, replacing older ones."""
-        name = self._tp(tp).name
-        config = self._pki.config
-        config.certificates = [c for c in config.certificates
-                               if not (c.trustpoint == name and (c.role == "ca" or c.role in RA_ROLES))]
-        config.certificates.append(StoredCertificate.from_der(name, "ca", cand.der))
-        for extra in cand.chain:
-            config.certificates.append(StoredCertificate.from_der(name, "ca", der_of(extra)))
-        for ra in cand.ra_certificates:
-            config.certificates.append(StoredCertificate.from_der(name, cand.ra_role(ra), der_of(ra)))
-        cand.accepted = True
-
-    def authenticate(self, tp: str | Trustpoint,
-                     confirm: Callable[[CaCandidate], bool] | None = None) -> CaCandidate:
-        """``crypto pki authenticate``: fetch the CA certificate and store it only when accepted.
-
-        With ``root tftp`` configured the certificate is fetched over TFTP instead (IOS does so).
-        A pre-configured ``fingerprint`` decides alone; else ``confirm`` asks a person; with
-        neither the certificate is refused. Returns the candidate (``accepted`` says the outcome).
-        """
-        trustpoint = self._tp(tp)
-        if trustpoint.root_tftp:  # root tftp SERVER FILE: the certificate comes over TFTP, same rules
-            return self._pki.revocation.root_tftp(trustpoint.name, confirm)
-        caps = self.caps(trustpoint)  # as IOS: GetCACaps first; remembered once the CA is accepted
-        cand = self.fetch_ca(trustpoint)
-        try:
-            return self.decide(trustpoint, cand, confirm)
-        finally:
-            if cand.accepted:
-                cand.warnings += self._caps_with_warning(trustpoint, self.transport(trustpoint), caps)[1]
-
-    def decide(self, tp: str | Trustpoint, cand: CaCandidate, confirm: Callable[[CaCandidate], bool] | None,
-               *, mismatch_hint: str = "Check with the CA administrator; someone may be impersonating the CA.",
-               ) -> CaCandidate:
-        """Accept ``cand`` or not, the rule of ``crypto pki authenticate`` for every way a CA
-        certificate arrives (SCEP, TFTP): a pre-configured fingerprint decides alone, else
-        ``confirm`` asks a person; with neither it is refused. Nothing is stored unless accepted."""
-        trustpoint = self._tp(tp)
-        if trustpoint.fingerprint:
-            if not cand.matches(trustpoint.fingerprint):
-                alg = {32: "md5", 40: "sha1", 64: "sha256"}[len(trustpoint.fingerprint)]
-                raise FingerprintMismatch(
-                    f"% CA fingerprint does not match: expected {trustpoint.fingerprint}, "
-                    f"got {cand.fingerprints[alg]} ({alg.upper()}). Certificate not stored.", mismatch_hint)
-            self.accept_ca(trustpoint, cand)
-        elif confirm is None:
-            raise TrustpointError(
-                "% No fingerprint to compare the CA certificate with, and nobody to ask: certificate not stored.",
-                f"Pre-configure it after checking it out of band: crypto pki trustpoint {trustpoint.name} / "
-                f"fingerprint {cand.fingerprints['sha256']}")
-        elif confirm(cand):
-            self.accept_ca(trustpoint, cand)
-        return cand
+        return self.settings.transport(self._tp(tp))
 
     # -- enrollment -----------------------------------------------------------------------------
     def _exchange(self, tp: Trustpoint) -> Exchange:
-        recs = [(c.role, x509.load_der_x509_certificate(c.der)) for c in self._pki.config.certificates
+        recs = [(c.role, x509.load_der_x509_certificate(c.der)) for c in self._config.certificates
                 if c.trustpoint == tp.name and c.der is not None]
         self._require_ca(tp)
-        cas = [cert for role, cert in recs if role == "ca"]
+        cas = [cert for role, cert in recs if role == CertRole.CA]
         if not cas:  # only the fingerprint is kept (query mode, or NVRAM too small): fetch it again, checked
-            cas = [self._pki.certificates.ca_certificate(tp.name)]
+            cas = [self._ca_certificate(tp.name)]
         ras = [(role, cert) for role, cert in recs if role in RA_ROLES]
-        transport = ScepTransport(tp, deadline=self.timeout)
-        caps, warnings = self._caps_with_warning(tp, transport)
+        transport = self.settings.transport(tp)
+        caps = transport.get_ca_caps()
+        warnings = note_caps(self._config.ca_caps_seen, tp.name, caps)
         standard = "SCEPSTANDARD" in caps
         # NDES style: encrypt to the RA certificate allowing keyEncipherment, verify with the one
         # allowing digitalSignature; the CA itself may sign too.
-        recipient = next((cert for role, cert in ras if role in ("ra-encryption", "ra")), cas[0])
-        signers = [cert for role, cert in ras if role in ("ra-signature", "ra")] + cas
+        recipient = next((cert for role, cert in ras if role in (CertRole.RA_ENCRYPTION, CertRole.RA)), cas[0])
+        signers = [cert for role, cert in ras if role in (CertRole.RA_SIGNATURE, CertRole.RA)] + cas
         return Exchange(
             trustpoint=tp.name, transport=transport, post=standard or "POSTPKIOPERATION" in caps,
             digest="sha256" if standard or "SHA-256" in caps else "sha1",
             cipher="aes128" if standard or "AES" in caps else "des3",
             recipient=recipient, trusted_signers=signers, ca_certificates=cas,
             retry_period_s=tp.enrollment_retry_period * self.seconds_per_retry_minute,
-            retry_count=tp.enrollment_retry_count, warnings=warnings, caps=caps, clock=self._pki.clock)
+            retry_count=tp.enrollment_retry_count, warnings=warnings, caps=caps, clock=self._clock)
 
     def _require_ca(self, tp: Trustpoint) -> None:
-        roles = {c.role for c in self._pki.config.certificates if c.trustpoint == tp.name}
-        if "ca" not in roles:
+        roles = {c.role for c in self._config.certificates if c.trustpoint == tp.name}
+        if CertRole.CA not in roles:
             raise TrustpointError(f"% CA certificate for trustpoint {tp.name} not yet authenticated",
                                   f"Authenticate it first: crypto pki authenticate {tp.name}")
         if tp.enrollment_mode_ra and not roles & set(RA_ROLES):
@@ -190,8 +131,8 @@ class ScepService:
         self._key_pairs(trustpoint)
 
     def _key_pairs(self, tp: Trustpoint) -> list[KeyPair]:
-        label = tp.rsakeypair or self._pki.config.identity.require_fqdn("enrolling")
-        pairs = [p for p in self._pki.config.key_pairs.values() if p.label == label]
+        label = tp.rsakeypair or self._config.identity.require_fqdn("enrolling")
+        pairs = [p for p in self._config.key_pairs.values() if p.label == label]
         if not pairs:
             raise KeyPairError(f"% Trustpoint {tp.name} has no key pair {label!r}",
                                "Generate it first: crypto key generate rsa [usage-keys]"
@@ -199,9 +140,9 @@ class ScepService:
         return pairs
 
     def _current_cert(self, tp: Trustpoint, pair: KeyPair) -> x509.Certificate | None:
-        now = self._pki.clock.now()
-        for rec in self._pki.config.certificates:
-            if rec.trustpoint == tp.name and rec.role == "device" and rec.key_id == pair.key_id \
+        now = self._clock.now()
+        for rec in self._config.certificates:
+            if rec.trustpoint == tp.name and rec.role == CertRole.DEVICE and rec.key_id == pair.key_id \
                     and rec.der is not None and not rec.orphaned:
                 cert = x509.load_der_x509_certificate(rec.der)
                 same_key = cert.public_key().public_bytes(
@@ -235,11 +176,11 @@ class ScepService:
         for pair in self._key_pairs(trustpoint):
             if stop.is_set():
                 break
-            subject = request_subject(self._pki, trustpoint)
+            subject = request_subject(self._config.identity, trustpoint)
             old = self._current_cert(trustpoint, pair) if renewal_ok else None
             message_type = "RenewalReq" if old is not None else "PKCSReq"
             signer = old or self_signed_signer(pair.private_key, subject)
-            csr = build_csr(pair.private_key, subject, challenge=challenge, dns_names=_dns(self._pki),
+            csr = build_csr(pair.private_key, subject, challenge=challenge, dns_names=_dns(self._config),
                             ip_address=trustpoint.ip_address)
             tid = new_transaction_id()
             emit(EnrollmentEvent(trustpoint.name, pair.key_id, "sent", f"{message_type} sent to {ex.transport.url}",
@@ -249,11 +190,11 @@ class ScepService:
                 public_keys=[pair.public_der]))
             pending = PendingEnrollment(
                 trustpoint=trustpoint.name, key_id=pair.key_id, transaction_id=tid, signer_der=der_of(signer),
-                message_type=message_type, started=self._pki.clock.now().isoformat(timespec="seconds"),
+                message_type=message_type, started=self._clock.now().isoformat(timespec="seconds"),
                 extra={"subject_der": b64(subject.public_bytes())})
             if rep.status == "PENDING":
-                self._pki.config.pending.append(pending)
-                self._pki.record_pending(pending, pair)  # durable before polling starts; nothing else saved
+                self._config.pending.append(pending)
+                self._journal.record_pending(pending, pair)  # durable before polling starts; nothing else saved
                 queued.append((len(results), pending, pair, rep))
                 results.append(None)
             else:
@@ -281,13 +222,13 @@ class ScepService:
 
     def _drive(self, ex: Exchange, pending: PendingEnrollment, pair: KeyPair, rep: CertRep | None,
                emit: Callable[[EnrollmentEvent], None], stop: threading.Event) -> EnrollmentResult:
-        config = self._pki.config
+        config = self._config
 
         def persist() -> None:
             if pending not in config.pending:
                 config.pending = [p for p in config.pending if p.key_id != pending.key_id
                                   or p.trustpoint != pending.trustpoint] + [pending]
-            self._pki.record_pending(pending, pair)
+            self._journal.record_pending(pending, pair)
 
         result, _ = run_transaction(ex, pending, pair.private_key, pair.public_der, rep,
                                     on_event=emit, cancel=stop, persist=persist)
@@ -300,24 +241,24 @@ class ScepService:
         if result.state != "pending":
             # A transaction that outlived a PENDING reply was journaled: what it produced (the key
             # pair and certificate) is saved on its own, then its journal entry goes.
-            self._pki.finish_pending(pending, produced)
+            self._journal.finish_pending(pending, produced)
         result.warnings = list(dict.fromkeys(ex.warnings + result.warnings))
         return result
 
     def _store_device(self, name: str, pair: KeyPair, cert: x509.Certificate) -> list[str]:
         """Hold the issued certificate (replacing the key pair's previous one); the names of the
         objects that changed (see :mod:`pkitui.core.merge`)."""
-        config = self._pki.config
+        config = self._config
         config.key_pairs.setdefault(pair.key_id, pair)  # a pair only the journal held comes back
-        old = [c for c in config.certificates if c.trustpoint == name and c.role == "device" and c.key_id == pair.key_id]
-        new = StoredCertificate.from_der(name, "device", der_of(cert), key_id=pair.key_id)
+        old = [c for c in config.certificates if c.trustpoint == name and c.role == CertRole.DEVICE and c.key_id == pair.key_id]
+        new = StoredCertificate.from_der(name, CertRole.DEVICE, der_of(cert), key_id=pair.key_id)
         config.certificates = [c for c in config.certificates if not any(c is o for o in old)] + [new]
         return ([object_name("key_pairs", key_pair_doc(pair))]
                 + [object_name("certificates", c.to_doc()) for c in [*old, new]])
 
     def pending(self, tp: str | None = None) -> list[PendingEnrollment]:
         """Pending transactions (all, or those of trustpoint ``tp``)."""
-        return [p for p in self._pki.config.pending if tp is None or p.trustpoint == tp]
+        return [p for p in self._config.pending if tp is None or p.trustpoint == tp]
 
     def resume_pending(self, on_event: Callable[[EnrollmentEvent], None] | None = None,
                        cancel: threading.Event | None = None, *, tp: str | None = None) -> list[EnrollmentResult]:
@@ -329,7 +270,7 @@ class ScepService:
         for pending in self.pending(tp):
             if stop.is_set():
                 break
-            pair = self._pki.config.key_pairs.get(pending.key_id)  # the journal brought it back
+            pair = self._config.key_pairs.get(pending.key_id)  # the journal brought it back
             if pair is None:
                 raise KeyPairError(f"% Pending enrollment for {pending.trustpoint} needs key pair "
                                    f"{pending.key_id!r}, which no longer exists",
@@ -354,7 +295,7 @@ class ScepService:
                               f"Enroll first: crypto pki enroll {trustpoint.name}")
 
 
-def _dns(pki: Pki) -> list[str]:
-    fqdn = pki.fqdn
+def _dns(config: RunningConfig) -> list[str]:
+    fqdn = config.identity.fqdn
     return [fqdn] if fqdn else []
 

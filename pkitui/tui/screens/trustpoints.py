@@ -266,7 +266,7 @@ class TrustpointsPane(PkiPane):
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _authenticate(self, name: str) -> None:
         self.say(f"crypto pki authenticate {name}")
-        candidate = self.core(self.pki.scep.authenticate, name, confirm=self._confirm_candidate)
+        candidate = self.core(self.pki.ca_trust.authenticate, name, confirm=self._confirm_candidate)
         if not candidate.accepted:
             self.say("% Certificate rejected: nothing stored", Tone.WARNING)
             return
@@ -275,7 +275,7 @@ class TrustpointsPane(PkiPane):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _root_tftp(self, name: str) -> None:
-        candidate = self.core(self.pki.revocation.root_tftp, name, confirm=self._confirm_candidate)
+        candidate = self.core(self.pki.ca_trust.root_tftp, name, confirm=self._confirm_candidate)
         if not candidate.accepted:
             self.say("% Certificate rejected: nothing stored", Tone.WARNING)
             return
