@@ -5,9 +5,8 @@ and fetch now. Opening, indexing and searching run in thread workers."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -25,24 +24,20 @@ if TYPE_CHECKING:
     from pkitui.core.revocation.crl_store import CrlInfo
 
 
-@dataclass
 class CrlOpened(Message):
     """A CRL's index is ready for the table."""
 
-    key: str
-    index: CrlIndex
-    length: int
-    seconds: float
+    def __init__(self, key: str, index: CrlIndex, length: int, seconds: float) -> None:
+        super().__init__()
+        self.key, self.index, self.length, self.seconds = key, index, length, seconds
 
 
-@dataclass
 class SerialFound(Message):
     """A search finished (row None: not listed)."""
 
-    query: str
-    row: int | None
-    how: str
-    seconds: float
+    def __init__(self, query: str, row: int | None, how: str, seconds: float) -> None:
+        super().__init__()
+        self.query, self.row, self.how, self.seconds = query, row, how, seconds
 
 
 def _when(value: datetime | None) -> str:
@@ -60,8 +55,8 @@ class CrlsPane(PkiPane):
 
     show_timings = True  # snapshot tests turn the (machine-dependent) timings off
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(id=id, classes=classes)
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.infos: list[CrlInfo] = []
         self.open_key: str | None = None
 
