@@ -28,7 +28,7 @@ from pkitui.core.schema import MIN_CAPACITY, SCHEMA_VERSION
 from pkitui.core.scep.transport import ScepSettings
 from pkitui.core.secrets import PASSPHRASE_ENV, SecretBox
 from pkitui.core.store import Store
-from pkitui.core.trustpoints import TrustpointService
+from pkitui.core.trustpoint_service import TrustpointService
 
 if TYPE_CHECKING:
     from pkitui.core.ca_trust import CaTrust
