@@ -1,5 +1,7 @@
 """The ``pkitui`` command line: the console (default), ``pkitui lab`` and ``pkitui exec``.
 
+The entry point is the top layer (entry | lab | tui | ios | core): it alone puts the lab and the
+console together (``pkitui lab``), so neither imports the other.
 Start-up time matters for scripts: this module imports only argparse at the top; each
 sub-command imports what it needs (``exec`` never imports Textual).
 """
@@ -15,6 +17,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pkitui.ios.session import Session
+    from pkitui.lab.process import StopSignals
+    from pkitui.tui.app import PkiConsole
 
 # pkitui exec's exit statuses: defined here only; the README's table and --help repeat them.
 EXIT_OK = 0
@@ -129,11 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 set_run_deadline(args.timeout)
             return run_exec(args, where)
         if args.command == "lab":
-            from pkitui.lab import run_lab
-
             return int(run_lab(where) or EXIT_OK)
-        from pkitui.tui.app import run_console
-
         return int(run_console(where) or EXIT_OK)
     except KeyboardInterrupt:
         say_err("% Interrupted")
@@ -263,3 +263,90 @@ def run_exec(args: argparse.Namespace, where: Path) -> int:
     if errors:
         return EXIT_ERRORS if args.keep_going else EXIT_FAILED
     return _pending_status(session)
+
+
+def run_console(where: Path) -> int:
+    """The console on the store at ``where``; returns the exit status (128 + the signal's number
+    when SIGTERM, SIGINT or SIGHUP ended it)."""
+    from pkitui.lab.process import Signalled, StopSignals
+    from pkitui.tui.app import PkiConsole
+
+    app = PkiConsole(where)
+    with StopSignals() as stops:
+        try:
+            stops.forward = app.stop_on_signal
+            app.run()
+        except Signalled as stopped:
+            return stopped.exit_status
+    return app.return_code or 0
+
+
+def run_lab(where: Path) -> int:
+    """``pkitui lab``: start the lab, print the CA fingerprint, open the console, stop on quit.
+
+    Without the Debian packages it says which to install and still opens the console.
+    SIGTERM, SIGINT and SIGHUP end it in order at any moment (while the servers start, or with
+    the console open: it quits and restores the terminal); every server is stopped and the
+    status is 128 + the signal's number.
+    """
+    from pkitui.lab.process import Signalled, StopSignals, stop_started
+
+    with StopSignals() as stops:
+        try:
+            status = _run_lab(where, stops)
+        except Signalled as stopped:
+            status = stopped.exit_status
+        finally:
+            with stops.cleaning():
+                stop_started()  # whatever a server's own stop missed (a signal during its start)
+    if stops.signalled is not None:
+        import signal
+
+        try:  # after SIGHUP the terminal may be gone
+            name = signal.Signals(stops.signalled).name
+            print(f"pkitui lab: stopped by {name}; every lab server is stopped.", file=sys.stderr)
+        except OSError:
+            pass
+        return 128 + stops.signalled
+    return status
+
+
+def _run_lab(where: Path, stops: StopSignals) -> int:
+    from pkitui.core.errors import PkiError
+    from pkitui.core.pki import Pki
+    from pkitui.lab import Lab, default_lab_dir, missing_packages
+    from pkitui.tui.app import PkiConsole
+
+    pki = Pki.open(where)
+    missing = missing_packages()
+    if missing:
+        print(f"pkitui lab: cannot start the lab CA: missing {', '.join(missing)}.\n"
+              f"Install with: apt-get install -y {' '.join(missing)}\n"
+              "Opening the console on the local store without the lab.", file=sys.stderr)
+        return _lab_console(PkiConsole(pki=pki), stops)
+    lab = Lab(default_lab_dir(where))
+    try:
+        lab.start()
+    except PkiError as exc:
+        print(f"pkitui lab: {exc.message}" + (f"\n{exc.hint}" if exc.hint else ""), file=sys.stderr)
+        print("Opening the console on the local store without the lab.", file=sys.stderr)
+        return _lab_console(PkiConsole(pki=pki), stops)
+    try:
+        for line in lab.banner_lines():
+            print(line)
+        sys.stdout.flush()
+        lab.configure(pki)
+        return _lab_console(PkiConsole(pki=pki, lab=lab), stops)
+    finally:
+        with stops.cleaning():
+            lab.stop()
+
+
+def _lab_console(app: PkiConsole, stops: StopSignals) -> int:
+    """Run the console; a stop signal makes it quit as ctrl+q does (Textual restores the terminal)."""
+    stops.forward = app.stop_on_signal
+    try:
+        app.run()
+    finally:
+        stops.forward = None
+    return 128 + app.stopped_by if app.stopped_by is not None else 0

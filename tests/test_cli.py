@@ -6,11 +6,11 @@ import json
 import os
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import pytest
 
+from pkitui import cli
 from pkitui.cli import main
 from pkitui.core.pki import Pki
 
@@ -138,12 +138,8 @@ def test_exec_does_not_import_textual(tmp_path: Path) -> None:
 
 def test_console_and_lab_dispatch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[tuple[str, Path]] = []
-    app = types.ModuleType("pkitui.tui.app")
-    app.run_console = lambda store: seen.append(("console", store))  # type: ignore[attr-defined]
-    lab = types.ModuleType("pkitui.lab")
-    lab.run_lab = lambda store: seen.append(("lab", store))  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "pkitui.tui.app", app)
-    monkeypatch.setitem(sys.modules, "pkitui.lab", lab)
+    monkeypatch.setattr(cli, "run_console", lambda store: seen.append(("console", store)) or 0)
+    monkeypatch.setattr(cli, "run_lab", lambda store: seen.append(("lab", store)) or 0)
     assert main(["--store", str(tmp_path)]) == 0
     assert main(["lab", "--store", str(tmp_path / "lab")]) == 0
     monkeypatch.setenv("PKITUI_STORE", str(tmp_path / "env"))

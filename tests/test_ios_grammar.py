@@ -113,16 +113,38 @@ def test_comments_and_blank_lines_are_ignored(tmp_path: Path) -> None:
     assert rec.pki.config.identity.hostname == "r9"
 
 
+def first_words(lines: list[str]) -> list[str]:
+    return [line.split()[0] for line in lines]
+
+
 def test_question_mark_lists_next_words(tmp_path: Path) -> None:
     rec = recorder(tmp_path)
-    assert rec.ok("show crypto key mypubkey rsa ?") == ["  pem", "  LABEL", "  <cr>"]
-    assert rec.ok("sh?") == ["  show"]
+    assert first_words(rec.ok("show crypto key mypubkey rsa ?")) == ["pem", "LABEL", "<cr>"]
+    assert first_words(rec.ok("sh?")) == ["show"]
     rec.ok("conf t\ncrypto pki trustpoint ka")
-    assert rec.ok("enrollment ?") == ["  command", "  http-proxy", "  mode", "  retry", "  timeout", "  url"]
-    assert rec.ok("enrollment retry period ?") == ["  <MINUTES>"]
-    assert rec.ok("do show ?")[0] == "  crypto"
+    assert first_words(rec.ok("enrollment ?")) == ["command", "http-proxy", "mode", "retry", "timeout", "url"]
+    assert first_words(rec.ok("enrollment retry period ?")) == ["<MINUTES>"]
+    assert first_words(rec.ok("do show ?"))[0] == "crypto"
     assert rec.session.errors == 0
     assert rec.session.completions("revocation-check crl o") == ["ocsp"]
+
+
+def test_question_mark_shows_each_words_help_from_the_option_table(tmp_path: Path) -> None:
+    """IOS's ``?`` prints each next word with its help in a column; in ca-trustpoint mode that
+    help is the option table's (pkitui.core.trustpoint_options), the one the console's tooltips use."""
+    from pkitui.core.trustpoint_options import OPTIONS_BY_KEY
+
+    rec = recorder(tmp_path)
+    rec.ok("conf t\ncrypto pki trustpoint ka")
+    lines = rec.ok("enrollment ?")
+    url = next(line for line in lines if line.split()[0] == "url")
+    assert url.split(None, 1)[1] == OPTIONS_BY_KEY["enrollment_url"].help.splitlines()[0]
+    columns = {len(line) - len(line[2:].split(None, 1)[1]) for line in lines if len(line.split()) > 1}
+    assert len(columns) == 1, "the help column is aligned"
+    retry = next(line for line in lines if line.split()[0] == "retry")
+    assert retry.strip() == "retry", "a word shared by two commands (period, count) shows no single help"
+    assert rec.ok("enrollment retry period ?") == [
+        f"  <MINUTES>  {OPTIONS_BY_KEY['enrollment_retry_period'].help.splitlines()[0]}"]
 
 
 def test_do_failure_counts_as_an_error(tmp_path: Path) -> None:

@@ -144,24 +144,35 @@ def parse(mode: str, text: str) -> Match | ParseFailure:
 def help_words(mode: str, text: str) -> list[str]:
     """IOS's ``?``: the words that may come next (``text`` ending in a space) or that complete
     the partial last word, plus argument placeholders and ``<cr>`` when the line may end there."""
+    return [word for word, _help in help_entries(mode, text)]
+
+
+def help_entries(mode: str, text: str) -> list[tuple[str, str]]:
+    """:func:`help_words` with each word's help: the first line of the help of the command it
+    leads to (empty when several commands share the word, and for ``<cr>``)."""
     toks = tokenize(text)
     if mode not in (EXEC, USER_EXEC) and len(toks) > 1 and toks[0].text.lower() == "do":
-        return help_words(EXEC, text[toks[1].col :])
+        return help_entries(EXEC, text[toks[1].col :])
     partial = ""
     if toks and text and not text[-1].isspace():
         partial = toks.pop().text.lower()
     pos = len(toks)
     probe = toks + [Token("\0", len(text))]  # a word no keyword matches: shows what is tried there
-    words: set[str] = set()
+    helps: dict[str, set[str]] = {}
     for m in fallback_modes(mode):
-        tr = Tracker()
         for cmd in commands_for(m):
+            tr = Tracker()
+            words: set[str] = set()
             for j, _caps in cmd.node.match(probe, text, 0, (), tr):
                 if j == pos:
                     words.add(EOL)
-        words |= {w for w in tr.tried.get(pos, set()) if w.startswith(partial)}
-        if not partial:
-            words |= tr.args_at.get(pos, set())
+            words |= {w for w in tr.tried.get(pos, set()) if w.startswith(partial)}
+            if not partial:
+                words |= tr.args_at.get(pos, set())
+            summary = cmd.help.strip().splitlines()[0] if cmd.help.strip() else ""
+            for word in words:
+                helps.setdefault(word, set()).add(summary)
     if partial:
-        words.discard(EOL)
-    return sorted(words, key=lambda w: (w == EOL, w.startswith("<") or w[:1].isupper(), w))
+        helps.pop(EOL, None)
+    order = sorted(helps, key=lambda w: (w == EOL, w.startswith("<") or w[:1].isupper(), w))
+    return [(w, next(iter(helps[w])) if len(helps[w]) == 1 and w != EOL else "") for w in order]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pkitui.core.errors import PkiError
 from pkitui.ios.grammar import tokenize
-from pkitui.ios.parser import Match, ParseFailure, help_words, is_comment, parse, strip_prompt
+from pkitui.ios.parser import Match, ParseFailure, help_entries, help_words, is_comment, parse, strip_prompt
 from pkitui.ios.registry import EXEC, MODES
 
 if TYPE_CHECKING:
@@ -177,7 +177,7 @@ class Session:
         if is_comment(text):
             return True
         if text.endswith("?"):
-            self.print("\n".join("  " + w for w in self.completions(text[:-1])) or "% Unrecognized command")
+            self.print(help_text(help_entries(self.mode, text[:-1])) or "% Unrecognized command")
             return True
         result = parse(self.mode, text)
         if isinstance(result, ParseFailure):
@@ -249,6 +249,12 @@ class Session:
         self.warn(failure.message(text))
         if failure.expected:
             self.warn(failure.hint())
+
+
+def help_text(entries: list[tuple[str, str]]) -> str:
+    """IOS's ``?`` listing: each word, and its help in a column after the longest word."""
+    width = max((len(word) for word, _ in entries), default=0)
+    return "\n".join(f"  {word:<{width}}  {text}".rstrip() for word, text in entries)
 
 
 def _stderr_line(line: str) -> None:

@@ -2,8 +2,9 @@
 
 :class:`Lab` starts the embedded lab (a micromdm ``scepserver`` CA with a challenge password, its
 CRL over HTTP, and over LDAP through slapd when installed), declares trustpoint ``lab`` in the
-store, and stops everything it started, by PID. :func:`run_lab` is ``pkitui lab``.
-Plain Python: no Textual here (the console is imported only to open it).
+store, and stops everything it started, by PID. ``pkitui lab`` (:func:`pkitui.cli.run_lab`)
+starts it and opens the console on it: the lab sits below the entry point and never imports
+Textual or the console.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ import shutil
 import socket
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pkitui.core.errors import PkiError
 from pkitui.core.fingerprint import grouped
+
+if TYPE_CHECKING:
+    from pkitui.core.pki import Pki
 
 # binary → Debian package, for the message when something is missing.
 REQUIRED = {"scepserver": "scep", "socat": "socat", "unshare": "util-linux", "ip": "iproute2"}
@@ -279,7 +283,7 @@ class Lab:
             lines.append(f"Lab CRL over LDAP: {self.ldap_url()}")
         return lines + self.notes
 
-    def configure(self, pki: Any) -> None:
+    def configure(self, pki: Pki) -> None:
         """Declare trustpoint ``lab`` with the CA's URL and challenge password (and the LDAP CRL
         query when published); give the device a name if it has none, so keys can be generated."""
         ident = pki.config.identity
@@ -300,73 +304,3 @@ class Lab:
 def default_lab_dir(store_dir: Path) -> Path:
     """The lab's state lives next to the store (same parent), in ``pkitui-lab``."""
     return store_dir.resolve().parent / f"{store_dir.name}-lab"
-
-
-def run_lab(store_dir: str | Path | None = None) -> int:
-    """``pkitui lab``: start the lab, print the CA fingerprint, open the console, stop on quit.
-
-    Without the Debian packages it says which to install and still opens the console.
-    SIGTERM, SIGINT and SIGHUP end it in order at any moment (while the servers start, or with
-    the console open: it quits and restores the terminal); every server is stopped and the
-    status is 128 + the signal's number.
-    """
-    from pkitui.lab.process import Signalled, StopSignals, stop_started
-
-    with StopSignals() as stops:
-        try:
-            status = _run_lab(store_dir, stops)
-        except Signalled as stopped:
-            status = stopped.exit_status
-        finally:
-            with stops.cleaning():
-                stop_started()  # whatever a server's own stop missed (a signal during its start)
-    if stops.signalled is not None:
-        import signal
-
-        try:  # after SIGHUP the terminal may be gone
-            name = signal.Signals(stops.signalled).name
-            print(f"pkitui lab: stopped by {name}; every lab server is stopped.", file=sys.stderr)
-        except OSError:
-            pass
-        return 128 + stops.signalled
-    return status
-
-
-def _run_lab(store_dir: str | Path | None, stops: Any) -> int:
-    from pkitui.core.pki import Pki, default_store_dir
-    from pkitui.tui.app import PkiConsole
-
-    store = Path(store_dir) if store_dir is not None else default_store_dir()
-    pki = Pki.open(store)
-    missing = missing_packages()
-    if missing:
-        print(f"pkitui lab: cannot start the lab CA: missing {', '.join(missing)}.\n"
-              f"Install with: apt-get install -y {' '.join(missing)}\n"
-              "Opening the console on the local store without the lab.", file=sys.stderr)
-        return _console(PkiConsole(pki=pki), stops)
-    lab = Lab(default_lab_dir(store))
-    try:
-        lab.start()
-    except PkiError as exc:
-        print(f"pkitui lab: {exc.message}" + (f"\n{exc.hint}" if exc.hint else ""), file=sys.stderr)
-        print("Opening the console on the local store without the lab.", file=sys.stderr)
-        return _console(PkiConsole(pki=pki), stops)
-    try:
-        for line in lab.banner_lines():
-            print(line)
-        sys.stdout.flush()
-        lab.configure(pki)
-        return _console(PkiConsole(pki=pki, lab=lab), stops)
-    finally:
-        with stops.cleaning():
-            lab.stop()
-
-
-def _console(app: Any, stops: Any) -> int:
-    """Run the console; a stop signal makes it quit as ctrl+q does (Textual restores the terminal)."""
-    stops.forward = app.stop_on_signal
-    try:
-        app.run()
-    finally:
-        stops.forward = None
-    return 128 + app.stopped_by if app.stopped_by is not None else 0

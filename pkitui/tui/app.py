@@ -42,8 +42,8 @@ STORE_WATCH_SECONDS = 1.0
 
 
 class LabInfo(Protocol):
-    """What the console shows of ``pkitui lab`` (pkitui.lab.Lab: the lab sits above the console,
-    so the console names only what it reads)."""
+    """What the console shows of ``pkitui lab``. The entry point (pkitui.cli.run_lab) passes the
+    running pkitui.lab.Lab; the console never imports the lab, so it names only what it reads."""
 
     def summary(self) -> list[tuple[str, str]]:
         """(label, value) lines for the home screen."""
@@ -324,7 +324,7 @@ class PkiConsole(App[None]):
         super()._handle_exception(error)
 
     def stop_on_signal(self, signum: int) -> bool:
-        """SIGTERM, SIGINT or SIGHUP (see pkitui.lab.process.StopSignals): quit as ctrl+q does,
+        """SIGTERM, SIGINT or SIGHUP (pkitui.cli forwards them here): quit as ctrl+q does,
         without asking (nobody can answer a signal; unsaved changes are lost, as on a reload), so
         Textual restores the terminal and the caller stops what it started. Runs in the main
         thread, which runs the event loop; False when the app is not running."""
@@ -390,18 +390,3 @@ class PkiConsole(App[None]):
         """Run the command line's queued lines in order (one such worker at a time; not
         exclusive, which cancelled a line not yet started when the next one came)."""
         self.command_line.drain()
-
-
-def run_console(store_dir: str | Path | None = None, lab: LabInfo | None = None) -> int:
-    """Open the console on ``store_dir`` (default store when None); returns the exit status
-    (128 + the signal's number when SIGTERM, SIGINT or SIGHUP ended it)."""
-    from pkitui.lab.process import Signalled, StopSignals
-
-    app = PkiConsole(store_dir, lab=lab)
-    with StopSignals() as stops:
-        try:
-            stops.forward = app.stop_on_signal
-            app.run()
-        except Signalled as stopped:
-            return stopped.exit_status
-    return app.return_code or 0
