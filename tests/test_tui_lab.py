@@ -64,7 +64,7 @@ async def test_authenticate_enroll_browse_crl_save(lab: Lab, lab_pki: Pki) -> No
         await wait_for(pilot, lambda: isinstance(app.screen, EnrollmentScreen))
         screen = app.screen
         await wait_for(pilot, lambda: screen.finished)
-        assert [r["state"] for r in screen.rows.values()] == ["issued"]
+        assert [r.state for r in screen.rows.values()] == ["issued"]
         assert any("Certificate issued" in n.message for n in app._notifications)
         await pilot.click("#close")
         device = [c for c in lab_pki.config.certificates if c.role == "device"]
@@ -109,7 +109,7 @@ async def test_enroll_with_wrong_challenge_shows_failure(lab: Lab, lab_pki: Pki)
         await wait_for(pilot, lambda: isinstance(app.screen, EnrollmentScreen))
         screen = app.screen
         await wait_for(pilot, lambda: screen.finished)
-        states = [r["state"] for r in screen.rows.values()]
+        states = [r.state for r in screen.rows.values()]
         assert states[-1] == "failed"
         assert "badRequest" in str(list(screen.rows.values())[-1].get("fail_info"))
     assert not [c for c in lab_pki.config.certificates if c.role == "device"]

@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from pkitui.core.keys import KeyPair, ios_hex_lines, key_fingerprints, public_pem, validate_modulus
+from pkitui.core.previews import zeroize_preview
 from pkitui.core.trustpoints import validate_name
 from pkitui.ios.grammar import Args
 from pkitui.ios.registry import CONFIG, EXEC, USER_EXEC, command
@@ -46,7 +47,8 @@ def generate(session: Session, args: Args) -> None:
 def zeroize(session: Session, args: Args) -> None:
     """Delete all key pairs, or those of one label, then say what must follow."""
     pki = session.pki
-    if args.get("label") is None and not pki.config.key_pairs:
+    preview = zeroize_preview(pki.config.key_pairs, pki.config.certificates, args.get("label"))
+    if preview.empty and preview.label is None:  # a label that does not exist is the core's error
         session.print("% No RSA keys found in the configuration.")
         return
     result = pki.keys.zeroize(args.get("label"))

@@ -7,10 +7,10 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Input, TabbedContent, TabPane
@@ -77,7 +77,7 @@ class PkiConsole(App[None]):
         Binding("ctrl+l", "clear_log", "Clear log", id="clear_log", show=False, tooltip="Clear the log pane"),
         *[
             Binding(str(i + 1), f"show_tab('{tab}')", title, id=f"tab_{tab}", show=False, tooltip=f"Show the {title} screen")
-            for i, (tab, title, _module, _cls) in enumerate(TABS)
+            for i, (tab, title, _load) in enumerate(TABS)
         ],
     ]
 
@@ -181,7 +181,7 @@ class PkiConsole(App[None]):
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
         with TabbedContent(id="tabs", initial="home"):
-            for i, (tab, title, _module, _cls) in enumerate(TABS):
+            for i, (tab, title, _load) in enumerate(TABS):
                 with TabPane(f"{i + 1} {title}", id=tab):
                     # Hidden tabs are imported and mounted right after the first frame.
                     yield HomePane(id="home-pane") if tab == "home" else PanePlaceholder(tab)
@@ -378,7 +378,7 @@ class PkiConsole(App[None]):
         if line:
             self.command_line.submit(line)
 
-    def on_key(self, event: Any) -> None:
+    def on_key(self, event: events.Key) -> None:
         cmd = self.query_one("#cmdline", Input)
         if event.key == "escape" and cmd.has_focus:
             cmd.display = False

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import events
 from textual.widgets import Input
@@ -17,6 +17,7 @@ from pkitui.tui.messages import CommandOutputWritten, ConfigChanged, CoreCallFai
 from pkitui.tui.tones import Tone
 
 if TYPE_CHECKING:
+    from pkitui.ios.session import Session
     from pkitui.tui.app import PkiConsole
 
 
@@ -44,7 +45,7 @@ class CommandLine:
 
     def __init__(self, app: PkiConsole) -> None:
         self.app = app
-        self._session: Any = None
+        self._session: Session | None = None
         self._queue: deque[str] = deque()
         self._queue_lock = threading.Lock()
         self._draining = False
@@ -68,7 +69,7 @@ class CommandLine:
 
         return ask_from_thread(self.app, SecretDialog(prompt))
 
-    def session(self) -> Any:
+    def session(self) -> Session:
         """The IOS session (created on first use: importing the language costs start-up time)."""
         if self._session is None:
             from pkitui.ios.session import Session

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from pkitui.tui.app import PkiConsole
 
 
-def palette_entries(app: PkiConsole) -> Iterator[tuple[str, str, Any]]:
+def palette_entries(app: PkiConsole) -> Iterator[tuple[str, str, Callable[[], object]]]:
     """(title, help, callback) for every app binding and every pane binding."""
     from pkitui.tui.tabs import pane_classes
 

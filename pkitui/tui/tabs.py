@@ -3,7 +3,7 @@ the first frame (the screens' modules and the service layer stay out of the star
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual.widget import Widget
@@ -11,28 +11,66 @@ from textual.widget import Widget
 if TYPE_CHECKING:
     from pkitui.tui.screens.base import PkiPane
 
-# (tab id, title, module, class): the order of the tabs and of the 1..6 keys.
-TABS: list[tuple[str, str, str, str]] = [
-    ("home", "Home", "pkitui.tui.screens.home", "HomePane"),
-    ("trustpoints", "Trustpoints", "pkitui.tui.screens.trustpoints", "TrustpointsPane"),
-    ("keys", "Keys", "pkitui.tui.screens.keys", "KeysPane"),
-    ("certificates", "Certificates", "pkitui.tui.screens.certificates", "CertificatesPane"),
-    ("crls", "CRLs", "pkitui.tui.screens.crls", "CrlsPane"),
-    ("nvram", "NVRAM", "pkitui.tui.screens.nvram", "NvramPane"),
+
+# Each loader imports its screen's module when the tab is first shown (not at start-up).
+def _home() -> type[PkiPane]:
+    from pkitui.tui.screens.home import HomePane
+
+    return HomePane
+
+
+def _trustpoints() -> type[PkiPane]:
+    from pkitui.tui.screens.trustpoints import TrustpointsPane
+
+    return TrustpointsPane
+
+
+def _keys() -> type[PkiPane]:
+    from pkitui.tui.screens.keys import KeysPane
+
+    return KeysPane
+
+
+def _certificates() -> type[PkiPane]:
+    from pkitui.tui.screens.certificates import CertificatesPane
+
+    return CertificatesPane
+
+
+def _crls() -> type[PkiPane]:
+    from pkitui.tui.screens.crls import CrlsPane
+
+    return CrlsPane
+
+
+def _nvram() -> type[PkiPane]:
+    from pkitui.tui.screens.nvram import NvramPane
+
+    return NvramPane
+
+
+# (tab id, title, pane class loader): the order of the tabs and of the 1..6 keys.
+TABS: list[tuple[str, str, Callable[[], type[PkiPane]]]] = [
+    ("home", "Home", _home),
+    ("trustpoints", "Trustpoints", _trustpoints),
+    ("keys", "Keys", _keys),
+    ("certificates", "Certificates", _certificates),
+    ("crls", "CRLs", _crls),
+    ("nvram", "NVRAM", _nvram),
 ]
 
 
 def pane_class(tab: str) -> type[PkiPane]:
     """The pane class of ``tab`` (imports its module)."""
-    for name, _title, module, cls in TABS:
+    for name, _title, load in TABS:
         if name == tab:
-            return getattr(importlib.import_module(module), cls)  # type: ignore[no-any-return]
+            return load()
     raise KeyError(tab)
 
 
 def pane_classes() -> list[tuple[str, str, type[PkiPane]]]:
     """(tab, title, class) for every tab (imports every screen: palette and help use it)."""
-    return [(tab, title, pane_class(tab)) for tab, title, _m, _c in TABS]
+    return [(tab, title, load()) for tab, title, load in TABS]
 
 
 class PanePlaceholder(Widget):

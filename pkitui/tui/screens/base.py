@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, ParamSpec, TypeVar, cast
 
 from rich.style import Style
 from rich.text import Text
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from pkitui.tui.app import PkiConsole
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class PkiPane(Container):
@@ -84,7 +85,7 @@ class PkiPane(Container):
     # -- helpers for workers (they run in a thread) --------------------------------------------
     def ask(self, screen: Screen[T]) -> T | None:
         """From a worker: show a modal and wait for the answer."""
-        return ask_from_thread(self.app, screen)
+        return ask_from_thread(self.console, screen)
 
     def say(self, text: str, tone: Tone | None = None) -> None:
         """From a worker or the UI thread: a line in the log pane, in ``tone``."""
@@ -94,7 +95,7 @@ class PkiPane(Container):
         """From a worker: the running configuration changed."""
         self.console.post_message(ConfigChanged(what))
 
-    def core(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    def core(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """From a worker: call the core under the lock."""
         with self.core_lock:
             return fn(*args, **kwargs)
@@ -108,5 +109,5 @@ class PkiPane(Container):
             self.console.post_message(CoreCallFailed(event.worker.error))
         self.worker_finished(event.worker, event.state)
 
-    def worker_finished(self, worker: Worker[Any], state: WorkerState) -> None:
+    def worker_finished(self, worker: Worker[object], state: WorkerState) -> None:
         """Hook: a worker of this pane changed state (e.g. hide a progress bar)."""

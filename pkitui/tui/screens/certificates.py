@@ -3,7 +3,8 @@ toggle, delete with confirmation; days left recoloured by a timer so expiry show
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual import on, work
@@ -12,6 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
 
 from pkitui.tui.screens.base import PkiPane
 from pkitui.tui.screens.dialogs import ConfirmDialog
@@ -22,19 +24,18 @@ ROLE_TITLES = {"ca": "CA", "ra": "RA", "ra-signature": "RA (signature)", "ra-enc
                "device": "device", "imported": "imported"}
 
 
-def _walk(node: Any) -> Any:
+def _walk(node: TreeNode[CertView | None]) -> Iterator[TreeNode[CertView | None]]:
     """Every node under ``node``, depth first."""
     for child in node.children:
         yield child
         yield from _walk(child)
 
 
+@dataclass
 class CertificatesLoaded(Message):
     """The worker parsed the certificates."""
 
-    def __init__(self, views: list[CertView]) -> None:
-        super().__init__()
-        self.views = views
+    views: list[CertView]
 
 
 class CertificatesPane(PkiPane):
@@ -46,8 +47,8 @@ class CertificatesPane(PkiPane):
         Binding("c", "copy_pem", "Copy PEM", id="certs_copy", tooltip="Copy the selected certificate's PEM to the clipboard"),
     ]
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self.views: list[CertView] = []
         self._bands: dict[int, str] = {}
 
@@ -132,7 +133,7 @@ class CertificatesPane(PkiPane):
         tree = self.query_one("#cert-tree", Tree)
         now = self.now()
 
-        def walk(node: Any) -> None:
+        def walk(node: TreeNode[CertView | None]) -> None:
             for child in node.children:
                 view = child.data
                 if view is not None:

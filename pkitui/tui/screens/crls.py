@@ -5,8 +5,9 @@ and fetch now. Opening, indexing and searching run in thread workers."""
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -24,20 +25,24 @@ if TYPE_CHECKING:
     from pkitui.core.revocation.crl_store import CrlInfo
 
 
+@dataclass
 class CrlOpened(Message):
     """A CRL's index is ready for the table."""
 
-    def __init__(self, key: str, index: CrlIndex, length: int, seconds: float) -> None:
-        super().__init__()
-        self.key, self.index, self.length, self.seconds = key, index, length, seconds
+    key: str
+    index: CrlIndex
+    length: int
+    seconds: float
 
 
+@dataclass
 class SerialFound(Message):
     """A search finished (row None: not listed)."""
 
-    def __init__(self, query: str, row: int | None, how: str, seconds: float) -> None:
-        super().__init__()
-        self.query, self.row, self.how, self.seconds = query, row, how, seconds
+    query: str
+    row: int | None
+    how: str
+    seconds: float
 
 
 def _when(value: datetime | None) -> str:
@@ -55,8 +60,8 @@ class CrlsPane(PkiPane):
 
     show_timings = True  # snapshot tests turn the (machine-dependent) timings off
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self.infos: list[CrlInfo] = []
         self.open_key: str | None = None
 

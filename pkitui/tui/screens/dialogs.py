@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 from rich.text import Text
@@ -83,7 +84,17 @@ class SecretDialog(ModalScreen[str | None]):
         self.dismiss(event.value or None)
 
 
-class GenerateKeysDialog(ModalScreen[dict[str, Any] | None]):
+@dataclass(frozen=True)
+class KeyGeneration:
+    """What the Generate dialog asks for: the arguments of ``pki.keys.generate``."""
+
+    usage_keys: bool
+    label: str | None  # None: the FQDN
+    modulus: int
+    exportable: bool
+
+
+class GenerateKeysDialog(ModalScreen[KeyGeneration | None]):
     """``crypto key generate rsa`` as a form: general/usage keys, label, modulus, exportable."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="generate_cancel", tooltip="Do not generate")]
@@ -115,12 +126,14 @@ class GenerateKeysDialog(ModalScreen[dict[str, Any] | None]):
         if event.button.id != "generate":
             self.dismiss(None)
             return
-        self.dismiss({
-            "usage_keys": self.query_one("#kind", Select).value == "usage",
-            "label": self.query_one("#label", Input).value.strip() or None,
-            "modulus": int(self.query_one("#modulus", Select).value),  # type: ignore[arg-type]
-            "exportable": self.query_one("#exportable", Checkbox).value,
-        })
+        modulus = self.query_one("#modulus", Select).value
+        assert isinstance(modulus, int)  # allow_blank=False: never Select.NULL
+        self.dismiss(KeyGeneration(
+            usage_keys=self.query_one("#kind", Select).value == "usage",
+            label=self.query_one("#label", Input).value.strip() or None,
+            modulus=modulus,
+            exportable=self.query_one("#exportable", Checkbox).value,
+        ))
 
 
 class ExportKeyDialog(ModalScreen[str | None]):

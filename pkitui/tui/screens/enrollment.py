@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 from rich.text import Text
@@ -32,21 +33,19 @@ if TYPE_CHECKING:
 STATE_TONES = {"sent": Tone.NOTE, "pending": Tone.WARNING, "issued": Tone.OK_STRONG, "failed": Tone.ERROR_STRONG}
 
 
+@dataclass
 class EnrollmentEventReceived(Message):
     """An EnrollmentEvent arrived from the worker."""
 
-    def __init__(self, event: EnrollmentEvent) -> None:
-        super().__init__()
-        self.event = event
+    event: EnrollmentEvent
 
 
+@dataclass
 class EnrollmentFinished(Message):
     """The enrollment call returned (results) or raised (error)."""
 
-    def __init__(self, results: list[EnrollmentResult], error: BaseException | None) -> None:
-        super().__init__()
-        self.results = results
-        self.error = error
+    results: list[EnrollmentResult]
+    error: BaseException | None
 
 
 class EnrollmentScreen(ModalScreen[None]):
@@ -65,7 +64,8 @@ class EnrollmentScreen(ModalScreen[None]):
         self.trustpoint = trustpoint
         self.title_text = title or f"Enrolling with trustpoint {trustpoint}"
         self.cancel_event = threading.Event()
-        self.rows: dict[str, dict[str, Any]] = {}
+        self.rows: dict[str, EnrollmentEvent] = {}  # the latest event of each key pair's request
+        self._deadlines: dict[str, float] = {}  # when a PENDING request is polled next (time.time())
         self.finished = False
 
     def compose(self) -> ComposeResult:
@@ -85,31 +85,27 @@ class EnrollmentScreen(ModalScreen[None]):
     def _event(self, message: EnrollmentEventReceived) -> None:
         ev = message.event
         key = ev.key_id
-        row = self.rows.setdefault(key, {})
-        row["state"] = ev.state
-        row["message"] = ev.message
-        row["fail_info"] = ev.fail_info
-        row["polls_left"] = ev.polls_left
+        self.rows[key] = ev
         if ev.next_poll_at:  # ISO 8601, written by the core
-            row["deadline"] = datetime.fromisoformat(ev.next_poll_at).timestamp()
+            self._deadlines[key] = datetime.fromisoformat(ev.next_poll_at).timestamp()
         else:
-            row.pop("deadline", None)
-        if row["state"] == "issued":
+            self._deadlines.pop(key, None)
+        if ev.state == "issued":
             self.notify(f"Certificate issued for {key}", title="Enrollment")
         self.render_rows()
 
     def detail(self, key: str) -> str:
         """The detail column of one request: message, failInfo, next poll countdown, polls left."""
-        row = self.rows[key]
-        detail: str = row.get("message", "")
-        if row.get("fail_info"):
-            detail = f"{detail} (failInfo: {row['fail_info']})".strip()
-        if row.get("state") == "pending":
-            if "deadline" in row:
-                left = max(0, int(row["deadline"] - time.time()))
+        ev = self.rows[key]
+        detail = ev.message
+        if ev.fail_info:
+            detail = f"{detail} (failInfo: {ev.fail_info})".strip()
+        if ev.state == "pending":
+            if key in self._deadlines:
+                left = max(0, int(self._deadlines[key] - time.time()))
                 detail += f"  next poll in {left // 60}:{left % 60:02d}"
-            if row.get("polls_left") is not None:
-                detail += f"  polls left: {row['polls_left']}"
+            if ev.polls_left is not None:
+                detail += f"  polls left: {ev.polls_left}"
         return detail
 
     def toned(self, text: str, tone: Tone | None) -> Text:
@@ -121,9 +117,8 @@ class EnrollmentScreen(ModalScreen[None]):
         table = Table(expand=True)
         for col in ("key pair", "state", "detail"):
             table.add_column(col)
-        for key, row in self.rows.items():
-            state = row.get("state", "?")
-            table.add_row(key, self.toned(state, STATE_TONES.get(state)), self.detail(key))
+        for key, ev in self.rows.items():
+            table.add_row(key, self.toned(ev.state, STATE_TONES.get(ev.state)), self.detail(key))
         if not self.rows:
             table.add_row(self.toned("waiting for the first request…", Tone.MUTED), "", "")
         self.query_one("#enroll-table", Static).update(table)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -16,8 +15,10 @@ from textual.worker import Worker, WorkerState
 
 from pkitui.core.errors import StoreError
 from pkitui.core.keys import key_fingerprints, public_pem
+from pkitui.core.previews import zeroize_preview
+from pkitui.tui.messages import KeyPairsGenerated, KeyPairZeroized
 from pkitui.tui.screens.base import PkiPane
-from pkitui.tui.screens.dialogs import ConfirmDialog, ExportKeyDialog, GenerateKeysDialog, InfoDialog
+from pkitui.tui.screens.dialogs import ConfirmDialog, ExportKeyDialog, GenerateKeysDialog, InfoDialog, KeyGeneration
 from pkitui.tui.tones import Tone
 
 
@@ -103,36 +104,42 @@ class KeysPane(PkiPane):
     # -- generate ---------------------------------------------------------------------------------
     def action_generate(self) -> None:
         """Ask for the options, then generate in a worker."""
-        def chosen(options: dict[str, Any] | None) -> None:
+        def chosen(options: KeyGeneration | None) -> None:
             if options is None:
                 return
-            label = options["label"] or self.pki.fqdn
-            if label and any(p.label == label for p in self.pki.config.key_pairs.values()):
+            label = options.label or self.pki.fqdn
+            if label and self.pki.keys.exists(label):
                 def replace(yes: bool | None) -> None:
                     if yes:
-                        self._generate({**options, "replace": True})
+                        self._start_generate(options, replace=True)
                 self.app.push_screen(ConfirmDialog(f"You already have RSA keys named {label}. Replace them?",
                                                    ["the old keys are destroyed",
                                                     "certificates bound to them become orphaned"], yes="Replace"), replace)
             else:
-                self._generate({**options, "replace": False})
+                self._start_generate(options, replace=False)
 
         self.app.push_screen(GenerateKeysDialog(self.pki.fqdn), chosen)
 
+    def _start_generate(self, options: KeyGeneration, *, replace: bool) -> None:
+        """Show the progress bar (UI thread), then generate in the worker."""
+        count = 2 if options.usage_keys else 1
+        self.query_one("#keygen-label", Label).update(f"Generating {count} RSA {options.modulus}-bit key pair(s)…")
+        self.query_one("#keygen-progress").display = True
+        self._generate(options, replace)
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="keygen")
-    def _generate(self, options: dict[str, Any]) -> None:
-        count = 2 if options["usage_keys"] else 1
-        self.app.call_from_thread(self._show_progress, f"Generating {count} RSA {options['modulus']}-bit key pair(s)…")
-        pairs = self.core(self.pki.keys.generate, **options)
-        for pair in pairs:
+    def _generate(self, options: KeyGeneration, replace: bool) -> None:
+        pairs = self.core(self.pki.keys.generate, usage_keys=options.usage_keys, label=options.label,
+                          modulus=options.modulus, exportable=options.exportable, replace=replace)
+        self.post_message(KeyPairsGenerated(pairs))
+
+    @on(KeyPairsGenerated)
+    def _generated(self, message: KeyPairsGenerated) -> None:
+        for pair in message.pairs:
             self.say(f"% Generated {pair.modulus}-bit RSA {pair.usage_text}: {pair.key_id}", Tone.OK)
         self.changed("keys")
 
-    def _show_progress(self, text: str) -> None:
-        self.query_one("#keygen-label", Label).update(text)
-        self.query_one("#keygen-progress").display = True
-
-    def worker_finished(self, worker: Worker[Any], state: WorkerState) -> None:
+    def worker_finished(self, worker: Worker[object], state: WorkerState) -> None:
         if worker.group == "keygen" and state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             self.query_one("#keygen-progress").display = False
 
@@ -143,21 +150,25 @@ class KeysPane(PkiPane):
         if key_id is None:
             self.notify("No key pair selected", severity="warning")
             return
-        label = self.pki.config.key_pairs[key_id].label
-        pairs = [p.key_id for p in self.pki.config.key_pairs.values() if p.label == label]
-        bound = [f"{c.trustpoint} {c.role} certificate {c.sha256[:16]}… becomes orphaned"
-                 for c in self.pki.config.certificates if c.key_id in pairs]
+        config = self.pki.config
+        preview = zeroize_preview(config.key_pairs, config.certificates, config.key_pairs[key_id].label)
+        label = preview.label
+        assert label is not None
 
         def confirmed(yes: bool | None) -> None:
             if yes:
                 self._zeroize(label)
 
-        self.app.push_screen(ConfirmDialog(f"Zeroize RSA key pair {label}? This cannot be undone.",
-                                           [f"key {k} is destroyed" for k in pairs] + bound, yes="Zeroize"), confirmed)
+        self.app.push_screen(ConfirmDialog(preview.title, preview.lines(), yes="Zeroize"), confirmed)
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _zeroize(self, label: str) -> None:
         result = self.core(self.pki.keys.zeroize, label)
+        self.post_message(KeyPairZeroized(label, result))
+
+    @on(KeyPairZeroized)
+    def _zeroized(self, message: KeyPairZeroized) -> None:
+        result = message.result
         self.say(f"% Keys zeroized: {', '.join(result.removed)}", Tone.WARNING)
         self.changed("keys")
         lines = [f"Removed: {', '.join(result.removed)}", ""]
@@ -166,7 +177,7 @@ class KeysPane(PkiPane):
             lines.append("")
         lines.append("What to do next:")
         lines += [f"{i}. {step}" for i, step in enumerate(result.follow_ups, 1)]
-        self.app.call_from_thread(self.app.push_screen, InfoDialog(f"Key pair {label} zeroized", lines))
+        self.app.push_screen(InfoDialog(f"Key pair {message.label} zeroized", lines))
 
     # -- export -----------------------------------------------------------------------------------
     def action_export(self) -> None:

@@ -15,6 +15,7 @@ from textual.widgets import Button, Checkbox, Input, Label, ListItem, ListView, 
 from pkitui.core.errors import TrustpointError
 from pkitui.core.trustpoint_options import OPTIONS_BY_KEY
 from pkitui.core.trustpoints import Trustpoint
+from pkitui.tui.messages import TrustpointDeclared
 from pkitui.tui.screens.base import PkiPane
 from pkitui.tui.screens.dialogs import ConfirmDialog, SecretDialog
 from pkitui.tui.screens.enrollment import EnrollmentFinished, EnrollmentScreen
@@ -237,7 +238,11 @@ class TrustpointsPane(PkiPane):
         self.core(self.pki.trustpoints.declare, name)
         self.say(f"crypto pki trustpoint {name}")
         self.changed("trustpoint")
-        self.app.call_from_thread(self._select, name)
+        self.post_message(TrustpointDeclared(name))
+
+    @on(TrustpointDeclared)
+    def _declared(self, message: TrustpointDeclared) -> None:
+        self._select(message.name)
 
     def _select(self, name: str) -> None:
         self.reload()
@@ -326,5 +331,5 @@ class TrustpointsPane(PkiPane):
         screen.post_message(EnrollmentFinished(results, None))
         issued = [r for r in results if r.certificate is not None]
         if issued:
-            self.app.call_from_thread(self.notify, f"{len(issued)} certificate(s) issued for {name}", title="Enrollment")
+            self.notify(f"{len(issued)} certificate(s) issued for {name}", title="Enrollment")  # thread-safe
         self.changed("enroll")

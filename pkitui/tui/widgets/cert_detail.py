@@ -4,9 +4,9 @@ toggle. Built from ``pki.certificates.list()`` (CertificateInfo)."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -71,7 +71,6 @@ class CertView:
     crl_distribution_points: list[str]
     pem: str
     orphaned: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _extensions(cert: x509.Certificate) -> list[tuple[str, str]]:
@@ -80,8 +79,12 @@ def _extensions(cert: x509.Certificate) -> list[tuple[str, str]]:
         name = ext.oid._name if ext.oid._name != "Unknown OID" else ext.oid.dotted_string
         value = ext.value
         if isinstance(value, x509.KeyUsage):
-            bits = [n for n in ("digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
-                                "key_agreement", "key_cert_sign", "crl_sign") if getattr(value, n)]
+            bits = [n for n, on in (("digital_signature", value.digital_signature),
+                                    ("content_commitment", value.content_commitment),
+                                    ("key_encipherment", value.key_encipherment),
+                                    ("data_encipherment", value.data_encipherment),
+                                    ("key_agreement", value.key_agreement), ("key_cert_sign", value.key_cert_sign),
+                                    ("crl_sign", value.crl_sign)) if on]
             text = ", ".join(bits)
         elif isinstance(value, x509.BasicConstraints):
             text = f"CA:{value.ca}" + (f", pathlen:{value.path_length}" if value.path_length is not None else "")
@@ -168,8 +171,8 @@ class CertDetail(TonedStatic):
     }
     DEFAULT_CSS = "CertDetail { height: auto; padding: 0 1; }"
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self.view: CertView | None = None
         self.show_pem = False
         self.as_of: datetime | None = None

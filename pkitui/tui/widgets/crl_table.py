@@ -8,11 +8,11 @@ It reads the revocation engineer's ``CrlIndex`` on demand: ``len(index)``, ``ind
 from __future__ import annotations
 
 from collections import OrderedDict
-from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.reactive import reactive
@@ -23,29 +23,25 @@ COLUMNS = (("#", 8), ("serial number (hex)", 42), ("revocation date (UTC)", 21),
 ROW_WIDTH = sum(w for _n, w in COLUMNS) + 2 * (len(COLUMNS) - 1)
 CACHE_ROWS = 512
 
+if TYPE_CHECKING:
+    from pkitui.core.revocation.crl_index import CrlRow
+
 
 class RowIndex(Protocol):
     """What the table needs from a CRL index."""
 
     def __len__(self) -> int: ...
-    def row(self, i: int) -> Any: ...
+    def row(self, i: int) -> CrlRow: ...
     def find(self, serial: int) -> int | None: ...
 
 
-def row_fields(row: Any) -> tuple[int, datetime | None, str | None]:
-    """(serial, revocation date, reason) from a CrlRow or a plain tuple."""
-    if isinstance(row, tuple):
-        return row[0], row[1], row[2]
-    return row.serial, row.revocation_date, row.reason
-
-
-def format_row(i: int, row: Any) -> str:
+def format_row(i: int, row: CrlRow) -> str:
     """One line of text, fixed-width columns."""
-    serial, date, reason = row_fields(row)
+    serial, date, reason = row
     serial_hex = format(serial, "X")
     if len(serial_hex) % 2:
         serial_hex = "0" + serial_hex
-    cells = (str(i + 1), serial_hex, date.strftime("%Y-%m-%d %H:%M:%S") if date else "", reason or "")
+    cells = (str(i + 1), serial_hex, date.strftime("%Y-%m-%d %H:%M:%S"), reason or "")
     return "  ".join(c[:w].ljust(w) for c, (_n, w) in zip(cells, COLUMNS))
 
 
@@ -75,8 +71,8 @@ class CrlTable(ScrollView, can_focus=True):
 
     cursor: reactive[int] = reactive(0)
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self.index: RowIndex | None = None
         self.count = 0  # rows of the index shown
         self._rows: OrderedDict[int, str] = OrderedDict()
@@ -143,7 +139,7 @@ class CrlTable(ScrollView, can_focus=True):
         """First (0) or last (-1) row."""
         self.cursor = 0 if where == 0 else max(self.count - 1, 0)
 
-    def on_click(self, event: Any) -> None:
+    def on_click(self, event: events.Click) -> None:
         """A click selects the row under the mouse."""
         self.cursor = self.scroll_offset.y + event.y
 

@@ -3,8 +3,6 @@ the core decides match, digest and first wrong group; this widget only colours t
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 
 from pkitui.core.fingerprint import FingerprintMatch, MatchState, compare
@@ -57,8 +55,8 @@ class FingerprintMatchView(TonedStatic):
     FingerprintMatchView { height: auto; min-height: 2; padding: 0 1; }
     """
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self.match: FingerprintMatch | None = None
 
     def show(self, typed: str, fingerprints: dict[str, str]) -> FingerprintMatch:

@@ -4,7 +4,7 @@ would remove. Renders a ``pki.nvram_usage()`` (NvramUsage)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -104,8 +104,8 @@ class NvramGauge(TonedStatic):
     }
     DEFAULT_CSS = "NvramGauge { height: auto; padding: 0 1; }"
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self.usage: NvramUsage | None = None
 
     def show(self, use: NvramUsage) -> None:
