@@ -11,9 +11,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from pkitui.core.config import RunningConfig
 from pkitui.core.errors import ConfigError, KeyPairError
 from pkitui.core.keys import public_der
-from pkitui.core.records import PeerKey
+from pkitui.core.records import PeerKey, PeerKeyKind, PeerKeyUsage
 
-PEER_USAGES = ("general", "encryption", "signature")
+PEER_USAGES = tuple(PeerKeyUsage)
 
 
 def parse_key_string(text: str) -> bytes:
@@ -65,25 +65,25 @@ class PubkeyChain:
         return self._config.peer_keys
 
     def _find(self, kind: str, name: str, usage: str | None) -> list[PeerKey]:
-        if kind == "addressed":
+        if kind == PeerKeyKind.ADDRESSED:
             name = _normalize_address(name, strict=False)
         return [k for k in self.keys if k.kind == kind and k.name.lower() == name.lower() and (usage is None or k.usage == usage)]
 
-    def add(self, kind: str, name: str, usage: str = "general") -> PeerKey:
+    def add(self, kind: str, name: str, usage: str = PeerKeyUsage.GENERAL) -> PeerKey:
         """``named-key NAME [encryption|signature]`` or ``addressed-key ADDRESS [...]``: an entry
         whose key is given by a following ``key-string``."""
-        if kind not in ("named", "addressed"):
+        if kind not in tuple(PeerKeyKind):
             raise ConfigError(f"unknown peer key kind {kind!r}")
         if usage not in PEER_USAGES:
             raise ConfigError(f"unknown key usage {usage!r}", "Use encryption or signature (or nothing).")
-        if kind == "addressed":
+        if kind == PeerKeyKind.ADDRESSED:
             name = _normalize_address(name, strict=True)
         elif not name or any(c.isspace() for c in name) or len(name) > 253:
             raise ConfigError(f"invalid named-key name {name!r}", "Give one word, e.g. named-key peer1.example.com")
         existing = self._find(kind, name, usage)
         if existing:
             return existing[0]
-        entry = PeerKey(kind=kind, name=name, usage=usage)
+        entry = PeerKey(kind=PeerKeyKind(kind), name=name, usage=PeerKeyUsage(usage))
         self.keys.append(entry)
         return entry
 
@@ -102,7 +102,7 @@ class PubkeyChain:
     def lookup(self, *, name: str | None = None, address: str | None = None) -> list[PeerKey]:
         """Entries by name or address (all when neither is given)."""
         if name is not None:
-            return self._find("named", name, None)
+            return self._find(PeerKeyKind.NAMED, name, None)
         if address is not None:
-            return self._find("addressed", address, None)
+            return self._find(PeerKeyKind.ADDRESSED, address, None)
         return list(self.keys)

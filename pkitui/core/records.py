@@ -30,6 +30,21 @@ class CertRole(enum.StrEnum):
 RA_ROLES = (CertRole.RA, CertRole.RA_ENCRYPTION, CertRole.RA_SIGNATURE)
 
 
+class PeerKeyKind(enum.StrEnum):
+    """How a peer's public key is named (``crypto key pubkey-chain rsa``)."""
+
+    NAMED = "named"  # named-key NAME
+    ADDRESSED = "addressed"  # addressed-key ADDRESS
+
+
+class PeerKeyUsage(enum.StrEnum):
+    """What a peer's public key is for."""
+
+    GENERAL = "general"
+    ENCRYPTION = "encryption"
+    SIGNATURE = "signature"
+
+
 def b64(data: bytes | None) -> str | None:
     """bytes → base64 text (None stays None)."""
     return None if data is None else base64.b64encode(data).decode()
@@ -91,9 +106,9 @@ class PeerKey(_Doc):
 
     _BYTES = ("der",)
 
-    kind: str  # "named" | "addressed"
+    kind: str  # a PeerKeyKind
     name: str
-    usage: str = "general"  # "general" | "encryption" | "signature"
+    usage: str = PeerKeyUsage.GENERAL  # a PeerKeyUsage
     der: bytes | None = None
 
 

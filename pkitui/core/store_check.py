@@ -46,7 +46,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from pkitui.core.errors import PkiError, StoreError
 from pkitui.core.identity import validate_domain_name, validate_hostname
 from pkitui.core.keys import MAX_MODULUS, MIN_MODULUS, USAGES
-from pkitui.core.records import CertRole
+from pkitui.core.records import CertRole, PeerKeyKind, PeerKeyUsage
 from pkitui.core.schema import MIN_CAPACITY, SCHEMA_VERSION
 from pkitui.core.store import is_plain_name
 from pkitui.core.userfile import file_kind
@@ -61,8 +61,8 @@ from pkitui.core.trustpoints import (
 )
 
 CERT_ROLES = tuple(CertRole)
-PEER_KINDS = ("named", "addressed")
-PEER_USAGES = ("general", "encryption", "signature")
+PEER_KINDS = tuple(PeerKeyKind)
+PEER_USAGES = tuple(PeerKeyUsage)
 SECRET_MODES = ("keyfile", "passphrase")
 MESSAGE_TYPES = ("PKCSReq", "RenewalReq", "GetCertInitial", "CertPoll")
 _HEX64 = re.compile(r"^[0-9A-Fa-f]{64}$")

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,12 +20,30 @@ from typing import Any
 from pkitui.core.errors import PkiError
 
 
+class MethodStatus(enum.StrEnum):
+    """What one revocation method said."""
+
+    GOOD = "good"
+    REVOKED = "revoked"
+    UNKNOWN = "unknown"  # answered, but does not know the certificate (OCSP)
+    FAILED = "failed"  # could not answer (server down, CRL refused, no URL)
+
+
+class RevocationStatus(enum.StrEnum):
+    """The revocation check's decision."""
+
+    GOOD = "good"
+    REVOKED = "revoked"
+    UNCHECKED = "unchecked"  # accepted because ``none`` was reached
+    UNDETERMINED = "undetermined"  # every method failed and ``none`` is not listed: not accepted
+
+
 @dataclass(frozen=True)
 class MethodResult:
     """What one method said: good, revoked, unknown (answered, does not know) or failed."""
 
     method: str
-    status: str
+    status: MethodStatus
     detail: str
     revocation_date: datetime | None = None
     reason: str | None = None
@@ -34,7 +53,7 @@ class MethodResult:
 class RevocationOutcome:
     """The decision: good, revoked, accepted-unchecked (``none``) or undetermined."""
 
-    status: str
+    status: RevocationStatus
     method: str | None
     detail: str
     revocation_date: datetime | None = None
@@ -44,7 +63,7 @@ class RevocationOutcome:
     @property
     def accepted(self) -> bool:
         """True when the revocation check lets the certificate through."""
-        return self.status in ("good", "unchecked")
+        return self.status in (RevocationStatus.GOOD, RevocationStatus.UNCHECKED)
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -64,20 +83,22 @@ def run_methods(methods: list[str], runners: dict[str, Callable[[], MethodResult
         if method == "none":
             detail = "no revocation method answered; accepted because 'none' is configured" if attempts else \
                 "revocation is not checked (revocation-check none)"
-            return RevocationOutcome("unchecked", "none", detail, attempts=attempts)
+            return RevocationOutcome(RevocationStatus.UNCHECKED, "none", detail, attempts=attempts)
         runner = runners.get(method)
         if runner is None:
-            attempts.append(MethodResult(method, "failed", f"unknown revocation method {method!r}"))
+            attempts.append(MethodResult(method, MethodStatus.FAILED, f"unknown revocation method {method!r}"))
             continue
         try:
             result = runner()
         except PkiError as exc:
-            result = MethodResult(method, "failed", exc.message)
+            result = MethodResult(method, MethodStatus.FAILED, exc.message)
         attempts.append(result)
-        if result.status == "revoked":
-            return RevocationOutcome("revoked", method, result.detail, result.revocation_date, result.reason, attempts)
-        if result.status == "good":
-            return RevocationOutcome("good", method, result.detail, attempts=attempts)
+        if result.status == MethodStatus.REVOKED:
+            return RevocationOutcome(RevocationStatus.REVOKED, method, result.detail, result.revocation_date,
+                                     result.reason, attempts)
+        if result.status == MethodStatus.GOOD:
+            return RevocationOutcome(RevocationStatus.GOOD, method, result.detail, attempts=attempts)
     tried = "; ".join(f"{a.method}: {a.detail}" for a in attempts) or "no method configured"
-    return RevocationOutcome("undetermined", None, f"revocation status could not be determined ({tried})",
+    return RevocationOutcome(RevocationStatus.UNDETERMINED, None,
+                             f"revocation status could not be determined ({tried})",
                              attempts=attempts)

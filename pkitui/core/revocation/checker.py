@@ -15,10 +15,10 @@ from pkitui.core import net
 from pkitui.core.certfields import ocsp_urls
 from pkitui.core.clock import Clock
 from pkitui.core.errors import RevocationError
-from pkitui.core.revocation.check import MethodResult, RevocationOutcome, run_methods
+from pkitui.core.revocation.check import MethodResult, MethodStatus, RevocationOutcome, run_methods
 from pkitui.core.revocation.crl import ParsedCrl
 from pkitui.core.revocation.crl_index import CrlIndex
-from pkitui.core.revocation.crl_store import CrlInfo, CrlStore
+from pkitui.core.revocation.crl_store import CrlInfo, CrlLocation, CrlStore
 from pkitui.core.revocation.sources import CrlFetcher, same_certificate
 from pkitui.core.trustpoints import Trustpoint
 
@@ -63,12 +63,13 @@ class RevocationService:
         info, parsed = self.crl_for(tp, cert, issuer)
         row = parsed.index.lookup(cert.serial_number)
         if row is None:
-            where = {"cache": "; kept in the cache outside NVRAM", "memory": "; held in memory (query mode)"}
-            return MethodResult("crl", "good", f"not on the CRL from {info.source} (this update "
+            where = {CrlLocation.CACHE: "; kept in the cache outside NVRAM",
+                     CrlLocation.MEMORY: "; held in memory (query mode)"}
+            return MethodResult("crl", MethodStatus.GOOD, f"not on the CRL from {info.source} (this update "
                                 f"{info.this_update:%Y-%m-%d %H:%M} UTC, {info.entries:,} entries"
                                 f"{where.get(info.location, '')})")
         why = f", reason {row.reason}" if row.reason else ""
-        return MethodResult("crl", "revoked", f"revoked on {row.revocation_date:%Y-%m-%d %H:%M:%S} UTC{why} "
+        return MethodResult("crl", MethodStatus.REVOKED, f"revoked on {row.revocation_date:%Y-%m-%d %H:%M:%S} UTC{why} "
                             f"(CRL from {info.source})", row.revocation_date, row.reason)
 
     def _ocsp_method(self, tp: Trustpoint, cert: x509.Certificate, issuer: x509.Certificate) -> MethodResult:
@@ -76,7 +77,8 @@ class RevocationService:
 
         urls = [tp.ocsp_url] if tp.ocsp_url else ocsp_urls(cert)
         if not urls:
-            return MethodResult("ocsp", "failed", "no OCSP URL (configure ocsp url, or the certificate has no AIA)")
+            return MethodResult("ocsp", MethodStatus.FAILED,
+                                "no OCSP URL (configure ocsp url, or the certificate has no AIA)")
         errors = []
         for url in urls:
             try:
@@ -87,12 +89,14 @@ class RevocationService:
             if answer.status == "revoked":
                 why = f", reason {answer.reason}" if answer.reason else ""
                 when = answer.revocation_time
-                return MethodResult("ocsp", "revoked", f"revoked on {when:%Y-%m-%d %H:%M:%S} UTC{why} (OCSP {url})",
+                return MethodResult("ocsp", MethodStatus.REVOKED,
+                                    f"revoked on {when:%Y-%m-%d %H:%M:%S} UTC{why} (OCSP {url})",
                                     when, answer.reason)
             if answer.status == "good":
-                return MethodResult("ocsp", "good", f"good (OCSP {url})")
+                return MethodResult("ocsp", MethodStatus.GOOD, f"good (OCSP {url})")
             errors.append(f"{url} does not know the certificate (unknown)")
-        return MethodResult("ocsp", "unknown" if any("unknown" in e for e in errors) else "failed", "; ".join(errors))
+        status = MethodStatus.UNKNOWN if any("unknown" in e for e in errors) else MethodStatus.FAILED
+        return MethodResult("ocsp", status, "; ".join(errors))
 
     def note_path(self, tp: str, chain: list[x509.Certificate]) -> None:
         """Remember the intermediate CAs of ``chain`` (peer first, ``tp``'s CA last), a path just

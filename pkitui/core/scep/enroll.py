@@ -8,6 +8,7 @@ pending state, reporting :class:`EnrollmentEvent` s as it goes.
 from __future__ import annotations
 
 import datetime
+import enum
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,13 +26,22 @@ from pkitui.core.scep.messages import DIGEST_TITLES, build_request, cert_poll_co
 from pkitui.core.scep.transport import ScepTransport
 
 
+class EnrollmentState(enum.StrEnum):
+    """Where one key pair's enrollment is."""
+
+    SENT = "sent"  # the request is on its way (or being retried)
+    PENDING = "pending"  # the CA has not decided; polled, or kept for later
+    ISSUED = "issued"
+    FAILED = "failed"  # the CA refused
+
+
 @dataclass
 class EnrollmentEvent:
-    """Progress of one key pair's enrollment: state sent | pending | issued | failed."""
+    """Progress of one key pair's enrollment (its :class:`EnrollmentState`)."""
 
     trustpoint: str
     key_id: str
-    state: str
+    state: EnrollmentState
     message: str = ""
     transaction_id: str = ""
     polls_left: int | None = None
@@ -46,7 +56,7 @@ class EnrollmentResult:
 
     trustpoint: str
     key_id: str
-    state: str
+    state: EnrollmentState
     message_type: str = "PKCSReq"
     transaction_id: str = ""
     certificate: x509.Certificate | None = None
@@ -58,7 +68,7 @@ class EnrollmentResult:
     @property
     def ok(self) -> bool:
         """True when a certificate was issued."""
-        return self.state == "issued"
+        return self.state == EnrollmentState.ISSUED
 
     @property
     def serial_hex(self) -> str | None:
@@ -137,8 +147,10 @@ def run_transaction(
         if polls_left is not None and polls_left <= 0:
             persist()
             msg = f"still PENDING after {pending.polls_done} polls; resume later (pending transaction kept)"
-            on_event(EnrollmentEvent(state="pending", polls_left=0, message=msg, algorithms=ex.algorithms, **base))
-            return EnrollmentResult(state="pending", message_type=pending.message_type, algorithms=ex.algorithms,
+            on_event(EnrollmentEvent(state=EnrollmentState.PENDING, polls_left=0, message=msg, algorithms=ex.algorithms,
+                                     **base))
+            return EnrollmentResult(state=EnrollmentState.PENDING, message_type=pending.message_type,
+                                    algorithms=ex.algorithms,
                                     message=msg, **base), rep
         if pending.next_poll:  # resumed: keep the saved schedule, unless the retry period is now shorter
             due = min(datetime.datetime.fromisoformat(pending.next_poll),
@@ -147,10 +159,11 @@ def run_transaction(
             due = ex.clock.now() + datetime.timedelta(seconds=ex.retry_period_s)
             pending.next_poll = due.isoformat(timespec="seconds")
         persist()
-        on_event(EnrollmentEvent(state="pending", polls_left=polls_left, next_poll_at=pending.next_poll,
+        on_event(EnrollmentEvent(state=EnrollmentState.PENDING, polls_left=polls_left, next_poll_at=pending.next_poll,
                                  algorithms=ex.algorithms, message="the CA has not decided yet; polling", **base))
         if cancel.wait(max(0.0, (due - ex.clock.now()).total_seconds())):
-            return EnrollmentResult(state="pending", message_type=pending.message_type, algorithms=ex.algorithms,
+            return EnrollmentResult(state=EnrollmentState.PENDING, message_type=pending.message_type,
+                                    algorithms=ex.algorithms,
                                     message="polling cancelled; the pending transaction is kept", **base), rep
         pending.polls_done += 1
         pending.next_poll = ""
@@ -161,7 +174,7 @@ def run_transaction(
         except ScepError as exc:
             if type(exc) is not ScepError:  # a failed verification is never retried silently
                 raise
-            on_event(EnrollmentEvent(state="pending", message=f"poll failed: {exc.message}", **base))
+            on_event(EnrollmentEvent(state=EnrollmentState.PENDING, message=f"poll failed: {exc.message}", **base))
             rep = None
 
 
@@ -171,10 +184,11 @@ def _finish(ex: Exchange, pending: PendingEnrollment, rep: CertRep, on_event: Ca
     if rep.status == "SUCCESS":
         assert rep.issued is not None
         msg = f"certificate issued, serial {format(rep.issued.serial_number, 'X')}"
-        on_event(EnrollmentEvent(state="issued", algorithms=algorithms, message=msg, **base))
-        return EnrollmentResult(state="issued", message_type=pending.message_type, certificate=rep.issued,
+        on_event(EnrollmentEvent(state=EnrollmentState.ISSUED, algorithms=algorithms, message=msg, **base))
+        return EnrollmentResult(state=EnrollmentState.ISSUED, message_type=pending.message_type, certificate=rep.issued,
                                 algorithms=algorithms, message=msg, warnings=list(ex.warnings), **base)
     msg = f"the CA refused the request: {rep.fail_reason}"
-    on_event(EnrollmentEvent(state="failed", fail_info=rep.fail_reason, algorithms=algorithms, message=msg, **base))
-    return EnrollmentResult(state="failed", message_type=pending.message_type, fail_info=rep.fail_reason,
+    on_event(EnrollmentEvent(state=EnrollmentState.FAILED, fail_info=rep.fail_reason, algorithms=algorithms,
+                             message=msg, **base))
+    return EnrollmentResult(state=EnrollmentState.FAILED, message_type=pending.message_type, fail_info=rep.fail_reason,
                             algorithms=algorithms, message=msg, warnings=list(ex.warnings), **base)

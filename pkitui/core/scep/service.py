@@ -26,7 +26,7 @@ from pkitui.core.records import RA_ROLES, CertRole, PendingEnrollment, StoredCer
 from pkitui.core.scep.ca import der_of
 from pkitui.core.scep.caps import note_caps
 from pkitui.core.scep.certrep import CertRep
-from pkitui.core.scep.enroll import EnrollmentEvent, EnrollmentResult, Exchange, run_transaction
+from pkitui.core.scep.enroll import EnrollmentEvent, EnrollmentResult, EnrollmentState, Exchange, run_transaction
 from pkitui.core.scep.messages import build_csr, get_crl_content, new_transaction_id, self_signed_signer
 from pkitui.core.scep.request import request_subject
 from pkitui.core.scep.transport import ScepSettings, ScepTransport
@@ -183,7 +183,8 @@ class ScepService:
             csr = build_csr(pair.private_key, subject, challenge=challenge, dns_names=_dns(self._config),
                             ip_address=trustpoint.ip_address)
             tid = new_transaction_id()
-            emit(EnrollmentEvent(trustpoint.name, pair.key_id, "sent", f"{message_type} sent to {ex.transport.url}",
+            emit(EnrollmentEvent(trustpoint.name, pair.key_id, EnrollmentState.SENT,
+                                 f"{message_type} sent to {ex.transport.url}",
                                  tid, algorithms=ex.algorithms))
             rep = self._send_retrying(ex, trustpoint, pair, emit, stop, lambda: ex.send(
                 message_type, csr, signer=signer, key=pair.private_key, transaction_id=tid,
@@ -213,7 +214,7 @@ class ScepService:
             except ScepError as exc:
                 if type(exc) is not ScepError or attempt == tp.enrollment_retry_count:
                     raise
-                emit(EnrollmentEvent(tp.name, pair.key_id, "sent", f"{exc.message}; retrying "
+                emit(EnrollmentEvent(tp.name, pair.key_id, EnrollmentState.SENT, f"{exc.message}; retrying "
                                      f"({tp.enrollment_retry_count - attempt} attempt(s) left)",
                                      algorithms=ex.algorithms))
                 if stop.wait(ex.retry_period_s):
@@ -232,13 +233,13 @@ class ScepService:
 
         result, _ = run_transaction(ex, pending, pair.private_key, pair.public_der, rep,
                                     on_event=emit, cancel=stop, persist=persist)
-        if result.state in ("issued", "failed"):
+        if result.state in (EnrollmentState.ISSUED, EnrollmentState.FAILED):
             config.pending = [p for p in config.pending if p is not pending
                               and p.transaction_id != pending.transaction_id]
         produced: list[str] = []
         if result.certificate is not None:
             produced = self._store_device(pending.trustpoint, pair, result.certificate)
-        if result.state != "pending":
+        if result.state != EnrollmentState.PENDING:
             # A transaction that outlived a PENDING reply was journaled: what it produced (the key
             # pair and certificate) is saved on its own, then its journal entry goes.
             self._journal.finish_pending(pending, produced)
