@@ -90,22 +90,20 @@ def enroll(session: Session, args: Args) -> None:
     pki = session.pki
     tp = pki.trustpoints.get(args["name"])
     on_event = lambda e: _render_event(session, e)  # noqa: E731
-    if pki.scep.pending(tp.name):
+    plan = pki.scep.prepare_enrollment(tp)
+    if plan.resuming:
         session.print(f"% Resuming the pending enrollment of trustpoint {tp.name}")
         results = pki.scep.enroll(tp, on_event=on_event)  # resumes the saved transaction
     else:
-        pki.scep.check_ready(tp)
+        plan.raise_missing()  # before the password is asked for
         password = tp.password
-        if password is None:
+        if plan.needs_password:
             try:
                 password = session.ask_secret("Password: ", refuse_hint="")
             except NeedsConfirmation:
                 session.warn("% No challenge password configured; sending the request without one.")
         session.print("% Start certificate enrollment ..")
-        from pkitui.core.scep.request import request_subject
-
-        session.print(f"% The subject name in the certificate will include: "
-                      f"{request_subject(pki.config.identity, tp).rfc4514_string()}")
+        session.print(f"% The subject name in the certificate will include: {plan.subject}")
         results = pki.scep.enroll(tp, password=password or None, on_event=on_event)
     for warning in dict.fromkeys(w for r in results for w in r.warnings):
         session.warn(f"% Warning: {warning}")

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import serialization
 
 from pkitui.core.clock import Clock
 from pkitui.core.config import RunningConfig, key_pair_doc
-from pkitui.core.errors import KeyPairError, ScepError, TrustpointError
+from pkitui.core.errors import KeyPairError, PkiError, ScepError, TrustpointError
 from pkitui.core.keys import KeyPair
 from pkitui.core.merge import object_name
 from pkitui.core.records import RA_ROLES, CertRole, PendingEnrollment, StoredCertificate, b64
@@ -28,6 +28,7 @@ from pkitui.core.scep.caps import note_caps
 from pkitui.core.scep.certrep import CertRep
 from pkitui.core.scep.enroll import EnrollmentEvent, EnrollmentResult, EnrollmentState, Exchange, run_transaction
 from pkitui.core.scep.messages import build_csr, get_crl_content, new_transaction_id, self_signed_signer
+from pkitui.core.scep.plan import EnrollmentPlan
 from pkitui.core.scep.request import request_subject
 from pkitui.core.scep.transport import ScepSettings, ScepTransport
 from pkitui.core.trustpoints import Trustpoint
@@ -124,11 +125,37 @@ class ScepService:
 
     def check_ready(self, tp: str | Trustpoint) -> None:
         """Raise the PkiError naming what ``enroll`` lacks (an authenticated CA, RA certificates in
-        RA mode, the FQDN, the key pair), without any network: front ends call it before asking
-        for a challenge password."""
+        RA mode, the FQDN, the key pair, the enrollment URL), without any network."""
+        self.prepare_enrollment(tp).raise_missing()
+
+    def prepare_enrollment(self, tp: str | Trustpoint) -> EnrollmentPlan:
+        """What ``enroll(tp)`` will do, without any network: resume a pending transaction or send
+        new requests, with which subject and key pairs; whether a challenge password is needed;
+        the prerequisites missing (CA not authenticated, RA certificates in RA mode, no FQDN, no
+        key pair, no enrollment URL). Front ends render it before asking for a password."""
         trustpoint = self._tp(tp)
-        self._require_ca(trustpoint)
-        self._key_pairs(trustpoint)
+        plan = EnrollmentPlan(trustpoint.name, resume=self.pending(trustpoint.name),
+                              needs_password=trustpoint.password is None)
+        if plan.resuming:
+            return plan
+        try:
+            self._require_ca(trustpoint)
+        except PkiError as exc:
+            plan.missing.append(exc)
+        try:
+            plan.key_ids = [p.key_id for p in self._key_pairs(trustpoint)]
+        except PkiError as exc:
+            plan.missing.append(exc)
+        try:
+            plan.subject = request_subject(self._config.identity, trustpoint).rfc4514_string()
+        except PkiError as exc:
+            if not any(type(m) is type(exc) and m.message == exc.message for m in plan.missing):
+                plan.missing.append(exc)
+        if not trustpoint.enrollment_url:
+            plan.missing.append(TrustpointError(
+                f"% Trustpoint {trustpoint.name} has no enrollment URL",
+                f"Configure it: crypto pki trustpoint {trustpoint.name} / enrollment url http://HOST[:PORT]/PATH"))
+        return plan
 
     def _key_pairs(self, tp: Trustpoint) -> list[KeyPair]:
         label = tp.rsakeypair or self._config.identity.require_fqdn("enrolling")
@@ -152,10 +179,14 @@ class ScepService:
         return None
 
     def enroll(self, tp: str | Trustpoint, *, password: str | None = None,
+               ask_password: Callable[[], str | None] | None = None,
                on_event: Callable[[EnrollmentEvent], None] | None = None,
                cancel: threading.Event | None = None) -> list[EnrollmentResult]:
         """``crypto pki enroll``: one request per key pair of the trustpoint.
 
+        The challenge password is ``password``, else the trustpoint's, else what ``ask_password``
+        answers: it is asked only once every prerequisite is met (:meth:`prepare_enrollment`;
+        a missing one is raised first), before anything is sent (None or "": no password).
         A key pair that already holds a valid certificate is renewed (RenewalReq signed by the
         old certificate and key) when the CA advertises Renewal. PENDING is polled every retry
         period, at most retry count times (0: until ``cancel`` is set). When the store holds a
@@ -164,11 +195,14 @@ class ScepService:
         trustpoint = self._tp(tp)
         if self.pending(trustpoint.name):  # a saved transaction is polled again, never replaced
             return self.resume_pending(on_event, cancel, tp=trustpoint.name)
+        challenge = password if password is not None else trustpoint.password
+        if challenge is None and ask_password is not None:
+            self.prepare_enrollment(trustpoint).raise_missing()
+            challenge = ask_password() or None
         emit = on_event or (lambda _e: None)
         stop = cancel or threading.Event()
         ex = self._exchange(trustpoint)
         renewal_ok = "RENEWAL" in ex.caps
-        challenge = password if password is not None else trustpoint.password
         # Every request is sent first; PENDING ones are then polled in turn, so a usage-keys pair
         # does not wait for the first key's approval before asking for the second.
         results: list[EnrollmentResult | None] = []
