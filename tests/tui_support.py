@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from textual.widgets import Input
 
+from pkitui.core.clock import FixedClock
 from pkitui.core.keys import KeyPair
 from pkitui.core.pki import Pki
 from pkitui.core.records import StoredCertificate
@@ -23,8 +24,9 @@ from pkitui.lab import Lab
 from pkitui.tui.app import PkiConsole
 
 DATA = Path(__file__).parent / "data"
-# In the future, so the core's status (real clock) says Available while the console's clock is frozen.
-FROZEN_NOW = datetime(2040, 1, 20, 12, 0, 0, tzinfo=timezone.utc)
+# The time of the fixed data: the core judges validity by a FixedClock at this time
+# (Pki.open(..., clock=)) and the console's clock is frozen at it, so nothing depends on today.
+FROZEN_NOW = datetime(2026, 3, 20, 12, 0, 0, tzinfo=timezone.utc)
 SNAPSHOT_STORE = Path("/tmp/pkitui-tui-snapshot/store")
 SIZE = (120, 40)
 
@@ -68,14 +70,14 @@ def fixed_crl_der(count: int = 60) -> bytes:
 
     ca_key, _ = fixed_keys()
     ca, _dev = fixed_chain()
-    return build_crl_der(LabCa(ca_key, ca), revoked_serials(count), this_update=datetime(2040, 1, 19, tzinfo=timezone.utc),
-                         next_update=datetime(2040, 1, 26, tzinfo=timezone.utc))
+    return build_crl_der(LabCa(ca_key, ca), revoked_serials(count), this_update=datetime(2026, 3, 19, tzinfo=timezone.utc),
+                         next_update=datetime(2026, 3, 26, tzinfo=timezone.utc))
 
 
 def fixed_pki(store: Path = SNAPSHOT_STORE, *, certificates: bool = True) -> Pki:
     """A device at a fixed path with fixed identity, key pair, trustpoint and chain."""
     shutil.rmtree(store, ignore_errors=True)
-    pki = Pki.open(store)
+    pki = Pki.open(store, clock=FixedClock(FROZEN_NOW))
     pki.set_hostname("r1")
     pki.set_domain_name("example.com")
     _ca_key, dev_key = fixed_keys()
@@ -136,14 +138,8 @@ def add_fixed_crl(pki: Pki, count: int = 60) -> None:
     """Hold the fixed CRL under trustpoint lab, as if fetched from its distribution point."""
     from pkitui.core.revocation.crl import parse_crl
 
-    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
     parsed = parse_crl(fixed_crl_der(count))
     pki.revocation.store.keep("lab", "http://127.0.0.1:8081/lab.crl", parsed)
-    # The fixed CRL is dated in the frozen 2040 of the snapshots, which the real clock would call
-    # "in the future": record it as verified with the fixture CA, as a real fetch would have.
-    ca = pki.certificates.ca_certificate("lab")
-    pki.revocation.store._verified[parsed.sha256] = ca.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
 
 
 async def ready(pilot: Any) -> None:
