@@ -111,7 +111,7 @@ async def test_enroll_with_wrong_challenge_shows_failure(lab: Lab, lab_pki: Pki)
         await wait_for(pilot, lambda: screen.finished)
         states = [r.state for r in screen.rows.values()]
         assert states[-1] == "failed"
-        assert "badRequest" in str(list(screen.rows.values())[-1].get("fail_info"))
+        assert "badRequest" in str(list(screen.rows.values())[-1].fail_info)
     assert not [c for c in lab_pki.config.certificates if c.role == "device"]
 
 
@@ -154,7 +154,7 @@ async def test_pending_countdown_and_cancel(tmp_path: Path) -> None:
             await pilot.press("e")
             await wait_for(pilot, lambda: isinstance(app.screen, EnrollmentScreen))
             screen = app.screen
-            await wait_for(pilot, lambda: any(r.get("state") == "pending" for r in screen.rows.values()))
+            await wait_for(pilot, lambda: any(r.state == "pending" for r in screen.rows.values()))
             key = next(iter(screen.rows))
             first = screen.detail(key)
             assert "next poll in 0:" in first and "polls left: " in first
@@ -187,7 +187,7 @@ async def test_pending_enrollment_resumes_after_restart(tmp_path: Path) -> None:
             app.screen.query_one("#tp-list").focus()
             await pilot.press("u")
             await wait_for(pilot, lambda: isinstance(app.screen, EnrollmentScreen) and app.screen.finished)
-            assert [r["state"] for r in app.screen.rows.values()][-1] == "issued"
+            assert [r.state for r in app.screen.rows.values()][-1] == "issued"
             # the title said "Enrolling with trustpoint pending enrollments"
             assert str(app.screen.query_one(".dialog-title", Label).render()) == "Resuming pending enrollments"
         assert [c.role for c in again.config.certificates if c.role == "device"] == ["device"]
