@@ -10,12 +10,7 @@ from cryptography import x509
 from cryptography.x509.oid import AuthorityInformationAccessOID
 
 from pkitui.core.errors import CertificateError
-
-
-def serial_hex(serial: int) -> str:
-    """IOS's serial layout: upper-case hex, an even number of digits."""
-    text = format(serial, "X")
-    return text if len(text) % 2 == 0 else "0" + text
+from pkitui.core.held import serial_hex as serial_hex  # IOS's serial layout, also for readers of this module
 
 
 def normalize_serial(text: str) -> str:

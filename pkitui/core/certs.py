@@ -22,6 +22,7 @@ from pkitui.core.certfields import (crl_distribution_points, load_certificates, 
 from pkitui.core.clock import Clock
 from pkitui.core.config import RunningConfig
 from pkitui.core.errors import CertificateError, TrustpointError
+from pkitui.core.held import HeldDer, ordered
 from pkitui.core.keys import key_fingerprints
 from pkitui.core.records import StoredCertificate
 from pkitui.core.trustpoints import Trustpoint
@@ -43,8 +44,6 @@ ROLE_TITLES = {
     "device": "Certificate",
     "imported": "Certificate",
 }
-_ROLE_ORDER = {"device": 0, "imported": 1, "ra-signature": 2, "ra-encryption": 3, "ra": 4, "ca": 5}
-
 
 @dataclass
 class CertificateInfo:
@@ -131,7 +130,7 @@ class CertificateService:
     """``pki.certificates``: the certificate chains of every trustpoint."""
 
     def __init__(self, config: RunningConfig, trustpoint: Callable[[str], Trustpoint], clock: Clock, *,
-                 ca_sources: CaSources, revocation: Callable[[], RevocationChecker]) -> None:
+                 ca_sources: CaSources, revocation: Callable[[], RevocationChecker], held: HeldDer) -> None:
         """``ca_sources`` re-fetch a CA certificate kept as a fingerprint only; ``revocation``
         gives the revocation checker peer verification uses (on first use)."""
         self._config = config
@@ -140,25 +139,22 @@ class CertificateService:
         self._ca_sources = ca_sources
         self._revocation = revocation
         # DER of certificates whose record keeps only the fingerprint (query mode, small NVRAM):
-        # fetched again when needed and held here, in memory only.
-        self._memory: dict[str, bytes] = {}
+        # fetched again when needed and held in memory only.
+        self._held = held
 
     # -- reading ---------------------------------------------------------------------------
     def _records(self, tp: str | None) -> list[StoredCertificate]:
         if tp is not None:
             self._trustpoint(tp)
-        records = [c for c in self._config.certificates if tp is None or c.trustpoint == tp]
-        return sorted(records, key=lambda c: (c.trustpoint, _ROLE_ORDER.get(c.role, 9)))
+        return ordered(self._config.certificates, tp)
 
     def der_of(self, record: StoredCertificate) -> bytes | None:
         """The record's DER: from the configuration, else from the memory cache (or None)."""
-        return record.der if record.der is not None else self._memory.get(record.sha256)
+        return self._held.der_of(record)
 
     def remember(self, records: list[StoredCertificate]) -> None:
         """Keep the DER of ``records`` in memory (called before a save drops it from NVRAM)."""
-        for r in records:
-            if r.der is not None:
-                self._memory[r.sha256] = r.der
+        self._held.remember(records)
 
     def list(self, tp: str | None = None) -> list[CertificateInfo]:
         """Every certificate (of trustpoint ``tp``): device, RA, then CA, as IOS orders them."""
@@ -192,7 +188,7 @@ class CertificateService:
             if hashlib.sha256(der).hexdigest().upper() != record.sha256:
                 errors.append(f"{name}: the certificate fetched does not match the kept SHA-256 fingerprint")
                 continue
-            self._memory[record.sha256] = der
+            self._held.keep(record.sha256, der)
             return der
         raise CertificateError(
             f"% Cannot fetch the CA certificate of {trustpoint.name} again"

@@ -5,20 +5,20 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Any
-
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from typing import TYPE_CHECKING, Any
 
 from pkitui.core.errors import StoreError
 from pkitui.core.identity import Identity
-from pkitui.core.keys import KeyPair
+from pkitui.core.keys import KeyPair, SavedKey
 from pkitui.core.records import CrlRecord, PeerKey, PendingEnrollment, StoredCertificate
 from pkitui.core.schema import DEFAULT_CAPACITY, SCHEMA_VERSION
 from pkitui.core.secrets import SecretBox
 from pkitui.core.store import Store
 from pkitui.core.store_check import check_tables
 from pkitui.core.trustpoints import Trustpoint
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 
 
@@ -39,7 +39,10 @@ class RunningConfig:
 
 
 def key_file_name(pair: KeyPair) -> str:
-    """Content-named private key file: the key id plus a digest of the public key."""
+    """Content-named private key file: the key id plus a digest of the public key (for a saved
+    key pair, the file its record names: it was named so when written)."""
+    if pair.saved is not None:
+        return pair.saved.file
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", pair.key_id)
     return f"{safe}.{hashlib.sha256(pair.public_der).hexdigest()[:16]}.p8"
 
@@ -119,21 +122,33 @@ def _from_tables(tables: dict[str, dict[str, Any]], store: Store, box: SecretBox
 
 
 def key_pair_from_doc(doc: dict[str, Any], store: Store, box: SecretBox) -> KeyPair:
-    """A saved key pair record with its private key read from ``private/`` and decrypted."""
+    """A saved key pair record. Its private key file is read now (a missing one is refused at
+    once) and decrypted on first use (a show command never pays for it)."""
     pem = store.read_private(doc["file"])
-    try:
-        # Our own keys were validated when generated; skipping re-validation saves ~29 ms a key.
-        key = serialization.load_pem_private_key(pem, box.password, unsafe_skip_rsa_key_validation=True)
-    except (ValueError, TypeError):
-        raise StoreError(
-            f"cannot decrypt private key {doc['key_id']!r} (private/{doc['file']})",
-            "Set PKITUI_PASSPHRASE to the passphrase the store was saved with, or restore "
-            "private/ (with master.key) from the same backup as nvram.json.",
-        ) from None
-    if not isinstance(key, rsa.RSAPrivateKey):
-        raise StoreError(f"private key {doc['key_id']!r} is not an RSA key")
-    return KeyPair(label=doc["label"], usage=doc["usage"], private_key=key, created=doc["created"],
-                   exportable=doc.get("exportable", False))
+
+    def load() -> rsa.RSAPrivateKey:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        try:
+            # Our own keys were validated when generated; skipping re-validation saves ~29 ms a key.
+            key = serialization.load_pem_private_key(pem, box.password, unsafe_skip_rsa_key_validation=True)
+        except (ValueError, TypeError):
+            raise StoreError(
+                f"cannot decrypt private key {doc['key_id']!r} (private/{doc['file']})",
+                "Set PKITUI_PASSPHRASE to the passphrase the store was saved with, or restore "
+                "private/ (with master.key) from the same backup as nvram.json.",
+            ) from None
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise StoreError(f"private key {doc['key_id']!r} is not an RSA key")
+        return key
+
+    pair = KeyPair(label=doc["label"], usage=doc["usage"], created=doc["created"],
+                   exportable=doc.get("exportable", False),
+                   saved=SavedKey(file=doc["file"], modulus=int(doc.get("modulus") or 0), load=load))
+    if not doc.get("modulus"):
+        pair.private_key  # noqa: B018 -- a record without its size: decrypt now to know it
+    return pair
 
 
 def key_pair_doc(pair: KeyPair) -> dict[str, Any]:

@@ -8,36 +8,39 @@ most of that and says nothing about why; here every refusal names the bad part.
 
 from __future__ import annotations
 
-from cryptography import x509
-from cryptography.x509.oid import NameOID, ObjectIdentifier
+from typing import TYPE_CHECKING
 
 from pkitui.core.errors import ConfigError
 
+if TYPE_CHECKING:
+    from cryptography import x509
+
 _HINT = "Use attribute=value pairs separated by commas, e.g. CN=r1.example.com,O=Example,C=US."
 
-DN_ATTRIBUTES: dict[str, ObjectIdentifier] = {
-    "CN": NameOID.COMMON_NAME,
-    "O": NameOID.ORGANIZATION_NAME,
-    "OU": NameOID.ORGANIZATIONAL_UNIT_NAME,
-    "L": NameOID.LOCALITY_NAME,
-    "ST": NameOID.STATE_OR_PROVINCE_NAME,
-    "C": NameOID.COUNTRY_NAME,
-    "STREET": NameOID.STREET_ADDRESS,
-    "DC": NameOID.DOMAIN_COMPONENT,
-    "UID": NameOID.USER_ID,
-    "E": NameOID.EMAIL_ADDRESS,
-    "EMAIL": NameOID.EMAIL_ADDRESS,
-    "EMAILADDRESS": NameOID.EMAIL_ADDRESS,
-    "SERIALNUMBER": NameOID.SERIAL_NUMBER,
-    "T": NameOID.TITLE,
-    "TITLE": NameOID.TITLE,
-    "GN": NameOID.GIVEN_NAME,
-    "GIVENNAME": NameOID.GIVEN_NAME,
-    "SN": NameOID.SURNAME,
-    "SURNAME": NameOID.SURNAME,
-    "POSTALCODE": NameOID.POSTAL_CODE,
-    "UNSTRUCTUREDNAME": ObjectIdentifier("1.2.840.113549.1.9.2"),
-    "UNSTRUCTUREDADDRESS": ObjectIdentifier("1.2.840.113549.1.9.8"),
+# attribute name -> OID (dotted; cryptography is imported only when a name is built)
+DN_ATTRIBUTES: dict[str, str] = {
+    "CN": "2.5.4.3",
+    "O": "2.5.4.10",
+    "OU": "2.5.4.11",
+    "L": "2.5.4.7",
+    "ST": "2.5.4.8",
+    "C": "2.5.4.6",
+    "STREET": "2.5.4.9",
+    "DC": "0.9.2342.19200300.100.1.25",
+    "UID": "0.9.2342.19200300.100.1.1",
+    "E": "1.2.840.113549.1.9.1",
+    "EMAIL": "1.2.840.113549.1.9.1",
+    "EMAILADDRESS": "1.2.840.113549.1.9.1",
+    "SERIALNUMBER": "2.5.4.5",
+    "T": "2.5.4.12",
+    "TITLE": "2.5.4.12",
+    "GN": "2.5.4.42",
+    "GIVENNAME": "2.5.4.42",
+    "SN": "2.5.4.4",
+    "SURNAME": "2.5.4.4",
+    "POSTALCODE": "2.5.4.17",
+    "UNSTRUCTUREDNAME": "1.2.840.113549.1.9.2",
+    "UNSTRUCTUREDADDRESS": "1.2.840.113549.1.9.8",
 }
 _SPECIAL = ',+=\\"<>;#'
 
@@ -91,28 +94,35 @@ def _unescape(value: str, dn: str) -> str:
     return "".join(out)
 
 
+_COUNTRY, _COMMON_NAME = "2.5.4.6", "2.5.4.3"
+
+
 def _attribute(ava: str, dn: str) -> x509.NameAttribute[str]:
+    from cryptography import x509
+    from cryptography.x509.oid import ObjectIdentifier
+
     name, eq, value = ava.partition("=")
     name = name.strip()
     if not eq:
         raise ConfigError(f"invalid subject-name {dn!r}: {ava.strip()!r} has no '='", _HINT)
     if not name:
         raise ConfigError(f"invalid subject-name {dn!r}: {ava.strip()!r} has no attribute name", _HINT)
-    oid = DN_ATTRIBUTES.get(name.upper())
-    if oid is None:
+    dotted = DN_ATTRIBUTES.get(name.upper())
+    if dotted is None:
         if not all(part.isdigit() for part in name.split(".")) or name.count(".") < 1:
             known = ", ".join(k for k in DN_ATTRIBUTES if len(k) <= 2)
             raise ConfigError(
                 f"invalid subject-name {dn!r}: unknown attribute {name!r}",
                 f"Known attributes: {known}, SERIALNUMBER, UNSTRUCTUREDNAME ... or a dotted OID.",
             )
-        oid = ObjectIdentifier(name)
+        dotted = name
+    oid = ObjectIdentifier(dotted)
     text = _unescape(value, dn)
     if not text:
         raise ConfigError(f"invalid subject-name {dn!r}: {name} has an empty value", _HINT)
-    if oid == NameOID.COUNTRY_NAME and (len(text) != 2 or not text.isalpha()):
+    if dotted == _COUNTRY and (len(text) != 2 or not text.isalpha()):
         raise ConfigError(f"invalid subject-name {dn!r}: C={text!r} is not a two-letter country code", "Example: C=US")
-    if oid == NameOID.COMMON_NAME and len(text) > 64:
+    if dotted == _COMMON_NAME and len(text) > 64:
         raise ConfigError(f"invalid subject-name {dn!r}: CN is longer than 64 characters", "Shorten the common name.")
     return x509.NameAttribute(oid, text)
 
@@ -123,6 +133,8 @@ def parse_dn(dn: str) -> x509.Name:
     As in RFC 4514 (and cryptography's ``from_rfc4514_string``) the first RDN written is the
     most specific one, i.e. the last in the certificate's ASN.1 sequence.
     """
+    from cryptography import x509
+
     if not dn.strip():
         raise ConfigError("invalid subject-name: it is empty", "Example: CN=r1.example.com,O=Example")
     rdns = []

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Literal
-
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from typing import TYPE_CHECKING, Literal
 
 from pkitui.core.errors import KeyPairError
 from pkitui.core.fingerprint import grouped_lines
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 Usage = Literal["general", "signature", "encryption"]
 USAGES: tuple[Usage, ...] = ("general", "signature", "encryption")
@@ -34,6 +35,8 @@ def validate_modulus(modulus: int) -> int:
 
 def public_der(public_key: rsa.RSAPublicKey) -> bytes:
     """SubjectPublicKeyInfo DER, what IOS prints as 'Key Data'."""
+    from cryptography.hazmat.primitives import serialization
+
     return public_key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
@@ -41,6 +44,8 @@ def public_der(public_key: rsa.RSAPublicKey) -> bytes:
 
 def public_pem(public_key: rsa.RSAPublicKey) -> str:
     """SubjectPublicKeyInfo PEM."""
+    from cryptography.hazmat.primitives import serialization
+
     return public_key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     ).decode()
@@ -60,15 +65,43 @@ def key_fingerprints(der: bytes) -> dict[str, str]:
     }
 
 
-@dataclass
-class KeyPair:
-    """One RSA key pair of the device. A usage-keys label holds two: signature and encryption."""
+@dataclass(frozen=True)
+class SavedKey:
+    """Where a saved key pair's private key is, and what its record already says of it: a key
+    is decrypted on first use, so a command that only shows the configuration pays nothing."""
 
-    label: str
-    usage: Usage
-    private_key: rsa.RSAPrivateKey = field(repr=False)
-    created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
-    exportable: bool = False
+    file: str
+    modulus: int
+    load: Callable[[], rsa.RSAPrivateKey]
+
+
+class KeyPair:
+    """One RSA key pair of the device. A usage-keys label holds two: signature and encryption.
+
+    Either ``private_key`` (generated here) or ``saved`` (read from the store, decrypted on first
+    use of :attr:`private_key`) is given."""
+
+    def __init__(self, label: str, usage: Usage, private_key: rsa.RSAPrivateKey | None = None,
+                 created: str | None = None, exportable: bool = False, *, saved: SavedKey | None = None) -> None:
+        if private_key is None and saved is None:
+            raise ValueError("a key pair needs its private key or where it is saved")
+        self.label = label
+        self.usage = usage
+        self.created = created or datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.exportable = exportable
+        self.saved = saved
+        self._private_key = private_key
+
+    def __repr__(self) -> str:
+        return f"KeyPair(label={self.label!r}, usage={self.usage!r}, created={self.created!r})"
+
+    @property
+    def private_key(self) -> rsa.RSAPrivateKey:
+        """The private key (decrypted from the store on first use; a StoreError if it cannot be)."""
+        if self._private_key is None:
+            assert self.saved is not None
+            self._private_key = self.saved.load()
+        return self._private_key
 
     @property
     def key_id(self) -> str:
@@ -78,6 +111,8 @@ class KeyPair:
     @property
     def modulus(self) -> int:
         """Key size in bits."""
+        if self._private_key is None and self.saved is not None:
+            return self.saved.modulus
         return self.private_key.key_size
 
     @property
@@ -100,6 +135,8 @@ class KeyPair:
 
 def generate_rsa_private_key(modulus: int) -> rsa.RSAPrivateKey:
     """A fresh RSA private key (public exponent 65537)."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     return rsa.generate_private_key(public_exponent=65537, key_size=validate_modulus(modulus))
 
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives import serialization
 
 from pkitui.core.config import key_file_name, to_tables
 
@@ -77,6 +76,8 @@ def usage(config: RunningConfig, private_dir: Path) -> NvramUsage:
         if saved.is_file():  # already saved: its real size
             used["own keys"] += saved.stat().st_size
             continue
+        from cryptography.hazmat.primitives import serialization
+
         der = pair.private_key.private_bytes(
             serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )

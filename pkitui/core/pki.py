@@ -11,13 +11,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cryptography.hazmat.primitives import serialization
 
 from pkitui.core import merge, nvram
 from pkitui.core.clock import SYSTEM_CLOCK, Clock
 from pkitui.core.config import (RunningConfig, from_tables, key_file_name, key_pair_doc, key_pair_from_doc,
                                 to_tables, trustpoint_from_doc)
 from pkitui.core.errors import CapacityError, ConfigError, StoreError
+from pkitui.core.held import ChainEntry, HeldDer, chain
 from pkitui.core.identity import validate_domain_name, validate_hostname
 from pkitui.core.journal import JournalEntry, PendingJournal
 from pkitui.core.keyring import KeyRing
@@ -80,6 +80,7 @@ class Pki:
         self.keys = KeyRing(self.config, self.clock)
         self.pubkey_chain = PubkeyChain(self.config)
         self.trustpoints = TrustpointService(self.config)
+        self.held_der = HeldDer()  # DER a save dropped from NVRAM, kept for this session
         # SCEP timeout and retry scale, shared by CA authentication and enrollment.
         self.scep_settings = ScepSettings()
 
@@ -104,7 +105,8 @@ class Pki:
         from pkitui.core.certs import CertificateService
 
         return CertificateService(self.config, self.trustpoints.get, self.clock,
-                                  ca_sources=lambda tp: self.ca_trust.sources(tp), revocation=lambda: self.revocation)
+                                  ca_sources=lambda tp: self.ca_trust.sources(tp), revocation=lambda: self.revocation,
+                                  held=self.held_der)
 
     @functools.cached_property
     def revocation(self) -> RevocationService:
@@ -144,6 +146,11 @@ class Pki:
     def fqdn(self) -> str | None:
         """host.domain, when both are configured."""
         return self.config.identity.fqdn
+
+    def certificate_chain(self, tp: str) -> list[ChainEntry]:
+        """``crypto pki certificate chain TP`` as ``show running-config`` prints it: the held
+        certificates in IOS's order with their serials, read without parsing them."""
+        return chain(self.config.certificates, self.trustpoints.get(tp).name, self.held_der)
 
     # -- device settings ----------------------------------------------------------------------
     def set_query_mode(self, enabled: bool) -> None:
@@ -223,7 +230,7 @@ class Pki:
             )
         certs, crls = config.certificates, config.crls
         if config.query_mode or use.dropped_for_capacity:
-            self.certificates.remember(certs)  # dropped from NVRAM, their DER stays in memory
+            self.held_der.remember(certs)  # dropped from NVRAM, their DER stays in memory
         if config.query_mode:
             certs = [c if c.der is None or nvram.kept_in_query_mode(c.role) else replace(c, der=None) for c in certs]
             crls = []
@@ -277,6 +284,8 @@ class Pki:
     def _write_key_file(self, pair: KeyPair) -> None:
         name = key_file_name(pair)
         if not self.store.has_private(name):  # content-named: an existing file is this key
+            from cryptography.hazmat.primitives import serialization
+
             self.store.write_private(name, pair.private_key.private_bytes(
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, self.box.encryption()))
 

@@ -5,9 +5,6 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-
 from pkitui.core.config import RunningConfig
 from pkitui.core.errors import ConfigError, KeyPairError
 from pkitui.core.keys import public_der
@@ -19,6 +16,9 @@ PEER_USAGES = tuple(PeerKeyUsage)
 def parse_key_string(text: str) -> bytes:
     """A public key from ``key-string`` input: IOS hex (spaces/newlines allowed, 'quit' ends it)
     or PEM. Returns SubjectPublicKeyInfo DER; raises ConfigError naming what was wrong."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     text = text.strip()
     if "-----BEGIN" in text:
         try:

@@ -12,11 +12,15 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from cryptography.hazmat.primitives import serialization
+from typing import TYPE_CHECKING
+
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from pkitui.core.errors import StoreError
 from pkitui.core.store import atomic_create
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives import serialization
 
 PASSPHRASE_ENV = "PKITUI_PASSPHRASE"
 _KEY_FILE = "master.key"
@@ -116,6 +120,8 @@ class SecretBox:
 
     def encryption(self) -> serialization.KeySerializationEncryption:
         """PKCS#8 encryption for private keys at rest (PBES2 with AES-256-CBC)."""
+        from cryptography.hazmat.primitives import serialization
+
         return serialization.BestAvailableEncryption(self._secret)
 
     @property

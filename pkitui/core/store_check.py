@@ -3,7 +3,8 @@
 :func:`check_tables` looks at every record of every table and raises :class:`StoreError` on the
 first bad one, naming the table, the record (its name, label or trustpoint where it has one, else
 its id), the field, what was wrong, and what to do. It runs on every load, so it stays cheap: types
-and allowed values, base64 that decodes, certificate and public-key DER that parses, file names
+and allowed values, base64 that decodes, certificate and public-key DER of the right shape
+(:mod:`pkitui.core.der`; a certificate must also match its SHA-256), file names
 that stay in their folder; CRL files are not read (only their name and kind are checked).
 
 Policy for what this version does not know:
@@ -39,10 +40,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-
+from pkitui.core.der import DerShapeError, check_certificate, check_public_key, is_rsa_public_key
 from pkitui.core.errors import PkiError, StoreError
 from pkitui.core.identity import validate_domain_name, validate_hostname
 from pkitui.core.keys import MAX_MODULUS, MIN_MODULUS, USAGES
@@ -248,18 +246,18 @@ def sealed(value: Any) -> None:
 def certificate_der(value: Any) -> None:
     der = decoded(value)
     try:
-        x509.load_der_x509_certificate(der)
-    except ValueError:
+        check_certificate(der)
+    except DerShapeError:
         raise _Bad(f"does not hold an X.509 certificate ({len(der)} bytes that do not parse)") from None
 
 
 def rsa_public_key_der(value: Any) -> None:
     der = decoded(value)
     try:
-        key = serialization.load_der_public_key(der)
-    except ValueError:
+        check_public_key(der, rsa_only=False)
+    except DerShapeError:
         raise _Bad(f"does not hold a public key ({len(der)} bytes that do not parse)") from None
-    if not isinstance(key, rsa.RSAPublicKey):
+    if not is_rsa_public_key(der):
         raise _Bad("holds a public key that is not RSA")
 
 

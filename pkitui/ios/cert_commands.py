@@ -115,16 +115,16 @@ def render_certificate_chains(pki: Pki) -> list[str]:
 
     lines: list[str] = []
     for tp in pki.trustpoints.list():
-        infos = [i for i in pki.certificates.list(tp.name) if i.der is not None]
-        if not infos:
+        entries = pki.certificate_chain(tp.name)
+        if not entries:
             continue
         if lines:
             lines.append("!")
         lines.append(f"crypto pki certificate chain {tp.name}")
-        for info in infos:
-            role = "" if info.role == "device" else f" {info.role}"
-            lines.append(f" certificate{role} {info.serial_hex}")
-            lines += ["  " + ln for ln in ios_hex_lines(info.der or b"")]
+        for entry in entries:
+            role = "" if entry.role == "device" else f" {entry.role}"
+            lines.append(f" certificate{role} {entry.serial_hex}")
+            lines += ["  " + ln for ln in ios_hex_lines(entry.der)]
             lines.append("  quit")
     return lines
 
