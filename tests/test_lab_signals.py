@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from test_tui_smoke import PKITUI, Tmux, processes_mentioning, tmux  # noqa: F401
+from terminal_support import PKITUI, Tmux, processes_mentioning
 
 PROMPT = "shell-ready$ "
 
