@@ -1,5 +1,6 @@
 """Snapshot tests (pytest-textual-snapshot): every screen at 120x40 with fixed data, a frozen
-clock and no cursor blink. Update with ``pytest tests/test_tui_snapshots.py --snapshot-update``
+clock and no cursor blink; the main screens at 80x24 too (``each_size``), the smallest terminal
+the console must stay readable in. Update with ``pytest tests/test_tui_snapshots.py --snapshot-update``
 after checking the new pictures."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pkitui.tui.app import PkiConsole
 from pkitui.tui.screens.crls import CrlsPane
 from pkitui.tui.screens.enrollment import EnrollmentEventReceived, EnrollmentScreen
 from pkitui.tui.screens.fingerprint import FingerprintDialog
-from tui_support import SIZE, add_fixed_crl, fixed_chain, fixed_pki, freeze_cursors, frozen_app
+from tui_support import SIZE, add_fixed_crl, each_size, fixed_chain, fixed_pki, freeze_cursors, frozen_app
 
 
 def scripted(*keys: str, then: Callable[[PkiConsole], Any] | None = None) -> Callable[[Any], Any]:
@@ -40,47 +41,54 @@ def scripted(*keys: str, then: Callable[[PkiConsole], Any] | None = None) -> Cal
     return run_before
 
 
-def test_home(snap_compare: Any) -> None:
-    assert snap_compare(frozen_app(fixed_pki()), terminal_size=SIZE, run_before=scripted())
+@each_size
+def test_home(snap_compare: Any, size: tuple[int, int]) -> None:
+    assert snap_compare(frozen_app(fixed_pki()), terminal_size=size, run_before=scripted())
 
 
-def test_trustpoint_editor_with_invalid_field(snap_compare: Any) -> None:
+@each_size
+def test_trustpoint_editor_with_invalid_field(snap_compare: Any, size: tuple[int, int]) -> None:
     def type_bad(app: PkiConsole) -> None:
         app.screen.query_one("#f-enrollment_url", Input).value = "ftp://ca.example.com"
         app.screen.query_one("#f-enrollment_retry_period", Input).value = "90"
-    assert snap_compare(frozen_app(fixed_pki()), terminal_size=SIZE, run_before=scripted("2", then=type_bad))
+    assert snap_compare(frozen_app(fixed_pki()), terminal_size=size, run_before=scripted("2", then=type_bad))
 
 
-def test_key_manager(snap_compare: Any) -> None:
-    assert snap_compare(frozen_app(fixed_pki()), terminal_size=SIZE, run_before=scripted("3"))
+@each_size
+def test_key_manager(snap_compare: Any, size: tuple[int, int]) -> None:
+    assert snap_compare(frozen_app(fixed_pki()), terminal_size=size, run_before=scripted("3"))
 
 
-def test_certificate_browser(snap_compare: Any) -> None:
+@each_size
+def test_certificate_browser(snap_compare: Any, size: tuple[int, int]) -> None:
     def select_device(app: PkiConsole) -> None:
         tree = app.screen.query_one("#cert-tree")
         tree.focus()
         tree.move_cursor_to_line(2)
-    assert snap_compare(frozen_app(fixed_pki()), terminal_size=SIZE, run_before=scripted("4", then=select_device))
+    assert snap_compare(frozen_app(fixed_pki()), terminal_size=size, run_before=scripted("4", then=select_device))
 
 
-def test_crl_viewer(snap_compare: Any) -> None:
+@each_size
+def test_crl_viewer(snap_compare: Any, size: tuple[int, int]) -> None:
     pki = fixed_pki()
     add_fixed_crl(pki)
 
     def open_first(app: PkiConsole) -> None:
         app.screen.query_one("#crl-list").focus()
         app.screen.query_one(CrlsPane).action_open()
-    assert snap_compare(frozen_app(pki), terminal_size=SIZE, run_before=scripted("5", then=open_first))
+    assert snap_compare(frozen_app(pki), terminal_size=size, run_before=scripted("5", then=open_first))
 
 
-def test_nvram_gauge(snap_compare: Any) -> None:
+@each_size
+def test_nvram_gauge(snap_compare: Any, size: tuple[int, int]) -> None:
     pki = fixed_pki()
     add_fixed_crl(pki)
     pki.set_query_mode(True)
-    assert snap_compare(frozen_app(pki), terminal_size=SIZE, run_before=scripted("6"))
+    assert snap_compare(frozen_app(pki), terminal_size=size, run_before=scripted("6"))
 
 
-def test_fingerprint_dialog_mismatch(snap_compare: Any) -> None:
+@each_size
+def test_fingerprint_dialog_mismatch(snap_compare: Any, size: tuple[int, int]) -> None:
     pki = fixed_pki(certificates=False)
     ca, _dev = fixed_chain()
     candidate = pki.ca_trust.candidate_from_der("lab", ca.public_bytes(Encoding.DER))
@@ -89,7 +97,7 @@ def test_fingerprint_dialog_mismatch(snap_compare: Any) -> None:
         await app.push_screen(FingerprintDialog(candidate))
         good = candidate.fingerprints["sha256"]
         app.screen.query_one("#fp-input", Input).value = good[:20] + ("0" if good[20] != "0" else "1") + good[21:]
-    assert snap_compare(frozen_app(pki), terminal_size=SIZE, run_before=scripted(then=show_and_type_wrong))
+    assert snap_compare(frozen_app(pki), terminal_size=size, run_before=scripted(then=show_and_type_wrong))
 
 
 def test_enrollment_progress(snap_compare: Any) -> None:

@@ -29,6 +29,9 @@ DATA = Path(__file__).parent / "data"
 FROZEN_NOW = datetime(2026, 3, 20, 12, 0, 0, tzinfo=timezone.utc)
 SNAPSHOT_STORE = Path("/tmp/pkitui-tui-snapshot/store")
 SIZE = (120, 40)
+# The sizes the console must be usable at: a roomy terminal, and the classic 80x24 (issue 9).
+SIZES = {"120x40": (120, 40), "80x24": (80, 24)}
+each_size = pytest.mark.parametrize("size", list(SIZES.values()), ids=list(SIZES))
 
 
 def fixed_keys() -> tuple[rsa.RSAPrivateKey, rsa.RSAPrivateKey]:
