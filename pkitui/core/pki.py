@@ -97,7 +97,7 @@ class Pki:
         from pkitui.core.scep.service import ScepService
 
         return ScepService(self.config, self.trustpoints.get, self.scep_settings, self.clock,
-                           ca_certificate=lambda tp: self.certificates.ca_certificate(tp), journal=self)
+                           ca_certificate=lambda tp: self.certificates.ca_certificate(tp), journal=self, lock=self.lock)
 
     @functools.cached_property
     def certificates(self) -> CertificateService:

@@ -21,6 +21,11 @@ class EnrollmentPlan:
     key_ids: list[str] = field(default_factory=list)  # the key pairs a request is sent for
     needs_password: bool = False  # no challenge password configured: ask one (or send none)
     missing: list[PkiError] = field(default_factory=list)  # prerequisites not met, in the order they are checked
+    ca: str | None = None  # the CA certificate's subject (its SHA-256 when only the fingerprint is kept)
+    url: str | None = None  # the enrollment URL the requests go to
+
+    # The question both front ends ask before a new request is sent (IOS asks it too).
+    QUESTION = "Request certificate from CA?"
 
     @property
     def resuming(self) -> bool:
@@ -31,6 +36,11 @@ class EnrollmentPlan:
     def ready(self) -> bool:
         """True when enrollment can go ahead (resuming, or every prerequisite met)."""
         return self.resuming or not self.missing
+
+    def details(self) -> list[str]:
+        """What the confirmation shows before a new request: subject, key pair(s), CA and URL."""
+        return [f"Subject: {self.subject}", f"Key pair(s): {', '.join(self.key_ids)}",
+                f"CA: {self.ca}", f"Enrollment URL: {self.url}"]
 
     def raise_missing(self) -> None:
         """Raise the first missing prerequisite (its message and hint), if any."""

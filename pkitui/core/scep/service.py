@@ -6,16 +6,25 @@ configuration, except pending transactions: those are journaled at once
 (:meth:`PendingRecorder.record_pending`, nothing else saved) so that a restarted process resumes
 polling (:meth:`ScepService.resume_pending`); the key pair and certificate a journaled transaction
 ends with are saved on their own (:meth:`PendingRecorder.finish_pending`).
+
+Locking (one rule for every front end): the service holds the core's lock (``Pki.lock``, which
+``Pki.save`` takes too) while it reads or changes the configuration, builds and sends a request
+and records or stores what came back; never while it waits (a poll's retry period, a transport
+retry, a person typing the challenge password). A caller must not hold the lock around
+:meth:`ScepService.enroll` or :meth:`ScepService.resume_pending`: a save during a PENDING wait of
+minutes then goes through at once.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from pkitui.core.clock import Clock
 from pkitui.core.config import RunningConfig, key_pair_doc
@@ -44,6 +53,21 @@ class PendingRecorder(Protocol):
         """A journaled transaction ended: save the objects it ``produced``, drop its entry."""
 
 
+@dataclass
+class _LockedExchange(Exchange):
+    """An :class:`Exchange` whose every message (build, send, verify) runs under the core's lock;
+    the polls' waits between messages (in :func:`run_transaction`) stay outside it."""
+
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def send(self, message_type: str, inner: bytes, *, signer: x509.Certificate, key: rsa.RSAPrivateKey,
+             transaction_id: str, public_keys: list[bytes], want_crl: bool = False) -> CertRep:
+        """Build, send and verify one pkiMessage, holding the lock."""
+        with self.lock:
+            return super().send(message_type, inner, signer=signer, key=key, transaction_id=transaction_id,
+                                public_keys=public_keys, want_crl=want_crl)
+
+
 class ScepService:
     """SCEP enrollment on the trustpoints of one configuration.
 
@@ -53,9 +77,11 @@ class ScepService:
 
     def __init__(self, config: RunningConfig, trustpoint: Callable[[str], Trustpoint], settings: ScepSettings,
                  clock: Clock, *, ca_certificate: Callable[[str], x509.Certificate],
-                 journal: PendingRecorder) -> None:
+                 journal: PendingRecorder, lock: threading.RLock | None = None) -> None:
         """``ca_certificate`` gives a trustpoint's CA certificate (fetched again when only its
-        fingerprint is kept); ``journal`` makes pending transactions durable."""
+        fingerprint is kept); ``journal`` makes pending transactions durable; ``lock`` is the
+        core's lock (``Pki.lock``), held only while working, never while waiting (see above)."""
+        self._lock = lock or threading.RLock()
         self._config = config
         self._trustpoint = trustpoint
         self.settings = settings
@@ -106,8 +132,8 @@ class ScepService:
         # allowing digitalSignature; the CA itself may sign too.
         recipient = next((cert for role, cert in ras if role in (CertRole.RA_ENCRYPTION, CertRole.RA)), cas[0])
         signers = [cert for role, cert in ras if role in (CertRole.RA_SIGNATURE, CertRole.RA)] + cas
-        return Exchange(
-            trustpoint=tp.name, transport=transport, post=standard or "POSTPKIOPERATION" in caps,
+        return _LockedExchange(
+            lock=self._lock, trustpoint=tp.name, transport=transport, post=standard or "POSTPKIOPERATION" in caps,
             digest="sha256" if standard or "SHA-256" in caps else "sha1",
             cipher="aes128" if standard or "AES" in caps else "des3",
             recipient=recipient, trusted_signers=signers, ca_certificates=cas,
@@ -117,10 +143,10 @@ class ScepService:
     def _require_ca(self, tp: Trustpoint) -> None:
         roles = {c.role for c in self._config.certificates if c.trustpoint == tp.name}
         if CertRole.CA not in roles:
-            raise TrustpointError(f"% CA certificate for trustpoint {tp.name} not yet authenticated",
+            raise TrustpointError(f"CA certificate for trustpoint {tp.name} not yet authenticated",
                                   f"Authenticate it first: crypto pki authenticate {tp.name}")
         if tp.enrollment_mode_ra and not roles & set(RA_ROLES):
-            raise TrustpointError(f"% Trustpoint {tp.name} is in RA mode but no RA certificate is stored",
+            raise TrustpointError(f"Trustpoint {tp.name} is in RA mode but no RA certificate is stored",
                                   f"Re-authenticate: crypto pki authenticate {tp.name}")
 
     def check_ready(self, tp: str | Trustpoint) -> None:
@@ -135,13 +161,14 @@ class ScepService:
         key pair, no enrollment URL). Front ends render it before asking for a password."""
         trustpoint = self._tp(tp)
         plan = EnrollmentPlan(trustpoint.name, resume=self.pending(trustpoint.name),
-                              needs_password=trustpoint.password is None)
+                              needs_password=trustpoint.password is None, url=trustpoint.enrollment_url)
         if plan.resuming:
             return plan
         try:
             self._require_ca(trustpoint)
         except PkiError as exc:
             plan.missing.append(exc)
+        plan.ca = self._ca_name(trustpoint)
         try:
             plan.key_ids = [p.key_id for p in self._key_pairs(trustpoint)]
         except PkiError as exc:
@@ -153,15 +180,24 @@ class ScepService:
                 plan.missing.append(exc)
         if not trustpoint.enrollment_url:
             plan.missing.append(TrustpointError(
-                f"% Trustpoint {trustpoint.name} has no enrollment URL",
+                f"Trustpoint {trustpoint.name} has no enrollment URL",
                 f"Configure it: crypto pki trustpoint {trustpoint.name} / enrollment url http://HOST[:PORT]/PATH"))
         return plan
+
+    def _ca_name(self, tp: Trustpoint) -> str | None:
+        """The subject of ``tp``'s CA certificate, or its SHA-256 when only that is kept."""
+        ca = next((c for c in self._config.certificates if c.trustpoint == tp.name and c.role == CertRole.CA), None)
+        if ca is None:
+            return None
+        if ca.der is None:
+            return f"SHA-256 {ca.sha256}"
+        return x509.load_der_x509_certificate(ca.der).subject.rfc4514_string()
 
     def _key_pairs(self, tp: Trustpoint) -> list[KeyPair]:
         label = tp.rsakeypair or self._config.identity.require_fqdn("enrolling")
         pairs = [p for p in self._config.key_pairs.values() if p.label == label]
         if not pairs:
-            raise KeyPairError(f"% Trustpoint {tp.name} has no key pair {label!r}",
+            raise KeyPairError(f"Trustpoint {tp.name} has no key pair {label!r}",
                                "Generate it first: crypto key generate rsa [usage-keys]"
                                + (f" label {label}" if tp.rsakeypair else ""))
         return pairs
@@ -184,38 +220,46 @@ class ScepService:
                cancel: threading.Event | None = None) -> list[EnrollmentResult]:
         """``crypto pki enroll``: one request per key pair of the trustpoint.
 
-        The challenge password is ``password``, else the trustpoint's, else what ``ask_password``
-        answers: it is asked only once every prerequisite is met (:meth:`prepare_enrollment`;
-        a missing one is raised first), before anything is sent (None or "": no password).
-        A key pair that already holds a valid certificate is renewed (RenewalReq signed by the
-        old certificate and key) when the CA advertises Renewal. PENDING is polled every retry
-        period, at most retry count times (0: until ``cancel`` is set). When the store holds a
-        pending transaction of ``tp`` (e.g. from before a restart), that one is resumed instead.
+        The plan (:meth:`prepare_enrollment`) decides: a pending transaction of ``tp`` saved in
+        the store (e.g. from before a restart) is resumed instead; else a missing prerequisite is
+        raised before anything is asked or sent. The challenge password is ``password``, else the
+        trustpoint's, else what ``ask_password`` answers (None or "": no password; to abort,
+        it raises). A key pair that already holds a valid certificate is renewed (RenewalReq
+        signed by the old certificate and key) when the CA advertises Renewal. PENDING is polled
+        every retry period, at most retry count times (0: until ``cancel`` is set).
+
+        The core's lock is held while building, sending and storing, never while waiting (the
+        module docstring): do not call this holding it.
         """
         trustpoint = self._tp(tp)
-        if self.pending(trustpoint.name):  # a saved transaction is polled again, never replaced
+        with self._lock:
+            plan = self.prepare_enrollment(trustpoint)
+        if plan.resuming:  # a saved transaction is polled again, never replaced
             return self.resume_pending(on_event, cancel, tp=trustpoint.name)
+        plan.raise_missing()
         challenge = password if password is not None else trustpoint.password
         if challenge is None and ask_password is not None:
-            self.prepare_enrollment(trustpoint).raise_missing()
-            challenge = ask_password() or None
+            challenge = ask_password() or None  # outside the lock: a person may take a while
         emit = on_event or (lambda _e: None)
         stop = cancel or threading.Event()
-        ex = self._exchange(trustpoint)
+        with self._lock:
+            ex = self._exchange(trustpoint)
+            pairs = self._key_pairs(trustpoint)
         renewal_ok = "RENEWAL" in ex.caps
         # Every request is sent first; PENDING ones are then polled in turn, so a usage-keys pair
         # does not wait for the first key's approval before asking for the second.
         results: list[EnrollmentResult | None] = []
         queued: list[tuple[int, PendingEnrollment, KeyPair, CertRep]] = []
-        for pair in self._key_pairs(trustpoint):
+        for pair in pairs:
             if stop.is_set():
                 break
-            subject = request_subject(self._config.identity, trustpoint)
-            old = self._current_cert(trustpoint, pair) if renewal_ok else None
-            message_type = "RenewalReq" if old is not None else "PKCSReq"
-            signer = old or self_signed_signer(pair.private_key, subject)
-            csr = build_csr(pair.private_key, subject, challenge=challenge, dns_names=_dns(self._config),
-                            ip_address=trustpoint.ip_address)
+            with self._lock:
+                subject = request_subject(self._config.identity, trustpoint)
+                old = self._current_cert(trustpoint, pair) if renewal_ok else None
+                message_type = "RenewalReq" if old is not None else "PKCSReq"
+                signer = old or self_signed_signer(pair.private_key, subject)
+                csr = build_csr(pair.private_key, subject, challenge=challenge, dns_names=_dns(self._config),
+                                ip_address=trustpoint.ip_address)
             tid = new_transaction_id()
             emit(EnrollmentEvent(trustpoint.name, pair.key_id, EnrollmentState.SENT,
                                  f"{message_type} sent to {ex.transport.url}",
@@ -228,8 +272,9 @@ class ScepService:
                 message_type=message_type, started=self._clock.now().isoformat(timespec="seconds"),
                 extra={"subject_der": b64(subject.public_bytes())})
             if rep.status == "PENDING":
-                self._config.pending.append(pending)
-                self._journal.record_pending(pending, pair)  # durable before polling starts; nothing else saved
+                with self._lock:
+                    self._config.pending.append(pending)
+                    self._journal.record_pending(pending, pair)  # durable before polling starts; nothing else saved
                 queued.append((len(results), pending, pair, rep))
                 results.append(None)
             else:
@@ -260,23 +305,26 @@ class ScepService:
         config = self._config
 
         def persist() -> None:
-            if pending not in config.pending:
-                config.pending = [p for p in config.pending if p.key_id != pending.key_id
-                                  or p.trustpoint != pending.trustpoint] + [pending]
-            self._journal.record_pending(pending, pair)
+            with self._lock:
+                if pending not in config.pending:
+                    config.pending = [p for p in config.pending if p.key_id != pending.key_id
+                                      or p.trustpoint != pending.trustpoint] + [pending]
+                self._journal.record_pending(pending, pair)
 
+        # Messages are sent under the lock (_LockedExchange), the waits between polls outside it.
         result, _ = run_transaction(ex, pending, pair.private_key, pair.public_der, rep,
                                     on_event=emit, cancel=stop, persist=persist)
-        if result.state in (EnrollmentState.ISSUED, EnrollmentState.FAILED):
-            config.pending = [p for p in config.pending if p is not pending
-                              and p.transaction_id != pending.transaction_id]
-        produced: list[str] = []
-        if result.certificate is not None:
-            produced = self._store_device(pending.trustpoint, pair, result.certificate)
-        if result.state != EnrollmentState.PENDING:
-            # A transaction that outlived a PENDING reply was journaled: what it produced (the key
-            # pair and certificate) is saved on its own, then its journal entry goes.
-            self._journal.finish_pending(pending, produced)
+        with self._lock:
+            if result.state in (EnrollmentState.ISSUED, EnrollmentState.FAILED):
+                config.pending = [p for p in config.pending if p is not pending
+                                  and p.transaction_id != pending.transaction_id]
+            produced: list[str] = []
+            if result.certificate is not None:
+                produced = self._store_device(pending.trustpoint, pair, result.certificate)
+            if result.state != EnrollmentState.PENDING:
+                # A transaction that outlived a PENDING reply was journaled: what it produced (the
+                # key pair and certificate) is saved on its own, then its journal entry goes.
+                self._journal.finish_pending(pending, produced)
         result.warnings = list(dict.fromkeys(ex.warnings + result.warnings))
         return result
 
@@ -302,21 +350,28 @@ class ScepService:
         emit = on_event or (lambda _e: None)
         stop = cancel or threading.Event()
         results = []
-        for pending in self.pending(tp):
+        with self._lock:
+            todo = self.pending(tp)
+        for pending in todo:
             if stop.is_set():
                 break
-            pair = self._config.key_pairs.get(pending.key_id)  # the journal brought it back
-            if pair is None:
-                raise KeyPairError(f"% Pending enrollment for {pending.trustpoint} needs key pair "
-                                   f"{pending.key_id!r}, which no longer exists",
-                                   f"Enroll again: crypto pki enroll {pending.trustpoint}")
-            ex = self._exchange(self._tp(pending.trustpoint))
+            with self._lock:
+                pair = self._config.key_pairs.get(pending.key_id)  # the journal brought it back
+                if pair is None:
+                    raise KeyPairError(f"Pending enrollment for {pending.trustpoint} needs key pair "
+                                       f"{pending.key_id!r}, which no longer exists",
+                                       f"Enroll again: crypto pki enroll {pending.trustpoint}")
+                ex = self._exchange(self._tp(pending.trustpoint))
             results.append(self._drive(ex, pending, pair, None, emit, stop))
         return results
 
     def get_crl(self, tp: str | Trustpoint) -> bytes:
-        """GetCRL over SCEP with one of our certificates from ``tp``'s CA; the CRL DER, verified."""
-        trustpoint = self._tp(tp)
+        """GetCRL over SCEP with one of our certificates from ``tp``'s CA; the CRL DER, verified
+        (under the core's lock: nothing here waits)."""
+        with self._lock:
+            return self._get_crl(self._tp(tp))
+
+    def _get_crl(self, trustpoint: Trustpoint) -> bytes:
         ex = self._exchange(trustpoint)
         for pair in self._key_pairs(trustpoint):
             cert = self._current_cert(trustpoint, pair)
@@ -324,9 +379,9 @@ class ScepService:
                 rep = ex.send("GetCRL", get_crl_content(cert), signer=cert, key=pair.private_key,
                               transaction_id=new_transaction_id(), public_keys=[], want_crl=True)
                 if rep.status != "SUCCESS" or rep.crl is None:
-                    raise ScepError(f"% GetCRL refused by the CA: {rep.fail_reason if rep.status == 'FAILURE' else rep.status}")
+                    raise ScepError(f"GetCRL refused by the CA: {rep.fail_reason if rep.status == 'FAILURE' else rep.status}")
                 return rep.crl
-        raise TrustpointError(f"% GetCRL needs a certificate of trustpoint {trustpoint.name}",
+        raise TrustpointError(f"GetCRL needs a certificate of trustpoint {trustpoint.name}",
                               f"Enroll first: crypto pki enroll {trustpoint.name}")
 
 
