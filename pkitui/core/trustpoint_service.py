@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pkitui.core.errors import TrustpointError
+from pkitui.core.records import CertRole
 from pkitui.core.trustpoints import Trustpoint, validate_name
 
 if TYPE_CHECKING:
@@ -28,6 +29,23 @@ class TrustpointRemoval:
     certificates: tuple[StoredCertificate, ...]
     crls: tuple[CrlRecord, ...]
     pending: tuple[PendingEnrollment, ...]
+
+
+@dataclass(frozen=True)
+class TrustpointStatus:
+    """Where trustpoint ``name`` stands: its CA certificate (authenticated or not), how many device
+    certificates it holds, how many enrollment requests are pending. The console's title line and
+    ``show crypto pki trustpoints`` both render it."""
+
+    name: str
+    ca_sha256: str | None  # the CA certificate's SHA-256 fingerprint; None: not authenticated
+    device_certificates: int
+    pending: int
+
+    @property
+    def authenticated(self) -> bool:
+        """True when the CA certificate (or its fingerprint, in query mode) is stored."""
+        return self.ca_sha256 is not None
 
 
 class TrustpointService:
@@ -47,7 +65,7 @@ class TrustpointService:
             return self._config.trustpoints[name]
         except KeyError:
             raise TrustpointError(
-                f"% Trustpoint {name!r} does not exist",
+                f"Trustpoint {name!r} does not exist",
                 f"Declare it with: crypto pki trustpoint {name}",
             ) from None
 
@@ -58,6 +76,20 @@ class TrustpointService:
         if name not in tps:
             tps[name] = Trustpoint(name=name)
         return tps[name]
+
+    def status(self, name: str) -> TrustpointStatus:
+        """Trustpoint ``name``'s CA, device certificates and pending requests (TrustpointError if
+        unknown)."""
+        self.get(name)
+        config = self._config
+        certs = [c for c in config.certificates if c.trustpoint == name]
+        ca = next((c for c in certs if c.role == CertRole.CA), None)
+        return TrustpointStatus(
+            name,
+            ca.sha256 if ca is not None else None,
+            sum(1 for c in certs if c.role == CertRole.DEVICE),
+            sum(1 for p in config.pending if p.trustpoint == name),
+        )
 
     def removal_preview(self, name: str) -> TrustpointRemoval:
         """What :meth:`remove` would delete with trustpoint ``name`` (TrustpointError if unknown)."""

@@ -55,12 +55,11 @@ def show_startup_config(session: Session, args: Args) -> None:
 
 
 def _status(tp: Trustpoint, pki: Pki) -> dict[str, Any]:
-    certs = [c for c in pki.config.certificates if c.trustpoint == tp.name]
-    pending = [p for p in pki.config.pending if p.trustpoint == tp.name]
+    status = pki.trustpoints.status(tp.name)
     return {
-        "authenticated": any(c.role == "ca" for c in certs),
-        "device_certificates": sum(1 for c in certs if c.role == "device"),
-        "pending_requests": len(pending),
+        "authenticated": status.authenticated,
+        "device_certificates": status.device_certificates,
+        "pending_requests": status.pending,
     }
 
 

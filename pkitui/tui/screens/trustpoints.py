@@ -106,20 +106,18 @@ class TrustpointsPane(PkiPane):
             box.disabled = tp is None
 
     def _title(self, tp: Trustpoint) -> Text:
-        """The trustpoint's name and state: CA authenticated, certificates, pending requests."""
-        config = self.pki.config
-        certs = [c for c in config.certificates if c.trustpoint == tp.name]
-        ca = next((c for c in certs if c.role == "ca"), None)
+        """The trustpoint's name and state (core's TrustpointStatus, as show crypto pki trustpoints
+        has it): CA authenticated, device certificates, pending requests."""
+        status = self.pki.trustpoints.status(tp.name)
         title = self.toned(f"trustpoint {tp.name}   ", Tone.STRONG)
-        if ca is None:
+        if status.ca_sha256 is None:
             title.append("CA not authenticated (a)", style=self.tone(Tone.WARNING))
         else:
-            title.append(f"CA authenticated, SHA-256 {ca.sha256[:16]}…", style=self.tone(Tone.OK))
-        devices = sum(1 for c in certs if c.role == "device")
+            title.append(f"CA authenticated, SHA-256 {status.ca_sha256[:16]}…", style=self.tone(Tone.OK))
+        devices = status.device_certificates
         title.append(f"   device certificates: {devices}", style=self.tone(Tone.OK if devices else Tone.MUTED))
-        pending = sum(1 for p in config.pending if p.trustpoint == tp.name)
-        if pending:
-            title.append(f"   PENDING: {pending} (u resumes)", style=self.tone(Tone.WARNING_STRONG))
+        if status.pending:
+            title.append(f"   PENDING: {status.pending} (u resumes)", style=self.tone(Tone.WARNING_STRONG))
         return title
 
     @on(ListView.Highlighted, "#tp-list")
