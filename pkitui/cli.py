@@ -146,9 +146,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from pkitui.core.errors import PkiError
 
         if isinstance(exc, PkiError):
-            say_err(exc.message if exc.message.startswith("%") else f"% {exc.message}")
-            if exc.hint:
-                say_err(exc.hint)
+            from pkitui.ios.errors import ios_error_lines
+
+            for line in ios_error_lines(exc):
+                say_err(line)
             return EXIT_FAILED
         say_err(f"% Internal error: {type(exc).__name__}: {exc}")
         return EXIT_INTERNAL

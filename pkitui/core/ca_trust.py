@@ -63,7 +63,7 @@ class CaTrust:
 
         trustpoint = self._tp(tp)
         if not trustpoint.root_tftp:
-            raise TrustpointError(f"% Trustpoint {trustpoint.name} has no root tftp",
+            raise TrustpointError(f"Trustpoint {trustpoint.name} has no root tftp",
                                   "Configure: root tftp SERVER FILE")
         data = tftp.download(*trustpoint.root_tftp)
         return der_of(load_certificates(data)[0]) if b"-----BEGIN" in data else data
@@ -74,7 +74,7 @@ class CaTrust:
 
     def _checked(self, tp: Trustpoint, cand: CaCandidate) -> CaCandidate:
         if tp.enrollment_mode_ra and not cand.ra_certificates:
-            raise ScepError(f"% Trustpoint {tp.name} is in RA mode but the CA sent no RA certificate",
+            raise ScepError(f"Trustpoint {tp.name} is in RA mode but the CA sent no RA certificate",
                             "Remove 'enrollment mode ra' or check the CA's GetCACert reply.")
         return cand
 
@@ -111,12 +111,12 @@ class CaTrust:
             if not cand.matches(trustpoint.fingerprint):
                 alg = {32: "md5", 40: "sha1", 64: "sha256"}[len(trustpoint.fingerprint)]
                 raise FingerprintMismatch(
-                    f"% CA fingerprint does not match: expected {trustpoint.fingerprint}, "
+                    f"CA fingerprint does not match: expected {trustpoint.fingerprint}, "
                     f"got {cand.fingerprints[alg]} ({alg.upper()}). Certificate not stored.", mismatch_hint)
             self.accept(trustpoint, cand)
         elif confirm is None:
             raise TrustpointError(
-                "% No fingerprint to compare the CA certificate with, and nobody to ask: certificate not stored.",
+                "No fingerprint to compare the CA certificate with, and nobody to ask: certificate not stored.",
                 f"Pre-configure it after checking it out of band: crypto pki trustpoint {trustpoint.name} / "
                 f"fingerprint {cand.fingerprints['sha256']}")
         elif confirm(cand):

@@ -167,13 +167,13 @@ class CertificateService:
         trustpoint = self._trustpoint(tp)
         record = next((c for c in self._config.certificates if c.trustpoint == tp and c.role == "ca"), None)
         if record is None:
-            raise TrustpointError(f"% Trustpoint {tp} has no CA certificate",
+            raise TrustpointError(f"Trustpoint {tp} has no CA certificate",
                                   f"Authenticate the CA first: crypto pki authenticate {tp}")
         der = self.der_of(record)
         if der is None and fetch:
             der = self._refetch_ca(trustpoint, record)
         if der is None:
-            raise CertificateError(f"% The CA certificate of {tp} is not held (fingerprint only)")
+            raise CertificateError(f"The CA certificate of {tp} is not held (fingerprint only)")
         return x509.load_der_x509_certificate(der)
 
     def _refetch_ca(self, trustpoint: Trustpoint, record: StoredCertificate) -> bytes:
@@ -191,7 +191,7 @@ class CertificateService:
             self._held.keep(record.sha256, der)
             return der
         raise CertificateError(
-            f"% Cannot fetch the CA certificate of {trustpoint.name} again"
+            f"Cannot fetch the CA certificate of {trustpoint.name} again"
             + (f" ({'; '.join(errors)})" if errors else " (no enrollment url or root tftp configured)"),
             "Only its fingerprint is kept (query mode or small NVRAM); the CA must be reachable.")
 
@@ -209,7 +209,7 @@ class CertificateService:
         gone = [r for r in self._records(tp) if (d := self.der_of(r)) is not None
                 and serial_hex(x509.load_der_x509_certificate(d).serial_number) == wanted]
         if not gone:
-            raise CertificateError(f"% No certificate with serial number {wanted} under trustpoint {tp}",
+            raise CertificateError(f"No certificate with serial number {wanted} under trustpoint {tp}",
                                    f"List them with: show crypto pki certificates {tp}")
         infos = [info_for(r, self.der_of(r), self._clock.now()) for r in gone]
         config.certificates = [c for c in config.certificates if not any(c is g for g in gone)]
@@ -231,15 +231,15 @@ class CertificateService:
             try:
                 cert.verify_directly_issued_by(ca)
             except (InvalidSignature, ValueError, TypeError) as exc:
-                raise CertificateError(f"% The certificate was not issued by the CA of {tp} ({type(exc).__name__})",
+                raise CertificateError(f"The certificate was not issued by the CA of {tp} ({type(exc).__name__})",
                                        "Import a certificate the trustpoint's CA signed.") from None
         key_id = self._key_id_for(cert)
         if key_id is None:
-            raise CertificateError("% The certificate's public key matches none of this device's key pairs",
+            raise CertificateError("The certificate's public key matches none of this device's key pairs",
                                    "Import the certificate issued for one of the keys in show crypto key mypubkey rsa.")
         record = StoredCertificate.from_der(tp, "imported", der, key_id=key_id, source="import")
         if any(c.sha256 == record.sha256 and c.trustpoint == tp for c in self._config.certificates):
-            raise CertificateError(f"% This certificate is already held under trustpoint {tp}")
+            raise CertificateError(f"This certificate is already held under trustpoint {tp}")
         self._config.certificates.append(record)
         return info_for(record, der, self._clock.now())
 
@@ -247,7 +247,7 @@ class CertificateService:
         """``no crypto pki import TP certificate``: remove the certificates imported by hand."""
         gone = [r for r in self._records(tp) if r.role == "imported"]
         if not gone:
-            raise CertificateError(f"% No imported certificate under trustpoint {tp}")
+            raise CertificateError(f"No imported certificate under trustpoint {tp}")
         config = self._config
         config.certificates = [c for c in config.certificates if not any(c is g for g in gone)]
         return [info_for(r, self.der_of(r), self._clock.now()) for r in gone]
@@ -257,10 +257,10 @@ class CertificateService:
         certificate listed by ``show running-config`` (the serial must match the certificate)."""
         self._trustpoint(tp)
         if role not in ROLE_TITLES:
-            raise CertificateError(f"% Unknown certificate role {role!r}")
+            raise CertificateError(f"Unknown certificate role {role!r}")
         cert = load_certificates(der)[0]
         if serial_hex(cert.serial_number) != normalize_serial(serial):
-            raise CertificateError(f"% The certificate's serial number is {serial_hex(cert.serial_number)}, "
+            raise CertificateError(f"The certificate's serial number is {serial_hex(cert.serial_number)}, "
                                    f"not {normalize_serial(serial)}", "Paste the hex of the certificate named.")
         der = cert.public_bytes(serialization.Encoding.DER)
         key_id = self._key_id_for(cert) if role in ("device", "imported") else None

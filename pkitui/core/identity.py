@@ -51,12 +51,12 @@ class Identity:
         """The FQDN, or an IOS-like refusal that names what to configure first."""
         if not self.hostname:
             raise IdentityError(
-                f"% Please define a hostname other than Router before {what}.",
+                f"Please define a hostname other than Router before {what}.",
                 "Configure it with: hostname NAME",
             )
         if not self.domain_name:
             raise IdentityError(
-                f"% Please define a domain-name first before {what}.",
+                f"Please define a domain-name first before {what}.",
                 "Configure it with: ip domain-name DOMAIN",
             )
         fqdn = self.fqdn

@@ -26,7 +26,7 @@ class KeyRing:
         """Key pairs, optionally only those under ``label``."""
         pairs = [p for p in self._pairs.values() if label is None or p.label == label]
         if label is not None and not pairs:
-            raise KeyPairError(f"% Key pair {label!r} does not exist", "See: show crypto key mypubkey rsa")
+            raise KeyPairError(f"Key pair {label!r} does not exist", "See: show crypto key mypubkey rsa")
         return pairs
 
     def labels(self) -> builtins.list[str]:
@@ -43,7 +43,7 @@ class KeyRing:
         for key_id in (label, f"{label}#{usage}"):
             if key_id in self._pairs:
                 return self._pairs[key_id]
-        raise KeyPairError(f"% Key pair {label!r} has no {usage} key", "Generate it with crypto key generate rsa")
+        raise KeyPairError(f"Key pair {label!r} has no {usage} key", "Generate it with crypto key generate rsa")
 
     def generate(
         self,
@@ -66,7 +66,7 @@ class KeyRing:
             validate_name(label, "key label")
         if self.exists(label) and not replace:
             raise KeyPairError(
-                f"% You already have RSA keys named {label}.",
+                f"You already have RSA keys named {label}.",
                 "Zeroize them first (crypto key zeroize rsa LABEL), or confirm the replacement "
                 "(pkitui exec --force in a script).",
             )
@@ -92,7 +92,7 @@ class KeyRing:
         """
         doomed = [k for k, p in self._pairs.items() if label is None or p.label == label]
         if label is not None and not doomed:
-            raise KeyPairError(f"% Key pair {label!r} does not exist", "See: show crypto key mypubkey rsa")
+            raise KeyPairError(f"Key pair {label!r} does not exist", "See: show crypto key mypubkey rsa")
         for key_id in doomed:
             del self._pairs[key_id]
         orphaned = []

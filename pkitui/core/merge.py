@@ -254,7 +254,7 @@ class SaveConflict(StoreError):
     def __init__(self, conflicts: list[str], changes: dict[str, str]) -> None:
         lines = [f"  {name}: changed by {changes.get(name, 'another session')}" for name in conflicts]
         super().__init__(
-            "% Not saved: another session saved changes to what this one changed too:\n" + "\n".join(lines),
+            "Not saved: another session saved changes to what this one changed too:\n" + "\n".join(lines),
             "Nothing was saved, and this session's version is still in the running configuration. "
             "See theirs with: show startup-config. Saving again replaces theirs with this session's "
             "version; to keep theirs instead, leave without saving and start again.",

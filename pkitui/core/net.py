@@ -238,18 +238,17 @@ class Reply:
 
 @dataclass
 class Operation:
-    """What the messages name: ``% {name}: {who} {url}{via} ...``, and the error class to raise."""
+    """What the messages name: ``{name}: {who} {url}{via} ...``, and the error class to raise."""
 
     name: str  # "GetCACert", "CRL download", "OCSP query"
     who: str  # "the CA at", "the CRL distribution point", "the OCSP responder"
     error: type[PkiError]
     via: str = ""  # " through the http-proxy HOST:PORT"
-    percent: bool = True  # IOS's "% " in front (not for messages nested in a revocation summary)
 
     def fail(self, url: str, what: str, hint: str | None = None, *, unanswered: bool = False) -> PkiError:
         """The error to raise; ``unanswered`` (deadline, unreachable) makes it a :class:`Unanswered` too."""
         cls = _unanswered(self.error) if unanswered else self.error
-        return cls(f"{'% ' if self.percent else ''}{self.name}: {self.who} {url}{self.via} {what}", hint)
+        return cls(f"{self.name}: {self.who} {url}{self.via} {what}", hint)
 
 
 class Unanswered(Exception):
@@ -317,8 +316,7 @@ def fetch(op: Operation, url: str, *, seconds: float, max_bytes: int, method: st
         except PkiError:
             raise
         except ProxyFailed as exc:
-            pct = "% " if op.percent else ""
-            raise op.error(f"{pct}{op.name}: cannot use the http-proxy for {start_url} ({exc})",
+            raise op.error(f"{op.name}: cannot use the http-proxy for {start_url} ({exc})",
                            "Check enrollment http-proxy HOST PORT and that the proxy is running.") from None
         except Exception as exc:  # every transport failure: http.client's, ssl's, OSError, bad URLs
             if deadline.passed():

@@ -208,7 +208,7 @@ class Pki:
                 yield
         except OSError as exc:
             raise StoreError(
-                f"% Cannot write the NVRAM store {self.store.root}: {exc.strerror or exc}",
+                f"Cannot write the NVRAM store {self.store.root}: {exc.strerror or exc}",
                 "Check free disk space and permissions; the previously saved configuration is intact.",
             ) from None
 
@@ -225,7 +225,7 @@ class Pki:
         use = self.nvram_usage()
         if only is None and use.total > use.capacity:
             raise CapacityError(
-                f"% Not enough NVRAM: the configuration needs {use.total} bytes of {use.capacity}",
+                f"Not enough NVRAM: the configuration needs {use.total} bytes of {use.capacity}",
                 "Enable query mode (crypto ca certificate query), zeroize unused keys or raise the capacity.",
             )
         certs, crls = config.certificates, config.crls
@@ -414,7 +414,7 @@ class Pki:
                                                 certificates))
                 self._journaled.add(pending.transaction_id)
         except OSError as exc:
-            raise StoreError(f"% Cannot record the pending enrollment in {self.store.pending_dir}: "
+            raise StoreError(f"Cannot record the pending enrollment in {self.store.pending_dir}: "
                              f"{exc.strerror or exc}", "Check free disk space and permissions.") from None
 
     def finish_pending(self, pending: PendingEnrollment, produced: list[str]) -> None:
@@ -478,12 +478,12 @@ def _open_secret_box(store: Store, saved: dict[str, dict[str, Any]]) -> SecretBo
     passphrase_set = bool(os.environ.get(PASSPHRASE_ENV))
     if mode == "passphrase" and not passphrase_set:
         raise StoreError(
-            f"% The store {store.root} is protected by a passphrase",
+            f"The store {store.root} is protected by a passphrase",
             f"Set {PASSPHRASE_ENV} to it (e.g. read -rs {PASSPHRASE_ENV}; export {PASSPHRASE_ENV}).",
         )
     if mode == "keyfile" and passphrase_set:
         raise StoreError(
-            f"% The store {store.root} was saved without a passphrase (its key is private/master.key)",
+            f"The store {store.root} was saved without a passphrase (its key is private/master.key)",
             f"Unset {PASSPHRASE_ENV} to open it.",
         )
     box = SecretBox.for_private_dir(store.private_dir, create=mode is None)

@@ -95,7 +95,7 @@ class PubkeyChain:
         """``no named-key NAME [usage]`` / ``no addressed-key ADDRESS [usage]``."""
         doomed = self._find(kind, name, usage)
         if not doomed:
-            raise KeyPairError(f"% No {kind}-key {name!r} in the public key chain", "See: show crypto key pubkey-chain rsa")
+            raise KeyPairError(f"No {kind}-key {name!r} in the public key chain", "See: show crypto key pubkey-chain rsa")
         self._config.peer_keys = [k for k in self.keys if k not in doomed]
         return doomed
 

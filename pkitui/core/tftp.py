@@ -49,10 +49,10 @@ def download(server: str, filename: str, timeout: float | None = TIMEOUT, retrie
     def hook(packet: Any) -> None:
         received[0] += len(getattr(packet, "data", b"") or b"")
         if received[0] > MAX_SIZE:
-            raise _Stop(f"% TFTP: {filename!r} on {host}:{port} is larger than {MAX_SIZE:,} bytes "
+            raise _Stop(f"TFTP: {filename!r} on {host}:{port} is larger than {MAX_SIZE:,} bytes "
                         f"({net.size_text(MAX_SIZE)}), too large for a CA certificate; transfer stopped")
         if deadline.passed():
-            raise _Stop(f"% TFTP: {host}:{port} did not send {filename!r} completely within {seconds:g} s")
+            raise _Stop(f"TFTP: {host}:{port} did not send {filename!r} completely within {seconds:g} s")
 
     try:
         client = tftpy.TftpClient(host, port)
@@ -62,15 +62,15 @@ def download(server: str, filename: str, timeout: float | None = TIMEOUT, retrie
                         + (" (or allow more time: enrollment timeout SECONDS)." if "within" in str(exc) else ".")
                         ) from None
     except tftpy.TftpShared.TftpFileNotFoundError:
-        raise TftpError(f"% TFTP: file {filename!r} not found on {host}:{port}",
+        raise TftpError(f"TFTP: file {filename!r} not found on {host}:{port}",
                         "Check the file name given to root tftp.") from None
     except tftpy.TftpShared.TftpTimeout:
-        raise TftpError(f"% TFTP: {host}:{port} did not send {filename!r} within {seconds:g} s",
+        raise TftpError(f"TFTP: {host}:{port} did not send {filename!r} within {seconds:g} s",
                         "Check that the TFTP server is up and reachable (UDP).") from None
     except (tftpy.TftpShared.TftpException, OSError) as exc:
-        raise TftpError(f"% TFTP download of {filename!r} from {host}:{port} failed: {exc}",
+        raise TftpError(f"TFTP download of {filename!r} from {host}:{port} failed: {exc}",
                         "Check that the TFTP server is up and reachable (UDP).") from None
     data = out.getvalue()
     if not data:
-        raise TftpError(f"% TFTP: {filename!r} on {host}:{port} is empty")
+        raise TftpError(f"TFTP: {filename!r} on {host}:{port} is empty")
     return data

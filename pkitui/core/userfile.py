@@ -24,7 +24,7 @@ def file_kind(mode: int) -> str:
 
 
 def _not_regular(shown: str, mode: int, what: str) -> str:
-    return f"% {shown} is {file_kind(mode)}, not a regular file: give the path of {what}"
+    return f"{shown} is {file_kind(mode)}, not a regular file: give the path of {what}"
 
 
 def read_user_file(path: str | Path, what: str, max_bytes: int, *, hint: str | None = None,
@@ -45,13 +45,13 @@ def read_user_file(path: str | Path, what: str, max_bytes: int, *, hint: str | N
             mode = os.stat(Path(path).expanduser()).st_mode
             if not stat.S_ISREG(mode):
                 raise error(_not_regular(shown, mode, what), hint) from None
-        raise error(f"% Cannot read {shown}: {exc.strerror or exc}", hint) from None
+        raise error(f"Cannot read {shown}: {exc.strerror or exc}", hint) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise error(_not_regular(shown, info.st_mode, what), hint)
         if info.st_size > max_bytes:
-            raise error(f"% {shown} is larger than {max_bytes:,} bytes: not {what}", hint)
+            raise error(f"{shown} is larger than {max_bytes:,} bytes: not {what}", hint)
         chunks, size = [], 0
         while size <= max_bytes:  # the size may change under us: the bound holds anyway
             chunk = os.read(fd, min(1 << 20, max_bytes + 1 - size))
@@ -60,9 +60,9 @@ def read_user_file(path: str | Path, what: str, max_bytes: int, *, hint: str | N
             chunks.append(chunk)
             size += len(chunk)
     except OSError as exc:
-        raise error(f"% Cannot read {shown}: {exc.strerror or exc}", hint) from None
+        raise error(f"Cannot read {shown}: {exc.strerror or exc}", hint) from None
     finally:
         os.close(fd)
     if size > max_bytes:
-        raise error(f"% {shown} is larger than {max_bytes:,} bytes: not {what}", hint)
+        raise error(f"{shown} is larger than {max_bytes:,} bytes: not {what}", hint)
     return b"".join(chunks)

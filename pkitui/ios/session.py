@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pkitui.core.errors import PkiError
+from pkitui.ios.errors import ios_error_lines
 from pkitui.ios.grammar import tokenize
 from pkitui.ios.parser import Match, ParseFailure, help_entries, help_words, is_comment, parse, strip_prompt
 from pkitui.ios.registry import EXEC, MODES
@@ -149,14 +150,14 @@ class Session:
         answer = self._confirm(prompt) if self._confirm else None
         if answer is None:
             first = prompt.strip().split("\n")[0].lstrip("% ").replace("[yes/no]:", "").strip()
-            raise NeedsConfirmation(f"% {first} Nobody can confirm in a script.", refuse_hint)
+            raise NeedsConfirmation(f"{first} Nobody can confirm in a script.", refuse_hint)
         return answer
 
     def ask_secret(self, prompt: str, *, refuse_hint: str) -> str:
         """Ask for a secret; with nobody to ask, raise NeedsConfirmation with ``refuse_hint``."""
         answer = self._ask_secret(prompt) if self._ask_secret else None
         if answer is None:
-            raise NeedsConfirmation(f"% {prompt.rstrip(': ')}: cannot ask in a script", refuse_hint)
+            raise NeedsConfirmation(f"{prompt.rstrip(': ')}: cannot ask in a script", refuse_hint)
         return answer
 
     def collect_block(self, on_done: Callable[[str], None]) -> None:
@@ -233,10 +234,8 @@ class Session:
 
     def _report_error(self, exc: PkiError) -> None:
         self.errors += 1
-        message = exc.message if exc.message.startswith("%") else f"% {exc.message}"
-        self.warn(message)
-        if exc.hint:
-            self.warn(exc.hint)
+        for line in ios_error_lines(exc):
+            self.warn(line)
 
     def _report_parse(self, text: str, failure: ParseFailure) -> None:
         self.errors += 1

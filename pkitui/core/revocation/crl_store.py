@@ -142,7 +142,7 @@ class CrlStore:
             return ca
         known = self._issuers.get(tp, parsed.issuer_der, ca)
         if known is None:
-            raise RevocationError(f"% The CRL of {parsed.issuer} was issued by an intermediate CA whose certificate "
+            raise RevocationError(f"The CRL of {parsed.issuer} was issued by an intermediate CA whose certificate "
                                   "is not held", "It is verified again when a peer presents that CA's certificate "
                                   "(crypto pki verify with the chain).")
         return known
@@ -181,7 +181,7 @@ class CrlStore:
         """The entry index of a held CRL (len, row(i), find(serial)) for the viewer."""
         parsed = self.load(info)
         if parsed is None:
-            raise RevocationError(f"% The CRL of {info.trustpoint} from {info.source} is no longer held "
+            raise RevocationError(f"The CRL of {info.trustpoint} from {info.source} is no longer held "
                                   "(its cache was removed)",
                                   f"Fetch it again: crypto pki crl request {info.trustpoint}")
         return parsed.index

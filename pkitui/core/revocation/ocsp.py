@@ -89,7 +89,7 @@ def query(url: str, cert: x509.Certificate, issuer: x509.Certificate, timeout: f
     nonce = os.urandom(16)
     request = (ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA1())
                .add_extension(x509.OCSPNonce(nonce), critical=False).build())
-    op = net.Operation("OCSP query", "the OCSP responder", OcspUnreachable, percent=False)
+    op = net.Operation("OCSP query", "the OCSP responder", OcspUnreachable)
     reply = net.fetch(op, url, method="POST", data=request.public_bytes(serialization.Encoding.DER),
                       seconds=timeout or net.deadline_for(), max_bytes=MAX_RESPONSE_BYTES,
                       headers={"Content-Type": "application/ocsp-request"})

@@ -34,7 +34,7 @@ def http_get(url: str, timeout: float | None = HTTP_TIMEOUT) -> bytes:
     """GET ``url`` (a CRL distribution point) under one deadline (``timeout``, default
     :func:`net.deadline_for`); the body streamed to a temporary file and refused past MAX_CRL_BYTES
     (as sent and as decoded), redirects on the same host only; RevocationError when it fails."""
-    op = net.Operation("CRL download", "the CRL distribution point", RevocationError, percent=False)
+    op = net.Operation("CRL download", "the CRL distribution point", RevocationError)
     reply = net.fetch(op, url, seconds=timeout or net.deadline_for(), max_bytes=MAX_CRL_BYTES, to_file=True)
     if reply.status != 200 or reply.file is None:
         raise RevocationError(f"CRL distribution point {url} answered HTTP {reply.status}")
@@ -121,12 +121,12 @@ class CrlFetcher:
         errors: list[str] = []
         sources = self.sources(tp, cert, issuer_is_ca)
         if not sources and not issuer_is_ca:
-            raise RevocationError(f"% No CRL source for the intermediate CA {signer.subject.rfc4514_string()}: "
+            raise RevocationError(f"No CRL source for the intermediate CA {signer.subject.rfc4514_string()}: "
                                   "the certificate it issued has no CRL distribution point",
                                   "SCEP GetCRL and crl query give only the trustpoint CA's CRL; use OCSP "
                                   "(revocation-check ocsp) or certificates with a CRL distribution point.")
         if not sources:
-            raise RevocationError(f"% No CRL source for trustpoint {tp.name}",
+            raise RevocationError(f"No CRL source for trustpoint {tp.name}",
                                   "Configure enrollment url (SCEP GetCRL), crl query ldap://..., or use "
                                   "certificates with a CRL distribution point.")
         for source, fetch in sources:
@@ -146,5 +146,5 @@ class CrlFetcher:
                     errors.append(f"{source}: the CRL's issuing distribution point does not cover this certificate")
                     continue
                 return self._crls.keep(tp.name, source, parsed, signer)
-        raise RevocationError(f"% No CRL could be obtained for trustpoint {tp.name}: " + "; ".join(errors),
+        raise RevocationError(f"No CRL could be obtained for trustpoint {tp.name}: " + "; ".join(errors),
                               "Check that the CRL sources are reachable and publish this CA's CRL.")

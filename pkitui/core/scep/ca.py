@@ -145,7 +145,7 @@ def candidate(cert: x509.Certificate, ra_certificates: list[x509.Certificate] | 
 def parse_ca_reply(body: bytes, content_type: str = "", now: datetime.datetime | None = None) -> CaCandidate:
     """GetCACert's body: one DER (or PEM) certificate, or a PKCS#7 certs-only with RA certificates."""
     if not body:
-        raise ScepError("% GetCACert: the CA sent an empty reply")
+        raise ScepError("GetCACert: the CA sent an empty reply")
     if content_type != "application/x-x509-ca-ra-cert":
         try:
             if body.lstrip().startswith(b"-----BEGIN"):
@@ -158,7 +158,7 @@ def parse_ca_reply(body: bytes, content_type: str = "", now: datetime.datetime |
         certs = [x509.load_der_x509_certificate(c.chosen.dump())
                  for c in info["content"]["certificates"] if c.name == "certificate"]
     except (ValueError, TypeError, KeyError) as exc:
-        raise CertificateError(f"% GetCACert: the reply is neither a certificate nor a PKCS#7 chain ({exc})") from None
+        raise CertificateError(f"GetCACert: the reply is neither a certificate nor a PKCS#7 chain ({exc})") from None
     return from_chain(certs, now)
 
 
@@ -182,7 +182,7 @@ def from_chain(certs: list[x509.Certificate], now: datetime.datetime | None = No
     if not cas:
         if len(certs) == 1:
             return candidate(certs[0], now=now)
-        raise CertificateError("% GetCACert: the chain holds no CA certificate (basicConstraints CA:TRUE)")
+        raise CertificateError("GetCACert: the chain holds no CA certificate (basicConstraints CA:TRUE)")
     issuing = [ca for ca in cas if any(r.issuer == ca.subject for r in others)] or \
               [ca for ca in cas if not any(o is not ca and o.issuer == ca.subject for o in cas)] or cas
     ca = issuing[0]

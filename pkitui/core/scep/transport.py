@@ -27,7 +27,7 @@ def scep_url(tp: Trustpoint) -> str:
     if not tp.enrollment_url:
         from pkitui.core.errors import TrustpointError
 
-        raise TrustpointError(f"% Trustpoint {tp.name} has no enrollment URL",
+        raise TrustpointError(f"Trustpoint {tp.name} has no enrollment URL",
                               f"Configure it: crypto pki trustpoint {tp.name} / enrollment url http://HOST[:PORT]/PATH")
     parts = urlsplit(tp.enrollment_url)
     path = tp.enrollment_command or (parts.path if parts.path not in ("", "/") else DEFAULT_SCEP_PATH)
@@ -91,7 +91,7 @@ class ScepTransport:
                           headers={"Content-Type": "application/x-pki-message"} if data else None)
         if reply.status != 200:
             snippet = reply.body[:120].decode("utf-8", "replace").strip()
-            raise ScepError(f"% {operation}: the CA at {where} answered HTTP {reply.status}"
+            raise ScepError(f"{operation}: the CA at {where} answered HTTP {reply.status}"
                             + (f" ({snippet})" if snippet else ""),
                             "Check the enrollment URL path (enrollment command) and whether the CA supports "
                             f"{operation}.")
