@@ -1,5 +1,9 @@
 """Pilot tests of the console without servers: tabs, help, palette, trustpoint editor, keys,
-command line, save, the fingerprint dialog, and responsiveness during a slow core call."""
+command line, save, the fingerprint dialog, and responsiveness during a slow core call.
+
+A test that drives an action records the Messages the console posts (``message_hook`` with
+:class:`tui_support.Messages`) and asserts the typed Message and its payload, not only the
+text the action left on screen."""
 
 from __future__ import annotations
 
@@ -13,14 +17,26 @@ from textual.widgets import Button, Input, Label, TabbedContent
 
 from pkitui.core.pki import Pki
 from pkitui.tui.app import PkiConsole
+from pkitui.tui.messages import (CommandOutputWritten, ConfigChanged, ConfigSaved, KeyPairsGenerated, KeyPairZeroized,
+                                 StoreRefreshed, TrustpointDeclared)
 from pkitui.tui.tabs import pane_classes
 from pkitui.tui.tones import Tone
 from pkitui.tui.commands import palette_entries
-from pkitui.tui.screens.certificates import CertificatesPane
+from pkitui.tui.screens.certificates import CertificatesLoaded, CertificatesPane
 from pkitui.tui.screens.dialogs import ConfirmDialog, GenerateKeysDialog, HelpScreen, InfoDialog
 from pkitui.tui.screens.fingerprint import FingerprintDialog
 from pkitui.core.fingerprint import compare
-from tui_support import SIZE, ready, fixed_pki, frozen_app, wait_for
+from tui_support import SIZE, Messages, ready, fixed_pki, frozen_app, wait_for
+
+
+def said(messages: Messages) -> list[str]:
+    """The log lines the console was asked to write (CommandOutputWritten), in order."""
+    return [m.text for m in messages.of(CommandOutputWritten)]
+
+
+def changes(messages: Messages) -> list[str]:
+    """What each ConfigChanged said changed, in order."""
+    return [m.what for m in messages.of(ConfigChanged)]
 
 
 def device(tmp_path: Path) -> Pki:
@@ -81,13 +97,17 @@ def test_palette_lists_every_action(tmp_path: Path) -> None:
 async def test_trustpoint_editor_validates_live_and_applies(tmp_path: Path) -> None:
     pki = device(tmp_path)
     app = PkiConsole(pki=pki)
-    async with app.run_test(size=SIZE) as pilot:
+    messages = Messages()
+    async with app.run_test(size=SIZE, message_hook=messages) as pilot:
         await ready(pilot)
         await pilot.press("2", "n")
         await pilot.press(*"ka", "enter")
-        await wait_for(pilot, lambda: "ka" in pki.config.trustpoints)
+        await wait_for(pilot, lambda: bool(messages.of(TrustpointDeclared)))
         await app.workers.wait_for_complete()
         await pilot.pause()
+        assert messages.one(TrustpointDeclared).name == "ka" and "ka" in pki.config.trustpoints
+        assert "crypto pki trustpoint ka" in said(messages) and "trustpoint" in changes(messages)
+        assert app.screen.focused is not None and app.screen.focused.id == "f-enrollment_url"  # the form is open
         url = app.screen.query_one("#f-enrollment_url", Input)
         url.focus()
         await pilot.press(*"ftp://ca")
@@ -102,17 +122,20 @@ async def test_trustpoint_editor_validates_live_and_applies(tmp_path: Path) -> N
         await pilot.pause()
         assert "out of range" in str(app.screen.query_one("#err-enrollment_retry_count", Label).render())
         count.value = "5"
+        messages.clear()
         await pilot.press("f2")
         await app.workers.wait_for_complete()
         await pilot.pause()
         tp = pki.trustpoints.get("ka")
         assert tp.enrollment_url == "http://ca.example.com:81" and tp.enrollment_retry_count == 5
+        assert said(messages) == ["trustpoint ka updated"] and changes(messages)[:1] == ["trustpoint"]
 
 
 async def test_delete_trustpoint_lists_what_goes(tmp_path: Path) -> None:
     pki = fixed_pki(tmp_path / "store")
     app = PkiConsole(pki=pki)
-    async with app.run_test(size=SIZE) as pilot:
+    messages = Messages()
+    async with app.run_test(size=SIZE, message_hook=messages) as pilot:
         await ready(pilot)
         await pilot.press("2")
         app.screen.query_one("#tp-list").focus()
@@ -121,32 +144,49 @@ async def test_delete_trustpoint_lists_what_goes(tmp_path: Path) -> None:
         text = " ".join(app.screen.details)
         assert "ca certificate" in text and "device certificate" in text
         assert app.screen.focused is not None and app.screen.focused.id == "no"  # the safe answer
+        messages.clear()
         await pilot.click("#yes")
         await wait_for(pilot, lambda: "lab" not in pki.config.trustpoints)
         assert not [c for c in pki.config.certificates if c.trustpoint == "lab"]
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        removed = [line for line in said(messages) if line.startswith("removed: ")]
+        assert len(removed) == 1 and "trustpoint lab" in removed[0], said(messages)
+        assert "trustpoint" in changes(messages)
 
 
 async def test_generate_zeroize_and_save(tmp_path: Path) -> None:
     pki = device(tmp_path)
     app = PkiConsole(pki=pki)
-    async with app.run_test(size=SIZE) as pilot:
+    messages = Messages()
+    async with app.run_test(size=SIZE, message_hook=messages) as pilot:
         await ready(pilot)
         await pilot.press("3", "g")
         assert isinstance(app.screen, GenerateKeysDialog)
         await pilot.click("#generate")
-        await wait_for(pilot, lambda: bool(pki.config.key_pairs))
+        await wait_for(pilot, lambda: bool(messages.of(KeyPairsGenerated)))
         await app.workers.wait_for_complete()
         await pilot.pause()
+        generated = messages.one(KeyPairsGenerated).pairs
+        assert [(p.label, p.modulus) for p in generated] == [("r1.example.com", 2048)]
         assert list(pki.config.key_pairs) == ["r1.example.com"]
+        assert "keys" in changes(messages)
         assert "r1.example.com" in str(app.screen.query_one("#keys-table").get_row_at(0))
         await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: bool(messages.of(ConfigSaved)))
         await wait_for(pilot, lambda: not pki.dirty)
+        usage = messages.one(ConfigSaved).usage
+        assert 0 < usage.total <= usage.capacity and usage.used["own keys"] > 0
+        await wait_for(pilot, lambda: "saved" in changes(messages))
         assert "✓ saved" in str(app.query_one("#status").render())
         assert Pki.open(tmp_path / "store").config.key_pairs  # a new process sees the saved key
         await pilot.press("z")
         assert isinstance(app.screen, ConfirmDialog) and "r1.example.com" in app.screen.question
         await pilot.click("#yes")
         await wait_for(pilot, lambda: isinstance(app.screen, InfoDialog))
+        zeroized = messages.one(KeyPairZeroized)
+        assert zeroized.label == "r1.example.com" and zeroized.result.removed == ["r1.example.com"]
+        assert any("revoke" in step for step in zeroized.result.follow_ups)
         assert any("revoke" in line for line in app.screen.lines)  # the seed's follow-ups
         assert not pki.config.key_pairs
         assert "unsaved changes" in str(app.query_one("#status").render())
@@ -155,7 +195,8 @@ async def test_generate_zeroize_and_save(tmp_path: Path) -> None:
 async def test_command_line_runs_ios_commands(tmp_path: Path) -> None:
     pki = device(tmp_path)
     app = PkiConsole(pki=pki)
-    async with app.run_test(size=SIZE) as pilot:
+    messages = Messages()
+    async with app.run_test(size=SIZE, message_hook=messages) as pilot:
         await ready(pilot)
         await pilot.press("colon")
         assert app.focused is not None and app.focused.id == "cmdline"
@@ -163,10 +204,16 @@ async def test_command_line_runs_ios_commands(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: pki.config.identity.hostname == "r9")
         await pilot.press(*"show crypto pki trustpoints", "enter")
         await pilot.press(*"bogus command", "enter")
+        await wait_for(pilot, lambda: changes(messages).count("command") == 3)  # one per line run
         await app.workers.wait_for_complete()
         await pilot.pause()
         log = "\n".join(str(line.text) for line in app.query_one("#log").lines)
         assert "hostname r9" in log and "Invalid input" in log
+        output = messages.of(CommandOutputWritten)
+        echoes = [m.text for m in output if m.tone is Tone.NOTE_STRONG]  # each line echoed with its prompt
+        # hostname, a config command typed in exec mode, is run with an implicit configure terminal
+        assert echoes == ["r1# hostname r9", "r9(config)# show crypto pki trustpoints", "r9(config)# bogus command"]
+        assert any("Invalid input" in m.text for m in output if m.tone is Tone.ERROR)
 
 
 async def test_slow_core_call_keeps_keys_answered(tmp_path: Path, monkeypatch) -> None:
@@ -246,11 +293,15 @@ async def test_certificate_browser_and_expiry_colour(tmp_path: Path) -> None:
     pki = fixed_pki(tmp_path / "store")
     now = {"t": frozen_app(pki).clock()}
     app = PkiConsole(pki=pki, clock=lambda: now["t"])
-    async with app.run_test(size=SIZE) as pilot:
+    messages = Messages()
+    async with app.run_test(size=SIZE, message_hook=messages) as pilot:
         await ready(pilot)
         await pilot.press("4")
+        await wait_for(pilot, lambda: bool(messages.of(CertificatesLoaded)))
         await app.workers.wait_for_complete()
         await pilot.pause()
+        loaded = messages.of(CertificatesLoaded)[-1].views
+        assert sorted((v.trustpoint, v.role) for v in loaded) == [("lab", "ca"), ("lab", "device")]
         tree = app.screen.query_one("#cert-tree")
         labels = []
 
@@ -430,3 +481,22 @@ async def test_enter_in_the_key_label_generates(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: "vpn-key" in pki.config.key_pairs)
         await app.workers.wait_for_complete()
 
+
+
+async def test_another_sessions_save_is_taken_over(tmp_path: Path) -> None:
+    """Another session saves the store while the console runs: the store watch reloads in a
+    worker, which posts StoreRefreshed saying what it took over; the panes then reload."""
+    pki = device(tmp_path)
+    pki.save()
+    app = PkiConsole(pki=pki)
+    messages = Messages()
+    async with app.run_test(size=SIZE, message_hook=messages) as pilot:
+        await ready(pilot)
+        other = Pki.open(tmp_path / "store")
+        other.trustpoints.declare("elsewhere").set_enrollment_url("http://ca.example.com")
+        other.save()
+        await wait_for(pilot, lambda: bool(messages.of(StoreRefreshed)))
+        refresh = messages.one(StoreRefreshed).refresh
+        assert refresh.taken == ["trustpoint elsewhere"] and not refresh.conflicts, refresh
+        await wait_for(pilot, lambda: "store changed" in changes(messages))
+        assert "elsewhere" in pki.config.trustpoints and not pki.dirty

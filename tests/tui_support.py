@@ -7,13 +7,14 @@ import shutil
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from textual.message import Message
 from textual.widgets import Input
 
 from pkitui.core.clock import FixedClock
@@ -32,6 +33,38 @@ SIZE = (120, 40)
 # The sizes the console must be usable at: a roomy terminal, and the classic 80x24 (issue 9).
 SIZES = {"120x40": (120, 40), "80x24": (80, 24)}
 each_size = pytest.mark.parametrize("size", list(SIZES.values()), ids=list(SIZES))
+
+M = TypeVar("M", bound=Message)
+
+
+class Messages:
+    """A ``message_hook`` for ``app.run_test``: records every Message the console dispatches,
+    each once and in order (a bubbling Message reaches the hook at every node it passes), so a
+    test asserts the typed Message an action posted, not only the text it left on screen."""
+
+    def __init__(self) -> None:
+        self.seen: list[Message] = []
+        self._ids: set[int] = set()  # the Messages are kept in ``seen``, so an id is never reused
+
+    def __call__(self, message: Message) -> None:
+        if id(message) not in self._ids:
+            self._ids.add(id(message))
+            self.seen.append(message)
+
+    def of(self, kind: type[M]) -> list[M]:
+        """The recorded Messages of ``kind``, oldest first."""
+        return [m for m in self.seen if isinstance(m, kind)]
+
+    def one(self, kind: type[M]) -> M:
+        """The only recorded Message of ``kind`` (fails when there are none or several)."""
+        found = self.of(kind)
+        assert len(found) == 1, f"expected one {kind.__name__}, got {found!r}"
+        return found[0]
+
+    def clear(self) -> None:
+        """Forget what was recorded (before the next step of a test)."""
+        self.seen.clear()
+        self._ids.clear()
 
 
 def fixed_keys() -> tuple[rsa.RSAPrivateKey, rsa.RSAPrivateKey]:
