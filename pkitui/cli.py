@@ -128,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = store_dir(getattr(args, "sub_store", None) or args.store)
         if args.command == "exec":
             if args.timeout is not None:
-                from pkitui.core.net import set_run_deadline
+                from pkitui.core.deadline import set_run_deadline
 
                 set_run_deadline(args.timeout)
             return run_exec(args, where)

@@ -33,7 +33,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from pkitui.core import net, tftp
+from pkitui.core import deadline, tftp
 from pkitui.core.errors import PkiError
 from pkitui.core.revocation import ldap, ocsp, sources
 from pkitui.core.scep.transport import ScepTransport
@@ -67,7 +67,7 @@ def run():
 outcome, message = "idle", ""
 start = time.monotonic()
 if kind != "idle":
-    with net.trustpoint_scope(tp):  # what the revocation service does for a trustpoint's checks
+    with deadline.trustpoint_scope(tp):  # what the revocation service does for a trustpoint's checks
         try:
             run()
             outcome = "ok"

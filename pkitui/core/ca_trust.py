@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pkitui.core import net
 from pkitui.core.clock import Clock
 from pkitui.core.config import RunningConfig
+from pkitui.core.deadline import with_trustpoint_deadline
 from pkitui.core.errors import FingerprintMismatch, ScepError, TrustpointError
 from pkitui.core.records import RA_ROLES, CertRole, StoredCertificate
 from pkitui.core.scep.ca import CaCandidate, der_of, parse_ca_reply
@@ -55,7 +55,7 @@ class CaTrust:
         reply = self._scep.transport(trustpoint).get_ca_cert()
         return self._checked(trustpoint, parse_ca_reply(reply.body, reply.content_type, self._clock.now()))
 
-    @net.with_trustpoint_deadline
+    @with_trustpoint_deadline
     def fetch_root_der(self, tp: str | Trustpoint) -> bytes:
         """TFTP: the CA certificate file named by ``root tftp SERVER FILE`` (PEM converted to DER)."""
         from pkitui.core import tftp

@@ -3,7 +3,7 @@ timestamps of pending enrollments.
 
 :class:`Pki` holds one :class:`Clock` and hands it to the services that need the time; tests give
 a :class:`FixedClock` instead of dating fixtures far in the future. Deadlines of network
-operations are not wall-clock time and stay on ``time.monotonic`` (:mod:`pkitui.core.net`).
+operations are not wall-clock time and stay on ``time.monotonic`` (:mod:`pkitui.core.deadline`).
 """
 
 from __future__ import annotations

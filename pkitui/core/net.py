@@ -1,163 +1,39 @@
-"""Network calls bounded in time and memory: one deadline per operation, streaming size caps, and
-redirects kept on the same host.
+"""HTTP bounded in time and memory: one :class:`~pkitui.core.deadline.Deadline` per operation,
+streaming size caps, and redirects kept on the same host.
 
-A per-read timeout does not bound an operation: a server sending one byte every few seconds (in
-the headers or the body) resets it forever. Every operation here runs under a :class:`Deadline`: a
-watchdog timer that, at the deadline, shuts down every socket the operation opened (sockets are
-registered when http.client creates them, or by the caller for ldap3), so whatever read is blocked
-returns at once; each socket's own timeout is the time left.
-
-Bodies are read in chunks and refused as soon as they pass the cap for their kind, counted both as
-sent (compressed) and as decoded: ``Content-Encoding`` is decoded here, bounded.
-Large bodies (CRLs) go to a temporary file instead of memory.
-
-The deadline in seconds: ``pkitui exec --timeout`` for the whole run (:func:`set_run_deadline`),
-else the trustpoint's ``enrollment timeout``, else :data:`DEFAULT_DEADLINE`.
+Sockets are registered with the operation's deadline when http.client creates them, so the
+watchdog can cut a server that sends one byte every few seconds. Bodies are read in chunks and
+refused as soon as they pass the cap for their kind, counted both as sent (compressed) and as
+decoded: ``Content-Encoding`` is decoded here, bounded. Large bodies (CRLs) go to a temporary file
+instead of memory.
 """
 
 from __future__ import annotations
 
-import functools
 import io
 import socket
 import tempfile
-import threading
-import time
 import zlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
+from pkitui.core.deadline import TIMEOUT_HINT, Deadline, current
 from pkitui.core.errors import PkiError
 
 if TYPE_CHECKING:
     import http.client
 
-    from pkitui.core.trustpoints import Trustpoint
-
-DEFAULT_DEADLINE = 30.0  # seconds for one network operation: connect, headers and body together
 SMALL_REPLY_BYTES = 1024 * 1024  # GetCACaps, GetCACert, CertRep, OCSP: a few KB in real life
 CRL_BYTES = 256 * 1024 * 1024  # a CRL of several million entries; streamed to disk, not memory
 MAX_REDIRECTS = 3  # same host and scheme only
 CHUNK = 64 * 1024
-TIMEOUT_HINT = ("The server is slow or stuck; try again later, or allow more time: enrollment timeout "
-                "SECONDS in the trustpoint, or pkitui exec --timeout SECONDS.")
-
-_run_deadline: float | None = None
-_local = threading.local()
-E = TypeVar("E", bound=PkiError)
-
-
-def set_run_deadline(seconds: float | None) -> None:
-    """``pkitui exec --timeout SECONDS``: the deadline of every operation of this run (None: unset)."""
-    global _run_deadline
-    _run_deadline = seconds
-
-
-def deadline_for(tp: Trustpoint | None = None) -> float:
-    """The deadline in seconds: the run's ``--timeout``, else ``tp``'s ``enrollment timeout``, else
-    the one in force on this thread (:func:`trustpoint_scope`), else 30 s."""
-    if _run_deadline is not None:
-        return _run_deadline
-    if tp is not None and tp.enrollment_timeout:
-        return float(tp.enrollment_timeout)
-    scoped: float | None = getattr(_local, "scoped", None)
-    return scoped if scoped is not None else DEFAULT_DEADLINE
-
-
-@contextmanager
-def trustpoint_scope(tp: Trustpoint) -> Iterator[None]:
-    """Calls on this thread that do not name a trustpoint (CRL, LDAP, OCSP, TFTP) use ``tp``'s deadline."""
-    before = getattr(_local, "scoped", None)
-    _local.scoped = deadline_for(tp)
-    try:
-        yield
-    finally:
-        _local.scoped = before
-
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def with_trustpoint_deadline(method: F) -> F:
-    """Decorator for service methods ``(self, tp, ...)`` where ``tp`` is a trustpoint or its name and
-    ``self._trustpoint(name)`` finds it: the method's network calls get that trustpoint's deadline."""
-
-    @functools.wraps(method)
-    def wrapper(self: Any, tp: Any, *args: Any, **kwargs: Any) -> Any:
-        trustpoint = tp if not isinstance(tp, str) else self._trustpoint(tp)
-        with trustpoint_scope(trustpoint):
-            return method(self, tp, *args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
 
 
 def size_text(n: int) -> str:
     """1048576 -> '1 MiB'; other sizes in bytes."""
     return f"{n // (1024 * 1024)} MiB" if n >= 1024 * 1024 and n % (1024 * 1024) == 0 else f"{n:,} bytes"
-
-
-class Deadline:
-    """One operation's deadline: :meth:`remaining` for socket timeouts, and a watchdog that shuts
-    down every registered socket when the time is up (``expired`` then says why reads failed)."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.expires = time.monotonic() + seconds
-        self.expired = False
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(max(seconds, 0.0), self.expire)
-        self._timer.daemon = True
-
-    def remaining(self) -> float:
-        """Seconds left (at least a millisecond, so it can be a socket timeout)."""
-        return max(self.expires - time.monotonic(), 0.001)
-
-    def passed(self) -> bool:
-        """True once the deadline is reached."""
-        return self.expired or time.monotonic() >= self.expires
-
-    def register(self, sock: socket.socket) -> None:
-        """Cut ``sock`` at the deadline (at once when it has passed)."""
-        with self._lock:
-            self._sockets.append(sock)
-            late = self.expired
-        if late:
-            _shutdown(sock)
-
-    def expire(self) -> None:
-        """The watchdog (or a Cancel): shut down every socket of the operation."""
-        with self._lock:
-            self.expired = True
-            sockets = list(self._sockets)
-        for sock in sockets:
-            _shutdown(sock)
-
-    def __enter__(self) -> Deadline:
-        self._outer = getattr(_local, "deadline", None)
-        _local.deadline = self
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
-        _local.deadline = self._outer
-
-
-def current() -> Deadline | None:
-    """The deadline of the operation running on this thread, if any."""
-    found: Deadline | None = getattr(_local, "deadline", None)
-    return found
-
-
-def _shutdown(sock: socket.socket) -> None:
-    try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass  # not connected yet or already closed: the socket timeout (time left) ends the connect
 
 
 # -- HTTP plumbing (http.client: requests and urllib3 cost ~40 ms of every start-up) --------------

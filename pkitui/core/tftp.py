@@ -8,10 +8,11 @@ import logging
 from typing import Any
 
 from pkitui.core import net
+from pkitui.core.deadline import Deadline, deadline_for
 from pkitui.core.errors import PkiError
 
 DEFAULT_PORT = 69
-TIMEOUT: float | None = None  # None: net.deadline_for() (the run's --timeout, the trustpoint's, or 30 s)
+TIMEOUT: float | None = None  # None: deadline_for() (the run's --timeout, the trustpoint's, or 30 s)
 PACKET_TIMEOUT = 3.0  # the longest wait for one packet before resending (shorter when the deadline is)
 MAX_SIZE = net.SMALL_REPLY_BYTES  # a CA certificate or chain; anything bigger is not what we asked for
 
@@ -34,14 +35,14 @@ def split_server(server: str) -> tuple[str, int]:
 
 def download(server: str, filename: str, timeout: float | None = TIMEOUT, retries: int = 2) -> bytes:
     """The content of ``filename`` on TFTP ``server`` (``host[:port]``), octet mode, within one
-    deadline (``timeout``, default :func:`net.deadline_for`) and MAX_SIZE bytes (checked per block)."""
+    deadline (``timeout``, default :func:`deadline_for`) and MAX_SIZE bytes (checked per block)."""
     import tftpy
 
     host, port = split_server(server)
     # tftpy logs every packet at INFO level and an error traceback on failure: keep it quiet.
     logging.getLogger("tftpy").setLevel(logging.CRITICAL)
-    seconds = timeout or net.deadline_for()
-    deadline = net.Deadline(seconds)  # not started: checked at each packet, the waits add up to it
+    seconds = timeout or deadline_for()
+    deadline = Deadline(seconds)  # not started: checked at each packet, the waits add up to it
     per_packet = max(0.05, min(PACKET_TIMEOUT, seconds / max(retries, 1)))
     out = io.BytesIO()
     received = [0]

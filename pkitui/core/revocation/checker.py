@@ -11,9 +11,9 @@ from collections.abc import Callable
 
 from cryptography import x509
 
-from pkitui.core import net
 from pkitui.core.certfields import ocsp_urls
 from pkitui.core.clock import Clock
+from pkitui.core.deadline import with_trustpoint_deadline
 from pkitui.core.errors import RevocationError
 from pkitui.core.revocation.check import MethodResult, MethodStatus, RevocationOutcome, run_methods
 from pkitui.core.revocation.crl import ParsedCrl
@@ -44,12 +44,12 @@ class RevocationService:
         """The entry index of a held CRL (len, row(i), find(serial)) for the viewer."""
         return self._crls.open_crl(info)
 
-    @net.with_trustpoint_deadline
+    @with_trustpoint_deadline
     def request_crl(self, tp: str) -> CrlInfo:
         """``crypto pki crl request TP``: download the newest CRL now, replacing the one held."""
         return self._fetcher.fetch(self._trustpoint(tp), None, None)[0]
 
-    @net.with_trustpoint_deadline
+    @with_trustpoint_deadline
     def crl_for(self, tp: str, cert: x509.Certificate,
                 issuer: x509.Certificate | None = None) -> tuple[CrlInfo, ParsedCrl]:
         """A fresh CRL covering ``cert``, signed by ``issuer`` (the CA that issued ``cert``; default
@@ -103,7 +103,7 @@ class RevocationService:
         verified: their CRLs can then be verified again later (after a restart too)."""
         self._crls.note_path(tp, chain)
 
-    @net.with_trustpoint_deadline
+    @with_trustpoint_deadline
     def check(self, tp: str, cert: x509.Certificate, issuer: x509.Certificate) -> RevocationOutcome:
         """Run ``tp``'s revocation-check methods in order for ``cert`` issued by ``issuer`` (the
         trustpoint CA or, along a verified path to it, an intermediate CA): the CRL must be signed by

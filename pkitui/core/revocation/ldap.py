@@ -14,11 +14,12 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from pkitui.core import net
+from pkitui.core.deadline import Deadline, TIMEOUT_HINT, deadline_for
 from pkitui.core.errors import RevocationError
 
 ATTRIBUTES = ("certificateRevocationList;binary", "authorityRevocationList;binary")
 _PLAIN = {a.split(";")[0].lower(): a for a in ATTRIBUTES}
-TIMEOUT: float | None = None  # None: net.deadline_for() (the run's --timeout, the trustpoint's, or 30 s)
+TIMEOUT: float | None = None  # None: deadline_for() (the run's --timeout, the trustpoint's, or 30 s)
 RECEIVE_CHUNK = 1024 * 1024  # bytes per socket read
 # Everything the directory sends for one query (ldap3 holds it in memory until the answer is whole).
 MAX_ANSWER_BYTES = net.CRL_BYTES
@@ -29,7 +30,7 @@ class _BoundedSocket:
     """ldap3's socket, read under the operation's deadline (each recv waits only the time left) and
     refused past MAX_ANSWER_BYTES in all."""
 
-    def __init__(self, sock: socket.socket, deadline: net.Deadline, limit: int) -> None:
+    def __init__(self, sock: socket.socket, deadline: Deadline, limit: int) -> None:
         self._sock = sock
         self._deadline = deadline
         self._limit = limit
@@ -63,7 +64,7 @@ def _values(entry_attrs: dict[str, object], wanted: str) -> list[bytes]:
 def fetch_crls(url: str, ca_name_hint: str | None = None,
                timeout: float | None = TIMEOUT) -> list[tuple[str, bytes]]:
     """(source description, DER) for every CRL found at ``url``, within one deadline (``timeout``,
-    default :func:`net.deadline_for`) and MAX_ANSWER_BYTES; RevocationError when it fails."""
+    default :func:`deadline_for`) and MAX_ANSWER_BYTES; RevocationError when it fails."""
     import ldap3
     from ldap3.core.exceptions import LDAPException
 
@@ -72,8 +73,8 @@ def fetch_crls(url: str, ca_name_hint: str | None = None,
         raise RevocationError(f"invalid LDAP URL {url!r}", "Example: crl query ldap://ldap.example.com:389")
     base = unquote(parts.path.lstrip("/")) or ""
     where = f"{parts.hostname}:{parts.port or (636 if parts.scheme == 'ldaps' else 389)}"
-    seconds = timeout or net.deadline_for()
-    with net.Deadline(seconds) as deadline:
+    seconds = timeout or deadline_for()
+    with Deadline(seconds) as deadline:
         server = ldap3.Server(parts.hostname, port=parts.port, use_ssl=parts.scheme == "ldaps",
                               connect_timeout=deadline.remaining(), get_info=ldap3.NONE)
         bounded: _BoundedSocket | None = None
@@ -122,7 +123,7 @@ def fetch_crls(url: str, ca_name_hint: str | None = None,
                 pass
 
 
-def _raise_bounded(url: str, seconds: float, deadline: net.Deadline, bounded: _BoundedSocket | None) -> None:
+def _raise_bounded(url: str, seconds: float, deadline: Deadline, bounded: _BoundedSocket | None) -> None:
     """The deadline or the size cap, when one of them is why ldap3 failed."""
     if bounded is not None and bounded.too_big:
         raise RevocationError(f"LDAP query: the directory at {url} sent more than {MAX_ANSWER_BYTES:,} bytes "
@@ -130,7 +131,7 @@ def _raise_bounded(url: str, seconds: float, deadline: net.Deadline, bounded: _B
                               "Give the CA entry's DN in the URL so that only its CRL is read.") from None
     if deadline.passed():
         raise RevocationError(f"LDAP query: the directory at {url} sent no complete answer within {seconds:g} s",
-                              net.TIMEOUT_HINT) from None
+                              TIMEOUT_HINT) from None
 
 
 def _naming_context(conn: object) -> str:

@@ -18,9 +18,10 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from pkitui.core import net
+from pkitui.core.deadline import deadline_for
 from pkitui.core.errors import RevocationError
 
-TIMEOUT: float | None = None  # None: net.deadline_for() (the run's --timeout, the trustpoint's, or 30 s)
+TIMEOUT: float | None = None  # None: deadline_for() (the run's --timeout, the trustpoint's, or 30 s)
 MAX_RESPONSE_BYTES = net.SMALL_REPLY_BYTES
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -91,7 +92,7 @@ def query(url: str, cert: x509.Certificate, issuer: x509.Certificate, timeout: f
                .add_extension(x509.OCSPNonce(nonce), critical=False).build())
     op = net.Operation("OCSP query", "the OCSP responder", OcspUnreachable)
     reply = net.fetch(op, url, method="POST", data=request.public_bytes(serialization.Encoding.DER),
-                      seconds=timeout or net.deadline_for(), max_bytes=MAX_RESPONSE_BYTES,
+                      seconds=timeout or deadline_for(), max_bytes=MAX_RESPONSE_BYTES,
                       headers={"Content-Type": "application/ocsp-request"})
     if reply.status != 200:
         raise OcspUnreachable(f"OCSP responder {url} answered HTTP {reply.status}")

@@ -18,6 +18,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from pkitui.core import net
+from pkitui.core.deadline import deadline_for
 from pkitui.core.certfields import crl_distribution_points
 from pkitui.core.config import RunningConfig
 from pkitui.core.errors import PkiError, RevocationError
@@ -26,16 +27,16 @@ from pkitui.core.revocation.crl import ParsedCrl, parse_crl
 from pkitui.core.revocation.crl_store import CrlInfo, CrlStore
 from pkitui.core.trustpoints import Trustpoint
 
-HTTP_TIMEOUT: float | None = None  # None: net.deadline_for() (the run's --timeout, the trustpoint's, or 30 s)
+HTTP_TIMEOUT: float | None = None  # None: deadline_for() (the run's --timeout, the trustpoint's, or 30 s)
 MAX_CRL_BYTES = net.CRL_BYTES
 
 
 def http_get(url: str, timeout: float | None = HTTP_TIMEOUT) -> bytes:
     """GET ``url`` (a CRL distribution point) under one deadline (``timeout``, default
-    :func:`net.deadline_for`); the body streamed to a temporary file and refused past MAX_CRL_BYTES
+    :func:`deadline_for`); the body streamed to a temporary file and refused past MAX_CRL_BYTES
     (as sent and as decoded), redirects on the same host only; RevocationError when it fails."""
     op = net.Operation("CRL download", "the CRL distribution point", RevocationError)
-    reply = net.fetch(op, url, seconds=timeout or net.deadline_for(), max_bytes=MAX_CRL_BYTES, to_file=True)
+    reply = net.fetch(op, url, seconds=timeout or deadline_for(), max_bytes=MAX_CRL_BYTES, to_file=True)
     if reply.status != 200 or reply.file is None:
         raise RevocationError(f"CRL distribution point {url} answered HTTP {reply.status}")
     with reply.file:

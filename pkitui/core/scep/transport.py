@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 from pkitui.core import net
+from pkitui.core.deadline import deadline_for
 from pkitui.core.errors import ScepError
 from pkitui.core.trustpoints import DEFAULT_SCEP_PATH, Trustpoint
 
@@ -69,9 +70,9 @@ class ScepTransport:
     """HTTP access to one trustpoint's CA."""
 
     def __init__(self, tp: Trustpoint, *, deadline: float | None = None) -> None:
-        """``deadline``: seconds for each operation (None: :func:`net.deadline_for` the trustpoint)."""
+        """``deadline``: seconds for each operation (None: :func:`deadline_for` the trustpoint)."""
         self.url = scep_url(tp)
-        self.deadline = net.deadline_for(tp) if deadline is None else deadline
+        self.deadline = deadline_for(tp) if deadline is None else deadline
         self.proxy = ""
         self.proxy_text = ""
         if tp.enrollment_http_proxy:
