@@ -1,0 +1,174 @@
+"""The tables of the saved configuration (nvram.json): for each, its fields, whether each is
+required, and its check (:mod:`pkitui.core.store_fields`); and what a record of each table is
+called in a message. :mod:`pkitui.core.store_check` walks the records with them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import MISSING, fields
+
+from pkitui.core.identity import validate_domain_name, validate_hostname
+from pkitui.core.keys import MAX_MODULUS, MIN_MODULUS, USAGES
+from pkitui.core.records import CertRole, PeerKeyKind, PeerKeyUsage
+from pkitui.core.schema import MIN_CAPACITY
+from pkitui.core.store_fields import (
+    Check,
+    boolean,
+    certificate_der,
+    file_name,
+    fingerprint,
+    http_path,
+    integer,
+    ip_address,
+    iso_time,
+    iso_time_or_empty,
+    list_of,
+    map_of,
+    nonempty,
+    one_of,
+    optional,
+    pair,
+    peer_name,
+    rsa_public_key_der,
+    sealed,
+    sha256_hex,
+    text,
+    typed,
+    url,
+    validated,
+)
+from pkitui.core.trustpoints import REVOCATION_METHODS, Trustpoint, validate_dn, validate_host, validate_name
+
+CERT_ROLES = tuple(CertRole)
+PEER_KINDS = tuple(PeerKeyKind)
+PEER_USAGES = tuple(PeerKeyUsage)
+SECRET_MODES = ("keyfile", "passphrase")
+MESSAGE_TYPES = ("PKCSReq", "RenewalReq", "GetCertInitial", "CertPoll")
+
+Spec = dict[str, tuple[bool, Check]]  # field -> (required, check)
+
+DEVICE: Spec = {
+    "schema": (False, integer(1)),
+    "hostname": (False, optional(validated(validate_hostname))),
+    "domain_name": (False, optional(validated(validate_domain_name))),
+    "query_mode": (False, boolean),
+    "capacity": (False, integer(MIN_CAPACITY)),
+    "ca_caps_seen": (False, map_of(list_of(text))),
+    "secret_mode": (False, one_of(*SECRET_MODES)),
+    "secret_check": (False, sealed),
+}
+KEY_PAIRS: Spec = {
+    "key_id": (True, nonempty),
+    "label": (True, validated(lambda v: validate_name(v, "key label"))),
+    "usage": (True, one_of(*USAGES)),
+    "modulus": (False, integer(MIN_MODULUS, MAX_MODULUS)),
+    "created": (True, iso_time),
+    "exportable": (False, boolean),
+    "file": (True, file_name),
+}
+PEER_KEYS: Spec = {
+    "kind": (True, one_of(*PEER_KINDS)),
+    "name": (True, peer_name),
+    "usage": (False, one_of(*PEER_USAGES)),
+    "der": (False, optional(rsa_public_key_der)),
+}
+TRUSTPOINTS: Spec = {
+    "name": (True, validated(validate_name)),
+    "enrollment_url": (False, optional(url("http", "https"))),
+    "enrollment_command": (False, optional(http_path)),
+    "enrollment_mode_ra": (False, boolean),
+    "enrollment_retry_period": (False, integer(1, 60)),
+    "enrollment_retry_count": (False, integer(0, 100)),
+    "enrollment_http_proxy": (False, optional(pair(validated(validate_host), integer(1, 65535)))),
+    "crl_query": (False, optional(url("ldap", "ldaps"))),
+    "revocation_check": (False, list_of(one_of(*REVOCATION_METHODS), 1, 3)),
+    "ocsp_url": (False, optional(url("http", "https"))),
+    "root_tftp": (False, optional(pair(nonempty, nonempty))),
+    "fingerprint": (False, optional(fingerprint)),
+    "password_sealed": (False, sealed),
+    "rsakeypair": (False, optional(validated(lambda v: validate_name(v, "key label")))),
+    "subject_name": (False, optional(validated(validate_dn))),
+    "serial_number": (False, boolean),
+    "ip_address": (False, optional(ip_address)),
+}
+CERTIFICATES: Spec = {
+    "trustpoint": (True, nonempty),
+    "role": (True, one_of(*CERT_ROLES)),
+    "sha256": (True, sha256_hex),
+    "der": (False, optional(certificate_der)),
+    "key_id": (False, optional(nonempty)),
+    "source": (False, text),
+    "orphaned": (False, boolean),
+}
+CRLS: Spec = {
+    "trustpoint": (True, nonempty),
+    "issuer": (True, text),
+    "source": (True, text),
+    "file": (True, file_name),
+    "sha256": (True, sha256_hex),
+    "size": (True, integer(0)),
+    "this_update": (True, iso_time),
+    "next_update": (False, optional(iso_time)),
+    "entries": (False, integer(0)),
+    "in_nvram": (False, boolean),
+    "crl_number": (False, optional(integer(0))),
+    "scope": (False, optional(text)),
+    "issuer_key": (False, text),
+}
+PENDING: Spec = {
+    "trustpoint": (True, nonempty),
+    "key_id": (True, nonempty),
+    "transaction_id": (True, nonempty),
+    "signer_der": (False, optional(certificate_der)),
+    "message_type": (False, one_of(*MESSAGE_TYPES)),
+    "started": (False, iso_time_or_empty),
+    "polls_done": (False, integer(0)),
+    "next_poll": (False, iso_time_or_empty),
+    "extra": (False, map_of(lambda v: None)),
+}
+META: Spec = {
+    "generation": (True, integer(0)),
+    "saved_by": (False, text),
+    "changes": (False, map_of(text)),
+}
+
+
+def _from_annotation(annotation: str) -> Check | None:
+    """A type check from a dataclass field's annotation text, for fields without a rule here."""
+    parts = [p.strip() for p in annotation.split("|")]
+    nullable = "None" in parts
+    parts = [p for p in parts if p != "None"]
+    if len(parts) != 1:
+        return None
+    simple: dict[str, Check] = {"int": integer(), "bool": boolean, "str": text, "list[str]": list_of(text),
+                                "float": lambda v: typed(v, int, float, what="a number")}
+    check = simple.get(parts[0])
+    if check is None:
+        return None
+    return optional(check) if nullable else check
+
+
+def trustpoint_spec() -> Spec:
+    """TRUSTPOINTS, plus a check from the type annotation of each Trustpoint field it has no rule for."""
+    spec = dict(TRUSTPOINTS)
+    for f in fields(Trustpoint):
+        if f.name in spec or f.name == "password":
+            continue
+        check = _from_annotation(str(f.type))
+        if check is not None:
+            required = f.default is MISSING and f.default_factory is MISSING
+            spec[f.name] = (required, check)
+    return spec
+
+
+# table -> (spec, what a record is called, the field that names it)
+TABLES: dict[str, tuple[Spec, str, str | None]] = {
+    "device": (DEVICE, "device settings", None),
+    "key_pairs": (KEY_PAIRS, "key pair", "key_id"),
+    "peer_keys": (PEER_KEYS, "peer key", "name"),
+    "trustpoints": (TRUSTPOINTS, "trustpoint", "name"),
+    "certificates": (CERTIFICATES, "certificate of trustpoint", "trustpoint"),
+    "crls": (CRLS, "CRL of trustpoint", "trustpoint"),
+    "pending": (PENDING, "pending enrollment of trustpoint", "trustpoint"),
+    "meta": (META, "save bookkeeping", None),
+}
