@@ -104,3 +104,17 @@ def test_enroll_checks_its_prerequisites_before_asking_for_the_password(tmp_path
         serialization.Encoding.DER)))
     errors = rec.fail("crypto pki enroll lab")
     assert "hostname" in errors[0] and not asked and not rec.out
+
+
+def test_enroll_asks_before_sending_when_someone_can_answer(scep_ca: ScepServer, tmp_path: Path) -> None:
+    """Interactive: the plan's subject, key pair, CA and URL, then 'Request certificate from CA?';
+    No sends nothing. A script (nobody to ask) is not asked: it said crypto pki enroll."""
+    asked: list[str] = []
+    rec = recorder(tmp_path, confirm=lambda prompt: asked.append(prompt) or prompt.startswith("% Do you accept"))
+    rec.ok(_script(scep_ca.url, _sha256(scep_ca)))
+    rec.ok("crypto pki authenticate lab")
+    out = rec.ok("crypto pki enroll lab")
+    assert asked == ["% Request certificate from CA? [yes/no]: "]
+    assert "% Key pair(s): r1.example.com" in out and any(line.startswith("% CA: ") for line in out)
+    assert out[-1] == "% Certificate request not sent."
+    assert not [c for c in rec.pki.config.certificates if c.role == "device"]

@@ -11,6 +11,7 @@ from textual.widgets import Button, DataTable, Input, Label
 from pkitui.core.pki import Pki
 from pkitui.lab import Lab
 from pkitui.tui.app import PkiConsole
+from pkitui.tui.screens.dialogs import ConfirmDialog
 from pkitui.tui.screens.enrollment import EnrollmentScreen
 from pkitui.tui.screens.fingerprint import FingerprintDialog
 from pkitui.tui.widgets.crl_table import CrlTable
@@ -19,6 +20,12 @@ from tui_support import SIZE, ready, lab, lab_pki, wait_for  # noqa: F401
 
 def store_bytes(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+async def confirm_request(app: PkiConsole, pilot) -> None:
+    """Enroll first asks 'Request certificate from CA?' (the plan's subject, key pairs, CA): yes."""
+    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+    await pilot.click("#yes")
 
 
 async def authenticate(app: PkiConsole, pilot, typed: str) -> FingerprintDialog:
@@ -61,6 +68,7 @@ async def test_authenticate_enroll_browse_crl_save(lab: Lab, lab_pki: Pki) -> No
         await wait_for(pilot, lambda: any(c.role == "ca" for c in lab_pki.config.certificates))
 
         await pilot.press("e")
+        await confirm_request(app, pilot)
         await wait_for(pilot, lambda: isinstance(app.screen, EnrollmentScreen))
         screen = app.screen
         await wait_for(pilot, lambda: screen.finished)
@@ -106,6 +114,7 @@ async def test_enroll_with_wrong_challenge_shows_failure(lab: Lab, lab_pki: Pki)
         await pilot.press("2")
         app.screen.query_one("#tp-list").focus()
         await pilot.press("e")
+        await confirm_request(app, pilot)
         await wait_for(pilot, lambda: isinstance(app.screen, EnrollmentScreen))
         screen = app.screen
         await wait_for(pilot, lambda: screen.finished)
@@ -152,6 +161,7 @@ async def test_pending_countdown_and_cancel(tmp_path: Path) -> None:
             await pilot.press("2")
             app.screen.query_one("#tp-list").focus()
             await pilot.press("e")
+            await confirm_request(app, pilot)
             await wait_for(pilot, lambda: isinstance(app.screen, EnrollmentScreen))
             screen = app.screen
             await wait_for(pilot, lambda: any(r.state == "pending" for r in screen.rows.values()))

@@ -86,25 +86,37 @@ def _render_event(session: Session, event: EnrollmentEvent) -> None:
 @command(CONFIG, "crypto {pki | ca} enroll NAME")
 def enroll(session: Session, args: Args) -> None:
     """Request a certificate for each key pair of the trustpoint (renewal when one is held);
-    a pending transaction saved earlier is resumed instead of sending a new request."""
+    a pending transaction saved earlier is resumed instead of sending a new request.
+
+    The core's plan decides, as in the console: what is missing is an error before anything is
+    asked; a new request is confirmed ("Request certificate from CA?") when someone can answer
+    (a script is not asked, nor under ``--force``); the challenge password, when none is
+    configured, is asked once the prerequisites pass (a script sends none, with a warning).
+    """
     pki = session.pki
     tp = pki.trustpoints.get(args["name"])
     on_event = lambda e: _render_event(session, e)  # noqa: E731
     plan = pki.scep.prepare_enrollment(tp)
     if plan.resuming:
         session.print(f"% Resuming the pending enrollment of trustpoint {tp.name}")
-        results = pki.scep.enroll(tp, on_event=on_event)  # resumes the saved transaction
     else:
-        plan.raise_missing()  # before the password is asked for
-        password = tp.password
-        if plan.needs_password:
-            try:
-                password = session.ask_secret("Password: ", refuse_hint="")
-            except NeedsConfirmation:
-                session.warn("% No challenge password configured; sending the request without one.")
+        plan.raise_missing()  # before anything is asked
         session.print("% Start certificate enrollment ..")
         session.print(f"% The subject name in the certificate will include: {plan.subject}")
-        results = pki.scep.enroll(tp, password=password or None, on_event=on_event)
+        for line in plan.details()[1:]:
+            session.print(f"% {line}")
+        if not _confirmed(session, f"% {plan.QUESTION} [yes/no]: "):
+            session.print("% Certificate request not sent.")
+            return
+
+    def ask_password() -> str | None:
+        try:
+            return session.ask_secret("Password: ", refuse_hint="")
+        except NeedsConfirmation:
+            session.warn("% No challenge password configured; sending the request without one.")
+            return None
+
+    results = pki.scep.enroll(tp, ask_password=ask_password, on_event=on_event)  # resumes a saved one
     for warning in dict.fromkeys(w for r in results for w in r.warnings):
         session.warn(f"% Warning: {warning}")
     failed = [r for r in results if r.state == "failed"]
@@ -116,12 +128,20 @@ def enroll(session: Session, args: Args) -> None:
     else:
         session.still_pending.discard(tp.name)
     if failed:
-        raise ScepError(f"% Certificate enrollment failed for {', '.join(r.key_id for r in failed)}: "
+        raise ScepError(f"Certificate enrollment failed for {', '.join(r.key_id for r in failed)}: "
                         f"{failed[0].fail_info}", "Check the challenge password and the CA's log; nothing was stored.")
     if results and not pending and pki.dirty:
         session.print("% Certificate enrollment complete. Save with: copy system:running-config nvram:startup-config")
     elif results and not pending:  # a resumed transaction: the service already saved its result
         session.print("% Certificate enrollment complete; the certificate is saved in NVRAM.")
+
+
+def _confirmed(session: Session, prompt: str) -> bool:
+    """Ask ``prompt`` when someone can answer; a script (nobody to ask) goes ahead, as it said."""
+    try:
+        return session.confirm(prompt)
+    except NeedsConfirmation:
+        return True
 
 
 @command((USER_EXEC, EXEC), "show crypto {pki | ca} enrollments")

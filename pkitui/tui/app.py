@@ -101,12 +101,18 @@ class PkiConsole(App[None]):
             self._store_opened.set()
         self.lab = lab
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(timezone.utc))
-        self.core_lock = threading.RLock()
         self._quit_armed_at = float("-inf")
         self.stopped_by: int | None = None  # the stop signal that ended the console, if any
         self.command_line = CommandLine(self)
 
     # -- the store -----------------------------------------------------------------------------
+    @property
+    def core_lock(self) -> threading.RLock:
+        """The core's lock (``Pki.lock``: saves, refreshes and enrollments take it too), held by a
+        worker around a core call; the core is not thread-safe. Enrollment takes it itself, only
+        while it works (see :mod:`pkitui.core.scep.service`)."""
+        return self.pki.lock
+
     @property
     def pki_ready(self) -> bool:
         """True once the store is open."""

@@ -1,6 +1,11 @@
 """The ``:`` command line: IOS commands through the same :class:`pkitui.ios.session.Session` as
 ``pkitui exec``. Output goes to the log pane; the session's ``confirm``/``ask_secret`` callbacks
 are answered by modal dialogs (the command runs in a worker thread, which waits for the answer).
+
+A line runs holding the core's lock, except ``crypto pki enroll NAME``: the console runs that as
+the trustpoint pane's Enroll does (:func:`pkitui.tui.screens.enrollment.run_enrollment`: the same
+checks, dialogs, progress screen and locking; the core holds the lock only while it works, so a
+save during minutes of PENDING polling is not blocked).
 """
 
 from __future__ import annotations
@@ -79,10 +84,22 @@ class CommandLine:
         return self._session
 
     def prompt(self) -> str:
-        """The IOS prompt of the current mode (``r1(config)#``)."""
-        if self._session is None:
-            return f"{self.app.pki.config.identity.hostname or 'Router'}# "
-        return f"{self._session.prompt} "
+        """The session's IOS prompt of the current mode (``r1(config)#``), as ``pkitui exec`` has it."""
+        return f"{self.session().prompt} "
+
+    def enrollment(self, line: str) -> str | None:
+        """The trustpoint when ``line`` is ``crypto pki enroll NAME`` (the console runs it as the
+        trustpoint pane's Enroll, not through the session), else None."""
+        from pkitui.ios.parser import Match, parse, strip_prompt
+        from pkitui.ios.scep_commands import enroll
+
+        session = self.session()
+        if session.collecting:
+            return None
+        found = parse(session.mode, strip_prompt(line))
+        if isinstance(found, Match) and found.command.handler is enroll:
+            return str(found.args["name"])
+        return None
 
     def run(self, line: str) -> None:
         """Run one line (in a worker thread). Errors are shown, never raised to the worker."""
@@ -112,8 +129,14 @@ class CommandLine:
                         return
                     line = self._queue.popleft()
                 self.app.post_message(CommandOutputWritten(f"{self.prompt()}{line}", Tone.NOTE_STRONG))
-                with self.app.core_lock:
-                    self.run(line)
+                name = self.enrollment(line)
+                if name is not None:
+                    from pkitui.tui.screens.enrollment import run_enrollment
+
+                    run_enrollment(self.app, name)  # not under the lock (see the module docstring)
+                else:
+                    with self.app.core_lock:
+                        self.run(line)
                 self.app.post_message(ConfigChanged("command"))
         except BaseException:
             with self._queue_lock:

@@ -66,7 +66,8 @@ class InfoDialog(ModalScreen[None]):
 
 
 class SecretDialog(ModalScreen[str | None]):
-    """Ask for a secret (challenge password); Escape gives None."""
+    """Ask for a secret (challenge password); Enter gives what was typed ("" when nothing: e.g.
+    no challenge password), Escape gives None (not answered)."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="secret_cancel", tooltip="Do not answer")]
 
@@ -81,7 +82,7 @@ class SecretDialog(ModalScreen[str | None]):
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value or None)
+        self.dismiss(event.value)
 
 
 @dataclass(frozen=True)

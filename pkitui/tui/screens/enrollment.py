@@ -1,8 +1,10 @@
 """Enrollment progress: one row per request (sent, PENDING with the next poll countdown and the
 polls left, issued, failed with failInfo in words), Cancel, and a notification per certificate.
 
-The rows come from the ``EnrollmentEvent`` stream of ``pki.scep.enroll(on_event=...)``; the worker
-that runs the enrollment belongs to the trustpoint editor and posts the events here.
+The rows come from the ``EnrollmentEvent`` stream of ``pki.scep.enroll(on_event=...)``.
+:func:`run_enrollment` is the console's one way to enroll: the trustpoint pane's Enroll and the
+``:`` line's ``crypto pki enroll NAME`` both run it in a worker, so they check, ask, lock and show
+the same.
 """
 
 from __future__ import annotations
@@ -23,11 +25,15 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
-from pkitui.tui.bridge import describe_error
+from pkitui.core.errors import TrustpointError
+from pkitui.tui.bridge import ask_from_thread, describe_error
+from pkitui.tui.messages import CommandOutputWritten, ConfigChanged, CoreCallFailed
+from pkitui.tui.screens.dialogs import ConfirmDialog, SecretDialog
 from pkitui.tui.tones import Tone, tone_classes, toned
 
 if TYPE_CHECKING:
     from pkitui.core.scep.enroll import EnrollmentEvent, EnrollmentResult
+    from pkitui.tui.app import PkiConsole
 
 # The tone of each request state the SCEP client reports (the states are the client's words).
 STATE_TONES = {"sent": Tone.NOTE, "pending": Tone.WARNING, "issued": Tone.OK_STRONG, "failed": Tone.ERROR_STRONG}
@@ -162,3 +168,60 @@ class EnrollmentScreen(ModalScreen[None]):
             self.action_cancel()
         else:
             self.action_close()
+
+
+def run_enrollment(console: PkiConsole, name: str) -> list[EnrollmentResult] | None:
+    """``crypto pki enroll NAME`` in the console (in a worker thread, NOT holding the core's lock:
+    the core takes it to send and store, and leaves it free while a PENDING poll waits).
+
+    The core's plan comes first: what is missing is reported (each error with its hint, as
+    :class:`CoreCallFailed`) and nothing is asked. A new request is confirmed with the plan's
+    subject, key pair(s), CA and URL; the challenge password, when none is configured, is asked
+    by the core once the prerequisites pass (Enter alone: none; Escape cancels before anything
+    is sent). A saved PENDING request is resumed without asking. The progress screen shows the
+    events. Returns the results, or None when nothing was sent.
+    """
+    pki = console.pki
+    try:
+        with console.core_lock:
+            plan = pki.scep.prepare_enrollment(name)
+    except Exception as exc:  # an unknown trustpoint (or a bug): shown where every error is
+        console.post_message(CoreCallFailed(exc))
+        return None
+    if not plan.ready:
+        for error in plan.missing:
+            console.post_message(CoreCallFailed(error))
+        return None
+    if not plan.resuming:
+        question = f"{plan.QUESTION} (trustpoint {name})"
+        if not ask_from_thread(console, ConfirmDialog(question, plan.details(), yes="Request")):
+            console.post_message(CommandOutputWritten(f"Enrollment of trustpoint {name} not requested", Tone.WARNING))
+            return None
+
+    def ask_password() -> str | None:
+        answer = ask_from_thread(console, SecretDialog(
+            f"Challenge password for {name} (the CA administrator gave it to you; Enter alone: none)"))
+        if answer is None:
+            raise TrustpointError("Enrollment cancelled: no challenge password was given",
+                                  "Type it when asked (Enter alone sends none), or set it in the form (password).")
+        return answer
+
+    title = f"Resuming the pending enrollment of trustpoint {name}" if plan.resuming else None
+    screen = EnrollmentScreen(name, title=title)
+    console.call_from_thread(console.push_screen, screen)
+    try:
+        results = pki.scep.enroll(name, ask_password=ask_password, on_event=screen.report,
+                                  cancel=screen.cancel_event)
+    except Exception as exc:
+        screen.post_message(EnrollmentFinished([], exc))
+        console.post_message(CoreCallFailed(exc))
+        console.post_message(ConfigChanged("enroll"))
+        return None
+    screen.post_message(EnrollmentFinished(results, None))
+    for warning in dict.fromkeys(w for r in results for w in r.warnings):
+        console.post_message(CommandOutputWritten(f"% Warning: {warning}", Tone.WARNING))
+    issued = [r for r in results if r.certificate is not None]
+    if issued:
+        console.notify(f"{len(issued)} certificate(s) issued for {name}", title="Enrollment")  # thread-safe
+    console.post_message(ConfigChanged("enroll"))
+    return results

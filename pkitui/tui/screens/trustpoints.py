@@ -12,13 +12,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, ListItem, ListView, Static
 
-from pkitui.core.errors import TrustpointError
 from pkitui.core.trustpoint_options import OPTIONS_BY_KEY
 from pkitui.core.trustpoints import Trustpoint
 from pkitui.tui.messages import TrustpointDeclared
 from pkitui.tui.screens.base import PkiPane
-from pkitui.tui.screens.dialogs import ConfirmDialog, SecretDialog
-from pkitui.tui.screens.enrollment import EnrollmentFinished, EnrollmentScreen
+from pkitui.tui.screens.dialogs import ConfirmDialog
+from pkitui.tui.screens.enrollment import EnrollmentFinished, EnrollmentScreen, run_enrollment
 from pkitui.tui.screens.fingerprint import FingerprintDialog
 from pkitui.tui.screens.trustpoint_fields import FIELDS, FLAGS, SetterValidator
 from pkitui.tui.tones import Tone
@@ -196,11 +195,9 @@ class TrustpointsPane(PkiPane):
             self._request_crl(name)
 
     def action_enroll(self) -> None:
-        """crypto pki enroll NAME, with the progress screen."""
+        """crypto pki enroll NAME: the console's one enrollment (as the ``:`` line runs it)."""
         if name := self._require():
-            screen = EnrollmentScreen(name)
-            self.app.push_screen(screen)
-            self._enroll(name, screen)
+            self._enroll(name)
 
     def action_resume_pending(self) -> None:
         """Resume polling every saved PENDING enrollment, with the progress screen."""
@@ -309,25 +306,6 @@ class TrustpointsPane(PkiPane):
         self.changed("enroll")
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="enroll")
-    def _enroll(self, name: str, screen: EnrollmentScreen) -> None:
-        try:
-            scep = self.pki.scep
-            tp = self.pki.trustpoints.get(name)
-            password = tp.password
-            if password is None:
-                password = self.ask(SecretDialog(f"Challenge password for {name} (the CA administrator gave it to you)"))
-                if password is None:
-                    raise TrustpointError("% Enrollment cancelled: no challenge password",
-                                          f"Set it in the form (password) or type it when asked.")
-            # Not under the core lock: PENDING polling may last minutes and must not block saving.
-            results = scep.enroll(name, password=password,
-                                on_event=screen.report,
-                                cancel=screen.cancel_event)
-        except Exception as exc:
-            screen.post_message(EnrollmentFinished([], exc))
-            raise
-        screen.post_message(EnrollmentFinished(results, None))
-        issued = [r for r in results if r.certificate is not None]
-        if issued:
-            self.notify(f"{len(issued)} certificate(s) issued for {name}", title="Enrollment")  # thread-safe
-        self.changed("enroll")
+    def _enroll(self, name: str) -> None:
+        # Not under the core lock: the core takes it to send and store, not while polling.
+        run_enrollment(self.console, name)
