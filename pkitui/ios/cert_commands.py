@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from pkitui.core.certs import CertificateInfo
     from pkitui.core.pki import Pki
     from pkitui.core.certs_verify import Verdict
-    from pkitui.core.revocation.crl_store import CrlInfo
+    from pkitui.core.revocation.crl_info import CrlInfo
 
 
 def ios_time(when: datetime | None) -> str:

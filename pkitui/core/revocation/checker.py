@@ -18,7 +18,8 @@ from pkitui.core.errors import RevocationError
 from pkitui.core.revocation.check import MethodResult, MethodStatus, RevocationOutcome, run_methods
 from pkitui.core.revocation.crl import ParsedCrl
 from pkitui.core.revocation.crl_index import CrlIndex
-from pkitui.core.revocation.crl_store import CrlInfo, CrlLocation, CrlStore
+from pkitui.core.revocation.crl_info import CrlInfo, CrlLocation
+from pkitui.core.revocation.crl_store import CrlStore
 from pkitui.core.revocation.sources import CrlFetcher, same_certificate
 from pkitui.core.trustpoints import Trustpoint
 

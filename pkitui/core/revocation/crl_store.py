@@ -15,22 +15,20 @@ is told; in query mode CRLs are held in memory only.
 from __future__ import annotations
 
 import dataclasses
-import enum
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from pkitui.core.clock import SYSTEM_CLOCK, Clock
+from pkitui.core.clock import Clock
 from pkitui.core.config import RunningConfig
 from pkitui.core.errors import RevocationError
 from pkitui.core.records import CrlRecord
 from pkitui.core.revocation.crl import ParsedCrl, parse_crl, scope_key, verify_crl
+from pkitui.core.revocation.crl_info import CrlInfo, CrlLocation, crl_info, issuer_key_id, older_note
 from pkitui.core.revocation.crl_index import CrlIndex
 from pkitui.core.revocation.issuers import IssuerCache
 from pkitui.core.store import Store, atomic_write
@@ -38,51 +36,6 @@ from pkitui.core.trustpoints import Trustpoint
 
 if TYPE_CHECKING:
     from pkitui.core.nvram import NvramUsage
-
-
-class CrlLocation(enum.StrEnum):
-    """Where a held CRL lives."""
-
-    NVRAM = "nvram"  # store.crl_dir, counted in the NVRAM budget
-    CACHE = "cache"  # store.cache_dir, outside the budget (fetched again if it is gone)
-    MEMORY = "memory"  # query mode: this process only
-
-
-@dataclass
-class CrlInfo:
-    """A CRL held for a trustpoint, as ``show crypto pki crls`` prints it."""
-
-    trustpoint: str
-    issuer: str
-    source: str
-    this_update: datetime
-    next_update: datetime | None
-    entries: int
-    size: int
-    sha256: str
-    crl_number: int | None
-    location: CrlLocation
-    notes: list[str] = field(default_factory=list)
-    clock: Clock = field(default=SYSTEM_CLOCK, repr=False, compare=False)
-
-    @property
-    def expired(self) -> bool:
-        """True once nextUpdate has passed (a new CRL is downloaded before the next check)."""
-        return self.next_update is not None and self.clock.now() >= self.next_update
-
-    def as_json(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
-        return {"trustpoint": self.trustpoint, "issuer": self.issuer, "source": self.source,
-                "this_update": self.this_update.isoformat(),
-                "next_update": self.next_update.isoformat() if self.next_update else None,
-                "entries": self.entries, "size": self.size, "sha256": self.sha256, "crl_number": self.crl_number,
-                "location": self.location, "expired": self.expired, "notes": self.notes}
-
-
-def issuer_key_id(ca: x509.Certificate) -> str:
-    """``CrlRecord.issuer_key``: SHA-256 of the CA's SubjectPublicKeyInfo, upper hex."""
-    spki = ca.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
-    return hashlib.sha256(spki).hexdigest().upper()
 
 
 def _file_holds(path: Path, rec: CrlRecord) -> bool:
@@ -118,11 +71,8 @@ class CrlStore:
         return (store.crl_dir if rec.in_nvram else store.cache_dir) / rec.file
 
     def info(self, rec: CrlRecord) -> CrlInfo:
-        return CrlInfo(trustpoint=rec.trustpoint, issuer=rec.issuer, source=rec.source,
-                       this_update=datetime.fromisoformat(rec.this_update),
-                       next_update=datetime.fromisoformat(rec.next_update) if rec.next_update else None,
-                       entries=rec.entries, size=rec.size, sha256=rec.sha256, crl_number=rec.crl_number,
-                       location=CrlLocation.NVRAM if rec.in_nvram else CrlLocation.CACHE, clock=self._clock)
+        """What ``show crypto pki crls`` shows of a held record."""
+        return crl_info(rec, self._clock)
 
     def crls(self, tp: str | None = None) -> list[CrlInfo]:
         """Every CRL held (for trustpoint ``tp``), NVRAM, cache and memory alike."""
@@ -234,7 +184,7 @@ class CrlStore:
             config.crls = [r for r in config.crls if r is held or not any(r is o for o in same)]
             info = self.info(held)
             if held.sha256 != rec.sha256:
-                info.notes.append(self._older_note(rec, held))
+                info.notes.append(older_note(rec, held))
             return info, held_parsed
         # The same CA's CRL held by other trustpoints (same issuer key and scope) is replaced too.
         others = [r for r in config.crls if r.trustpoint != tp and r.issuer == rec.issuer and r.scope == rec.scope
@@ -277,15 +227,6 @@ class CrlStore:
             if parsed is not None:
                 best = (r, parsed)
         return best
-
-    @staticmethod
-    def _older_note(fetched: CrlRecord, held: CrlRecord) -> str:
-        def label(r: CrlRecord) -> str:
-            number = f"number {r.crl_number}, " if r.crl_number is not None else ""
-            return f"{number}this update {r.this_update[:16].replace('T', ' ')}"
-
-        return (f"The CRL from {fetched.source} ({label(fetched)}) is not newer than the one held "
-                f"({label(held)}, from {held.source}): the held CRL is kept.")
 
     def _keep_in_memory(self, rec: CrlRecord, parsed: ParsedCrl,
                         signer: x509.Certificate) -> tuple[CrlInfo, ParsedCrl]:

@@ -24,7 +24,8 @@ from pkitui.core.config import RunningConfig
 from pkitui.core.errors import PkiError, RevocationError
 from pkitui.core.records import CertRole, StoredCertificate
 from pkitui.core.revocation.crl import ParsedCrl, parse_crl
-from pkitui.core.revocation.crl_store import CrlInfo, CrlStore
+from pkitui.core.revocation.crl_info import CrlInfo
+from pkitui.core.revocation.crl_store import CrlStore
 from pkitui.core.trustpoints import Trustpoint
 
 HTTP_TIMEOUT: float | None = None  # None: deadline_for() (the run's --timeout, the trustpoint's, or 30 s)

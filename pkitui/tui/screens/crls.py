@@ -22,7 +22,7 @@ from pkitui.tui.widgets.crl_table import CrlTable, RowIndex, header_text, parse_
 
 if TYPE_CHECKING:
     from pkitui.core.revocation.crl_index import CrlIndex
-    from pkitui.core.revocation.crl_store import CrlInfo
+    from pkitui.core.revocation.crl_info import CrlInfo
 
 
 @dataclass
