@@ -151,6 +151,17 @@ def key_pair_from_doc(doc: dict[str, Any], store: Store, box: SecretBox) -> KeyP
     return pair
 
 
+def write_key_file(store: Store, box: SecretBox, pair: KeyPair) -> None:
+    """Write ``pair``'s private key to ``private/`` (PKCS#8 PEM, encrypted by ``box``) unless its
+    file is there: files are named after their content, so an existing one is this key."""
+    name = key_file_name(pair)
+    if not store.has_private(name):
+        from cryptography.hazmat.primitives import serialization
+
+        store.write_private(name, pair.private_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, box.encryption()))
+
+
 def key_pair_doc(pair: KeyPair) -> dict[str, Any]:
     """The saved record of a key pair (the private key itself lives in ``private/``)."""
     return {

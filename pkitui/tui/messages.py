@@ -16,7 +16,8 @@ from pkitui.tui.tones import Tone
 if TYPE_CHECKING:
     from pkitui.core.keys import KeyPair, ZeroizeResult
     from pkitui.core.nvram import NvramUsage
-    from pkitui.core.pki import Pki, Refresh
+    from pkitui.core.pki import Pki
+    from pkitui.core.saving import Refresh
 
 
 @dataclass
