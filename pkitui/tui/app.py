@@ -71,7 +71,9 @@ class PkiConsole(App[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="save", tooltip="copy running-config startup-config: write the configuration to NVRAM"),
+        # priority: also under a modal (the enrollment progress screen may wait minutes for a PENDING poll)
+        Binding("ctrl+s", "save", "Save", id="save", priority=True,
+                tooltip="copy running-config startup-config: write the configuration to NVRAM"),
         Binding("colon", "command_line", "Command", id="command_line", key_display=":", tooltip="Type an IOS command (the same language as pkitui exec)"),
         Binding("question_mark", "help", "Help", id="help", key_display="?", tooltip="Every key of this screen, and how to use the console"),
         Binding("ctrl+l", "clear_log", "Clear log", id="clear_log", show=False, tooltip="Clear the log pane"),
