@@ -24,8 +24,8 @@ def store_bytes(root: Path) -> dict[str, bytes]:
 
 async def confirm_request(app: PkiConsole, pilot) -> None:
     """Enroll first asks 'Request certificate from CA?' (the plan's subject, key pairs, CA): yes."""
-    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
-    await pilot.click("#yes")
+    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog) and bool(app.screen.query("#yes")))
+    app.screen.query_one("#yes", Button).press()
 
 
 async def authenticate(app: PkiConsole, pilot, typed: str) -> FingerprintDialog:
