@@ -24,7 +24,7 @@ from pkitui.tui.screens.dialogs import ConfirmDialog, SecretDialog
 from pkitui.tui.screens.enrollment import EnrollmentEventReceived, EnrollmentFinished, EnrollmentScreen
 from scep_support import make_device
 from servers.scep_responder import ScepResponder
-from tui_support import SIZE, Messages, lab, ready, wait_for  # noqa: F401
+from tui_support import SIZE, Messages, ready, wait_for
 
 Start = Callable[[PkiConsole, Any], Awaitable[None]]
 

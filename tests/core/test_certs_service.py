@@ -17,7 +17,7 @@ from pkitui.core.records import StoredCertificate
 from pkitui.core.tftp import TftpError
 from pkitui.lab.bigcrl import LabCa
 from pkitui.lab.tftpd import TftpServer
-from revocation_support import DER, NOW, ca, issue, make_device, pem, rogue_ca  # noqa: F401
+from revocation_support import DER, NOW, issue, make_device, pem
 
 
 @pytest.fixture(scope="module")

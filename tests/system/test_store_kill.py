@@ -16,7 +16,7 @@ from pathlib import Path
 from pkitui.core.config import key_file_name
 from pkitui.core.pki import Pki
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 KILLS = 30
 
 # The writer: each iteration i makes a configuration that is entirely derived from i (hostname,

@@ -14,7 +14,7 @@ from pkitui.core.pki import Pki
 from pkitui.core.scep.ca import fingerprints
 from pkitui.lab.proxy import HttpProxy
 from pkitui.lab.scepserver import ScepServer
-from scep_support import http_proxy, make_device, scep_ca, snapshot  # noqa: F401
+from scep_support import make_device, snapshot
 
 SPKI = serialization.PublicFormat.SubjectPublicKeyInfo
 

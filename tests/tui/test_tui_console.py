@@ -448,8 +448,13 @@ async def test_command_lines_run_in_order_when_typed_fast_or_pasted(tmp_path: Pa
         await wait_for(pilot, lambda: "fast3" in pki.config.trustpoints)
         assert pki.config.identity.hostname == "pasted"
         assert cmd.value == ""
-        log = "\n".join(str(line.text) for line in app.query_one("#log").lines)
-        assert "pasted(config)# crypto pki trustpoint fast3" in log  # each line echoed with its own prompt
+
+        def log() -> str:
+            return "\n".join(str(line.text) for line in app.query_one("#log").lines)
+
+        # Each line echoed with its own prompt (the echoes are messages: wait for them to be handled).
+        await wait_for(pilot, lambda: "pasted(config)# crypto pki trustpoint fast3" in log())
+        assert log().index("r1(config)# crypto pki trustpoint fast2") < log().index("pasted(config)# crypto pki trustpoint fast3")
 
 
 async def test_fingerprint_dialog_enter_after_a_match_goes_to_accept(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 
 from pkitui.core.scep.ca import fingerprints
 from pkitui.core.scep.enroll import EnrollmentEvent, EnrollmentState
-from scep_support import make_device, responder  # noqa: F401
+from scep_support import make_device
 from servers.scep_responder import ScepResponder
 
 

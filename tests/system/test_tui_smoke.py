@@ -11,7 +11,7 @@ from terminal_support import PKITUI, Tmux, processes_mentioning, start
 
 
 def test_console_starts_and_quits_in_a_real_terminal(tmux: Tmux, tmp_path: Path) -> None:
-    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     start(tmux, [*PKITUI, "--store", str(tmp_path / "store")], env)
     tmux.wait_for("Trustpoints")
     tmux("send-keys", "-t", "t", "2")
@@ -35,7 +35,7 @@ def test_console_starts_and_quits_in_a_real_terminal(tmux: Tmux, tmp_path: Path)
 
 
 def test_lab_starts_prints_fingerprint_and_stops_everything(tmux: Tmux, tmp_path: Path) -> None:
-    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     start(tmux, [*PKITUI, "lab", "--store", str(tmp_path / "store")], env)
     shown = tmux.wait_for("Lab CA")
     assert "CA SHA-256" in shown
@@ -57,7 +57,7 @@ def test_lab_starts_prints_fingerprint_and_stops_everything(tmux: Tmux, tmp_path
 def test_lab_without_the_debian_packages_names_them_and_opens_the_console(tmux: Tmux, tmp_path: Path) -> None:
     """With no scepserver/socat/unshare on PATH, ``pkitui lab`` says what to install and still
     opens the console on the local store."""
-    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     no_path = ["/usr/bin/env", f"PATH={tmp_path / 'empty-path'}"]  # tmux resets PATH given with -e
     start(tmux, [*no_path, *PKITUI, "lab", "--store", str(tmp_path / "store")], env)
     tmux.wait_for("Trustpoints")

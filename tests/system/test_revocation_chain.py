@@ -16,8 +16,7 @@ from pkitui.core.pki import Pki
 from pkitui.lab.bigcrl import LabCa
 from pkitui.lab.crl_http import CrlHttpServer
 from pkitui.lab.ocsp import OcspResponder, index_line
-from revocation_support import (NOW, bundle, ca, cdp, intermediate, issue, key_pem, make_crl,  # noqa: F401
-                                make_device, pem, rogue_ca)
+from revocation_support import NOW, bundle, intermediate, issue, key_pem, make_crl, make_device, pem
 
 INTER_SERIAL, PEER, REVOKED_PEER = 0x7A01, 0x7B01, 0x7B02
 INTER_NAME = "Revocation Test Intermediate CA"

@@ -10,7 +10,7 @@ from ios_support import recorder
 from pkitui.core.records import StoredCertificate
 from pkitui.lab.bigcrl import LabCa
 from pkitui.lab.crl_http import CrlHttpServer
-from revocation_support import DER, NOW, bundle, ca, cdp, intermediate, issue, make_crl, pem  # noqa: F401
+from revocation_support import DER, NOW, bundle, intermediate, issue, make_crl, pem
 
 
 def _session(tmp_path: Path, ca: LabCa, **kw):  # type: ignore[no-untyped-def]

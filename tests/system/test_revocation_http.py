@@ -13,7 +13,7 @@ from pkitui.core.pki import Pki
 from pkitui.core.records import StoredCertificate
 from pkitui.lab.bigcrl import LabCa, build_crl_der, revoked_serials
 from pkitui.lab.crl_http import CrlHttpServer
-from revocation_support import DER, NOW, ca, cdp, issue, make_crl, make_device, pem, rogue_ca  # noqa: F401
+from revocation_support import DER, NOW, issue, make_crl, make_device, pem
 
 
 def publish(server: CrlHttpServer, der: bytes, name: str = "ca.crl") -> str:

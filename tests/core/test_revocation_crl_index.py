@@ -16,7 +16,7 @@ from pkitui.core.errors import RevocationError
 from pkitui.core.revocation.crl import parse_crl, verify_crl
 from pkitui.core.revocation.crl_index import SCANS_BEFORE_INDEX, CrlIndex, serial_octets
 from pkitui.lab.bigcrl import LabCa, build_crl_der, revoked_serials
-from revocation_support import NOW, ca, make_crl, rogue_ca  # noqa: F401 - fixtures
+from revocation_support import NOW, make_crl
 
 PEM_HEADER = b"-----BEGIN X509 CRL-----"
 

@@ -55,7 +55,7 @@ def alive(pid: int, cmdline: bytes) -> bool:
 
 def start_shell(tmux: Tmux, tmp_path: Path, args: tuple[str, ...] = ("lab",), exit_marker: str = "lab-exit") -> None:
     """A shell in tmux that runs ``pkitui ARGS --store TMP/store``, then echoes ``EXIT_MARKER=status``."""
-    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1]), "TERM": "xterm-256color"}
+    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[2]), "TERM": "xterm-256color"}
     extra = [arg for k, v in env.items() for arg in ("-e", f"{k}={v}")]
     tmux("new-session", "-d", "-s", "t", "-x", "100", "-y", "30", *extra, "/bin/sh")
     tmux("send-keys", "-t", "t", "-l", f"PS1='{PROMPT}'")

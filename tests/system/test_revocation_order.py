@@ -20,7 +20,7 @@ from pkitui.core.scep.ca import fingerprints
 from pkitui.lab.bigcrl import LabCa
 from pkitui.lab.crl_http import CrlHttpServer
 from pkitui.lab.slapd import SlapdServer
-from revocation_support import DER, NOW, ca, cdp, issue, make_crl, pem  # noqa: F401
+from revocation_support import DER, NOW, issue, make_crl, pem
 from revocation_support import make_device as make_ca_device
 from scep_support import make_device as make_scep_device
 from servers.scep_responder import ScepResponder

@@ -12,7 +12,7 @@ from pkitui.core.errors import RevocationError
 from pkitui.core.revocation import ldap
 from pkitui.lab.bigcrl import LabCa
 from pkitui.lab.slapd import SlapdServer
-from revocation_support import DER, ca, issue, make_crl, make_device, pem, rogue_ca  # noqa: F401
+from revocation_support import DER, issue, make_crl, make_device, pem
 
 
 @pytest.fixture

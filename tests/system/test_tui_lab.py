@@ -15,7 +15,7 @@ from pkitui.tui.screens.dialogs import ConfirmDialog
 from pkitui.tui.screens.enrollment import EnrollmentScreen
 from pkitui.tui.screens.fingerprint import FingerprintDialog
 from pkitui.tui.widgets.crl_table import CrlTable
-from tui_support import SIZE, ready, lab, lab_pki, wait_for  # noqa: F401
+from tui_support import SIZE, ready, wait_for
 
 
 def store_bytes(root: Path) -> dict[str, bytes]:

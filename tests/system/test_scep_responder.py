@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from pkitui.core.errors import ScepError, TrustpointError, VerificationError
 from pkitui.core.pki import Pki
 from pkitui.core.scep.ca import fingerprints
-from scep_support import make_device, responder, snapshot  # noqa: F401
+from scep_support import make_device, snapshot
 from servers.scep_responder import ScepResponder
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-CORE = Path(__file__).resolve().parents[1] / "pkitui" / "core"
+CORE = Path(__file__).resolve().parents[2] / "pkitui" / "core"
 PACKAGE = "pkitui.core"
 ROOT_MODULE = "pkitui.core.pki"
 MAY_IMPORT_ROOT = {ROOT_MODULE, PACKAGE}

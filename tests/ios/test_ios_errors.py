@@ -21,7 +21,7 @@ def test_no_core_message_carries_ios_prefix() -> None:
     import ast
     from pathlib import Path
 
-    core = Path(__file__).resolve().parents[1] / "pkitui" / "core"
+    core = Path(__file__).resolve().parents[2] / "pkitui" / "core"
     found = []
     for path in sorted(core.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(), str(path))):

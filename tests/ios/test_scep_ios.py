@@ -13,7 +13,7 @@ from pkitui.core.pki import Pki
 from pkitui.core.records import StoredCertificate
 from pkitui.core.scep.ca import fingerprints
 from pkitui.lab.scepserver import ScepServer
-from scep_support import CHALLENGE, scep_ca, snapshot  # noqa: F401
+from scep_support import CHALLENGE, snapshot
 from servers.scep_responder import ScepResponder
 
 

@@ -15,7 +15,7 @@ from pkitui.core.revocation import ocsp
 from pkitui.lab.bigcrl import LabCa
 from pkitui.lab.crl_http import CrlHttpServer
 from pkitui.lab.ocsp import OcspResponder, index_line
-from revocation_support import NOW, ca, cdp, issue, key_pem, make_crl, make_device, pem, rogue_ca  # noqa: F401
+from revocation_support import NOW, issue, key_pem, make_crl, make_device, pem
 
 GOOD, REVOKED, UNKNOWN = 0x1001, 0x1002, 0x1003
 

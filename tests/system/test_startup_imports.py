@@ -12,7 +12,7 @@ import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 NEVER_FOR_A_SHOW = ("textual", "rich", "requests", "urllib3", "http.client", "ldap3", "asn1crypto", "tftpy",
                     "cryptography.x509", "cryptography.hazmat.primitives.serialization")

@@ -16,7 +16,7 @@ from pkitui.cli import EXIT_CODES, EXIT_ERRORS, EXIT_FAILED, EXIT_OK, EXIT_PENDI
 from pkitui.core.scep.ca import fingerprints
 from servers.scep_responder import ScepResponder
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # ``enrollment retry period`` counts minutes (1-60): a real run would wait 60 s per poll. This
 # runs the real pkitui.cli.main in a real process with the minute scaled to 0.05 s, nothing else.
