@@ -4,7 +4,11 @@ The Python API is the service layer in :mod:`pkitui.core`; :class:`Pki` is its e
 
     from pkitui import Pki
     pki = Pki.open("/var/lib/pkitui")
-    pki.identity.set_hostname("r1")
+    pki.set_hostname("r1")
+
+The layers and where each seed command lives are mapped in the README's Architecture section:
+``cli`` (entry) over ``lab`` over ``tui`` (the console) over ``ios`` (the command language) over
+``core`` (the service layer; ``Pki`` is its composition root).
 """
 
 from __future__ import annotations

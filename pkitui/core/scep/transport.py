@@ -1,4 +1,4 @@
-"""SCEP over HTTP (RFC 8894 §4): GetCACaps, GetCACert, PKIOperation by GET or POST, via requests.
+"""SCEP over HTTP (RFC 8894 §4): GetCACaps, GetCACert, PKIOperation by GET or POST, through core.net (http.client).
 
 Every request honours the trustpoint's ``enrollment http-proxy`` (and only it: the environment's
 proxy variables are ignored so a script behaves the same everywhere), runs under one deadline
