@@ -275,7 +275,7 @@ class Lab:
     def banner_lines(self) -> list[str]:
         """What ``pkitui lab`` prints and the console's log pane repeats."""
         lines = [f"Lab SCEP CA: {self.scep.url} (trustpoint {LAB_TRUSTPOINT})",
-                 f"Compare this CA fingerprint in the Authenticate dialog (SHA-256):",
+                 "Compare this CA fingerprint in the Authenticate dialog (SHA-256):",
                  f"  {self.grouped_fingerprint()}"]
         if self.crl_url():
             lines.append(f"Lab CRL over HTTP: {self.crl_url()}")

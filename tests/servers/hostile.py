@@ -179,7 +179,7 @@ def main() -> None:
     for server in servers:
         threading.Thread(target=server.serve_forever, daemon=True).start()
     names = ("http", "silent", "drip", "huge", "tftp")
-    print(" ".join(f"{n} {s.server_address[1]}" for n, s in zip(names, servers)), flush=True)
+    print(" ".join(f"{n} {s.server_address[1]}" for n, s in zip(names, servers, strict=True)), flush=True)
     try:
         sys.stdin.read()  # until the test closes our stdin (or kills us)
     finally:

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from pkitui.core.errors import ScepError, TrustpointError, VerificationError
 from pkitui.core.pki import Pki
 from pkitui.core.scep.ca import fingerprints
+from pkitui.core.scep.enroll import EnrollmentEvent
 from scep_support import make_device, snapshot
 from servers.scep_responder import ScepResponder
 
@@ -96,8 +97,8 @@ def test_cancel_stops_polling_promptly(tmp_path: Path) -> None:
         pki.scep.seconds_per_retry_minute = 30.0
         cancel = threading.Event()
 
-        def on_event(event: object) -> None:
-            if getattr(event, "state") == "pending":
+        def on_event(event: EnrollmentEvent) -> None:
+            if event.state == "pending":
                 cancel.set()
 
         results = pki.scep.enroll("lab", on_event=on_event, cancel=cancel)

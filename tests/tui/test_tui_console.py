@@ -311,7 +311,7 @@ async def test_certificate_browser_and_expiry_colour(tmp_path: Path) -> None:
                 walk(child)
 
         walk(tree.root)
-        device_label = next(l for l in labels if "device" in l.plain)
+        device_label = next(label for label in labels if "device" in label.plain)
         pane = app.screen.query_one(CertificatesPane)  # the days left are in the tone CSS colours
         assert "21d" in device_label.plain and device_label.spans[0].style == pane.tone(Tone.WARNING)
         from datetime import timedelta
@@ -320,7 +320,7 @@ async def test_certificate_browser_and_expiry_colour(tmp_path: Path) -> None:
         await pilot.pause(1.3)
         labels.clear()
         walk(tree.root)
-        device_label = next(l for l in labels if "device" in l.plain)
+        device_label = next(label for label in labels if "device" in label.plain)
         assert "expired" in device_label.plain and device_label.spans[0].style == pane.tone(Tone.ERROR_STRONG)
         tree.focus()
         await pilot.press("down", "down")

@@ -61,7 +61,7 @@ async def test_million_rows_render_only_what_is_visible(big_crl: tuple[bytes, li
         result = app.screen.query_one("#crl-search-result", Label)
         for row, text in ((123_456, format(serials[123_456], "x")), (654_321, str(serials[654_321]))):
             search.value = text
-            await wait_for(pilot, lambda: f"REVOKED: row {row + 1:,}" in str(result.render()))
+            await wait_for(pilot, lambda row=row: f"REVOKED: row {row + 1:,}" in str(result.render()))
         assert table.cursor == 654_321
         assert "decimal" in str(result.render())
         search.value = "0x7777"

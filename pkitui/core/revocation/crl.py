@@ -198,7 +198,7 @@ def parse_crl(data: bytes) -> ParsedCrl:
     region = (tbs_end, tbs_end)
     crl_number = authority_key_id = scope = None
     unknown_critical: list[str] = []
-    for tag, p, s, e in children[2 + len(times) :]:
+    for tag, _p, s, e in children[2 + len(times) :]:
         if tag == 0x30:
             region = (s, e)
         elif tag == 0xA0:

@@ -148,7 +148,7 @@ class CrlIndex:
             for offset in self._walk():
                 a, b = self._serial_slice(offset)
                 add(d[a:b])
-            self._by_serial = dict(zip(keys, range(len(keys))))
+            self._by_serial = dict(zip(keys, range(len(keys)), strict=True))
         return self._by_serial
 
     @property

@@ -35,7 +35,7 @@ def path_is_valid(path: list[x509.Certificate], ca: x509.Certificate, now: datet
     now = now or datetime.now(timezone.utc)
     if not path:
         return False
-    for cert, parent in zip(path, [*path[1:], ca]):
+    for cert, parent in zip(path, [*path[1:], ca], strict=True):
         if not _is_ca(cert) or not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
             return False
         try:

@@ -17,6 +17,7 @@ minutes then goes through at once.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -264,8 +265,8 @@ class ScepService:
             emit(EnrollmentEvent(trustpoint.name, pair.key_id, EnrollmentState.SENT,
                                  f"{message_type} sent to {ex.transport.url}",
                                  tid, algorithms=ex.algorithms))
-            rep = self._send_retrying(ex, trustpoint, pair, emit, stop, lambda: ex.send(
-                message_type, csr, signer=signer, key=pair.private_key, transaction_id=tid,
+            rep = self._send_retrying(ex, trustpoint, pair, emit, stop, functools.partial(
+                ex.send, message_type, csr, signer=signer, key=pair.private_key, transaction_id=tid,
                 public_keys=[pair.public_der]))
             pending = PendingEnrollment(
                 trustpoint=trustpoint.name, key_id=pair.key_id, transaction_id=tid, signer_der=der_of(signer),

@@ -42,7 +42,7 @@ def format_row(i: int, row: CrlRow) -> str:
     if len(serial_hex) % 2:
         serial_hex = "0" + serial_hex
     cells = (str(i + 1), serial_hex, date.strftime("%Y-%m-%d %H:%M:%S"), reason or "")
-    return "  ".join(c[:w].ljust(w) for c, (_n, w) in zip(cells, COLUMNS))
+    return "  ".join(c[:w].ljust(w) for c, (_n, w) in zip(cells, COLUMNS, strict=True))
 
 
 def header_text() -> str:
