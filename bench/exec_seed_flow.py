@@ -123,7 +123,8 @@ def main(n: int = 15) -> None:
                          env, check)
 
         def theirs_show() -> float:
-            return timed([PY, "-c", "import cryptography.x509"], env, must_succeed("python -c import cryptography.x509"))
+            return timed([PY, "-c", "import cryptography.x509"], env,
+                         must_succeed("python -c import cryptography.x509"))
 
         ours_show_times: list[float] = []
         theirs_show_times: list[float] = []

@@ -104,11 +104,13 @@ def main() -> None:
     content = statistics.median(CONTENT_TIMES[1:])  # the first one was the warm-up
     for name, t in times.items():
         print(f"{name:22s} min {min(t) * 1000:7.1f} ms   median {med[name] * 1000:7.1f} ms   (n={n})")
-    print(f"{'pkitui store on screen':22s} min {min(CONTENT_TIMES[1:]) * 1000:7.1f} ms   median {content * 1000:7.1f} ms"
+    print(f"{'pkitui store on screen':22s} min {min(CONTENT_TIMES[1:]) * 1000:7.1f} ms"
+          f"   median {content * 1000:7.1f} ms"
           "   (the store's content painted, every tab mounted)")
     base = med["import textual"]
     print(f"ratio pkitui first paint / import textual      = {med['pkitui first paint'] / base:.2f}x (target < 2x)")
-    print(f"ratio pkitui first paint / import textual.app  = {med['pkitui first paint'] / med['import textual.app']:.2f}x")
+    print("ratio pkitui first paint / import textual.app  = "
+          f"{med['pkitui first paint'] / med['import textual.app']:.2f}x")
     print(f"ratio bare Textual paint / import textual      = {med['bare Textual paint'] / base:.2f}x (the floor)")
 
 

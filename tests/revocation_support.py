@@ -53,7 +53,8 @@ def issue(ca: LabCa, cn: str, serial: int, *, cdp: list[str] | None = None, ocsp
         b = b.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.OCSP_SIGNING]), critical=False)
     if cdp:
         b = b.add_extension(x509.CRLDistributionPoints([
-            x509.DistributionPoint([x509.UniformResourceIdentifier(u) for u in cdp], None, None, None)]), critical=False)
+            x509.DistributionPoint([x509.UniformResourceIdentifier(u) for u in cdp], None, None, None)]),
+            critical=False)
     if ocsp:
         b = b.add_extension(x509.AuthorityInformationAccess([
             x509.AccessDescription(AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp))]),
@@ -124,7 +125,8 @@ def intermediate(ca: LabCa, name: str, serial: int, *, cdp: list[str] | None = N
          .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False))
     if cdp:
         b = b.add_extension(x509.CRLDistributionPoints([
-            x509.DistributionPoint([x509.UniformResourceIdentifier(u) for u in cdp], None, None, None)]), critical=False)
+            x509.DistributionPoint([x509.UniformResourceIdentifier(u) for u in cdp], None, None, None)]),
+            critical=False)
     if ocsp:
         b = b.add_extension(x509.AuthorityInformationAccess([
             x509.AccessDescription(AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp))]),

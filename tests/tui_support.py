@@ -91,7 +91,8 @@ def _cert(subject: x509.Name, issuer: x509.Name, key: Any, signer: Any, serial: 
 def fixed_chain() -> tuple[x509.Certificate, x509.Certificate]:
     """A CA certificate (10 years) and a device certificate expiring 21 days after FROZEN_NOW."""
     ca_key, dev_key = fixed_keys()
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "US"), x509.NameAttribute(NameOID.ORGANIZATION_NAME, "scep-ca"),
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "US"),
+                         x509.NameAttribute(NameOID.ORGANIZATION_NAME, "scep-ca"),
                          x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "SCEP CA")])
     start = datetime(2026, 1, 1, tzinfo=timezone.utc)
     ca = _cert(ca_name, ca_name, ca_key, ca_key, 1, start, start + timedelta(days=365 * 20), True)
@@ -106,7 +107,8 @@ def fixed_crl_der(count: int = 60) -> bytes:
 
     ca_key, _ = fixed_keys()
     ca, _dev = fixed_chain()
-    return build_crl_der(LabCa(ca_key, ca), revoked_serials(count), this_update=datetime(2026, 3, 19, tzinfo=timezone.utc),
+    return build_crl_der(LabCa(ca_key, ca), revoked_serials(count),
+                         this_update=datetime(2026, 3, 19, tzinfo=timezone.utc),
                          next_update=datetime(2026, 3, 26, tzinfo=timezone.utc))
 
 
@@ -126,7 +128,8 @@ def fixed_pki(store: Path = SNAPSHOT_STORE, *, certificates: bool = True) -> Pki
         ca, dev = fixed_chain()
         der = serialization.Encoding.DER
         pki.config.certificates.append(StoredCertificate.from_der("lab", "ca", ca.public_bytes(der)))
-        pki.config.certificates.append(StoredCertificate.from_der("lab", "device", dev.public_bytes(der), key_id=pair.key_id))
+        pki.config.certificates.append(StoredCertificate.from_der("lab", "device", dev.public_bytes(der),
+                                                                  key_id=pair.key_id))
     return pki
 
 

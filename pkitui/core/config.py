@@ -70,7 +70,8 @@ def to_tables(config: RunningConfig, box: SecretBox | None) -> dict[str, dict[st
     for tp in config.trustpoints.values():
         doc = tp.to_doc()
         if tp.password is not None:
-            doc["password_sealed"] = box.seal(tp.password) if box else "sha256:" + hashlib.sha256(tp.password.encode()).hexdigest()
+            doc["password_sealed"] = (box.seal(tp.password) if box
+                                      else "sha256:" + hashlib.sha256(tp.password.encode()).hexdigest())
         tps.append(doc)
     return {
         "device": {"1": device},

@@ -73,7 +73,8 @@ class PendingJournal:
                     f"the pending enrollment record {path} is damaged ({exc})",
                     "Remove that file to forget the transaction (then enroll again), or restore it from a backup.",
                 ) from None
-            found.append(JournalEntry(pending, doc.get("key_pair"), doc.get("trustpoint"), doc.get("certificates") or []))
+            found.append(JournalEntry(pending, doc.get("key_pair"), doc.get("trustpoint"),
+                                      doc.get("certificates") or []))
         return found
 
     def key_files(self) -> set[str]:

@@ -9,7 +9,8 @@ configuration (*mine*):
 - changed only there: taken over into the running configuration (nothing of theirs is lost);
 - changed only here: written;
 - changed on both sides to different values: a :class:`SaveConflict` naming the object and who
-  saved it when (except where no person need decide: of two copies of one CRL the newer wins). Nothing is written; the running configuration keeps this session's version, and
+  saved it when (except where no person need decide: of two copies of one CRL the newer wins).
+  Nothing is written; the running configuration keeps this session's version, and
   the base becomes theirs, so saving again deliberately replaces theirs with this session's.
 
 Objects are compared in a *normal form* (sealed challenge passwords replaced by a digest of the

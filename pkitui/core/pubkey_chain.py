@@ -29,15 +29,18 @@ def parse_key_string(text: str) -> bytes:
         hexs = re.sub(r"\s+|quit$", "", text, flags=re.IGNORECASE)
         bad = re.search(r"[^0-9A-Fa-f]", hexs)
         if bad:
-            raise ConfigError(f"key-string: {bad.group()!r} is not a hex digit", "Give the key as hex (IOS style) or PEM.")
+            raise ConfigError(f"key-string: {bad.group()!r} is not a hex digit",
+                              "Give the key as hex (IOS style) or PEM.")
         if not hexs:
-            raise ConfigError("key-string: no key data was given", "Paste the key as hex (IOS style) or PEM, then quit.")
+            raise ConfigError("key-string: no key data was given",
+                              "Paste the key as hex (IOS style) or PEM, then quit.")
         if len(hexs) % 2:
             raise ConfigError("key-string: odd number of hex digits", "A key is whole bytes: check the last group.")
         try:
             key = serialization.load_der_public_key(bytes.fromhex(hexs))
         except ValueError:
-            raise ConfigError("key-string: the hex is not a DER public key", "Copy the 'Key Data' of show crypto key mypubkey rsa.") from None
+            raise ConfigError("key-string: the hex is not a DER public key",
+                              "Copy the 'Key Data' of show crypto key mypubkey rsa.") from None
     if not isinstance(key, rsa.RSAPublicKey):
         raise ConfigError("key-string: only RSA public keys are supported", "IOS pubkey-chain rsa holds RSA keys only.")
     return public_der(key)
@@ -67,7 +70,8 @@ class PubkeyChain:
     def _find(self, kind: str, name: str, usage: str | None) -> list[PeerKey]:
         if kind == PeerKeyKind.ADDRESSED:
             name = _normalize_address(name, strict=False)
-        return [k for k in self.keys if k.kind == kind and k.name.lower() == name.lower() and (usage is None or k.usage == usage)]
+        return [k for k in self.keys
+                if k.kind == kind and k.name.lower() == name.lower() and (usage is None or k.usage == usage)]
 
     def add(self, kind: str, name: str, usage: str = PeerKeyUsage.GENERAL) -> PeerKey:
         """``named-key NAME [encryption|signature]`` or ``addressed-key ADDRESS [...]``: an entry
@@ -95,7 +99,8 @@ class PubkeyChain:
         """``no named-key NAME [usage]`` / ``no addressed-key ADDRESS [usage]``."""
         doomed = self._find(kind, name, usage)
         if not doomed:
-            raise KeyPairError(f"No {kind}-key {name!r} in the public key chain", "See: show crypto key pubkey-chain rsa")
+            raise KeyPairError(f"No {kind}-key {name!r} in the public key chain",
+                               "See: show crypto key pubkey-chain rsa")
         self._config.peer_keys = [k for k in self.keys if k not in doomed]
         return doomed
 

@@ -44,7 +44,8 @@ def validate_host(host: str, what: str = "host") -> str:
         return host
     except ValueError:
         pass
-    if not re.match(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$", host):
+    if not re.match(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
+                    r"(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$", host):
         raise ConfigError(f"invalid {what} {host!r}", "Give a host name (e.g. ca.example.com) or an IP address.")
     return host
 
@@ -79,7 +80,8 @@ def validate_url(url: str, schemes: tuple[str, ...], what: str) -> str:
         if not port.isdigit():
             raise ConfigError(f"invalid {what} {url!r}: port {port!r} is not a number", "Give a port from 1 to 65535.")
         if not 1 <= int(port) <= 65535:
-            raise ConfigError(f"invalid {what} {url!r}: port {int(port)} is out of range", "Give a port from 1 to 65535.")
+            raise ConfigError(f"invalid {what} {url!r}: port {int(port)} is out of range",
+                              "Give a port from 1 to 65535.")
     return url
 
 
@@ -149,7 +151,8 @@ class Trustpoint:
         """``enrollment command [PATH]``: the HTTP path sent to the CA (IOS default without one)."""
         path = path or DEFAULT_SCEP_PATH
         if not path.startswith("/") or any(c.isspace() for c in path):
-            raise ConfigError(f"invalid enrollment command {path!r}", "Give an absolute HTTP path, e.g. /cgi-bin/pkiclient.exe")
+            raise ConfigError(f"invalid enrollment command {path!r}",
+                              "Give an absolute HTTP path, e.g. /cgi-bin/pkiclient.exe")
         self.enrollment_command = path
 
     def set_retry_period(self, minutes: int | str) -> None:

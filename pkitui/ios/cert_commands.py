@@ -148,7 +148,8 @@ def import_certificate(session: Session, args: Args) -> None:
     if args.get("file"):
         _import(session, name, read_certificate_file(args["file"], "Give the path of a PEM or DER certificate file."))
         return
-    session.print("Enter the base 64 encoded certificate.\nEnd with a blank line or the word \"quit\" on a line by itself")
+    session.print("Enter the base 64 encoded certificate.\n"
+                  "End with a blank line or the word \"quit\" on a line by itself")
     session.collect_block(lambda text: _import(session, name, text.encode()))
 
 

@@ -141,7 +141,8 @@ class Seq(Node):
     def match(self, toks: list[Token], line: str, i: int, caps: Caps, tr: Tracker) -> Iterator[tuple[int, Caps]]:
         yield from self._from(0, toks, line, i, caps, tr)
 
-    def _from(self, k: int, toks: list[Token], line: str, i: int, caps: Caps, tr: Tracker) -> Iterator[tuple[int, Caps]]:
+    def _from(self, k: int, toks: list[Token], line: str, i: int, caps: Caps,
+              tr: Tracker) -> Iterator[tuple[int, Caps]]:
         if k == len(self.items):
             yield i, caps
             return

@@ -175,7 +175,8 @@ class Lab:
 
         from pkitui.lab.bigcrl import LabCa, build_crl_der, revoked_serials
 
-        ca = LabCa(depot_ca_key(self.scep.depot), x509.load_pem_x509_certificate(Path(self.scep.ca_pem_path).read_bytes()))
+        ca = LabCa(depot_ca_key(self.scep.depot),
+                   x509.load_pem_x509_certificate(Path(self.scep.ca_pem_path).read_bytes()))
         self._big_crl = True  # the depot watcher leaves it in place
         return self.publish_crl(build_crl_der(ca, revoked_serials(count)))
 
@@ -263,7 +264,8 @@ class Lab:
 
     def summary(self) -> list[tuple[str, str]]:
         """(label, value) lines for the console's home screen."""
-        out = [("Lab CA", self.scep.url), ("Challenge", f"configured in trustpoint {LAB_TRUSTPOINT} (kept in {self.workdir})"),
+        out = [("Lab CA", self.scep.url),
+               ("Challenge", f"configured in trustpoint {LAB_TRUSTPOINT} (kept in {self.workdir})"),
                ("CA SHA-256", self.grouped_fingerprint())]
         if self.crl_url():
             out.append(("Lab CRL (HTTP)", str(self.crl_url())))

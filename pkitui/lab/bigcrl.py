@@ -33,7 +33,8 @@ class LabCa:
     def create(cls, name: str = "pkitui Lab CA", key_size: int = 2048, days: int = 3650) -> LabCa:
         """A new CA with keyCertSign + cRLSign and a subject key identifier."""
         key = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
-        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name), x509.NameAttribute(NameOID.ORGANIZATION_NAME, "pkitui lab")])
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name),
+                             x509.NameAttribute(NameOID.ORGANIZATION_NAME, "pkitui lab")])
         now = datetime.now(timezone.utc)
         cert = (
             x509.CertificateBuilder()

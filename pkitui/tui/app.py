@@ -74,11 +74,14 @@ class PkiConsole(App[None]):
         # priority: also under a modal (the enrollment progress screen may wait minutes for a PENDING poll)
         Binding("ctrl+s", "save", "Save", id="save", priority=True,
                 tooltip="copy running-config startup-config: write the configuration to NVRAM"),
-        Binding("colon", "command_line", "Command", id="command_line", key_display=":", tooltip="Type an IOS command (the same language as pkitui exec)"),
-        Binding("question_mark", "help", "Help", id="help", key_display="?", tooltip="Every key of this screen, and how to use the console"),
+        Binding("colon", "command_line", "Command", id="command_line", key_display=":",
+                tooltip="Type an IOS command (the same language as pkitui exec)"),
+        Binding("question_mark", "help", "Help", id="help", key_display="?",
+                tooltip="Every key of this screen, and how to use the console"),
         Binding("ctrl+l", "clear_log", "Clear log", id="clear_log", show=False, tooltip="Clear the log pane"),
         *[
-            Binding(str(i + 1), f"show_tab('{tab}')", title, id=f"tab_{tab}", show=False, tooltip=f"Show the {title} screen")
+            Binding(str(i + 1), f"show_tab('{tab}')", title, id=f"tab_{tab}", show=False,
+                    tooltip=f"Show the {title} screen")
             for i, (tab, title, _load) in enumerate(TABS)
         ],
     ]

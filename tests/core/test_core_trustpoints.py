@@ -241,7 +241,8 @@ def test_declare_get_list_remove(pki: Pki) -> None:
 def test_remove_takes_certificates_crls_and_pending_along(pki: Pki) -> None:
     pki.trustpoints.declare("ka")
     pki.trustpoints.declare("kb")
-    pki.config.certificates = [StoredCertificate.from_der("ka", "ca", b"1"), StoredCertificate.from_der("kb", "ca", b"2")]
+    pki.config.certificates = [StoredCertificate.from_der("ka", "ca", b"1"),
+                               StoredCertificate.from_der("kb", "ca", b"2")]
     pki.config.crls = [CrlRecord("ka", "CN=CA", "http", "f.crl", "00", 10, "2026-01-01")]
     pki.config.pending = [PendingEnrollment("ka", "k", "tid")]
     pki.config.ca_caps_seen["ka"] = ["AES"]

@@ -155,7 +155,8 @@ def test_candidate_from_der_accepts_der_and_pem() -> None:
     r = ScepResponder(ra=False)
     from cryptography.hazmat.primitives import serialization
 
-    for data in (r.ca_cert.public_bytes(serialization.Encoding.DER), r.ca_cert.public_bytes(serialization.Encoding.PEM)):
+    for data in (r.ca_cert.public_bytes(serialization.Encoding.DER),
+                 r.ca_cert.public_bytes(serialization.Encoding.PEM)):
         assert parse_ca_reply(data).certificate == r.ca_cert
 
 

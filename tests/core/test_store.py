@@ -45,7 +45,8 @@ def mode(path: Path) -> int:
 
 def snapshot(directory: Path) -> dict[str, tuple[bytes, int]]:
     """Every file below ``directory``: content and mode."""
-    return {str(p.relative_to(directory)): (p.read_bytes(), mode(p)) for p in sorted(directory.rglob("*")) if p.is_file()}
+    return {str(p.relative_to(directory)): (p.read_bytes(), mode(p))
+            for p in sorted(directory.rglob("*")) if p.is_file()}
 
 
 # -- file modes and encryption at rest ---------------------------------------------------------

@@ -40,7 +40,8 @@ def test_show_certificates_ios_layout_and_json(tmp_path: Path, ca: LabCa) -> Non
 
 def test_certificate_chain_no_certificate(tmp_path: Path, ca: LabCa) -> None:
     rec = _session(tmp_path, ca, force=True)
-    rec.pki.config.certificates.append(StoredCertificate.from_der("lab", "device", issue(ca, "x", 0x0B0B).public_bytes(DER)))
+    rec.pki.config.certificates.append(
+        StoredCertificate.from_der("lab", "device", issue(ca, "x", 0x0B0B).public_bytes(DER)))
     out = rec.ok("crypto pki certificate chain lab\nno certificate 0B0B\nend")
     assert any("0B0B removed" in line for line in out)
     assert [c.role for c in rec.pki.config.certificates] == ["ca"]
@@ -90,7 +91,8 @@ def test_verify_and_crl_commands(tmp_path: Path, ca: LabCa, cdp: CrlHttpServer) 
     verdict.json = False
     assert '"status": "revoked"' in rec.out[-1]
     rec.out.clear()
-    rec.pki.config.certificates.append(StoredCertificate.from_der("lab", "device", issue(ca, "r1", 5, cdp=[url]).public_bytes(DER)))
+    rec.pki.config.certificates.append(
+        StoredCertificate.from_der("lab", "device", issue(ca, "r1", 5, cdp=[url]).public_bytes(DER)))
     out = rec.ok("crypto pki crl request lab")
     assert out == [f"% CRL received for trustpoint lab: 1 entries from {url}"]
     shown = "\n".join(rec.ok("show crypto pki crls"))
@@ -128,7 +130,8 @@ def test_verify_a_chain_bundle_names_the_revoked_intermediate(tmp_path: Path, ca
     rec.session.json = False
     doc = json.loads(rec.out[-1])
     assert doc["status"] == "revoked" and doc["revocation_subject"] == name
-    assert [(p["role"], p["revocation"]["status"]) for p in doc["path"]] == [("peer", "good"), ("intermediate", "revoked")]
+    assert [(p["role"], p["revocation"]["status"]) for p in doc["path"]] == [("peer", "good"),
+                                                                             ("intermediate", "revoked")]
 
 
 def test_running_config_lists_the_chain_and_feeds_back(tmp_path: Path, ca: LabCa) -> None:

@@ -17,7 +17,8 @@ from pkitui.core.pki import Pki
 PY = sys.executable
 
 
-def run_cli(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, stdin: str | None = None,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """``python -m pkitui ARGS`` in a subprocess."""
     full_env = dict(os.environ) | (env or {})
     return subprocess.run([PY, "-m", "pkitui", *args], input=stdin, capture_output=True, text=True,
@@ -130,7 +131,8 @@ def test_internal_error_is_one_line_exit_3(tmp_path: Path, monkeypatch: pytest.M
 
 def test_exec_does_not_import_textual(tmp_path: Path) -> None:
     code = ("import sys; from pkitui.cli import main; "
-            f"rc = main(['exec', '--store', {str(tmp_path)!r}, '-c', 'show nvram usage', '-c', 'show running-config']); "
+            f"rc = main(['exec', '--store', {str(tmp_path)!r}, "
+            "'-c', 'show nvram usage', '-c', 'show running-config']); "
             "assert 'textual' not in sys.modules, 'textual imported'; sys.exit(rc)")
     proc = subprocess.run([PY, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr

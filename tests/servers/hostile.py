@@ -2,8 +2,8 @@
 
 Real servers (scepserver, slapd, in.tftpd, openssl ocsp) cannot be made to misbehave, so this one
 stands in. Run ``python tests/servers/hostile.py``: it listens on 127.0.0.1 (random ports), prints
-``http PORT silent PORT drip PORT huge PORT tftp PORT`` and serves until its stdin closes. Nothing big is held in memory: large
-bodies are generated chunk by chunk while they are sent.
+``http PORT silent PORT drip PORT huge PORT tftp PORT`` and serves until its stdin closes. Nothing big
+is held in memory: large bodies are generated chunk by chunk while they are sent.
 
 HTTP, by path (any method, query ignored):
   /drip-headers  a status line, then one header byte every 0.5 s, forever

@@ -104,7 +104,8 @@ class ScepResponder:
             def do_GET(self) -> None:  # noqa: N802
                 q = parse_qs(urlsplit(self.path).query)
                 operation, msg = q.get("operation", [""])[0], q.get("message", [""])[0]
-                self._answer(*responder.handle(operation, base64.b64decode(msg) if operation == "PKIOperation" else b""))
+                self._answer(*responder.handle(operation,
+                                               base64.b64decode(msg) if operation == "PKIOperation" else b""))
 
             def do_POST(self) -> None:  # noqa: N802
                 q = parse_qs(urlsplit(self.path).query)

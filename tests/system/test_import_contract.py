@@ -18,7 +18,8 @@ names = sorted(m.name for m in pkgutil.walk_packages(pkitui.core.__path__, "pkit
 for name in names:
     importlib.import_module(name)
 print(len(names))
-print(" ".join(sorted(m for m in sys.modules if m.split(".")[0] == "textual" or m.startswith(("pkitui.tui", "pkitui.ios")))))
+print(" ".join(sorted(m for m in sys.modules
+                      if m.split(".")[0] == "textual" or m.startswith(("pkitui.tui", "pkitui.ios")))))
 """
 
 

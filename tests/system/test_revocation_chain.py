@@ -63,7 +63,8 @@ def test_good_chain_checks_each_certificate_against_its_own_issuer(
     assert again.certificates.verify_peer(chain).ok
     assert len(cdp.requests) == 2
     doc = verdict.as_json()
-    assert [p["role"] for p in doc["path"]] == ["peer", "intermediate"] and doc["revocation_subject"] == "CN=peer.example.com"
+    assert ([p["role"] for p in doc["path"]] == ["peer", "intermediate"]
+            and doc["revocation_subject"] == "CN=peer.example.com")
 
 
 def test_a_held_intermediate_crl_opens_after_a_restart_only_with_a_verified_issuer(
@@ -158,7 +159,8 @@ def ocsp_pair(tmp_path_factory: pytest.TempPathFactory, ca: LabCa,
     root_index = index_line(INTER_SERIAL, end, f"/CN={INTER_NAME}")
     with OcspResponder(tmp_path_factory.mktemp("ocsp-root"), pem(ca.certificate), key_pem(ca.key), root_index) as r:
         inter = intermediate(ca, INTER_NAME, INTER_SERIAL, ocsp=r.url, key=inter_key)
-        inter_index = index_line(PEER, end, "/CN=peer") + index_line(REVOKED_PEER, end, "/CN=bad", NOW - timedelta(hours=1))
+        inter_index = (index_line(PEER, end, "/CN=peer")
+                       + index_line(REVOKED_PEER, end, "/CN=bad", NOW - timedelta(hours=1)))
         with OcspResponder(tmp_path_factory.mktemp("ocsp-inter"), pem(inter.certificate), key_pem(inter_key),
                            inter_index) as i:
             yield r, i, inter

@@ -121,7 +121,8 @@ def test_request_crl_tells_when_the_crl_is_cached_outside_nvram(tmp_path: Path, 
     url = publish(cdp, build_crl_der(ca, revoked_serials(500, seed=2)))
     pki = make_device(tmp_path / "store", ca)
     pki.set_capacity(4096)
-    pki.config.certificates.append(StoredCertificate.from_der("lab", "device", issue(ca, "r1", 9, cdp=[url]).public_bytes(DER)))
+    pki.config.certificates.append(
+        StoredCertificate.from_der("lab", "device", issue(ca, "r1", 9, cdp=[url]).public_bytes(DER)))
     info = pki.revocation.request_crl("lab")
     assert info.location == "cache" and "outside NVRAM" in info.notes[0]
 

@@ -52,7 +52,8 @@ def test_verify_peer_through_ocsp(tmp_path: Path, responder: OcspResponder, ca: 
     assert pki.certificates.verify_peer(pem(issue(ca, "revoked", REVOKED))).status == "revoked"
 
 
-def test_unknown_falls_through_to_none_only_when_configured(tmp_path: Path, responder: OcspResponder, ca: LabCa) -> None:
+def test_unknown_falls_through_to_none_only_when_configured(tmp_path: Path, responder: OcspResponder,
+                                                            ca: LabCa) -> None:
     peer = pem(issue(ca, "unknown", UNKNOWN, ocsp=responder.url))
     pki = make_device(tmp_path / "store", ca, ["ocsp"])
     assert not pki.certificates.verify_peer(peer).ok

@@ -87,7 +87,8 @@ def test_enroll_general_purpose_keys(scep_ca: ScepServer, tmp_path: Path) -> Non
     cert = results[0].certificate
     assert cert is not None
     assert cert.subject.rfc4514_string() == "CN=r1.example.com"
-    assert cert.public_key().public_bytes(serialization.Encoding.DER, SPKI) == pki.config.key_pairs["r1.example.com"].public_der
+    assert (cert.public_key().public_bytes(serialization.Encoding.DER, SPKI)
+            == pki.config.key_pairs["r1.example.com"].public_der)
     assert [e.state for e in events] == ["sent", "issued"]
     assert "SHA-256 / AES-128-CBC, POST" in results[0].algorithms and "DES-CBC" in results[0].algorithms
     (rec,) = _device_certs(pki)
@@ -146,7 +147,8 @@ def test_openssl_verify_accepts_enrolled_certificate(scep_ca: ScepServer, tmp_pa
     assert out.stdout.strip().endswith(": OK")
 
 
-def test_url_without_path_uses_ios_default_and_enrollment_command_overrides(scep_ca: ScepServer, tmp_path: Path) -> None:
+def test_url_without_path_uses_ios_default_and_enrollment_command_overrides(scep_ca: ScepServer,
+                                                                            tmp_path: Path) -> None:
     from pkitui.core.errors import ScepError
 
     pki = make_device(tmp_path, f"http://127.0.0.1:{scep_ca.port}")

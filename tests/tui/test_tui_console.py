@@ -247,7 +247,8 @@ async def test_slow_core_call_keeps_keys_answered(tmp_path: Path, monkeypatch) -
 
 
 FAKE = SimpleNamespace(
-    subject="C=US,O=scep-ca,OU=SCEP CA", issuer="C=US,O=scep-ca,OU=SCEP CA", not_before=datetime(2026, 1, 1, tzinfo=timezone.utc),
+    subject="C=US,O=scep-ca,OU=SCEP CA", issuer="C=US,O=scep-ca,OU=SCEP CA",
+    not_before=datetime(2026, 1, 1, tzinfo=timezone.utc),
     not_after=datetime(2036, 1, 1, tzinfo=timezone.utc),
     key_size=2048, warnings=[], accepted=False,
     fingerprints={"sha256": "19DE283EAAC992A7BBFEE8987557ADAE22634DF8123755AABF84F1F3593D7DE1",
@@ -454,7 +455,8 @@ async def test_command_lines_run_in_order_when_typed_fast_or_pasted(tmp_path: Pa
 
         # Each line echoed with its own prompt (the echoes are messages: wait for them to be handled).
         await wait_for(pilot, lambda: "pasted(config)# crypto pki trustpoint fast3" in log())
-        assert log().index("r1(config)# crypto pki trustpoint fast2") < log().index("pasted(config)# crypto pki trustpoint fast3")
+        assert (log().index("r1(config)# crypto pki trustpoint fast2")
+                < log().index("pasted(config)# crypto pki trustpoint fast3"))
 
 
 async def test_fingerprint_dialog_enter_after_a_match_goes_to_accept(tmp_path: Path) -> None:

@@ -251,7 +251,8 @@ def verify_crl(crl: ParsedCrl, ca: x509.Certificate, now: datetime | None = None
         raise RevocationError(f"the CRL from {crl.issuer!r} is an indirect or reason-partitioned CRL; refused",
                               "Point the CRL source at the CA's complete CRL.")
     if crl.this_update > (now or datetime.now(timezone.utc)) + CLOCK_SKEW:
-        raise RevocationError(f"the CRL from {crl.issuer!r} is dated {crl.this_update:%Y-%m-%d %H:%M} UTC, in the future",
+        raise RevocationError(f"the CRL from {crl.issuer!r} is dated "
+                              f"{crl.this_update:%Y-%m-%d %H:%M} UTC, in the future",
                               "Check this host's clock (and the CA's).")
     key = ca.public_key()
     start, end = crl.tbs

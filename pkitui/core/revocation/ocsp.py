@@ -53,7 +53,8 @@ def _verify_signature(key: object, signature: bytes, data: bytes, algorithm: has
 def _responder_certificate(resp: ocsp.OCSPResponse, issuer: x509.Certificate, now: datetime) -> x509.Certificate:
     """The certificate that must have signed ``resp``: the CA itself or a delegated responder (valid ``now``)."""
     ca_key_hash = _key_hash(issuer)
-    if (resp.responder_name is not None and resp.responder_name == issuer.subject) or resp.responder_key_hash == ca_key_hash:
+    if ((resp.responder_name is not None and resp.responder_name == issuer.subject)
+            or resp.responder_key_hash == ca_key_hash):
         return issuer
     for cert in resp.certificates:
         if resp.responder_name is not None and cert.subject != resp.responder_name:
@@ -107,7 +108,8 @@ def query(url: str, cert: x509.Certificate, issuer: x509.Certificate, timeout: f
         _verify_signature(signer.public_key(), resp.signature, resp.tbs_response_bytes, resp.signature_hash_algorithm)
     except (InvalidSignature, ValueError, TypeError):
         raise RevocationError(f"OCSP response signature check failed ({url})",
-                              "The response was refused: it was not signed by the CA or its delegated responder.") from None
+                              "The response was refused: it was not signed by the CA "
+                              "or its delegated responder.") from None
     try:
         echoed = resp.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce
     except x509.ExtensionNotFound:

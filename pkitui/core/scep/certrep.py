@@ -20,11 +20,18 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from pkitui.core.errors import VerificationError
-from pkitui.core.scep.asn1 import FAIL_INFO, MESSAGE_TYPES, PKI_STATUS, attribute_values, signed_attributes_for_signature
+from pkitui.core.scep.asn1 import (
+    FAIL_INFO,
+    MESSAGE_TYPES,
+    PKI_STATUS,
+    attribute_values,
+    signed_attributes_for_signature,
+)
 from pkitui.core.scep.envelope import decrypt
 
 _HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
-    "sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+    "sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512}
 # SignerInfo signature algorithms we accept (micromdm sends sha1WithRSAEncryption, RFC 5652 says rsaEncryption).
 _RSA_SIGNATURES = {"rsassa_pkcs1v15", "sha1_rsa", "sha224_rsa", "sha256_rsa", "sha384_rsa", "sha512_rsa"}
 
@@ -143,7 +150,8 @@ def parse_cert_rep(
     if status is None:
         raise VerificationError("pkiStatus", "the reply's pkiStatus is not SUCCESS, FAILURE or PENDING")
     sender_nonce_back = values.get("scep_sender_nonce", [b""])[0]
-    rep = CertRep(status=status, transaction_id=got_tid, sender_nonce=sender_nonce_back if isinstance(sender_nonce_back, bytes) else b"",
+    rep = CertRep(status=status, transaction_id=got_tid,
+                  sender_nonce=sender_nonce_back if isinstance(sender_nonce_back, bytes) else b"",
                   signer=signer, digest=digest)
     if status == "FAILURE":
         code = values.get("scep_fail_info", [None])[0]

@@ -25,7 +25,8 @@ from cryptography.x509.oid import AttributeOID, NameOID
 from pkitui.core.scep.asn1 import MESSAGE_TYPE_CODES, IssuerAndSubject, attribute
 from pkitui.core.scep.envelope import envelope, issuer_and_serial
 
-DIGESTS: dict[str, Callable[[], hashes.HashAlgorithm]] = {"sha1": hashes.SHA1, "sha256": hashes.SHA256, "sha512": hashes.SHA512}
+DIGESTS: dict[str, Callable[[], hashes.HashAlgorithm]] = {
+    "sha1": hashes.SHA1, "sha256": hashes.SHA256, "sha512": hashes.SHA512}
 DIGEST_TITLES = {"sha1": "SHA-1", "sha256": "SHA-256", "sha512": "SHA-512"}
 
 

@@ -334,7 +334,8 @@ class ScepService:
         objects that changed (see :mod:`pkitui.core.merge`)."""
         config = self._config
         config.key_pairs.setdefault(pair.key_id, pair)  # a pair only the journal held comes back
-        old = [c for c in config.certificates if c.trustpoint == name and c.role == CertRole.DEVICE and c.key_id == pair.key_id]
+        old = [c for c in config.certificates
+               if c.trustpoint == name and c.role == CertRole.DEVICE and c.key_id == pair.key_id]
         new = StoredCertificate.from_der(name, CertRole.DEVICE, der_of(cert), key_id=pair.key_id)
         config.certificates = [c for c in config.certificates if not any(c is o for o in old)] + [new]
         return ([object_name("key_pairs", key_pair_doc(pair))]
@@ -380,7 +381,8 @@ class ScepService:
                 rep = ex.send("GetCRL", get_crl_content(cert), signer=cert, key=pair.private_key,
                               transaction_id=new_transaction_id(), public_keys=[], want_crl=True)
                 if rep.status != "SUCCESS" or rep.crl is None:
-                    raise ScepError(f"GetCRL refused by the CA: {rep.fail_reason if rep.status == 'FAILURE' else rep.status}")
+                    raise ScepError("GetCRL refused by the CA: "
+                                    f"{rep.fail_reason if rep.status == 'FAILURE' else rep.status}")
                 return rep.crl
         raise TrustpointError(f"GetCRL needs a certificate of trustpoint {trustpoint.name}",
                               f"Enroll first: crypto pki enroll {trustpoint.name}")

@@ -43,8 +43,10 @@ class CertificatesPane(PkiPane):
 
     BINDINGS = [
         Binding("p", "toggle_pem", "PEM", id="certs_pem", tooltip="Show the PEM of the selected certificate (toggle)"),
-        Binding("delete", "delete", "Delete", id="certs_delete", tooltip="no certificate SERIAL: delete the selected certificate"),
-        Binding("c", "copy_pem", "Copy PEM", id="certs_copy", tooltip="Copy the selected certificate's PEM to the clipboard"),
+        Binding("delete", "delete", "Delete", id="certs_delete",
+                tooltip="no certificate SERIAL: delete the selected certificate"),
+        Binding("c", "copy_pem", "Copy PEM", id="certs_copy",
+                tooltip="Copy the selected certificate's PEM to the clipboard"),
     ]
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
@@ -96,7 +98,8 @@ class CertificatesPane(PkiPane):
             if not views:
                 tp_node.add_leaf(self.toned("no certificates: authenticate the CA", Tone.MUTED), data=None)
             for view in sorted(views, key=lambda v: ROLE_ORDER.get(v.role, 9)):
-                node = parent.add(self._label(view), data=view, expand=True) if view.role == "ca" else parent.add_leaf(self._label(view), data=view)
+                node = (parent.add(self._label(view), data=view, expand=True) if view.role == "ca"
+                        else parent.add_leaf(self._label(view), data=view))
                 if view.role == "ca":
                     parent = node
                 if keep == (view.trustpoint, view.serial_hex):

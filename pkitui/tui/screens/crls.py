@@ -55,7 +55,8 @@ class CrlsPane(PkiPane):
     BINDINGS = [
         Binding("f", "fetch", "Fetch now", id="crls_fetch", tooltip="crypto pki crl request: download the newest CRL"),
         Binding("o", "open", "Open", id="crls_open", tooltip="Show the entries of the selected CRL"),
-        Binding("slash", "search", "Search serial", key_display="/", id="crls_search", tooltip="Find a serial number (hex or decimal)"),
+        Binding("slash", "search", "Search serial", key_display="/", id="crls_search",
+                tooltip="Find a serial number (hex or decimal)"),
     ]
 
     show_timings = True  # snapshot tests turn the (machine-dependent) timings off

@@ -107,10 +107,12 @@ class GenerateKeysDialog(ModalScreen[KeyGeneration | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield Label("Generate RSA key pair", classes="dialog-title")
-            yield Select([("General purpose keys (one pair)", "general"), ("Usage keys (signature + encryption)", "usage")],
+            yield Select([("General purpose keys (one pair)", "general"),
+                          ("Usage keys (signature + encryption)", "usage")],
                          value="general", allow_blank=False, id="kind")
             yield Input(placeholder=f"label (default: {self.default_label or 'the FQDN'})", id="label")
-            yield Select([(f"{m} bits", m) for m in (1024, 2048, 3072, 4096)], value=2048, allow_blank=False, id="modulus")
+            yield Select([(f"{m} bits", m) for m in (1024, 2048, 3072, 4096)], value=2048, allow_blank=False,
+                         id="modulus")
             yield Checkbox("exportable", id="exportable")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")

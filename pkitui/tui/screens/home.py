@@ -18,7 +18,8 @@ class HomePane(PkiPane):
     """Identity, key pairs and trustpoints (the foundation issue's home screen)."""
 
     BINDINGS = [
-        Binding("t", "app.show_tab('trustpoints')", "Trustpoints", id="home_trustpoints", tooltip="Declare or edit trustpoints"),
+        Binding("t", "app.show_tab('trustpoints')", "Trustpoints", id="home_trustpoints",
+                tooltip="Declare or edit trustpoints"),
         Binding("k", "app.show_tab('keys')", "Keys", id="home_keys", tooltip="Generate or zeroize key pairs"),
     ]
 

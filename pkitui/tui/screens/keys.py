@@ -26,9 +26,12 @@ class KeysPane(PkiPane):
     """Own RSA key pairs (label, usage, modulus, created, certificates bound) and peer keys."""
 
     BINDINGS = [
-        Binding("g", "generate", "Generate", id="keys_generate", tooltip="crypto key generate rsa (general or usage keys)"),
-        Binding("z", "zeroize", "Zeroize", id="keys_zeroize", tooltip="crypto key zeroize rsa LABEL: delete the selected key pair"),
-        Binding("x", "export", "Export public key", id="keys_export", tooltip="Show, copy or save the selected public key (PEM)"),
+        Binding("g", "generate", "Generate", id="keys_generate",
+                tooltip="crypto key generate rsa (general or usage keys)"),
+        Binding("z", "zeroize", "Zeroize", id="keys_zeroize",
+                tooltip="crypto key zeroize rsa LABEL: delete the selected key pair"),
+        Binding("x", "export", "Export public key", id="keys_export",
+                tooltip="Show, copy or save the selected public key (PEM)"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -114,7 +117,8 @@ class KeysPane(PkiPane):
                         self._start_generate(options, replace=True)
                 self.app.push_screen(ConfirmDialog(f"You already have RSA keys named {label}. Replace them?",
                                                    ["the old keys are destroyed",
-                                                    "certificates bound to them become orphaned"], yes="Replace"), replace)
+                                                    "certificates bound to them become orphaned"],
+                                                   yes="Replace"), replace)
             else:
                 self._start_generate(options, replace=False)
 

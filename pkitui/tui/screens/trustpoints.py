@@ -31,11 +31,14 @@ class TrustpointsPane(PkiPane):
 
     BINDINGS = [
         Binding("n", "new", "New", id="tp_new", tooltip="Declare a new trustpoint (crypto pki trustpoint NAME)"),
-        Binding("ctrl+enter,f2", "apply", "Apply", id="tp_apply", key_display="F2", tooltip="Apply the form to the running configuration"),
-        Binding("a", "authenticate", "Authenticate", id="tp_authenticate", tooltip="Fetch the CA certificate and confirm its fingerprint"),
+        Binding("ctrl+enter,f2", "apply", "Apply", id="tp_apply", key_display="F2",
+                tooltip="Apply the form to the running configuration"),
+        Binding("a", "authenticate", "Authenticate", id="tp_authenticate",
+                tooltip="Fetch the CA certificate and confirm its fingerprint"),
         Binding("e", "enroll", "Enroll", id="tp_enroll", tooltip="Request certificates for the trustpoint's key pairs"),
         Binding("r", "request_crl", "Request CRL", id="tp_request_crl", tooltip="Download the newest CRL now"),
-        Binding("t", "root_tftp", "Root TFTP", id="tp_root_tftp", tooltip="Fetch the CA certificate over TFTP (root tftp)"),
+        Binding("t", "root_tftp", "Root TFTP", id="tp_root_tftp",
+                tooltip="Fetch the CA certificate over TFTP (root tftp)"),
         Binding("d", "delete", "Delete", id="tp_delete", tooltip="Remove the trustpoint and everything under it"),
         Binding("u", "resume_pending", "Resume pending", id="tp_resume_pending",
                 tooltip="Poll the CA again for requests it answered PENDING (saved across restarts)"),
@@ -221,7 +224,8 @@ class TrustpointsPane(PkiPane):
                 if yes:
                     self._delete(name)
 
-            self.app.push_screen(ConfirmDialog(f"Delete trustpoint {name}? This removes:", what, yes="Delete"), confirmed)
+            self.app.push_screen(ConfirmDialog(f"Delete trustpoint {name}? This removes:", what, yes="Delete"),
+                                 confirmed)
 
     # -- workers ---------------------------------------------------------------------------------
     def _confirm_candidate(self, candidate: CaCandidate) -> bool:
