@@ -10,6 +10,11 @@ time left.
 
 The deadline in seconds: ``pkitui exec --timeout`` for the whole run (:func:`set_run_deadline`),
 else the trustpoint's ``enrollment timeout``, else :data:`DEFAULT_DEADLINE`.
+
+A front end sees the waits: :func:`watch` calls a listener on the operation's own thread when a
+deadline starts and ends (the console maps the thread to its worker there, shows a spinner, the
+elapsed time and the deadline, and offers Cancel); :meth:`Deadline.cancel` from any thread cuts
+the sockets at once and the operation ends with :class:`OperationCancelled`, not a timeout.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from pkitui.core.errors import PkiError
+
 if TYPE_CHECKING:
     from pkitui.core.trustpoints import Trustpoint
 
@@ -31,6 +38,34 @@ TIMEOUT_HINT = ("The server is slow or stuck; try again later, or allow more tim
 
 _run_deadline: float | None = None
 _local = threading.local()
+# Called with (deadline, started) on the operation's thread when a deadline starts and ends.
+DeadlineListener = Callable[["Deadline", bool], None]
+_listeners: list[DeadlineListener] = []
+
+
+class OperationCancelled(PkiError):
+    """The person waiting cancelled a network operation (:meth:`Deadline.cancel`); its sockets
+    were cut, so nothing it was receiving was used."""
+
+
+def watch(listener: DeadlineListener) -> Callable[[], None]:
+    """Call ``listener(deadline, started)`` on the operation's thread when any deadline starts
+    (True) and ends (False). Returns the function that stops watching."""
+    _listeners.append(listener)
+
+    def unwatch() -> None:
+        if listener in _listeners:
+            _listeners.remove(listener)
+
+    return unwatch
+
+
+def _tell(deadline: Deadline, started: bool) -> None:
+    for listener in list(_listeners):
+        try:
+            listener(deadline, started)
+        except Exception:  # a front end's bug must not break the operation
+            pass
 
 
 def set_run_deadline(seconds: float | None) -> None:
@@ -83,8 +118,11 @@ class Deadline:
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        self.expires = time.monotonic() + seconds
+        self.started = time.monotonic()
+        self.expires = self.started + seconds
         self.expired = False
+        self.cancelled = False  # by a person (cancel), not the watchdog
+        self.thread_id = threading.get_ident()
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         self._timer = threading.Timer(max(seconds, 0.0), self.expire)
@@ -114,15 +152,47 @@ class Deadline:
         for sock in sockets:
             _shutdown(sock)
 
+    def cancel(self) -> None:
+        """A person cancelled the operation (from any thread): cut its sockets now; what is
+        still to be sent or read gets no time; leaving the ``with`` raises OperationCancelled."""
+        self.cancelled = True
+        self.expires = min(self.expires, time.monotonic())
+        self.expire()
+
+    def elapsed(self) -> float:
+        """Seconds since the operation started."""
+        return time.monotonic() - self.started
+
+    def peers(self) -> list[str]:
+        """``host:port`` of each connected socket (what the operation is waiting for)."""
+        found: list[str] = []
+        with self._lock:
+            sockets = list(self._sockets)
+        for sock in sockets:
+            try:
+                host, port = sock.getpeername()[:2]
+            except (OSError, ValueError, TypeError):
+                continue
+            found.append(f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}")
+        return found
+
     def __enter__(self) -> Deadline:
         self._outer = getattr(_local, "deadline", None)
         _local.deadline = self
+        self.thread_id = threading.get_ident()
         self._timer.start()
+        _tell(self, True)
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
         self._timer.cancel()
         _local.deadline = self._outer
+        _tell(self, False)
+        if self.cancelled and exc_type is not None and not issubclass(exc_type, OperationCancelled):
+            raise OperationCancelled(f"Cancelled after {self.elapsed():.1f} s (of the {self.seconds:g} s "
+                                     "deadline): the connection was cut, nothing received was used",
+                                     "Run it again when the server answers; the deadline is the trustpoint's "
+                                     "enrollment timeout.")
 
 
 def current() -> Deadline | None:

@@ -27,6 +27,7 @@ from pkitui.tui.screens.base import PkiPane
 from pkitui.tui.screens.home import HomePane
 from pkitui.tui.tabs import TABS, PanePlaceholder
 from pkitui.tui.tones import Tone
+from pkitui.tui.waits import CANCEL_KEY, NetworkWaits, WaitBar
 
 if TYPE_CHECKING:
     from pkitui.core.pki import Pki
@@ -79,6 +80,9 @@ class PkiConsole(App[None]):
         Binding("question_mark", "help", "Help", id="help", key_display="?",
                 tooltip="Every key of this screen, and how to use the console"),
         Binding("ctrl+l", "clear_log", "Clear log", id="clear_log", show=False, tooltip="Clear the log pane"),
+        # priority: also under a modal and in an input, only while something waits (check_action)
+        Binding(CANCEL_KEY, "cancel_wait", "Cancel wait", id="cancel_wait", priority=True,
+                tooltip="Cancel the network operation(s) waiting now: the connection is cut at once"),
         *[
             Binding(str(i + 1), f"show_tab('{tab}')", title, id=f"tab_{tab}", show=False,
                     tooltip=f"Show the {title} screen")
@@ -109,6 +113,7 @@ class PkiConsole(App[None]):
         self._quit_armed_at = float("-inf")
         self.stopped_by: int | None = None  # the stop signal that ended the console, if any
         self.command_line = CommandLine(self)
+        self.network_waits = NetworkWaits()
 
     # -- the store -----------------------------------------------------------------------------
     @property
@@ -197,11 +202,13 @@ class PkiConsole(App[None]):
                     # Hidden tabs are imported and mounted right after the first frame.
                     yield HomePane(id="home-pane") if tab == "home" else PanePlaceholder(tab)
         yield LogPane(id="log", wrap=True, markup=False, max_lines=2000)
+        yield WaitBar(self.network_waits, id="waits")
         yield CommandInput(id="cmdline", placeholder="IOS command, e.g. show crypto pki trustpoints  (Esc closes)")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#cmdline").display = False
+        self.network_waits.start()
         if not self.pki_ready:
             self.call_after_refresh(self._open_store)
         else:
@@ -213,6 +220,9 @@ class PkiConsole(App[None]):
         if self.lab is not None:
             for line in self.lab.banner_lines():
                 self.write_log(line, Tone.STRONG)
+
+    def on_unmount(self) -> None:
+        self.network_waits.stop()
 
     def panes(self) -> list[PkiPane]:
         """Every tab's pane that is mounted (hidden ones mount just after the first frame)."""
@@ -296,6 +306,17 @@ class PkiConsole(App[None]):
         from pkitui.tui.screens.dialogs import HelpScreen
 
         self.push_screen(HelpScreen(self))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Cancel wait exists only while an operation waits for the network."""
+        if action == "cancel_wait":
+            return bool(self.network_waits.current())
+        return True
+
+    def action_cancel_wait(self) -> None:
+        """Cancel every network operation waiting now (cut its connection; it ends at once)."""
+        for wait in self.network_waits.cancel():
+            self.write_log(f"Cancelling {wait.what} after {wait.elapsed():.1f} s", Tone.ACCENT)
 
     def action_clear_log(self) -> None:
         """Clear the log pane."""

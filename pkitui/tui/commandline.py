@@ -129,6 +129,7 @@ class CommandLine:
                         return
                     line = self._queue.popleft()
                 self.app.post_message(CommandOutputWritten(f"{self.prompt()}{line}", Tone.NOTE_STRONG))
+                self.app.network_waits.label(line)
                 name = self.enrollment(line)
                 if name is not None:
                     from pkitui.tui.screens.enrollment import run_enrollment

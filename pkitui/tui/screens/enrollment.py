@@ -24,12 +24,14 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
+from textual.worker import NoActiveWorker, Worker, get_current_worker
 
 from pkitui.core.errors import TrustpointError
 from pkitui.tui.bridge import ask_from_thread, describe_error
 from pkitui.tui.messages import CommandOutputWritten, ConfigChanged, CoreCallFailed
 from pkitui.tui.screens.dialogs import ConfirmDialog, SecretDialog
 from pkitui.tui.tones import Tone, tone_classes, toned
+from pkitui.tui.waits import wait_text
 
 if TYPE_CHECKING:
     from pkitui.core.scep.enroll import EnrollmentEvent, EnrollmentResult
@@ -73,12 +75,15 @@ class EnrollmentScreen(ModalScreen[None]):
         self.rows: dict[str, EnrollmentEvent] = {}  # the latest event of each key pair's request
         self._deadlines: dict[str, float] = {}  # when a PENDING request is polled next (time.time())
         self.finished = False
+        self.worker: Worker[object] | None = None  # the enrollment's worker: its network wait is shown
+        self._tick = 0
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box wide"):
             yield Label(self.title_text, classes="dialog-title")
             yield Static(id="enroll-table")
             yield Static("Contacting the CA…", id="enroll-status")
+            yield Static(id="enroll-wait")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel", variant="error")
                 yield Button("Close", id="close", disabled=True)
@@ -86,6 +91,7 @@ class EnrollmentScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         self.render_rows()
         self.set_interval(1.0, self.render_rows)  # the PENDING countdown
+        self.set_interval(0.1, self.render_wait)  # the spinner and the elapsed time of a network wait
 
     @on(EnrollmentEventReceived)
     def _event(self, message: EnrollmentEventReceived) -> None:
@@ -129,6 +135,16 @@ class EnrollmentScreen(ModalScreen[None]):
             table.add_row(self.toned("waiting for the first request…", Tone.MUTED), "", "")
         self.query_one("#enroll-table", Static).update(table)
 
+    def render_wait(self) -> None:
+        """The network exchange in progress: spinner, what it waits for, elapsed of the deadline."""
+        self._tick += 1
+        waits = getattr(self.app, "network_waits", None)
+        wait = waits.of_worker(self.worker) if waits is not None and self.worker is not None else None
+        line = self.query_one("#enroll-wait", Static)
+        line.display = wait is not None and not self.finished
+        if wait is not None:
+            line.update(self.toned(wait_text(wait, self._tick, key_hint=False) + "   c cancels", Tone.ACCENT))
+
     @on(EnrollmentFinished)
     def _finished(self, message: EnrollmentFinished) -> None:
         self.finished = True
@@ -153,6 +169,10 @@ class EnrollmentScreen(ModalScreen[None]):
         """Ask the worker to stop (threading.Event checked by the SCEP client between steps)."""
         if not self.finished:
             self.cancel_event.set()
+            waits = getattr(self.app, "network_waits", None)
+            wait = waits.of_worker(self.worker) if waits is not None and self.worker is not None else None
+            if waits is not None and wait is not None:
+                waits.cancel(wait)  # cut the exchange in progress now, not at its deadline
             self.query_one("#enroll-status", Static).update(self.toned("Cancelling…", Tone.ACCENT))
 
     def action_close(self) -> None:
@@ -208,6 +228,11 @@ def run_enrollment(console: PkiConsole, name: str) -> list[EnrollmentResult] | N
 
     title = f"Resuming the pending enrollment of trustpoint {name}" if plan.resuming else None
     screen = EnrollmentScreen(name, title=title)
+    try:
+        screen.worker = get_current_worker()
+    except NoActiveWorker:
+        screen.worker = None
+    console.network_waits.label(f"crypto pki enroll {name}")
     console.call_from_thread(console.push_screen, screen)
     try:
         results = pki.scep.enroll(name, ask_password=ask_password, on_event=screen.report,
