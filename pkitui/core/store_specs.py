@@ -19,7 +19,6 @@ from pkitui.core.store_fields import (
     fingerprint,
     http_path,
     integer,
-    ip_address,
     iso_time,
     iso_time_or_empty,
     list_of,
@@ -37,7 +36,21 @@ from pkitui.core.store_fields import (
     url,
     validated,
 )
-from pkitui.core.trustpoints import REVOCATION_METHODS, Trustpoint, validate_dn, validate_host, validate_name
+from pkitui.core.trustpoints import (
+    CRL_CACHE_MAX_MINUTES,
+    EKU_OIDS,
+    FQDN_NONE,
+    HASHES,
+    REVOCATION_METHODS,
+    Trustpoint,
+    validate_chain_validation,
+    validate_dn,
+    validate_dns_name,
+    validate_host,
+    validate_name,
+    validate_request_address,
+)
+from pkitui.core.trustpoints import USAGES as TP_USAGES
 
 CERT_ROLES = tuple(CertRole)
 PEER_KINDS = tuple(PeerKeyKind)
@@ -87,9 +100,20 @@ TRUSTPOINTS: Spec = {
     "fingerprint": (False, optional(fingerprint)),
     "password_sealed": (False, sealed),
     "rsakeypair": (False, optional(validated(lambda v: validate_name(v, "key label")))),
+    "rsakeypair_size": (False, optional(integer(MIN_MODULUS, MAX_MODULUS))),
+    "rsakeypair_encryption_size": (False, optional(integer(MIN_MODULUS, MAX_MODULUS))),
     "subject_name": (False, optional(validated(validate_dn))),
-    "serial_number": (False, boolean),
-    "ip_address": (False, optional(ip_address)),
+    "subject_alt_name": (False, optional(validated(lambda v: validate_dns_name(v, "subject-alt-name")))),
+    "fqdn": (False, optional(validated(lambda v: v == FQDN_NONE or validate_dns_name(v, "fqdn")))),
+    "serial_number": (False, optional(boolean)),
+    "ip_address": (False, optional(validated(validate_request_address))),
+    "usage": (False, list_of(one_of(*TP_USAGES), 0, len(TP_USAGES))),
+    "eku_request": (False, list_of(one_of(*EKU_OIDS), 0, len(EKU_OIDS))),
+    "hash": (False, optional(one_of(*HASHES))),
+    "ocsp_disable_nonce": (False, boolean),
+    "crl_cache": (False, optional(integer(0, CRL_CACHE_MAX_MINUTES))),
+    "chain_validation": (False, optional(validated(validate_chain_validation))),
+    "match_certificate": (False, optional(validated(lambda v: validate_name(v, "certificate map label")))),
 }
 CERTIFICATES: Spec = {
     "trustpoint": (True, nonempty),

@@ -15,7 +15,15 @@ from collections.abc import Callable
 from dataclasses import MISSING, dataclass, fields
 
 from pkitui.core.errors import ConfigError
-from pkitui.core.trustpoints import DEFAULT_SCEP_PATH, REVOCATION_METHODS, Trustpoint
+from pkitui.core.trustpoints import (
+    CRL_CACHE_MAX_MINUTES,
+    DEFAULT_SCEP_PATH,
+    EKU_OIDS,
+    HASHES,
+    REVOCATION_METHODS,
+    USAGES,
+    Trustpoint,
+)
 
 Parser = Callable[[Trustpoint, str], None]
 Text = Callable[[Trustpoint], str]
@@ -97,16 +105,61 @@ def _set_mode_ra(tp: Trustpoint, text: str) -> None:
 
 
 def _set_serial_number(tp: Trustpoint, text: str) -> None:
-    # IOS's "serial-number none": leave the serial number out of the request.
-    tp.serial_number = text.lower() != "none"
+    # IOS's bare "serial-number" includes it, "serial-number none" leaves it out; the console's
+    # field says "include" for the bare form.
+    word = text.strip().lower()
+    if word not in ("", "include", "none"):
+        raise ConfigError(f"serial-number takes 'none' or nothing, not {text.strip()!r}",
+                          "serial-number: include it; serial-number none: leave it out")
+    tp.set_serial_number(word != "none")
 
 
-def _set_ip_address(tp: Trustpoint, text: str) -> None:
-    # IOS's "ip-address none": no address in the request.
-    if text.lower() == "none":
-        tp.reset("ip_address")
+def _serial_number_text(tp: Trustpoint) -> str:
+    return "" if tp.serial_number is None else ("include" if tp.serial_number else "none")
+
+
+def _set_rsakeypair(tp: Trustpoint, text: str) -> None:
+    words = text.split()
+    if not 1 <= len(words) <= 3:
+        raise ConfigError("rsakeypair takes a label and up to two key sizes", "Example: rsakeypair vpn-keys 2048")
+    tp.set_rsakeypair(*words)
+
+
+def _rsakeypair_text(tp: Trustpoint) -> str:
+    sizes = (tp.rsakeypair_size, tp.rsakeypair_encryption_size)
+    return " ".join([tp.rsakeypair or ""] + [str(n) for n in sizes if n is not None]) if tp.rsakeypair else ""
+
+
+def _set_crl_cache(tp: Trustpoint, text: str) -> None:
+    words = text.lower().split()
+    if words == ["none"]:
+        tp.set_crl_cache(None)
+    elif len(words) == 2 and words[0] == "delete-after":
+        tp.set_crl_cache(words[1])
     else:
-        tp.set_ip_address(text)
+        raise ConfigError(f"crl cache takes 'none' or 'delete-after MINUTES', not {text.strip()!r}",
+                          "Example: crl cache delete-after 60")
+
+
+def _crl_cache_text(tp: Trustpoint) -> str:
+    if tp.crl_cache is None:
+        return ""
+    return "none" if tp.crl_cache == 0 else f"delete-after {tp.crl_cache}"
+
+
+def _set_chain_validation(tp: Trustpoint, text: str) -> None:
+    words = text.split()
+    if words and words[0].lower() == "stop" and len(words) == 1:
+        tp.set_chain_validation(stop=True)
+    elif words and words[0].lower() == "continue" and len(words) <= 2:
+        tp.set_chain_validation(stop=False, parent=words[1] if len(words) == 2 else None)
+    else:
+        raise ConfigError(f"chain-validation takes 'stop' or 'continue [PARENT]', not {text.strip()!r}",
+                          "Example: chain-validation continue root-ca")
+
+
+def _choice(words: tuple[str, ...]) -> str:
+    return "{" + " | ".join(words) + "}"
 
 
 def _command_config_text(tp: Trustpoint) -> str:
@@ -127,6 +180,11 @@ OPTIONS: tuple[TrustpointOption, ...] = (
         lambda tp, v: tp.set_enrollment_command(v or None), lambda tp: tp.enrollment_command or "",
         f"The HTTP path sent to the CA ({DEFAULT_SCEP_PATH} when none is given).",
         "enrollment command", f"e.g. {DEFAULT_SCEP_PATH}", config_text=_command_config_text),
+    TrustpointOption(
+        "enrollment_terminal", "enrollment terminal", "",
+        lambda tp, v: tp.set_enrollment_terminal(), lambda tp: "",
+        "Cut-and-paste enrollment: the request is shown, the certificate pasted back (crypto pki import).",
+        "enrollment terminal", flag=True),
     TrustpointOption(
         "enrollment_mode_ra", "enrollment mode ra", "",
         _set_mode_ra, lambda tp: "",
@@ -185,25 +243,74 @@ OPTIONS: tuple[TrustpointOption, ...] = (
         "The SCEP challenge password (stored encrypted; asked at enrollment when none is set).",
         "password (challenge)", "asked at enrollment when empty", secret=True),
     TrustpointOption(
-        "rsakeypair", "rsakeypair", "LABEL",
-        lambda tp, v: tp.set_rsakeypair(v), lambda tp: tp.rsakeypair or "",
-        "The key pair this trustpoint enrolls (default: the FQDN's keys).",
-        "rsakeypair (key label)", "default: the FQDN"),
+        "ocsp_disable_nonce", "ocsp disable-nonce", "",
+        lambda tp, v: setattr(tp, "ocsp_disable_nonce", True), lambda tp: "",
+        "Send OCSP requests without a nonce (and expect none back).",
+        "ocsp disable-nonce", flag=True),
+    TrustpointOption(
+        "crl_cache", "crl cache", f"{{none | delete-after MINUTES:1-{CRL_CACHE_MAX_MINUTES}}}",
+        _set_crl_cache, _crl_cache_text,
+        "How long a fetched CRL is kept: none (for that check only) or delete-after MINUTES "
+        "(default: until its next update).",
+        "crl cache", "e.g. delete-after 60"),
+    TrustpointOption(
+        "chain_validation", "chain-validation", "{stop | continue [PARENT]}",
+        _set_chain_validation, lambda tp: tp.chain_validation or "",
+        "Where a certificate path ends: stop (this CA is trusted as it is) or continue to the "
+        "parent trustpoint's CA (default: continue).",
+        "chain-validation", "e.g. continue root-ca"),
+    TrustpointOption(
+        "match_certificate", "match certificate", "MAP",
+        lambda tp, v: tp.set_match_certificate(v), lambda tp: tp.match_certificate or "",
+        "A peer certificate must match this certificate map (crypto pki certificate map).",
+        "match certificate (map)", "e.g. peers"),
+    TrustpointOption(
+        "rsakeypair", "rsakeypair", "LABEL [SIZE:int [ENCRYPTION_SIZE:int]]",
+        _set_rsakeypair, _rsakeypair_text,
+        "The key pair this trustpoint enrolls (default: the FQDN's keys), and the key sizes "
+        "generated when it is missing.",
+        "rsakeypair (label [size [enc-size]])", "default: the FQDN"),
     TrustpointOption(
         "subject_name", "subject-name", "DN...",
         lambda tp, v: tp.set_subject_name(v), lambda tp: tp.subject_name or "",
         "The subject DN requested (RFC 4514: CN=r1.example.com,O=Example).",
         "subject-name", "e.g. CN=r1.example.com,O=Example"),
     TrustpointOption(
+        "subject_alt_name", "subject-alt-name", "NAME",
+        lambda tp, v: tp.set_subject_alt_name(v), lambda tp: tp.subject_alt_name or "",
+        "A DNS name added to the request's subject alternative name.",
+        "subject-alt-name", "e.g. vpn.example.com"),
+    TrustpointOption(
+        "fqdn", "fqdn", "NAME",
+        lambda tp, v: tp.set_fqdn(v), lambda tp: tp.fqdn or "",
+        "The FQDN the request carries instead of hostname.domain (none: no FQDN).",
+        "fqdn (or none)", "e.g. r1.example.com"),
+    TrustpointOption(
         "serial_number", "serial-number", "[none]",
-        _set_serial_number, lambda tp: "",
-        "Put the device serial number in the certificate request.",
-        "serial-number", no_syntax="serial-number", flag=True),
+        _set_serial_number, _serial_number_text,
+        "Put the device serial number in the certificate request (none: leave it out; unset: asked at enrollment).",
+        "serial-number (include or none)", "e.g. none", no_syntax="serial-number [none]",
+        config_text=lambda tp: "none" if tp.serial_number is False else ""),
     TrustpointOption(
         "ip_address", "ip-address", "ADDRESS",
-        _set_ip_address, lambda tp: tp.ip_address or "",
-        "Put this IP address in the certificate request.",
-        "ip-address", "e.g. 192.0.2.1"),
+        lambda tp, v: tp.set_ip_address(v), lambda tp: tp.ip_address or "",
+        "Put this IP address, or an interface's address, in the certificate request (none: no address).",
+        "ip-address (address, interface or none)", "e.g. 192.0.2.1"),
+    TrustpointOption(
+        "usage", "usage", f"{_choice(USAGES)} [{_choice(USAGES)} [{_choice(USAGES)}]]",
+        lambda tp, v: tp.set_usage(v.split()), lambda tp: " ".join(tp.usage),
+        "What the certificate is for: ike, ssl-client, ssl-server (the request's key usage and EKU).",
+        "usage", "e.g. ike ssl-client"),
+    TrustpointOption(
+        "eku_request", "eku request", f"{_choice(tuple(EKU_OIDS))} [{_choice(tuple(EKU_OIDS))}]*",
+        lambda tp, v: tp.set_eku_request(v.split()), lambda tp: " ".join(tp.eku_request),
+        "The extended key usages the certificate request asks for.",
+        "eku request", "e.g. client-auth server-auth"),
+    TrustpointOption(
+        "hash", "hash", _choice(HASHES),
+        lambda tp, v: tp.set_hash(v), lambda tp: tp.hash or "",
+        "The certificate request's signature hash (default: sha256).",
+        "hash", "e.g. sha384"),
 )
 OPTIONS_BY_KEY: dict[str, TrustpointOption] = {o.key: o for o in OPTIONS}
 
