@@ -3,7 +3,8 @@
 A pkiMessage is CMS SignedData over a pkcsPKIEnvelope, with SCEP's signed attributes. asn1crypto
 builds the structures; cryptography does the signature. The SignerInfo digest may be SHA-1 for
 old CAs: cryptography's x509 builders refuse SHA-1, but a raw ``key.sign(..., SHA1())`` works,
-so the CSR and the signer certificate stay SHA-256 while the pkiMessage follows the CA's caps.
+so the signer certificate stays SHA-256 while the pkiMessage follows the CA's caps
+(:func:`message_digest`) and the CSR the trustpoint's ``hash`` (SHA-1 signed by hand).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from asn1crypto import algos, cms, core
+from asn1crypto import csr as asn1_csr
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -47,18 +49,60 @@ def new_transaction_id() -> str:
     return os.urandom(16).hex().upper()
 
 
+# The CSR's signature hashes cryptography's builder takes ("hash sha1" is signed by hand).
+CSR_HASHES: dict[str, type[hashes.SHA256] | type[hashes.SHA384] | type[hashes.SHA512]] = {
+    "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+
+
 def build_csr(key: rsa.RSAPrivateKey, subject: x509.Name, *, challenge: str | None,
-              dns_names: list[str] | None = None, ip_address: str | None = None) -> bytes:
-    """A PKCS#10 request (SHA-256) with the challengePassword attribute and optional SANs (DER)."""
+              dns_names: list[str] | None = None, ip_address: str | None = None,
+              key_usage: x509.KeyUsage | None = None, ekus: list[x509.ObjectIdentifier] | None = None,
+              hash_name: str = "sha256") -> bytes:
+    """A PKCS#10 request (DER) signed with ``hash_name``, with the challengePassword attribute and
+    the optional extensions: subjectAltName, keyUsage (critical, as CAs copy it), extKeyUsage."""
     builder = x509.CertificateSigningRequestBuilder().subject_name(subject)
     alt: list[x509.GeneralName] = [x509.DNSName(n) for n in dns_names or []]
     if ip_address:
         alt.append(x509.IPAddress(ipaddress.ip_address(ip_address)))
     if alt:
         builder = builder.add_extension(x509.SubjectAlternativeName(alt), critical=False)
+    if key_usage is not None:
+        builder = builder.add_extension(key_usage, critical=True)
+    if ekus:
+        builder = builder.add_extension(x509.ExtendedKeyUsage(ekus), critical=False)
     if challenge:
         builder = builder.add_attribute(AttributeOID.CHALLENGE_PASSWORD, challenge.encode())
-    return builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+    if hash_name == "sha1":  # cryptography's builder refuses SHA-1: sign the same request body by hand
+        return _resigned_sha1(builder.sign(key, hashes.SHA256()), key)
+    return builder.sign(key, CSR_HASHES[hash_name]()).public_bytes(serialization.Encoding.DER)
+
+
+def _resigned_sha1(csr: x509.CertificateSigningRequest, key: rsa.RSAPrivateKey) -> bytes:
+    """``csr`` with its CertificationRequestInfo signed again with SHA-1 (``hash sha1``, for CAs
+    that know nothing newer)."""
+    info = csr.tbs_certrequest_bytes
+    signature = key.sign(info, padding.PKCS1v15(), hashes.SHA1())
+    request = asn1_csr.CertificationRequest({
+        "certification_request_info": asn1_csr.CertificationRequestInfo.load(info),
+        "signature_algorithm": {"algorithm": "sha1_rsa"},
+        "signature": signature,
+    })
+    der: bytes = request.dump()
+    return der
+
+
+def message_digest(caps: set[str] | list[str], wanted: str | None) -> str:
+    """The pkiMessage's digest: ``wanted`` (the trustpoint's ``hash``) when the CA's GetCACaps
+    allows it (SHA-1 always; SHA-256 with SHA-256 or SCEPStandard; SHA-512 with SHA-512), else
+    SHA-256 when allowed, else SHA-1. SCEP has no SHA-384: ``hash sha384`` signs the CSR only."""
+    allowed = {"sha1"}
+    if "SHA-256" in caps or "SCEPSTANDARD" in caps:
+        allowed.add("sha256")
+    if "SHA-512" in caps:
+        allowed.add("sha512")
+    if wanted in allowed:
+        return wanted
+    return "sha256" if "sha256" in allowed else "sha1"
 
 
 def self_signed_signer(key: rsa.RSAPrivateKey, subject: x509.Name) -> x509.Certificate:
