@@ -153,3 +153,151 @@ def validate_dn(dn: str) -> str:
     """Return ``dn`` (surrounding blanks removed) if :func:`parse_dn` accepts it."""
     parse_dn(dn)
     return dn.strip()
+
+
+# -- printing: IOS's layout -------------------------------------------------------------------
+# How IOS prints an attribute (``show crypto pki certificates``, ``show crypto pki trustpoints``):
+# lower-case short names, ``hostname=`` for unstructuredName (what IOS puts in every request) and
+# ``ipaddress=`` for unstructuredAddress; an attribute without a name prints as its dotted OID.
+IOS_ATTRIBUTE_NAMES: dict[str, str] = {
+    "2.5.4.3": "cn",
+    "2.5.4.10": "o",
+    "2.5.4.11": "ou",
+    "2.5.4.7": "l",
+    "2.5.4.8": "st",
+    "2.5.4.6": "c",
+    "2.5.4.9": "street",
+    "0.9.2342.19200300.100.1.25": "dc",
+    "0.9.2342.19200300.100.1.1": "uid",
+    "1.2.840.113549.1.9.1": "e",
+    "2.5.4.5": "serialNumber",
+    "2.5.4.12": "title",
+    "2.5.4.42": "gn",
+    "2.5.4.4": "sn",
+    "2.5.4.17": "postalcode",
+    "1.2.840.113549.1.9.2": "hostname",
+    "1.2.840.113549.1.9.8": "ipaddress",
+}
+UNSTRUCTURED_NAME, UNSTRUCTURED_ADDRESS, SERIAL_NUMBER = "1.2.840.113549.1.9.2", "1.2.840.113549.1.9.8", "2.5.4.5"
+
+
+
+def _oid_text(content: bytes) -> str:
+    """The dotted form of an OBJECT IDENTIFIER's content octets."""
+    if not content:
+        return "?"
+    first = content[0]
+    parts = [str(min(first // 40, 2)), str(first - 40 * min(first // 40, 2))]
+    value = 0
+    for byte in content[1:]:
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            parts.append(str(value))
+            value = 0
+    return ".".join(parts)
+
+
+def _string_value(tag: int, content: bytes) -> str:
+    """An attribute value (DirectoryString and friends) as text; other types as #hex."""
+    if tag == 0x1E:  # BMPString
+        return content.decode("utf-16-be", "replace")
+    if tag == 0x1C:  # UniversalString
+        return content.decode("utf-32-be", "replace")
+    if tag in (0x0C, 0x13, 0x16, 0x1A):  # UTF8, Printable, IA5, Visible
+        return content.decode("utf-8", "replace")
+    if tag == 0x14:  # TeletexString: in practice Latin-1
+        return content.decode("latin-1")
+    return "#" + content.hex()
+
+
+def _escape(value: str) -> str:
+    """A value as printed in a one-line DN: the separators it contains escaped."""
+    return "".join("\\" + c if c in ",+" else c for c in value)
+
+
+def ios_dn_attributes(name: bytes | x509.Name | str) -> list[list[tuple[str, str]]]:
+    """The RDNs of ``name`` in IOS's (and RFC 4514's) order, most specific first, each a list of
+    (dotted OID, value). ``name`` is a Name's DER, a cryptography ``x509.Name`` or an RFC 4514
+    string as cryptography writes it (what the store keeps for a CRL's issuer). The DER is read
+    by shape (:mod:`pkitui.core.der`), so a show command needs no X.509 code for it."""
+    from pkitui.core.der import DerShapeError, elements
+
+    if isinstance(name, str):
+        return _from_rfc4514(name)
+    der = name if isinstance(name, bytes) else name.public_bytes()
+    rdns: list[list[tuple[str, str]]] = []
+    try:
+        [(_tag, body)] = elements(der)
+        for _set_tag, rdn in elements(body):
+            avas = []
+            for _seq_tag, ava in elements(rdn):
+                (oid_tag, oid), (value_tag, value) = elements(ava)[:2]
+                avas.append((_oid_text(oid), _string_value(value_tag, value)))
+            rdns.append(avas)
+    except (DerShapeError, ValueError):
+        return [[("", "#" + der.hex())]]
+    return list(reversed(rdns))
+
+
+def _from_rfc4514(text: str) -> list[list[tuple[str, str]]]:
+    """The RDNs of an RFC 4514 string (cryptography's ``rfc4514_string()``), written order kept."""
+    from pkitui.core.der import DerShapeError, elements
+
+    rdns = []
+    for rdn in _split(text, ","):
+        avas = []
+        for ava in _split(rdn, "+"):
+            key, _eq, raw = ava.partition("=")
+            key = key.strip()
+            oid = DN_ATTRIBUTES.get(key.upper(), key)  # cryptography writes unnamed OIDs dotted
+            raw = raw.strip()
+            value = raw
+            if raw.startswith("#"):  # a value cryptography wrote as DER in hex (an unnamed OID)
+                try:
+                    [(tag, content)] = elements(bytes.fromhex(raw[1:]))
+                    value = _string_value(tag, content)
+                except (ValueError, DerShapeError):
+                    value = raw
+            else:
+                try:
+                    value = _unescape(raw, text)
+                except ConfigError:
+                    value = raw
+            avas.append((oid, value))
+        rdns.append(avas)
+    return rdns
+
+
+def ios_attribute(oid: str, value: str) -> str:
+    """One attribute as IOS prints it: ``cn=r1.example.com``, ``hostname=r1.example.com``."""
+    return f"{IOS_ATTRIBUTE_NAMES.get(oid, oid)}={value}"
+
+
+def ios_dn_parts(name: bytes | x509.Name | str) -> list[str]:
+    """``name`` as IOS prints it one RDN to a line: ``["cn=r1.example.com", "o=Example", "c=US"]``."""
+    return ["+".join(ios_attribute(oid, _escape(v)) for oid, v in rdn) for rdn in ios_dn_attributes(name)]
+
+
+def ios_dn(name: bytes | x509.Name | str) -> str:
+    """``name`` on one line in IOS's layout, the one every front end prints:
+    ``cn=r1.example.com,o=Example,c=US`` (DER, ``x509.Name`` or an RFC 4514 string)."""
+    return ",".join(ios_dn_parts(name))
+
+
+def certificate_names(der: bytes) -> tuple[bytes, bytes]:
+    """(issuer, subject) Name DER of certificate ``der``, read by shape (no X.509 code)."""
+    from pkitui.core.der import check_certificate, elements
+
+    check_certificate(der)
+    tbs = elements(elements(elements(der)[0][1])[0][1])
+    if tbs[0][0] == 0xA0:
+        tbs = tbs[1:]
+    return _sequence(tbs[2][1]), _sequence(tbs[4][1])
+
+
+def _sequence(content: bytes) -> bytes:
+    """A DER SEQUENCE around ``content``."""
+    n = len(content)
+    length = bytes([n]) if n < 0x80 else bytes([0x80 | (n.bit_length() + 7) // 8]) + n.to_bytes(
+        (n.bit_length() + 7) // 8, "big")
+    return b"\x30" + length + content

@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from pkitui.core.fingerprint import grouped
 from pkitui.core.keys import KeyPair, ios_hex_lines, key_fingerprints, public_pem, validate_modulus
 from pkitui.core.previews import zeroize_preview
 from pkitui.core.trustpoints import validate_name
+from pkitui.ios.format import ios_time
 from pkitui.ios.grammar import Args
 from pkitui.ios.registry import CONFIG, EXEC, USER_EXEC, command
 from pkitui.ios.session import Session
@@ -51,6 +53,17 @@ def zeroize(session: Session, args: Args) -> None:
     if preview.empty and preview.label is None:  # a label that does not exist is the core's error
         session.print("% No RSA keys found in the configuration.")
         return
+    if not preview.empty:
+        # IOS's question; IOS says the certificates "will also be removed", pkitui keeps them
+        # marked orphaned until 'no certificate' (they still name the device to the CA).
+        what = "% All keys will be removed." if preview.label is None else \
+            f"% Keys to be removed are named '{preview.label}'."
+        orphans = f"\n% {len(preview.orphans)} certificate(s) issued for these keys will be marked orphaned." \
+            if preview.orphans else ""
+        if not session.confirm(f"{what}{orphans}\nDo you really want to remove these keys? [yes/no]: ",
+                               refuse_hint="Answer yes with pkitui exec --force."):
+            session.print("% Keys not removed.")
+            return
     result = pki.keys.zeroize(args.get("label"))
     for key_id in result.removed:
         session.print(f"% Removed RSA key pair {key_id}")
@@ -81,20 +94,17 @@ def key_json(pair: KeyPair) -> dict[str, Any]:
 
 
 def key_lines(pair: KeyPair, pem: bool) -> list[str]:
-    """IOS's ``show crypto key mypubkey rsa`` block for one key pair."""
+    """IOS's ``show crypto key mypubkey rsa`` block for one key pair, then pkitui's lines (the
+    modulus and the key's fingerprints, in IOS's groups of 8 digits), which IOS does not print."""
     der = pair.public_der
     fps = key_fingerprints(der)
     lines = [
-        f"% Key pair was generated at: {pair.created}",
+        f"% Key pair was generated at: {ios_time(pair.created)}",
         f"Key name: {pair.label}",
         "Key type: RSA KEYS",
         " Storage Device: private-config",
         f" Usage: {pair.usage_text}",
-        f" Modulus: {pair.modulus} bits",
         f" Key is {'' if pair.exportable else 'not '}exportable.",
-        f" Fingerprint MD5: {fps['md5']}",
-        f" Fingerprint SHA1: {fps['sha1']}",
-        f" Fingerprint SHA256: {fps['sha256']}",
     ]
     if pem:
         lines.append(" Key Data (PEM):")
@@ -102,7 +112,12 @@ def key_lines(pair: KeyPair, pem: bool) -> list[str]:
     else:
         lines.append(" Key Data:")
         lines += ["  " + ln for ln in ios_hex_lines(der)]
-    return lines
+    return lines + [
+        f" Modulus: {pair.modulus} bits",
+        f" Fingerprint MD5: {grouped(fps['md5'])}",
+        f" Fingerprint SHA1: {grouped(fps['sha1'])}",
+        f" Fingerprint SHA256: {grouped(fps['sha256'])}",
+    ]
 
 
 @command((USER_EXEC, EXEC), "show crypto key mypubkey rsa [LABEL] [pem]")

@@ -148,6 +148,7 @@ def test_zeroize_one_and_all_with_follow_ups(rec: Recorder) -> None:
     rec.ok("crypto key generate rsa label a modulus 1024\ncrypto key generate rsa label b modulus 1024")
     rec.pki.config.certificates.append(StoredCertificate(trustpoint="ka", role="device", sha256="AB" * 32,
                                                          der=b"x", key_id="a"))
+    rec.session.force = True  # IOS asks first (test_zeroize_asks_as_ios_does); --force answers yes
     out = rec.ok("crypto key zeroize rsa a")
     assert rec.pki.keys.labels() == ["b"]
     assert any("revoke" in line and "challenge password" in line for line in out)
@@ -156,6 +157,30 @@ def test_zeroize_one_and_all_with_follow_ups(rec: Recorder) -> None:
     rec.ok("crypto key zeroize rsa")
     assert rec.pki.config.key_pairs == {}
     assert "% Key pair 'zz' does not exist" in rec.fail("crypto key zeroize rsa zz")[0]
+
+
+def test_zeroize_asks_as_ios_does(tmp_path: Path) -> None:
+    answers: list[bool] = []
+    asked: list[str] = []
+    rec = recorder(tmp_path / "store", confirm=lambda prompt: asked.append(prompt) or answers.pop(0))
+    rec.ok("crypto key generate rsa label a modulus 1024\ncrypto key generate rsa label b modulus 1024")
+    rec.pki.config.certificates.append(StoredCertificate(trustpoint="ka", role="device", sha256="AB" * 32,
+                                                         der=b"x", key_id="a"))
+    answers.append(False)
+    assert rec.ok("crypto key zeroize rsa a") == ["% Keys not removed."]
+    assert asked[-1] == ("% Keys to be removed are named 'a'.\n"
+                         "% 1 certificate(s) issued for these keys will be marked orphaned.\n"
+                         "Do you really want to remove these keys? [yes/no]: ")
+    assert rec.pki.keys.labels() == ["a", "b"]
+    answers.append(True)
+    rec.ok("crypto key zeroize rsa")
+    assert asked[-1] == ("% All keys will be removed.\n% 1 certificate(s) issued for these keys will be marked "
+                         "orphaned.\nDo you really want to remove these keys? [yes/no]: ")
+    assert rec.pki.config.key_pairs == {}
+    script = recorder(tmp_path / "other")  # nobody to answer: refused, nothing removed
+    script.ok("crypto key generate rsa label c modulus 1024")
+    err = script.fail("crypto key zeroize rsa c")
+    assert "Nobody can confirm" in err[0] and "--force" in err[-1] and script.pki.keys.labels() == ["c"]
 
 
 def test_pubkey_chain_named_and_addressed_keys(rec: Recorder) -> None:
