@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
+from pkitui.core import trace
 from pkitui.core.deadline import TIMEOUT_HINT, Deadline, current
 from pkitui.core.errors import PkiError
 
@@ -75,6 +76,9 @@ def _send(url: str, method: str, body: bytes | None, headers: dict[str, str], pr
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     if not proxy:
         conn = _connection(scheme, parts.hostname or "", parts.port, timeout)
+        conn.connect()
+        trace.step("http connection opened")
+        _trace_request(method, target, parts.netloc, body)
         conn.request(method, target, body=body, headers=headers)
         return conn, conn.getresponse()
     via = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
@@ -89,11 +93,30 @@ def _send(url: str, method: str, body: bytes | None, headers: dict[str, str], pr
     except OSError as exc:  # the proxy is not there, or refused the tunnel (http.client says OSError)
         conn.close()
         raise ProxyFailed(reason(exc)) from exc
+    trace.step(f"http connection opened (http-proxy {via.netloc})")
+    _trace_request(method, target, parts.netloc, body)
     conn.request(method, target, body=body, headers=headers)
     return conn, conn.getresponse()
 
 
-def _with_params(url: str, params: dict[str, str] | None) -> str:
+def _trace_request(method: str, target: str, host: str, body: bytes | None) -> None:
+    """``debug crypto pki messages``: the request as sent (a long message parameter shortened)."""
+    if trace.enabled(trace.TraceLevel.MESSAGES):
+        trace.message(f"{method} {target} HTTP/1.1\nHost: {host}\nUser-Agent: pkitui"
+                      + (f"\nContent-Length: {len(body)}" if body else ""))
+    trace.step("Sending HTTP message")
+
+
+def _trace_response(reply: http.client.HTTPResponse) -> None:
+    """``debug crypto pki messages``: the status line and the headers that matter."""
+    if trace.enabled(trace.TraceLevel.MESSAGES):
+        headers = [f"{name}: {reply.getheader(name)}" for name in ("Content-Type", "Content-Length", "Location")
+                   if reply.getheader(name)]
+        trace.message("\n".join(["HTTP response header:", f" HTTP/1.1 {reply.status} {reply.reason}", *headers]))
+
+
+def with_params(url: str, params: dict[str, str] | None) -> str:
+    """``url`` with ``params`` added to its query string."""
     if not params:
         return url
     return url + ("&" if urlsplit(url).query else "?") + urlencode(params)
@@ -157,7 +180,7 @@ def fetch(op: Operation, url: str, *, seconds: float, max_bytes: int, method: st
     ``proxy``: ``http://HOST:PORT`` of an http-proxy, or empty."""
     headers = {"Accept-Encoding": "identity", "User-Agent": "pkitui", **(headers or {})}
     start_url = url
-    url = _with_params(url, params)
+    url = with_params(url, params)
     with Deadline(seconds) as deadline:
         conn: http.client.HTTPConnection | None = None
         try:
@@ -165,6 +188,7 @@ def fetch(op: Operation, url: str, *, seconds: float, max_bytes: int, method: st
                 conn, reply = _send(url, method, data, headers, proxy, deadline.remaining())
                 if deadline.expired:  # the watchdog cut the headers short: not an answer
                     raise TimeoutError
+                _trace_response(reply)
                 location = reply.getheader("Location")
                 if reply.status in (301, 302, 303, 307, 308) and location:
                     target = urljoin(url, location)
@@ -187,7 +211,9 @@ def fetch(op: Operation, url: str, *, seconds: float, max_bytes: int, method: st
                     if deadline.expired:
                         raise TimeoutError
                     return Reply(reply.status, ctype, url, body=snippet)
-                return _read_body(op, start_url, url, reply, max_bytes, to_file, deadline, ctype)
+                body = _read_body(op, start_url, url, reply, max_bytes, to_file, deadline, ctype)
+                trace.step(f"received msg of {body.size} bytes")
+                return body
             raise AssertionError("unreachable")  # pragma: no cover
         except PkiError:
             raise

@@ -55,9 +55,10 @@ def save(session: Session, args: Args) -> None:
         session.print(f"% Kept in the cache outside NVRAM: {item}")
 
 
-@command(EXEC, "end")
+@command(EXEC, "end", hidden=True)
 def end_in_exec(session: Session, args: Args) -> None:
-    """``end`` in exec mode does nothing (so a ``show running-config`` can be fed back as is)."""
+    """``end`` in exec mode does nothing (so a ``show running-config`` can be fed back as is). Hidden,
+    as on IOS: typed in full only, so ``en`` is ``enable``."""
 
 
 def _bar(used: int, capacity: int, width: int = 30) -> str:

@@ -4,8 +4,9 @@ A line may carry an IOS prompt (``Device(config)#``) and any indentation; ``!`` 
 blank lines are ignored. The line is matched against the commands of the current mode; when
 nothing matches there, IOS-style fallbacks apply: a sub-mode tries its parent modes (and leaves
 the sub-mode if the parent takes the line), configuration modes accept exec commands (as with
-``do``), and privileged exec accepts configuration commands (an implicit ``configure terminal``,
-so that ``pkitui exec -c 'hostname r1'`` works).
+``do``), and privileged exec accepts configuration commands when ``implicit_configure`` is on (an
+implicit ``configure terminal``, so that ``pkitui exec -c 'hostname r1'`` works; scripts have it,
+an interactive prompt only with ``pkitui exec --lenient``). ``?`` lists the current mode only.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from dataclasses import dataclass, field
 from pkitui.ios.grammar import EOL, Args, Caps, Token, Tracker, tokenize
 from pkitui.ios.registry import CONFIG, EXEC, MODES, USER_EXEC, Command, commands_for
 
+PIPE = "|"
+PIPE_HELP = "Output modifiers"
 _PROMPT = re.compile(r"^\s*[A-Za-z0-9._-]+(?:\([A-Za-z0-9._-]+\))?[#>]\s*")
 
 
@@ -66,12 +69,12 @@ class ParseFailure:
         return "Expected: " + ", ".join(w if w != EOL else "<cr> (end of line)" for w in words)
 
 
-def fallback_modes(mode: str) -> list[str]:
+def fallback_modes(mode: str, *, implicit_configure: bool = True) -> list[str]:
     """The modes tried, in order, for a line typed in ``mode``."""
     if mode == USER_EXEC:
         return [USER_EXEC]
     if mode == EXEC:
-        return [EXEC, CONFIG]
+        return [EXEC, CONFIG] if implicit_configure else [EXEC]
     chain = []
     m: str | None = mode
     while m is not None and m != EXEC:
@@ -102,7 +105,10 @@ def match_in_mode(mode: str, toks: list[Token], line: str) -> Match | ParseFailu
     """Match ``toks`` against every command of ``mode`` (no fallbacks)."""
     tr = Tracker()
     best: tuple[tuple[int, int], Command, Caps] | None = None
+    first = toks[0].text.lower() if toks else ""
     for cmd in commands_for(mode):
+        if cmd.hidden and cmd.spec.split()[0] != first:
+            continue  # IOS's hidden commands run when typed in full, and never make a prefix ambiguous
         for j, caps in cmd.node.match(toks, line, 0, (), tr):
             if j < len(toks):
                 tr.fail(j, EOL)
@@ -123,11 +129,11 @@ def match_in_mode(mode: str, toks: list[Token], line: str) -> Match | ParseFailu
     return ParseFailure("invalid", max(tr.far, 0), sorted(tr.expected))
 
 
-def parse(mode: str, text: str) -> Match | ParseFailure:
+def parse(mode: str, text: str, *, implicit_configure: bool = True) -> Match | ParseFailure:
     """Match a prompt-less line typed in ``mode``, applying the IOS fallbacks."""
     toks = tokenize(text)
     failures: list[ParseFailure] = []
-    for m in fallback_modes(mode):
+    for m in fallback_modes(mode, implicit_configure=implicit_configure):
         result = match_in_mode(m, toks, text)
         if isinstance(result, Match):
             return result
@@ -149,7 +155,9 @@ def help_words(mode: str, text: str) -> list[str]:
 
 def help_entries(mode: str, text: str) -> list[tuple[str, str]]:
     """:func:`help_words` with each word's help: the first line of the help of the command it
-    leads to (empty when several commands share the word, and for ``<cr>``)."""
+    leads to (empty when several commands share the word, and for ``<cr>``). Only the commands of
+    ``mode`` are listed (as IOS: the parent modes' commands still run, but ``?`` does not offer
+    them), hidden ones never; ``|`` (output modifiers) where a ``show`` command may end."""
     toks = tokenize(text)
     if mode not in (EXEC, USER_EXEC) and len(toks) > 1 and toks[0].text.lower() == "do":
         return help_entries(EXEC, text[toks[1].col :])
@@ -159,20 +167,46 @@ def help_entries(mode: str, text: str) -> list[tuple[str, str]]:
     pos = len(toks)
     probe = toks + [Token("\0", len(text))]  # a word no keyword matches: shows what is tried there
     helps: dict[str, set[str]] = {}
-    for m in fallback_modes(mode):
-        for cmd in commands_for(m):
-            tr = Tracker()
-            words: set[str] = set()
-            for j, _caps in cmd.node.match(probe, text, 0, (), tr):
-                if j == pos:
-                    words.add(EOL)
-            words |= {w for w in tr.tried.get(pos, set()) if w.startswith(partial)}
-            if not partial:
-                words |= tr.args_at.get(pos, set())
-            summary = cmd.help.strip().splitlines()[0] if cmd.help.strip() else ""
-            for word in words:
-                helps.setdefault(word, set()).add(summary)
+    for cmd in commands_for(mode):
+        if cmd.hidden:
+            continue
+        tr = Tracker()
+        words: set[str] = set()
+        for j, _caps in cmd.node.match(probe, text, 0, (), tr):
+            if j == pos:
+                words.add(EOL)
+                if cmd.filterable:
+                    helps.setdefault(PIPE, set()).add(PIPE_HELP)
+        words |= {w for w in tr.tried.get(pos, set()) if w.startswith(partial)}
+        if not partial:
+            words |= tr.args_at.get(pos, set())
+        summary = cmd.help.strip().splitlines()[0] if cmd.help.strip() else ""
+        for word in words:
+            helps.setdefault(word, set()).add(summary)
     if partial:
         helps.pop(EOL, None)
-    order = sorted(helps, key=lambda w: (w == EOL, w.startswith("<") or w[:1].isupper(), w))
-    return [(w, next(iter(helps[w])) if len(helps[w]) == 1 and w != EOL else "") for w in order]
+        helps.pop(PIPE, None)
+    order = sorted(helps, key=lambda w: (w == EOL, w == PIPE, w.startswith("<") or w[:1].isupper(), w))
+    return [(w, _one_help(w, helps[w], first=pos == 0)) for w in order]
+
+
+# IOS's help for first words that lead to several commands (``Device#?``).
+FIRST_WORD_HELP = {
+    "clear": "Reset functions",
+    "copy": "Copy from one file to another",
+    "crypto": "Encryption related commands.",
+    "debug": "Debugging functions (see also 'undebug')",
+    "no": "Negate a command or set its defaults",
+    "show": "Show running system information",
+    "terminal": "Set terminal line parameters",
+    "undebug": "Disable debugging functions (see also 'debug')",
+    "write": "Write running configuration to memory, network, or terminal",
+}
+
+
+def _one_help(word: str, summaries: set[str], *, first: bool) -> str:
+    if word == EOL:
+        return ""
+    if first and word in FIRST_WORD_HELP:
+        return FIRST_WORD_HELP[word]
+    return next(iter(summaries)) if len(summaries) == 1 else ""

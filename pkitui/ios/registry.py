@@ -68,16 +68,25 @@ class Command:
     handler: Handler
     help: str
     order: int
+    hidden: bool = False  # IOS's hidden commands: only the full word runs them; ``?`` omits them
+
+    @property
+    def filterable(self) -> bool:
+        """A ``show`` command: its output may go through a pipe (``| include REGEX``)."""
+        return self.spec.startswith("show ")
 
 
 COMMANDS: list[Command] = []
 
 
-def command(modes: str | Iterable[str], spec: str, *, help: str = "") -> Callable[[Handler], Handler]:
+def command(modes: str | Iterable[str], spec: str, *, help: str = "",
+            hidden: bool = False) -> Callable[[Handler], Handler]:
     """Decorator: register ``handler(session, args)`` for ``spec`` in ``modes``.
 
     Stack several decorators for several syntaxes (``no`` forms are ordinary specs starting with
-    ``no``; ``args.no`` tells the handler which form matched).
+    ``no``; ``args.no`` tells the handler which form matched). A ``hidden`` command is IOS's kind:
+    it runs only when its first word is typed in full, and ``?`` does not list it (so it never
+    makes an abbreviation ambiguous).
     """
     mode_tuple = (modes,) if isinstance(modes, str) else tuple(modes)
     for m in mode_tuple:
@@ -87,7 +96,7 @@ def command(modes: str | Iterable[str], spec: str, *, help: str = "") -> Callabl
 
     def decorate(handler: Handler) -> Handler:
         COMMANDS.append(Command(mode_tuple, spec, node, handler, help or (handler.__doc__ or "").strip().split("\n")[0],
-                                len(COMMANDS)))
+                                len(COMMANDS), hidden))
         return handler
 
     return decorate

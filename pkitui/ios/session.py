@@ -7,17 +7,21 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pkitui.core import trace
 from pkitui.core.errors import PkiError
+from pkitui.core.trace import TraceLevel
 from pkitui.ios.errors import ios_error_lines
 from pkitui.ios.grammar import tokenize
-from pkitui.ios.parser import Match, ParseFailure, help_entries, help_words, is_comment, parse, strip_prompt
-from pkitui.ios.registry import EXEC, MODES
+from pkitui.ios.parser import Match, ParseFailure, help_entries, is_comment, match_in_mode, parse, strip_prompt
+from pkitui.ios.pipe import BadRegex, OutputFilter, modifier_help, parse_modifier, pipe_offset, split_pipe
+from pkitui.ios.registry import CONFIG, EXEC, MODES, USER_EXEC
 
 if TYPE_CHECKING:
     from pkitui.core.pki import Pki
@@ -49,6 +53,11 @@ class Session:
     True/False, or None when nobody can answer; ``ask_secret(prompt)`` likewise returns a string
     or None. With ``force`` every confirmation is answered yes. With ``json`` each ``show``
     prints one JSON document on one line, and informational lines go to ``err``.
+
+    ``implicit_configure``: a configuration command typed in privileged exec runs as if
+    ``configure terminal`` came first (scripts rely on it; an interactive prompt says ``% Invalid
+    input`` instead, as IOS, unless ``pkitui exec --lenient``). ``debug_out`` receives the
+    ``debug crypto pki`` lines (default: ``err``); the console sends them to its log pane.
     """
 
     def __init__(
@@ -62,6 +71,8 @@ class Session:
         confirm: Confirm | None = None,
         ask_secret: AskSecret | None = None,
         mode: str = EXEC,
+        implicit_configure: bool = True,
+        debug_out: Callable[[str], None] | None = None,
     ) -> None:
         self.pki = pki
         self._out = out or (lambda s: print(s, file=sys.stdout))
@@ -76,6 +87,10 @@ class Session:
         # Trustpoints whose enrollment this session left PENDING (pkitui exec then exits 4).
         self.still_pending: set[str] = set()
         self._block: _Block | None = None
+        self.implicit_configure = implicit_configure
+        self._debug_out = debug_out or self._err
+        self.debugging: set[TraceLevel] = set()  # debug crypto pki transactions / messages
+        self.terminal_length = 24  # terminal length N: remembered, shown; there is no pager
 
     # -- modes -------------------------------------------------------------------------------
     @property
@@ -178,9 +193,12 @@ class Session:
         if is_comment(text):
             return True
         if text.endswith("?"):
-            self.print(help_text(help_entries(self.mode, text[:-1])) or "% Unrecognized command")
+            self.print(help_text(self._help(text[:-1])) or "% Unrecognized command")
             return True
-        result = parse(self.mode, text)
+        piped = self._piped(text)
+        if piped is not None:
+            return piped
+        result = parse(self.mode, text, implicit_configure=self.implicit_configure)
         if isinstance(result, ParseFailure):
             self._report_parse(text, result)
             return False
@@ -188,8 +206,45 @@ class Session:
 
     def completions(self, text: str) -> list[str]:
         """What may follow ``text`` in the current mode (IOS ``?``; usable for tab completion):
-        keywords, ``NAME``-style placeholders and ``<cr>`` when the line may end there."""
-        return help_words(self.mode, text)
+        keywords, ``NAME``-style placeholders, ``|`` after a ``show`` command and ``<cr>`` when
+        the line may end there."""
+        return [word for word, _help in self._help(text)]
+
+    def _show_before_pipe(self, text: str) -> tuple[Match, str] | None:
+        """The ``show`` command before ``|`` in ``text`` and what follows the ``|``, if so."""
+        split = split_pipe(text)
+        if split is None:
+            return None
+        found = parse(self.mode, split[0], implicit_configure=self.implicit_configure)
+        return (found, split[1]) if isinstance(found, Match) and found.command.filterable else None
+
+    def _help(self, text: str) -> list[tuple[str, str]]:
+        piped = self._show_before_pipe(text)
+        if piped is not None:
+            return modifier_help(piped[1] + (" " if text[-1:].isspace() else ""))
+        return help_entries(self.mode, text)
+
+    def _piped(self, text: str) -> bool | None:
+        """Run ``show ... | MODIFIER REGEX`` (None: ``text`` is not a show command with a pipe)."""
+        piped = self._show_before_pipe(text)
+        if piped is None:
+            return None
+        match, modifier = piped
+        try:
+            found = parse_modifier(modifier)
+        except BadRegex as exc:
+            self._report_error(exc)
+            return False
+        if isinstance(found, ParseFailure):
+            offset = pipe_offset(text)
+            found.pos += offset
+            self._report_parse(text, found)
+            return False
+        if self.json:
+            self._report_error(PkiError("Output modifiers (| include ...) filter text; --json prints one document",
+                                        "Drop --json, or filter the JSON with a tool such as jq."))
+            return False
+        return self._run(match, text, found)
 
     def run_lines(self, lines: Iterable[str], *, keep_going: bool = False) -> int:
         """Run many lines; stop at the first error unless ``keep_going``. Returns the error count."""
@@ -204,12 +259,22 @@ class Session:
             self.warn(f"% The session was closed by 'exit' in exec mode: {len(skipped)} line(s) not run.")
         return self.errors
 
-    def _run(self, match: Match, text: str) -> bool:
+    def _run(self, match: Match, text: str, output_filter: OutputFilter | None = None) -> bool:
         saved_stack = list(self.stack)
         if match.mode != self.mode and match.mode != EXEC:
             self._pop_to(match.mode)
+        out = self._out
+        kept: list[str] = []
+        if output_filter is not None:
+            self._out = kept.append  # the whole output first: begin, section and count need it
         try:
-            match.command.handler(self, match.args)
+            try:
+                match.command.handler(self, match.args)
+            finally:  # what was printed, filtered, before any error line
+                if output_filter is not None:
+                    self._out = out
+                    for line in output_filter.apply(kept):
+                        out(line)
         except PkiError as exc:
             self.stack = saved_stack
             self._report_error(exc)
@@ -246,8 +311,42 @@ class Session:
             self.warn(prompt + text.replace("\t", " "))  # one column per character, like the caret
             self.warn(" " * (len(prompt) + toks[failure.pos].col) + "^")
         self.warn(failure.message(text))
-        if failure.expected:
+        elsewhere = self._other_mode_hint(text) if failure.kind == "invalid" else None
+        if elsewhere:
+            self.warn(elsewhere)
+        elif failure.expected:
             self.warn(failure.hint())
+
+    def _other_mode_hint(self, text: str) -> str | None:
+        """Why a line valid in another mode was refused here (IOS says only ``% Invalid input``)."""
+        if self.mode == USER_EXEC and isinstance(parse(EXEC, text), Match):
+            return "That is a privileged command: type enable first (the prompt then ends in #)."
+        if self.mode == EXEC and isinstance(match_in_mode(CONFIG, tokenize(text), text), Match):
+            return ("That is a configuration command: type configure terminal first "
+                    "(or start pkitui exec --lenient, or set PKITUI_LENIENT=1, to accept it here).")
+        return None
+
+    # -- debugging -----------------------------------------------------------------------------
+    def set_debug(self, level: TraceLevel, on: bool) -> None:
+        """``debug crypto pki LEVEL`` / ``no debug ...``: the core's trace goes to ``debug_out``."""
+        (self.debugging.add if on else self.debugging.discard)(level)
+        trace.install(self._debug_line if self.debugging else None, self.debugging)
+
+    def _debug_line(self, level: TraceLevel, text: str) -> None:
+        """One trace event as IOS prints it: ``CRYPTO_PKI: `` and the text (continuation lines as is)."""
+        first, *rest = text.split("\n")
+        self._debug_out(f"CRYPTO_PKI: {first}")
+        for line in rest:
+            self._debug_out(line)
+
+
+LENIENT_ENV = "PKITUI_LENIENT"
+
+
+def lenient_requested() -> bool:
+    """``PKITUI_LENIENT=1`` (or yes/true/on): an interactive session accepts configuration commands
+    in privileged exec as scripts do (an implicit ``configure terminal``)."""
+    return os.environ.get(LENIENT_ENV, "").strip().lower() in ("1", "yes", "true", "on")
 
 
 def help_text(entries: list[tuple[str, str]]) -> str:

@@ -63,6 +63,10 @@ class CommandLine:
         for line in str(text).rstrip("\n").split("\n"):
             self.app.post_message(CommandOutputWritten(line, Tone.ERROR))
 
+    def _write_debug(self, line: str) -> None:
+        """A ``debug crypto pki`` line (from whichever thread the exchange runs in) to the log pane."""
+        self.app.post_message(CommandOutputWritten(line, Tone.MUTED))
+
     def _confirm(self, prompt: str) -> bool | None:
         from pkitui.tui.screens.dialogs import ConfirmDialog
 
@@ -75,12 +79,16 @@ class CommandLine:
         return ask_from_thread(self.app, SecretDialog(prompt))
 
     def session(self) -> Session:
-        """The IOS session (created on first use: importing the language costs start-up time)."""
+        """The IOS session (created on first use: importing the language costs start-up time). As on
+        a router's console it starts in user exec (``Device>``): ``enable``, then ``configure
+        terminal`` for configuration commands (or PKITUI_LENIENT=1 to skip it, as scripts do)."""
         if self._session is None:
-            from pkitui.ios.session import Session
+            from pkitui.ios.registry import USER_EXEC
+            from pkitui.ios.session import Session, lenient_requested
 
             self._session = Session(self.app.pki, out=self._write, err=self._write_err,
-                                    confirm=self._confirm, ask_secret=self._ask_secret)
+                                    confirm=self._confirm, ask_secret=self._ask_secret, mode=USER_EXEC,
+                                    implicit_configure=lenient_requested(), debug_out=self._write_debug)
         return self._session
 
     def prompt(self) -> str:
@@ -96,7 +104,7 @@ class CommandLine:
         session = self.session()
         if session.collecting:
             return None
-        found = parse(session.mode, strip_prompt(line))
+        found = parse(session.mode, strip_prompt(line), implicit_configure=session.implicit_configure)
         if isinstance(found, Match) and found.command.handler is enroll:
             return str(found.args["name"])
         return None

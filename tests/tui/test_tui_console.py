@@ -200,20 +200,25 @@ async def test_command_line_runs_ios_commands(tmp_path: Path) -> None:
         await ready(pilot)
         await pilot.press("colon")
         assert app.focused is not None and app.focused.id == "cmdline"
+        await pilot.press(*"hostname r8", "enter")  # user exec, as a router's console starts: refused
+        await pilot.press(*"en", "enter")  # enable (IOS resolves 'en' by mode)
+        await pilot.press(*"conf t", "enter")
         await pilot.press(*"hostname r9", "enter")
         await wait_for(pilot, lambda: pki.config.identity.hostname == "r9")
-        await pilot.press(*"show crypto pki trustpoints", "enter")
+        await pilot.press(*"end", "enter")
+        await pilot.press(*"show crypto pki trustpoints | include ^Trustpoint", "enter")
         await pilot.press(*"bogus command", "enter")
-        await wait_for(pilot, lambda: changes(messages).count("command") == 3)  # one per line run
+        await wait_for(pilot, lambda: changes(messages).count("command") == 7)  # one per line run
         await app.workers.wait_for_complete()
         await pilot.pause()
         log = "\n".join(str(line.text) for line in app.query_one("#log").lines)
         assert "hostname r9" in log and "Invalid input" in log
         output = messages.of(CommandOutputWritten)
         echoes = [m.text for m in output if m.tone is Tone.NOTE_STRONG]  # each line echoed with its prompt
-        # hostname, a config command typed in exec mode, is run with an implicit configure terminal
-        assert echoes == ["r1# hostname r9", "r9(config)# show crypto pki trustpoints", "r9(config)# bogus command"]
+        assert echoes == ["r1> hostname r8", "r1> en", "r1# conf t", "r1(config)# hostname r9", "r9(config)# end",
+                          "r9# show crypto pki trustpoints | include ^Trustpoint", "r9# bogus command"]
         assert any("Invalid input" in m.text for m in output if m.tone is Tone.ERROR)
+        assert any("type enable first" in m.text for m in output if m.tone is Tone.ERROR)
 
 
 async def test_slow_core_call_keeps_keys_answered(tmp_path: Path, monkeypatch) -> None:
@@ -441,7 +446,8 @@ async def test_command_lines_run_in_order_when_typed_fast_or_pasted(tmp_path: Pa
         await ready(pilot)
         await pilot.press("colon")
         cmd = app.query_one("#cmdline", Input)
-        for line in ("configure terminal", "crypto pki trustpoint fast1", "exit", "crypto pki trustpoint fast2"):
+        for line in ("enable", "configure terminal", "crypto pki trustpoint fast1", "exit",
+                     "crypto pki trustpoint fast2"):
             cmd.value = line
             await cmd.action_submit()
         await wait_for(pilot, lambda: {"fast1", "fast2"} <= set(pki.config.trustpoints))

@@ -17,6 +17,7 @@ from typing import TypedDict
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from pkitui.core import trace
 from pkitui.core.clock import SYSTEM_CLOCK, Clock
 from pkitui.core.errors import ScepError
 from pkitui.core.records import PendingEnrollment, unb64
@@ -105,10 +106,23 @@ class Exchange:
         """Build, send and verify one pkiMessage (a fresh senderNonce each time)."""
         request = build_request(message_type, inner, signer=signer, key=key, recipient=self.recipient,
                                 transaction_id=transaction_id, digest=self.digest, cipher=self.cipher)
+        trace.step(f"transaction {message_type} started (transaction id {transaction_id})")
         body = self.transport.pki_operation(request.der, post=self.post, carries_crl=want_crl)
-        return parse_cert_rep(body, trusted_signers=self.trusted_signers, ca_certificates=self.ca_certificates,
-                              transaction_id=transaction_id, sender_nonce=request.sender_nonce,
-                              decrypt_with=[(signer, key)], our_public_keys=public_keys, want_crl=want_crl)
+        rep = parse_cert_rep(body, trusted_signers=self.trusted_signers, ca_certificates=self.ca_certificates,
+                             transaction_id=transaction_id, sender_nonce=request.sender_nonce,
+                             decrypt_with=[(signer, key)], our_public_keys=public_keys, want_crl=want_crl)
+        trace.message("signed attr: pki-message-type: CertRep")
+        trace.message(f"signed attr: pki-status: {rep.status}")
+        trace.message(f"signed attr: pki-transaction-id: {rep.transaction_id}")
+        trace.step(f"transaction {message_type} completed")
+        trace.step(_STATUS_TRACE.get(rep.status, f"status = {rep.status}"))
+        return rep
+
+
+# IOS's debug line for each pkiStatus (debug crypto pki transactions).
+_STATUS_TRACE = {"SUCCESS": "status = 100: certificate is granted",
+                 "FAILURE": "status = 101: certificate request failed",
+                 "PENDING": "status = 102: certificate request pending"}
 
 
 class _Ids(TypedDict):

@@ -13,12 +13,15 @@ import base64
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
-from pkitui.core import net
+from pkitui.core import net, trace
 from pkitui.core.deadline import deadline_for
 from pkitui.core.errors import ScepError
 from pkitui.core.trustpoints import DEFAULT_SCEP_PATH, Trustpoint
 
 MAX_REPLY_BYTES = net.SMALL_REPLY_BYTES  # GetCACaps, GetCACert, CertRep
+# IOS's debug wording for the first step of each request (debug crypto pki transactions).
+_SENDING = {"GetCACert": "Sending CA Certificate Request:", "GetCACaps": "Sending CA Capabilities Request:",
+            "PKIOperation": "Sending PKI message:"}
 MAX_CRL_REPLY_BYTES = net.CRL_BYTES  # a GetCRL CertRep carries a whole CRL
 
 
@@ -86,6 +89,7 @@ class ScepTransport:
         if message is not None:
             params["message"] = message
         where = f"{self.url}{self.proxy_text}"
+        trace.step(f"{_SENDING[operation]}\n{method} {net.with_params(self.url, params)}{self.proxy_text}")
         op = net.Operation(operation, "the CA at", ScepError, self.proxy_text)
         reply = net.fetch(op, self.url, seconds=self.deadline, method=method, params=params, data=data,
                           max_bytes=MAX_REPLY_BYTES if max_bytes is None else max_bytes, proxy=self.proxy,
@@ -96,17 +100,21 @@ class ScepTransport:
                             + (f" ({snippet})" if snippet else ""),
                             "Check the enrollment URL path (enrollment command) and whether the CA supports "
                             f"{operation}.")
+        trace.step(f"transaction {operation} completed" if operation != "PKIOperation" else "PKIOperation answered")
         return HttpReply(reply.body, reply.content_type)
 
     def get_ca_caps(self) -> frozenset[str]:
         """The CA's capabilities; an error or an empty reply means none (RFC 8894 §3.5.2). A CA that
         does not answer at all (deadline, unreachable) is an error: the next request would wait again."""
         try:
-            return parse_caps(self._request("GET", "GetCACaps").body.decode("ascii", "replace"))
+            caps = parse_caps(self._request("GET", "GetCACaps").body.decode("ascii", "replace"))
         except ScepError as exc:
             if isinstance(exc, net.Unanswered):
                 raise
+            trace.step(f"GetCACaps failed ({exc.message}): the CA is taken to have no capabilities")
             return frozenset()
+        trace.message("CA capabilities: " + (" ".join(sorted(caps)) or "(none)"))
+        return caps
 
     def get_ca_cert(self) -> HttpReply:
         """GetCACert: a DER certificate or a PKCS#7 certs-only chain with RA certificates."""
