@@ -8,6 +8,14 @@ from dataclasses import dataclass
 from pkitui.core.errors import IdentityError
 
 _LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+# IOS's factory hostname: a device still called "Router" has no name of its own, so IOS refuses
+# to name keys or certificates after it ("Please define a hostname other than Router").
+DEFAULT_HOSTNAME = "Router"
+
+
+def is_default_hostname(name: str | None) -> bool:
+    """True when ``name`` is unset or IOS's factory name ``Router`` (any case, as DNS compares)."""
+    return not name or name.lower() == DEFAULT_HOSTNAME.lower()
 
 
 def validate_hostname(name: str) -> str:
@@ -42,14 +50,14 @@ class Identity:
 
     @property
     def fqdn(self) -> str | None:
-        """``host.domain`` when both are set, else None."""
-        if self.hostname and self.domain_name:
+        """``host.domain`` when both are set (and the hostname is not IOS's default ``Router``), else None."""
+        if not is_default_hostname(self.hostname) and self.domain_name:
             return f"{self.hostname}.{self.domain_name}"
         return None
 
     def require_fqdn(self, what: str) -> str:
         """The FQDN, or an IOS-like refusal that names what to configure first."""
-        if not self.hostname:
+        if is_default_hostname(self.hostname):
             raise IdentityError(
                 f"Please define a hostname other than Router before {what}.",
                 "Configure it with: hostname NAME",
