@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pkitui.core.errors import ScepError
+from pkitui.core.errors import ConfigError, ScepError
+from pkitui.core.scep.plan import ADDRESS_PROMPT, QUESTIONS, EnrollmentPlan, RequestAnswers, resolve_request_address
+from pkitui.core.scep.plan import EnrollmentQuestion as Q
 from pkitui.ios.grammar import Args
 from pkitui.ios.registry import CONFIG, EXEC, USER_EXEC, command
 from pkitui.ios.session import NeedsConfirmation, Session
@@ -16,6 +18,7 @@ from pkitui.ios.session import NeedsConfirmation, Session
 if TYPE_CHECKING:
     from pkitui.core.scep.ca import CaCandidate
     from pkitui.core.scep.enroll import EnrollmentEvent
+    from pkitui.core.scep.manual import ManualRequest
 
 
 def candidate_lines(cand: CaCandidate) -> list[str]:
@@ -37,13 +40,20 @@ def candidate_lines(cand: CaCandidate) -> list[str]:
 
 @command(CONFIG, "crypto {pki | ca} authenticate NAME")
 def authenticate(session: Session, args: Args) -> None:
-    """Get the CA certificate; a configured fingerprint decides, else the operator confirms.
+    """Get the CA certificate; a configured fingerprint decides, else the operator confirms. An
+    authenticated trustpoint is left as it is (IOS says the certificate already exists).
 
     ``--force`` never accepts a CA certificate unseen: without a configured fingerprint a script
     is refused with a hint on how to configure one.
     """
     pki = session.pki
     tp = pki.trustpoints.get(args["name"])
+    if pki.scep.authenticated(tp):  # IOS says so rather than fetching it again
+        session.print(f"% Certificate for trustpoint {tp.name} already exists: its CA is authenticated. "
+                      "Nothing fetched.")
+        session.print(f"% To authenticate again, delete it first: crypto pki certificate chain {tp.name} / "
+                      f"no certificate SERIAL (serials in show crypto pki certificates {tp.name})")
+        return
     hint = (f"Compare the fingerprint with the CA administrator, then configure it: "
             f"crypto pki trustpoint {tp.name} / fingerprint HEX")
 
@@ -86,37 +96,31 @@ def _render_event(session: Session, event: EnrollmentEvent) -> None:
 @command(CONFIG, "crypto {pki | ca} enroll NAME")
 def enroll(session: Session, args: Args) -> None:
     """Request a certificate for each key pair of the trustpoint (renewal when one is held);
-    a pending transaction saved earlier is resumed instead of sending a new request.
+    a pending transaction saved earlier is resumed instead of sending a new request. With
+    ``enrollment terminal`` the requests are shown for cut-and-paste instead.
 
     The core's plan decides, as in the console: what is missing is an error before anything is
-    asked; a new request is confirmed ("Request certificate from CA?") when someone can answer
-    (a script is not asked, nor under ``--force``); the challenge password, when none is
-    configured, is asked once the prerequisites pass (a script sends none, with a warning).
+    asked; then IOS's questions, those the trustpoint leaves open (:func:`ask_questions`).
     """
     pki = session.pki
     tp = pki.trustpoints.get(args["name"])
     on_event = lambda e: _render_event(session, e)  # noqa: E731
     plan = pki.scep.prepare_enrollment(tp)
+    answers = None
     if plan.resuming:
         session.print(f"% Resuming the pending enrollment of trustpoint {tp.name}")
     else:
         plan.raise_missing()  # before anything is asked
-        session.print("% Start certificate enrollment ..")
-        session.print(f"% The subject name in the certificate will include: {plan.subject}")
-        for line in plan.details()[1:]:
-            session.print(f"% {line}")
-        if not _confirmed(session, f"% {plan.QUESTION} [yes/no]: "):
-            session.print("% Certificate request not sent.")
+        answers = ask_questions(session, plan)
+        if answers is None:
             return
+        for line in plan.generate:
+            session.print(f"% Generating {line} RSA key pair for trustpoint {tp.name}, keys will be non-exportable...")
+    if plan.terminal:
+        _show_manual_requests(session, tp.name, pki.scep.manual_requests(tp, answers))
+        return
 
-    def ask_password() -> str | None:
-        try:
-            return session.ask_secret("Password: ", refuse_hint="")
-        except NeedsConfirmation:
-            session.warn("% No challenge password configured; sending the request without one.")
-            return None
-
-    results = pki.scep.enroll(tp, ask_password=ask_password, on_event=on_event)  # resumes a saved one
+    results = pki.scep.enroll(tp, answers=answers, on_event=on_event)  # resumes a saved one
     for warning in dict.fromkeys(w for r in results for w in r.warnings):
         session.warn(f"% Warning: {warning}")
     failed = [r for r in results if r.state == "failed"]
@@ -134,6 +138,88 @@ def enroll(session: Session, args: Args) -> None:
         session.print("% Certificate enrollment complete. Save with: copy system:running-config nvram:startup-config")
     elif results and not pending:  # a resumed transaction: the service already saved its result
         session.print("% Certificate enrollment complete; the certificate is saved in NVRAM.")
+
+
+def ask_questions(session: Session, plan: EnrollmentPlan) -> RequestAnswers | None:
+    """IOS's questions before a new request, in IOS's order, those the plan lists (what the
+    trustpoint configures is not asked); None when the person declined (nothing is sent).
+
+    Nobody to ask (a script): re-enrollment is refused unless ``--force``; no challenge password
+    is sent (with a warning); serial number and address stay out; the request itself goes ahead
+    (the script said crypto pki enroll). ``--force`` answers yes to re-enrollment and to sending,
+    and leaves the optional serial number and address out (the configuration decides those).
+    """
+    answers = RequestAnswers()
+    asked = set(plan.questions)
+    if Q.REENROLL in asked and not session.confirm(
+            f"% {QUESTIONS[Q.REENROLL]} [yes/no]: ",
+            refuse_hint=f"Re-enroll from a script with pkitui exec --force (trustpoint {plan.trustpoint})."):
+        session.print("% Re-enrollment not requested.")
+        return None
+    session.print("% Start certificate enrollment ..")
+    if Q.PASSWORD in asked:
+        answers.password = _ask_challenge(session)
+    session.print(f"% The subject name in the certificate will include: {plan.subject}")
+    if Q.SERIAL_NUMBER in asked:
+        answers.serial_number = _optional(session, f"% {QUESTIONS[Q.SERIAL_NUMBER]} [yes/no]: ")
+    if Q.IP_ADDRESS in asked and _optional(session, f"% {QUESTIONS[Q.IP_ADDRESS]} [no]: "):
+        answers.ip_address = resolve_request_address(
+            session.ask_secret(f"{ADDRESS_PROMPT}[]: ", refuse_hint="Configure it: ip-address ADDRESS"))
+    for line in plan.details()[1:]:
+        session.print(f"% {line}")
+    final = Q.DISPLAY if plan.terminal else Q.REQUEST
+    if not _confirmed(session, f"{QUESTIONS[final]} [yes/no]: "):
+        session.print("% Certificate request not sent." if final == Q.REQUEST else "% Certificate request not shown.")
+        return None
+    return answers
+
+
+def _ask_challenge(session: Session) -> str | None:
+    """IOS's challenge password: typed twice (a mismatch is refused); Enter alone: none. A script
+    sends none, with a warning."""
+    session.print("% " + QUESTIONS[Q.PASSWORD].replace(" You will", "\n   You will")
+                  .replace(" For security", "\n   For security").replace(" Please make", "\n   Please make"))
+    session.print("")
+    try:
+        first = session.ask_secret("Password: ", refuse_hint="")
+    except NeedsConfirmation:
+        session.warn("% No challenge password configured; sending the request without one.")
+        return None
+    again = session.ask_secret("Re-enter password: ", refuse_hint="")
+    if first != again:
+        raise ConfigError("The passwords do not match: nothing was sent",
+                          "Enroll again and type the same challenge password twice.")
+    session.print("")
+    return first or None
+
+
+def _optional(session: Session, prompt: str) -> bool:
+    """An optional yes/no IOS asks (serial number, address): asked when someone can answer;
+    no under ``--force`` or in a script (what the configuration says stands)."""
+    if session.force:
+        return False
+    try:
+        return session.confirm(prompt)
+    except NeedsConfirmation:
+        return False
+
+
+def _show_manual_requests(session: Session, name: str, requests: list[ManualRequest]) -> None:
+    """The requests of an ``enrollment terminal`` trustpoint, as IOS prints them (in PEM, with
+    its BEGIN/END lines, which openssl and web enrollment pages take as pasted), then how to
+    bring the certificate back. IOS asks whether to show them again: asked when someone can answer."""
+    titles = {"signature": "Signature key certificate request -", "encryption": "Encryption key certificate request -"}
+    while True:
+        for request in requests:
+            if request.usage in titles:
+                session.print(titles[request.usage])
+            session.print("Certificate Request follows:\n")
+            session.print(request.pem.rstrip("\n"))
+            session.print("\n---End - This line not part of the certificate request---\n")
+        if not _optional(session, "Redisplay enrollment request? [yes/no]: "):
+            break
+    session.print(f"% Give the request{'s' if len(requests) > 1 else ''} to the CA, then paste the certificate "
+                  f"{'of each key ' if len(requests) > 1 else ''}it issues with: crypto pki import {name} certificate")
 
 
 def _confirmed(session: Session, prompt: str) -> bool:

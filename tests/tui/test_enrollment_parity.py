@@ -37,11 +37,12 @@ async def from_the_pane(app: PkiConsole, pilot: Any) -> None:
 
 
 async def from_the_command_line(app: PkiConsole, pilot: Any) -> None:
-    """``:crypto pki enroll lab``."""
+    """``:crypto pki enroll lab`` (after enable and configure terminal: the line starts at Device>)."""
     await pilot.press("colon")
     cmd = app.query_one("#cmdline", Input)
-    cmd.value = "crypto pki enroll lab"
-    await cmd.action_submit()
+    for line in ("enable", "configure terminal", "crypto pki enroll lab"):
+        cmd.value = line
+        await cmd.action_submit()
 
 
 @dataclass
@@ -63,8 +64,8 @@ class Run:
 
 async def answer_dialogs(app: PkiConsole, pilot: Any, run: Run, password: str,
                          until: Callable[[Screen[Any]], bool]) -> None:
-    """Answer every dialog the enrollment shows (yes; the password), recording each, until
-    ``until(app.screen)``."""
+    """Answer every dialog the enrollment shows (yes, but no to IOS's optional "Include ..."
+    questions; the password), recording each, until ``until(app.screen)``."""
     seen: set[int] = set()
 
     def next_step() -> bool:
@@ -80,7 +81,7 @@ async def answer_dialogs(app: PkiConsole, pilot: Any, run: Run, password: str,
         await wait_for(pilot, lambda s=screen: bool(s.query("#yes, #secret")))  # composed
         if isinstance(screen, ConfirmDialog):
             run.dialogs.append(("confirm", screen.question, *screen.details))
-            screen.query_one("#yes", Button).press()
+            screen.query_one("#no" if screen.question.startswith("Include") else "#yes", Button).press()
         elif isinstance(screen, SecretDialog):
             run.dialogs.append(("password", screen.prompt))
             secret = screen.query_one("#secret", Input)
@@ -129,10 +130,15 @@ async def test_pane_and_command_line_enroll_alike_against_the_lab(lab: Lab, tmp_
     line = await enroll_with_the_lab(lab, tmp_path / "line", from_the_command_line)
     assert pane.states() == line.states() == [(EnrollmentState.SENT, "r1.example.com"),
                                               (EnrollmentState.ISSUED, "r1.example.com")]
-    # the same questions, in the same order: the plan's confirmation, then the challenge password
+    # the same questions, in IOS's order: the challenge password twice, the serial number, an
+    # address, then the request confirmed with the plan's details
     assert pane.dialogs == line.dialogs
-    assert [d[0] for d in pane.dialogs] == ["confirm", "password"]
-    question, *details = pane.dialogs[0][1:]
+    assert [d[:2] for d in pane.dialogs[1:4]] == [
+        ("password", "Re-enter password:"),
+        ("confirm", "Include the router serial number in the subject name?"),
+        ("confirm", "Include an IP address in the subject name?")]
+    assert pane.dialogs[0][0] == "password" and pane.dialogs[0][1].startswith("Create a challenge password.")
+    question, *details = pane.dialogs[4][1:]
     assert question == "Request certificate from CA? (trustpoint lab)"
     assert details[:2] == ["Subject: CN=r1.example.com", "Key pair(s): r1.example.com"]
     assert details[2].startswith("CA: ") and details[3] == f"Enrollment URL: {lab.scep.url}"
@@ -207,7 +213,8 @@ async def test_the_lock_is_free_while_either_path_waits_for_a_pending_poll(tmp_p
         line = await pending_then_save(responder, tmp_path, from_the_command_line)
     assert pane.states() == line.states()
     assert [s for s, _key in pane.states()] == [EnrollmentState.SENT, EnrollmentState.PENDING]
-    assert pane.dialogs == line.dialogs and [d[0] for d in pane.dialogs] == ["confirm", "password"]
+    assert pane.dialogs == line.dialogs
+    assert [d[0] for d in pane.dialogs] == ["password", "password", "confirm", "confirm", "confirm"]
     for run in (pane, line):
         finished = run.messages.one(EnrollmentFinished)
         assert [r.state for r in finished.results] == [EnrollmentState.PENDING]  # cancelled, kept

@@ -30,16 +30,17 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from pkitui.core.clock import Clock
 from pkitui.core.config import RunningConfig, key_pair_doc
 from pkitui.core.errors import KeyPairError, PkiError, ScepError, TrustpointError
-from pkitui.core.keys import KeyPair
+from pkitui.core.keys import KeyPair, Usage, generate_rsa_private_key
 from pkitui.core.merge import object_name
 from pkitui.core.records import RA_ROLES, CertRole, PendingEnrollment, StoredCertificate, b64
 from pkitui.core.scep.ca import der_of
 from pkitui.core.scep.caps import note_caps
 from pkitui.core.scep.certrep import CertRep
 from pkitui.core.scep.enroll import EnrollmentEvent, EnrollmentResult, EnrollmentState, Exchange, run_transaction
-from pkitui.core.scep.messages import build_csr, get_crl_content, new_transaction_id, self_signed_signer
-from pkitui.core.scep.plan import EnrollmentPlan
-from pkitui.core.scep.request import request_subject
+from pkitui.core.scep.manual import ManualRequest, manual_requests
+from pkitui.core.scep.messages import get_crl_content, new_transaction_id, self_signed_signer
+from pkitui.core.scep.plan import EnrollmentPlan, EnrollmentQuestion, RequestAnswers, request_trustpoint
+from pkitui.core.scep.request import request_csr, request_subject
 from pkitui.core.scep.transport import ScepSettings, ScepTransport
 from pkitui.core.trustpoints import Trustpoint
 
@@ -150,6 +151,15 @@ class ScepService:
             raise TrustpointError(f"Trustpoint {tp.name} is in RA mode but no RA certificate is stored",
                                   f"Re-authenticate: crypto pki authenticate {tp.name}")
 
+    def authenticated(self, tp: str | Trustpoint) -> bool:
+        """True when ``tp``'s CA certificate is held (or its fingerprint, in query mode) and, in RA
+        mode, its RA certificates too: authenticating again would only replace them."""
+        try:
+            self._require_ca(self._tp(tp))
+        except TrustpointError:
+            return False
+        return True
+
     def check_ready(self, tp: str | Trustpoint) -> None:
         """Raise the PkiError naming what ``enroll`` lacks (an authenticated CA, RA certificates in
         RA mode, the FQDN, the key pair, the enrollment URL), without any network."""
@@ -161,8 +171,10 @@ class ScepService:
         the prerequisites missing (CA not authenticated, RA certificates in RA mode, no FQDN, no
         key pair, no enrollment URL). Front ends render it before asking for a password."""
         trustpoint = self._tp(tp)
-        plan = EnrollmentPlan(trustpoint.name, resume=self.pending(trustpoint.name),
-                              needs_password=trustpoint.password is None, url=trustpoint.enrollment_url)
+        terminal = trustpoint.enrollment_terminal
+        plan = EnrollmentPlan(trustpoint.name, resume=[] if terminal else self.pending(trustpoint.name),
+                              needs_password=trustpoint.password is None and not terminal,
+                              url=None if terminal else trustpoint.enrollment_url, terminal=terminal)
         if plan.resuming:
             return plan
         try:
@@ -171,18 +183,26 @@ class ScepService:
             plan.missing.append(exc)
         plan.ca = self._ca_name(trustpoint)
         try:
-            plan.key_ids = [p.key_id for p in self._key_pairs(trustpoint)]
+            pairs = self._key_pairs(trustpoint)
+            plan.key_ids = [p.key_id for p in pairs]
+            plan.reenroll = any(self._current_cert(trustpoint, p) is not None for p in pairs)
         except PkiError as exc:
-            plan.missing.append(exc)
+            if (generate := _to_generate(trustpoint)) is None:
+                plan.missing.append(exc)
+            else:
+                plan.key_ids = [key_id for key_id, _usage, _bits in generate]
+                plan.generate = [f"{key_id} ({bits} bits)" for key_id, _usage, bits in generate]
         try:
             plan.subject = request_subject(self._config.identity, trustpoint).rfc4514_string()
         except PkiError as exc:
             if not any(type(m) is type(exc) and m.message == exc.message for m in plan.missing):
                 plan.missing.append(exc)
-        if not trustpoint.enrollment_url:
+        if not trustpoint.enrollment_url and not terminal:
             plan.missing.append(TrustpointError(
                 f"Trustpoint {trustpoint.name} has no enrollment URL",
-                f"Configure it: crypto pki trustpoint {trustpoint.name} / enrollment url http://HOST[:PORT]/PATH"))
+                f"Configure it: crypto pki trustpoint {trustpoint.name} / enrollment url http://HOST[:PORT]/PATH, "
+                "or enroll by cut-and-paste: enrollment terminal"))
+        plan.questions = _questions(trustpoint, plan)
         return plan
 
     def _ca_name(self, tp: Trustpoint) -> str | None:
@@ -193,6 +213,18 @@ class ScepService:
         if ca.der is None:
             return f"SHA-256 {ca.sha256}"
         return x509.load_der_x509_certificate(ca.der).subject.rfc4514_string()
+
+    def _generate_missing(self, tp: Trustpoint) -> None:
+        """``rsakeypair LABEL SIZE [ENC-SIZE]``: generate the trustpoint's key pair(s) when missing,
+        as IOS does at enrollment (usage keys when an encryption size is given)."""
+        generate = _to_generate(tp)
+        if generate is None or any(p.label == tp.rsakeypair for p in self._config.key_pairs.values()):
+            return
+        for _key_id, usage, bits in generate:
+            assert tp.rsakeypair is not None
+            pair = KeyPair(tp.rsakeypair, usage, generate_rsa_private_key(bits),
+                           created=self._clock.now().isoformat(timespec="seconds"))
+            self._config.key_pairs[pair.key_id] = pair
 
     def _key_pairs(self, tp: Trustpoint) -> list[KeyPair]:
         label = tp.rsakeypair or self._config.identity.require_fqdn("enrolling")
@@ -216,7 +248,7 @@ class ScepService:
         return None
 
     def enroll(self, tp: str | Trustpoint, *, password: str | None = None,
-               ask_password: Callable[[], str | None] | None = None,
+               ask_password: Callable[[], str | None] | None = None, answers: RequestAnswers | None = None,
                on_event: Callable[[EnrollmentEvent], None] | None = None,
                cancel: threading.Event | None = None) -> list[EnrollmentResult]:
         """``crypto pki enroll``: one request per key pair of the trustpoint.
@@ -229,6 +261,10 @@ class ScepService:
         signed by the old certificate and key) when the CA advertises Renewal. PENDING is polled
         every retry period, at most retry count times (0: until ``cancel`` is set).
 
+        ``answers``: what the person answered to the plan's questions (challenge password, serial
+        number, address; given, ``ask_password`` is not called). A key pair ``rsakeypair LABEL
+        SIZE`` names and that is missing is generated first (the plan says so).
+
         The core's lock is held while building, sending and storing, never while waiting (the
         module docstring): do not call this holding it.
         """
@@ -238,13 +274,20 @@ class ScepService:
         if plan.resuming:  # a saved transaction is polled again, never replaced
             return self.resume_pending(on_event, cancel, tp=trustpoint.name)
         plan.raise_missing()
+        if trustpoint.enrollment_terminal:
+            raise TrustpointError(f"Trustpoint {trustpoint.name} enrolls by cut-and-paste (enrollment terminal)",
+                                  "Its requests are shown, not sent: pki.scep.manual_requests, then crypto pki import")
         challenge = password if password is not None else trustpoint.password
-        if challenge is None and ask_password is not None:
+        if challenge is None and answers is not None:
+            challenge = answers.password or None
+        elif challenge is None and ask_password is not None:
             challenge = ask_password() or None  # outside the lock: a person may take a while
         emit = on_event or (lambda _e: None)
         stop = cancel or threading.Event()
+        request_tp = request_trustpoint(trustpoint, answers)  # the answers, the address resolved
         with self._lock:
             ex = self._exchange(trustpoint)
+            self._generate_missing(trustpoint)
             pairs = self._key_pairs(trustpoint)
         renewal_ok = "RENEWAL" in ex.caps
         # Every request is sent first; PENDING ones are then polled in turn, so a usage-keys pair
@@ -255,12 +298,12 @@ class ScepService:
             if stop.is_set():
                 break
             with self._lock:
-                subject = request_subject(self._config.identity, trustpoint)
+                subject = request_subject(self._config.identity, request_tp)
                 old = self._current_cert(trustpoint, pair) if renewal_ok else None
                 message_type = "RenewalReq" if old is not None else "PKCSReq"
                 signer = old or self_signed_signer(pair.private_key, subject)
-                csr = build_csr(pair.private_key, subject, challenge=challenge, dns_names=_dns(self._config),
-                                ip_address=trustpoint.ip_address)
+                csr = request_csr(self._config.identity, request_tp, pair.private_key, challenge=challenge,
+                                  key_usage=pair.usage)
             tid = new_transaction_id()
             emit(EnrollmentEvent(trustpoint.name, pair.key_id, EnrollmentState.SENT,
                                  f"{message_type} sent to {ex.transport.url}",
@@ -283,6 +326,24 @@ class ScepService:
         for index, pending, pair, rep in queued:
             results[index] = self._drive(ex, pending, pair, rep, emit, stop)
         return [r for r in results if r is not None]
+
+    def manual_requests(self, tp: str | Trustpoint, answers: RequestAnswers | None = None) -> list[ManualRequest]:
+        """``crypto pki enroll`` on an ``enrollment terminal`` trustpoint: the PKCS#10 request of
+        each key pair (usage keys: two), built as the SCEP requests are, for a person to take to
+        the CA; nothing is sent or stored (a missing ``rsakeypair LABEL SIZE`` key pair is
+        generated first). The certificate comes back with ``crypto pki import TP certificate``."""
+        trustpoint = self._tp(tp)
+        with self._lock:
+            plan = self.prepare_enrollment(trustpoint)
+            plan.raise_missing()
+            if not trustpoint.enrollment_terminal:
+                raise TrustpointError(f"Trustpoint {trustpoint.name} enrolls over SCEP ({trustpoint.enrollment_url})",
+                                      f"Enroll it with: crypto pki enroll {trustpoint.name}; "
+                                      "for cut-and-paste configure enrollment terminal instead of enrollment url")
+            request_tp = request_trustpoint(trustpoint, answers)
+            self._generate_missing(trustpoint)
+            challenge = trustpoint.password or (answers.password if answers else None) or None
+            return manual_requests(self._config.identity, request_tp, self._key_pairs(trustpoint), challenge=challenge)
 
     def _send_retrying(self, ex: Exchange, tp: Trustpoint, pair: KeyPair, emit: Callable[[EnrollmentEvent], None],
                        stop: threading.Event, send: Callable[[], CertRep]) -> CertRep:
@@ -388,7 +449,26 @@ class ScepService:
                               f"Enroll first: crypto pki enroll {trustpoint.name}")
 
 
-def _dns(config: RunningConfig) -> list[str]:
-    fqdn = config.identity.fqdn
-    return [fqdn] if fqdn else []
+def _to_generate(tp: Trustpoint) -> list[tuple[str, Usage, int]] | None:
+    """(key id, usage, bits) of the key pair(s) ``rsakeypair LABEL SIZE [ENC-SIZE]`` generates when
+    missing (usage keys when ENC-SIZE is given, as IOS); None without a size."""
+    if not tp.rsakeypair or tp.rsakeypair_size is None:
+        return None
+    if tp.rsakeypair_encryption_size is None:
+        return [(tp.rsakeypair, "general", tp.rsakeypair_size)]
+    return [(f"{tp.rsakeypair}#signature", "signature", tp.rsakeypair_size),
+            (f"{tp.rsakeypair}#encryption", "encryption", tp.rsakeypair_encryption_size)]
 
+
+def _questions(tp: Trustpoint, plan: EnrollmentPlan) -> list[EnrollmentQuestion]:
+    """The questions IOS asks before a new request, in its order; what the trustpoint configures
+    is not asked (password, serial-number, ip-address, including their ``none`` forms)."""
+    questions = [EnrollmentQuestion.REENROLL] if plan.reenroll else []
+    if plan.needs_password:
+        questions.append(EnrollmentQuestion.PASSWORD)
+    if tp.serial_number is None:
+        questions.append(EnrollmentQuestion.SERIAL_NUMBER)
+    if tp.ip_address is None:
+        questions.append(EnrollmentQuestion.IP_ADDRESS)
+    questions.append(EnrollmentQuestion.DISPLAY if plan.terminal else EnrollmentQuestion.REQUEST)
+    return questions

@@ -23,13 +23,15 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Input, Label, Static
 from textual.worker import NoActiveWorker, Worker, get_current_worker
 
-from pkitui.core.errors import TrustpointError
+from pkitui.core.errors import ConfigError, PkiError
+from pkitui.core.scep.plan import ADDRESS_PROMPT, QUESTIONS, EnrollmentPlan, RequestAnswers, resolve_request_address
+from pkitui.core.scep.plan import EnrollmentQuestion as Q
 from pkitui.tui.bridge import ask_from_thread, describe_error
 from pkitui.tui.messages import CommandOutputWritten, ConfigChanged, CoreCallFailed
-from pkitui.tui.screens.dialogs import ConfirmDialog, SecretDialog
+from pkitui.tui.screens.dialogs import ConfirmDialog, InfoDialog, SecretDialog
 from pkitui.tui.tones import Tone, tone_classes, toned
 from pkitui.tui.waits import wait_text
 
@@ -190,16 +192,57 @@ class EnrollmentScreen(ModalScreen[None]):
             self.action_close()
 
 
+class AddressDialog(SecretDialog):
+    """IOS's "Enter Interface name or IP Address" after yes to including an address: typed in
+    clear (an address is no secret); Escape: not answered."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label(self.prompt, classes="dialog-title")
+            yield Input(id="secret", placeholder="e.g. 192.0.2.1 or eth0")
+
+
+def ask_questions(console: PkiConsole, plan: EnrollmentPlan) -> RequestAnswers | None:
+    """IOS's questions before a new request, as dialogs, in the order and with the words the
+    IOS session asks them (:func:`pkitui.ios.scep_commands.ask_questions`); None when declined.
+    The challenge password is typed twice (Enter alone: none; a mismatch raises ConfigError)."""
+    name, answers, asked = plan.trustpoint, RequestAnswers(), set(plan.questions)
+    if Q.REENROLL in asked and not ask_from_thread(console, ConfirmDialog(
+            f"{QUESTIONS[Q.REENROLL]} (trustpoint {name})", yes="Re-enroll")):
+        return None
+    if Q.PASSWORD in asked:
+        first = ask_from_thread(console, SecretDialog(f"{QUESTIONS[Q.PASSWORD]} Password (Enter alone: none):"))
+        again = None if first is None else ask_from_thread(console, SecretDialog("Re-enter password:"))
+        if first is None or again is None:
+            return None
+        if first != again:
+            raise ConfigError("The passwords do not match: nothing was sent",
+                              "Enroll again and type the same challenge password twice.")
+        answers.password = first or None
+    if Q.SERIAL_NUMBER in asked:
+        answers.serial_number = ask_from_thread(console, ConfirmDialog(QUESTIONS[Q.SERIAL_NUMBER])) is True
+    if Q.IP_ADDRESS in asked and ask_from_thread(console, ConfirmDialog(QUESTIONS[Q.IP_ADDRESS])):
+        address = ask_from_thread(console, AddressDialog(f"{ADDRESS_PROMPT}:"))
+        if address is None:
+            return None
+        answers.ip_address = resolve_request_address(address)
+    final, yes = (Q.DISPLAY, "Display") if plan.terminal else (Q.REQUEST, "Request")
+    if not ask_from_thread(console, ConfirmDialog(f"{QUESTIONS[final]} (trustpoint {name})", plan.details(), yes=yes)):
+        return None
+    return answers
+
+
 def run_enrollment(console: PkiConsole, name: str) -> list[EnrollmentResult] | None:
     """``crypto pki enroll NAME`` in the console (in a worker thread, NOT holding the core's lock:
     the core takes it to send and store, and leaves it free while a PENDING poll waits).
 
     The core's plan comes first: what is missing is reported (each error with its hint, as
-    :class:`CoreCallFailed`) and nothing is asked. A new request is confirmed with the plan's
-    subject, key pair(s), CA and URL; the challenge password, when none is configured, is asked
-    by the core once the prerequisites pass (Enter alone: none; Escape cancels before anything
-    is sent). A saved PENDING request is resumed without asking. The progress screen shows the
-    events. Returns the results, or None when nothing was sent.
+    :class:`CoreCallFailed`) and nothing is asked. Then the plan's questions, as IOS asks them
+    (:func:`ask_questions`: re-enrollment, challenge password twice, serial number, address, and
+    the request confirmed with the plan's subject, key pair(s), CA and URL); Escape or No sends
+    nothing. A saved PENDING request is resumed without asking. The progress screen shows the
+    events; an ``enrollment terminal`` trustpoint's requests are shown for cut-and-paste instead.
+    Returns the results, or None when nothing was sent.
     """
     pki = console.pki
     try:
@@ -212,19 +255,29 @@ def run_enrollment(console: PkiConsole, name: str) -> list[EnrollmentResult] | N
         for error in plan.missing:
             console.post_message(CoreCallFailed(error))
         return None
+    answers = None
     if not plan.resuming:
-        question = f"{plan.QUESTION} (trustpoint {name})"
-        if not ask_from_thread(console, ConfirmDialog(question, plan.details(), yes="Request")):
+        try:
+            answers = ask_questions(console, plan)
+        except PkiError as exc:  # the passwords differ, an address that is not one
+            console.post_message(CoreCallFailed(exc))
+            return None
+        if answers is None:
             console.post_message(CommandOutputWritten(f"Enrollment of trustpoint {name} not requested", Tone.WARNING))
             return None
-
-    def ask_password() -> str | None:
-        answer = ask_from_thread(console, SecretDialog(
-            f"Challenge password for {name} (the CA administrator gave it to you; Enter alone: none)"))
-        if answer is None:
-            raise TrustpointError("Enrollment cancelled: no challenge password was given",
-                                  "Type it when asked (Enter alone sends none), or set it in the form (password).")
-        return answer
+    if plan.terminal:
+        try:
+            with console.core_lock:
+                requests = pki.scep.manual_requests(name, answers)
+        except Exception as exc:
+            console.post_message(CoreCallFailed(exc))
+            return None
+        lines = [line for r in requests for line in (f"{r.usage} key ({r.key_id}):", *r.pem.splitlines(), "")]
+        console.call_from_thread(console.push_screen, InfoDialog(
+            f"Certificate request(s) of trustpoint {name}: give them to the CA, then paste the certificate "
+            f"with crypto pki import {name} certificate", lines))
+        console.post_message(ConfigChanged("enroll"))
+        return None
 
     title = f"Resuming the pending enrollment of trustpoint {name}" if plan.resuming else None
     screen = EnrollmentScreen(name, title=title)
@@ -235,8 +288,7 @@ def run_enrollment(console: PkiConsole, name: str) -> list[EnrollmentResult] | N
     console.network_waits.label(f"crypto pki enroll {name}")
     console.call_from_thread(console.push_screen, screen)
     try:
-        results = pki.scep.enroll(name, ask_password=ask_password, on_event=screen.report,
-                                  cancel=screen.cancel_event)
+        results = pki.scep.enroll(name, answers=answers, on_event=screen.report, cancel=screen.cancel_event)
     except Exception as exc:
         screen.post_message(EnrollmentFinished([], exc))
         console.post_message(CoreCallFailed(exc))
