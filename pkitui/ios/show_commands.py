@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from pkitui.core.trustpoints import Trustpoint
 from pkitui.ios.grammar import Args
-from pkitui.ios.registry import EXEC, SECTIONS, USER_EXEC, command, load_commands
+from pkitui.ios.registry import ALL_MODES, EXEC, SECTIONS, USER_EXEC, command, load_commands
 from pkitui.ios.session import Session
 
 if TYPE_CHECKING:
@@ -28,16 +28,36 @@ def running_config_lines(pki: Pki) -> list[str]:
     return body + ["!", "end"]
 
 
+def configuration_size(lines: list[str]) -> int:
+    """IOS's ``Current configuration : N bytes``: the bytes of the text that follows the line,
+    from the first ``!`` to ``end``, each line ending in a newline."""
+    return sum(len(line.encode()) + 1 for line in lines)
+
+
+def running_config_show(pki: Pki) -> list[str]:
+    """``show running-config`` as IOS prints it: ``Building configuration...``, a blank line,
+    ``Current configuration : N bytes``, then the configuration (an unsaved-changes remark, a
+    ``!`` comment, is part of it and counted). The heading lines are accepted and ignored when
+    the output is fed back (:func:`configuration_heading`)."""
+    lines = running_config_lines(pki)
+    if pki.dirty:
+        lines = ["!", "! Unsaved changes: copy system:running-config nvram:startup-config"] + lines
+    return ["Building configuration...", "", f"Current configuration : {configuration_size(lines)} bytes"] + lines
+
+
 @command((USER_EXEC, EXEC), "show {running-config | system:running-config}")
 @command(EXEC, "write terminal")
 def show_running_config(session: Session, args: Args) -> None:
     """The crypto part of the running configuration, in IOS syntax."""
     lines = running_config_lines(session.pki)
-    size = sum(len(line) + 1 for line in lines)
-    header = ["! pkitui running configuration", f"! Current configuration : {size} bytes"]
-    if session.pki.dirty:
-        header.append("! (unsaved changes: copy system:running-config nvram:startup-config)")
-    session.show({"lines": lines, "dirty": session.pki.dirty}, header + lines)
+    session.show({"lines": lines, "dirty": session.pki.dirty}, running_config_show(session.pki))
+
+
+@command(ALL_MODES, "building configuration...", hidden=True)
+@command(ALL_MODES, "current configuration SIZE...", hidden=True)
+def configuration_heading(session: Session, args: Args) -> None:
+    """The heading of ``show running-config`` (``Building configuration...``, ``Current
+    configuration : N bytes``): accepted and ignored, so that the output runs as a script."""
 
 
 @command((USER_EXEC, EXEC), "show {startup-config | nvram:startup-config}")
@@ -70,19 +90,43 @@ def trustpoint_json(tp: Trustpoint, pki: Pki) -> dict[str, Any]:
     return doc | _status(tp, pki)
 
 
+def _ca_subject_lines(tp: Trustpoint, pki: Pki) -> list[str]:
+    """IOS's ``Subject Name:`` block of the trustpoint's CA certificate: the first RDN under the
+    label, the others and the serial indented further (as IOS 12.4-15.x print it). Read from
+    the DER's shape: this show command imports no X.509 code. Empty when only the fingerprint
+    is held (query mode, small NVRAM)."""
+    from pkitui.core.dn import certificate_names, ios_dn_parts
+
+    ca = next((e for e in pki.certificate_chain(tp.name) if e.role == "ca"), None)
+    if ca is None:
+        return []
+    parts = ios_dn_parts(certificate_names(ca.der)[1]) or [""]
+    return (["    Subject Name:", f"    {parts[0]}"] + [f"          {p}" for p in parts[1:]]
+            + [f"          Serial Number (hex): {ca.serial_hex}"])
+
+
 def trustpoint_show_lines(tp: Trustpoint, pki: Pki) -> list[str]:
-    """One trustpoint for ``show crypto pki trustpoints``."""
-    st = _status(tp, pki)
+    """One trustpoint for ``show crypto pki trustpoints``: IOS's lines (``Subject Name:`` and
+    ``Serial Number (hex):`` of the CA certificate, ``Certificate configured.``, ``SCEP URL:``,
+    ``CRL query url:``), then pkitui's own (how the trustpoint reaches its CA, what it holds),
+    which IOS leaves to ``show running-config`` and ``show crypto pki trustpoints status``."""
+    status = pki.trustpoints.status(tp.name)
+    lines = [f"Trustpoint {tp.name}:"]
+    if status.authenticated:
+        lines += _ca_subject_lines(tp, pki) + ["    Certificate configured."]
+    if tp.enrollment_url:
+        lines.append(f"    SCEP URL: {tp.enrollment_url}")
+    if tp.crl_query:
+        lines.append(f"    CRL query url: {tp.crl_query}")
+    # pkitui's lines: not in IOS's output, which has no layout for them.
     proxy = f"{tp.enrollment_http_proxy[0]} port {tp.enrollment_http_proxy[1]}" if tp.enrollment_http_proxy else None
     root = f"tftp://{tp.root_tftp[0]}/{tp.root_tftp[1]}" if tp.root_tftp else None
     rows: list[tuple[str, Any]] = [
-        ("Enrollment URL", tp.enrollment_url),
         ("Enrollment command", tp.enrollment_command),
         ("Enrollment mode", "RA" if tp.enrollment_mode_ra else None),
         ("Enrollment retry", f"every {tp.enrollment_retry_period} min, "
                              f"{tp.enrollment_retry_count or 'unlimited'} time(s)"),
         ("HTTP proxy", proxy),
-        ("CRL query", tp.crl_query),
         ("Revocation check", " ".join(tp.revocation_check)),
         ("OCSP URL", tp.ocsp_url),
         ("Root certificate", root),
@@ -93,16 +137,13 @@ def trustpoint_show_lines(tp: Trustpoint, pki: Pki) -> list[str]:
         ("Serial number", "included" if tp.serial_number else None),
         ("IP address", tp.ip_address),
     ]
-    lines = [f"Trustpoint {tp.name}:"]
     lines += [f"    {k}: {v}" for k, v in rows if v is not None]
-    if st["authenticated"]:
-        lines.append("    CA certificate configured (authenticated).")
-    else:
+    if not status.authenticated:
         lines.append("    Not authenticated: crypto pki authenticate " + tp.name)
-    if st["device_certificates"]:
-        lines.append(f"    Device certificates: {st['device_certificates']}")
-    if st["pending_requests"]:
-        lines.append(f"    Pending enrollment requests: {st['pending_requests']}")
+    if status.device_certificates:
+        lines.append(f"    Device certificates: {status.device_certificates}")
+    if status.pending:
+        lines.append(f"    Pending enrollment requests: {status.pending}")
     return lines
 
 

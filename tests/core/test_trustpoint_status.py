@@ -22,7 +22,7 @@ def test_status_counts_the_ca_device_certificates_and_pending(tmp_path: Path) ->
         True, ca.sha256, 1, 1)
     lines: list[str] = []
     Session(pki, out=lines.append, err=lines.append).execute("show crypto pki trustpoints lab")
-    assert "    CA certificate configured (authenticated)." in lines
+    assert "    Certificate configured." in lines
     assert "    Device certificates: 1" in lines and "    Pending enrollment requests: 1" in lines
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from ios_support import Recorder, peer_key_hex, recorder
+from pkitui.core.fingerprint import grouped
 from pkitui.core.keys import key_fingerprints
 
 
@@ -24,7 +26,8 @@ def test_show_mypubkey_text(rec: Recorder) -> None:
     assert "Key name: device1.example.com" in out and " Usage: General Purpose Key" in out
     assert " Usage: Signature Key" in out and " Usage: Encryption Key" in out
     assert " Modulus: 1024 bits" in out and " Key is not exportable." in out
-    assert f" Fingerprint SHA256: {key_fingerprints(pair.public_der)['sha256']}" in out
+    assert f" Fingerprint SHA256: {grouped(key_fingerprints(pair.public_der)['sha256'])}" in out
+    assert re.fullmatch(r"% Key pair was generated at: \d\d:\d\d:\d\d UTC [A-Z][a-z]{2} \d{1,2} \d{4}", out[0])
     data = out[out.index(" Key Data:") + 1]
     assert data.startswith("  30819F30 0D06092A") and len(data.split()) == 8
     assert not any("PRIVATE" in line for line in out)
@@ -63,7 +66,7 @@ def test_show_trustpoints_text_and_json(rec: Recorder) -> None:
     rec.ok("conf t\ncrypto pki trustpoint ka\nenrollment url http://entrust:81\nrevocation-check crl ocsp\n"
            "password secret99\nexit\ncrypto ca trustpoint kb\nend")
     out = rec.ok("show crypto pki trustpoints")
-    assert out[0] == "Trustpoint ka:" and "    Enrollment URL: http://entrust:81" in out
+    assert out[0] == "Trustpoint ka:" and "    SCEP URL: http://entrust:81" in out
     assert "    Revocation check: crl ocsp" in out and "    Challenge password: configured" in out
     assert "Trustpoint kb:" in out and "secret99" not in "\n".join(out)
     assert any("Not authenticated" in line for line in out)
