@@ -73,7 +73,8 @@ async def test_authenticate_enroll_browse_crl_save(lab: Lab, lab_pki: Pki) -> No
         screen = app.screen
         await wait_for(pilot, lambda: screen.finished)
         assert [r.state for r in screen.rows.values()] == ["issued"]
-        assert any("Certificate issued" in n.message for n in app._notifications)
+        # notify() reaches the app as a message: wait for it to be handled, do not race it
+        await wait_for(pilot, lambda: any("Certificate issued" in n.message for n in app._notifications))
         await pilot.click("#close")
         device = [c for c in lab_pki.config.certificates if c.role == "device"]
         assert len(device) == 1 and device[0].key_id == "r1.example.com"
@@ -204,8 +205,9 @@ async def test_pending_enrollment_resumes_after_restart(tmp_path: Path) -> None:
 
 
 def test_lab_republishes_its_crl_when_the_ca_revokes(lab: Lab, lab_pki: Pki) -> None:
-    """Enrolling the same subject twice makes micromdm revoke the first certificate; the lab's
-    CRL (fetched over LDAP by the revocation service) then lists it."""
+    """Enrolling the same subject twice revokes nothing in the lab (micromdm's own revocation of
+    the older certificate is turned off); a certificate revoked on purpose with lab.scep.revoke
+    is on the lab's CRL (fetched over LDAP by the revocation service) within seconds."""
     import time
 
     lab_pki.keys.generate()
@@ -214,6 +216,11 @@ def test_lab_republishes_its_crl_when_the_ca_revokes(lab: Lab, lab_pki: Pki) -> 
     first = lab_pki.scep.enroll("lab")[0].certificate
     lab_pki.keys.generate(replace=True)
     lab_pki.scep.enroll("lab")
+    mine = f"{first.serial_number:02X}"
+    [status] = [line.split("\t")[0] for line in lab.scep.index_path.read_text().splitlines()
+                if line.split("\t")[3] == mine]
+    assert status == "V", "the lab CA revoked the older certificate by itself"
+    lab.scep.revoke(first.serial_number)
     deadline = time.monotonic() + 15
     while True:
         info = lab_pki.revocation.request_crl("lab")
@@ -232,7 +239,9 @@ async def test_command_line_confirm_is_a_modal(lab: Lab, lab_pki: Pki) -> None:
     app = PkiConsole(pki=lab_pki, lab=lab)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await pilot.press("colon", *"crypto pki authenticate lab", "enter")
+        # The console's line starts in user exec (Device>), as a router's console does.
+        await pilot.press("colon", *"enable", "enter", *"configure terminal", "enter")
+        await pilot.press(*"crypto pki authenticate lab", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         assert "accept" in app.screen.question.lower()
         await pilot.click("#yes")
@@ -257,3 +266,27 @@ def test_a_restarted_lab_keeps_its_urls(tmp_path: Path) -> None:
         pki = Pki.open(tmp_path / "store")
         again.configure(pki)
         assert not pki.dirty
+
+
+def test_usage_keys_against_the_lab_end_with_two_valid_certificates(lab: Lab, lab_pki: Pki) -> None:
+    """Issue 10: a usage-keys enrollment (two certificates, one subject) used to end with micromdm
+    revoking the signature certificate when it issued the encryption one. In the lab both stay
+    valid: the index keeps both V, the lab's CRL lists neither, and our own certificates show as
+    not revoked against it."""
+    from pkitui.core.certs import OwnRevocation
+
+    lab_pki.keys.generate(usage_keys=True)
+    lab_pki.trustpoints.get("lab").set_fingerprint(lab.fingerprint)
+    lab_pki.ca_trust.authenticate("lab")
+    results = lab_pki.scep.enroll("lab")
+    assert len(results) == 2 and all(r.certificate is not None for r in results)
+    serials = {f"{r.certificate.serial_number:02X}" for r in results if r.certificate is not None}
+    index = [line.split("\t") for line in lab.scep.index_path.read_text().splitlines()]
+    assert sorted(cols[0] for cols in index if cols[3] in serials) == ["V", "V"]
+    own = [i for i in lab_pki.certificates.list("lab") if i.role == "device"]
+    assert [i.revocation for i in own] == [OwnRevocation.NO_CRL] * 2  # nothing fetched yet, and it says so
+    lab.publish_crl()
+    lab_pki.revocation.request_crl("lab")
+    own = [i for i in lab_pki.certificates.list("lab") if i.role == "device"]
+    assert [i.revocation for i in own] == [OwnRevocation.NOT_REVOKED] * 2, [i.revocation_note for i in own]
+    assert all(i.status == "Available" for i in own)

@@ -222,13 +222,14 @@ async def test_command_line_runs_ios_commands(tmp_path: Path) -> None:
 
 
 async def test_slow_core_call_keeps_keys_answered(tmp_path: Path, monkeypatch) -> None:
-    """A core call held for 3 s in a worker: tab switches are handled while it runs, each well
-    within the hold (a blocked event loop would take the whole 3 s per key)."""
+    """A core call held for up to 30 s in a worker: tab switches are handled while it runs, each
+    well within the hold (a blocked event loop would take the whole hold per key; the bound is loose
+    so a loaded machine does not fail it)."""
     pki = device(tmp_path)
     release = threading.Event()
 
     def slow_generate(**_kw):  # stands in for a slow CA or a slow key generation
-        release.wait(3)
+        release.wait(30)
         return []
 
     monkeypatch.setattr(pki.keys, "generate", slow_generate)
@@ -245,7 +246,7 @@ async def test_slow_core_call_keeps_keys_answered(tmp_path: Path, monkeypatch) -
             start = time.perf_counter()
             await pilot.press(key)
             assert tabs.active == tab
-            assert time.perf_counter() - start < 1.2
+            assert time.perf_counter() - start < 5
         assert worker.is_running
         release.set()
         await app.workers.wait_for_complete()
@@ -398,7 +399,7 @@ async def test_slow_ca_keeps_the_console_responsive(tmp_path: Path) -> None:
     threading.Thread(target=lambda: accepted.append(listener.accept()[0]), daemon=True).start()
     pki = device(tmp_path)
     pki.trustpoints.declare("slow").set_enrollment_url(f"http://127.0.0.1:{port}/scep")
-    pki.scep.timeout = 2.0
+    pki.scep.timeout = 8.0  # long enough that the worker still waits while the tabs switch, even on a loaded machine
     app = PkiConsole(pki=pki)
     try:
         async with app.run_test(size=SIZE) as pilot:
@@ -411,9 +412,9 @@ async def test_slow_ca_keeps_the_console_responsive(tmp_path: Path) -> None:
             for key, tab in (("1", "home"), ("3", "keys"), ("2", "trustpoints")):
                 start = time.perf_counter()
                 await pilot.press(key)
-                assert tabs.active == tab and time.perf_counter() - start < 1.2
+                assert tabs.active == tab and time.perf_counter() - start < 5
                 assert any(w.is_running and w.name == "_authenticate" for w in app.workers)
-            await wait_for(pilot, lambda: any(n.severity == "error" for n in app._notifications), timeout=15)
+            await wait_for(pilot, lambda: any(n.severity == "error" for n in app._notifications), timeout=40)
             message = next(n.message for n in app._notifications if n.severity == "error")
             assert "Traceback" not in message and ("time" in message.lower() or "respond" in message.lower())
     finally:
