@@ -119,10 +119,11 @@ def first_words(lines: list[str]) -> list[str]:
 
 def test_question_mark_lists_next_words(tmp_path: Path) -> None:
     rec = recorder(tmp_path)
-    assert first_words(rec.ok("show crypto key mypubkey rsa ?")) == ["pem", "LABEL", "<cr>"]
+    assert first_words(rec.ok("show crypto key mypubkey rsa ?")) == ["pem", "LABEL", "|", "<cr>"]
     assert first_words(rec.ok("sh?")) == ["show"]
     rec.ok("conf t\ncrypto pki trustpoint ka")
-    assert first_words(rec.ok("enrollment ?")) == ["command", "http-proxy", "mode", "retry", "timeout", "url"]
+    assert first_words(rec.ok("enrollment ?")) == ["command", "http-proxy", "mode", "retry", "terminal", "timeout",
+                                                   "url"]
     assert first_words(rec.ok("enrollment retry period ?")) == ["<MINUTES>"]
     assert first_words(rec.ok("do show ?"))[0] == "crypto"
     assert rec.session.errors == 0
