@@ -1,5 +1,6 @@
-"""TFTP downloads (tftpy), for ``root tftp SERVER FILE``: one deadline for the whole transfer and
-a size cap checked at every block."""
+"""TFTP (tftpy): downloads for ``root tftp SERVER FILE`` and ``copy tftp://... running-config``,
+uploads for ``copy running-config tftp://...``; one deadline for the whole transfer and, down, a
+size cap checked at every block."""
 
 from __future__ import annotations
 
@@ -33,9 +34,12 @@ def split_server(server: str) -> tuple[str, int]:
     return host, int(port) if port else DEFAULT_PORT
 
 
-def download(server: str, filename: str, timeout: float | None = TIMEOUT, retries: int = 2) -> bytes:
+def download(server: str, filename: str, timeout: float | None = TIMEOUT, retries: int = 2, *,
+             max_size: int = MAX_SIZE, what: str = "a CA certificate",
+             hint: str = "Check the file and the server given to root tftp") -> bytes:
     """The content of ``filename`` on TFTP ``server`` (``host[:port]``), octet mode, within one
-    deadline (``timeout``, default :func:`deadline_for`) and MAX_SIZE bytes (checked per block)."""
+    deadline (``timeout``, default :func:`deadline_for`) and ``max_size`` bytes (checked per block);
+    ``what`` and ``hint`` name the file and the command in errors."""
     import tftpy
 
     host, port = split_server(server)
@@ -49,9 +53,9 @@ def download(server: str, filename: str, timeout: float | None = TIMEOUT, retrie
 
     def hook(packet: Any) -> None:
         received[0] += len(getattr(packet, "data", b"") or b"")
-        if received[0] > MAX_SIZE:
-            raise _Stop(f"TFTP: {filename!r} on {host}:{port} is larger than {MAX_SIZE:,} bytes "
-                        f"({net.size_text(MAX_SIZE)}), too large for a CA certificate; transfer stopped")
+        if received[0] > max_size:
+            raise _Stop(f"TFTP: {filename!r} on {host}:{port} is larger than {max_size:,} bytes "
+                        f"({net.size_text(max_size)}), too large for {what}; transfer stopped")
         if deadline.passed():
             raise _Stop(f"TFTP: {host}:{port} did not send {filename!r} completely within {seconds:g} s")
 
@@ -59,12 +63,11 @@ def download(server: str, filename: str, timeout: float | None = TIMEOUT, retrie
         client = tftpy.TftpClient(host, port)
         client.download(filename, out, packethook=hook, timeout=per_packet, retries=retries)
     except _Stop as exc:
-        raise TftpError(str(exc), "Check the file and the server given to root tftp"
+        raise TftpError(str(exc), hint
                         + (" (or allow more time: enrollment timeout SECONDS)." if "within" in str(exc) else ".")
                         ) from None
     except tftpy.TftpShared.TftpFileNotFoundError:
-        raise TftpError(f"TFTP: file {filename!r} not found on {host}:{port}",
-                        "Check the file name given to root tftp.") from None
+        raise TftpError(f"TFTP: file {filename!r} not found on {host}:{port}", f"{hint}.") from None
     except tftpy.TftpShared.TftpTimeout:
         raise TftpError(f"TFTP: {host}:{port} did not send {filename!r} within {seconds:g} s",
                         "Check that the TFTP server is up and reachable (UDP).") from None
@@ -75,3 +78,38 @@ def download(server: str, filename: str, timeout: float | None = TIMEOUT, retrie
     if not data:
         raise TftpError(f"TFTP: {filename!r} on {host}:{port} is empty")
     return data
+
+
+def upload(server: str, filename: str, data: bytes, timeout: float | None = TIMEOUT, retries: int = 2) -> None:
+    """Send ``data`` as ``filename`` to TFTP ``server`` (``host[:port]``), octet mode, within one
+    deadline (``timeout``, default :func:`deadline_for`). The server must allow it: tftpd-hpa
+    creates a new file only when started with ``-c`` and the directory is writable to its user."""
+    import tftpy
+
+    host, port = split_server(server)
+    logging.getLogger("tftpy").setLevel(logging.CRITICAL)
+    seconds = timeout or deadline_for()
+    deadline = Deadline(seconds)
+    per_packet = max(0.05, min(PACKET_TIMEOUT, seconds / max(retries, 1)))
+
+    def hook(packet: Any) -> None:
+        if deadline.passed():
+            raise _Stop(f"TFTP: {host}:{port} did not take {filename!r} completely within {seconds:g} s")
+
+    where = f"TFTP upload of {filename!r} to {host}:{port}"
+    try:
+        client = tftpy.TftpClient(host, port, flock=False)  # no file to lock: the data is in memory
+        client.upload(filename, io.BytesIO(data), packethook=hook, timeout=per_packet, retries=retries)
+    except _Stop as exc:
+        raise TftpError(str(exc), "Check that the TFTP server is up (or allow more time: pkitui exec "
+                        "--timeout SECONDS).") from None
+    except tftpy.TftpShared.TftpTimeout:
+        raise TftpError(f"{where}: no answer within {seconds:g} s",
+                        "Check that the TFTP server is up and reachable (UDP).") from None
+    except (tftpy.TftpShared.TftpException, OSError) as exc:
+        detail = " ".join(str(exc).split())  # tftpy's ERR text spans lines
+        if "File not found" in detail or "errorcode = 1" in detail:
+            detail = "the server refused to create the file (TFTP error 1, File not found)"
+        raise TftpError(f"{where} failed: {detail}",
+                        "Check that the server accepts uploads of new files (tftpd-hpa: -c, and a directory "
+                        "its user may write) and the file name.") from None

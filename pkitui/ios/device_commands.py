@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
+from pkitui.core.errors import PkiError
 from pkitui.ios.grammar import Args
 from pkitui.ios.registry import CONFIG, EXEC, USER_EXEC, command, running_config_section
-from pkitui.ios.session import Session
+from pkitui.ios.session import AlreadyReported, Session
 
 if TYPE_CHECKING:
     from pkitui.core.pki import Pki
@@ -53,6 +54,114 @@ def save(session: Session, args: Args) -> None:
         session.print(f"% Kept as fingerprint only: {item}")
     for item in use.cached_outside:
         session.print(f"% Kept in the cache outside NVRAM: {item}")
+
+
+_RUNNING = "running-config"
+_STARTUP = "startup-config"
+
+
+def _config_name(text: str) -> str | None:
+    """``running-config`` / ``startup-config`` when ``text`` names one (as a keyword, abbreviated
+    too), else None: ``copy start run`` matches both copy specs below with a word as the URL."""
+    word = text.lower().removeprefix("system:").removeprefix("nvram:")
+    for name in (_RUNNING, _STARTUP):
+        if len(word) >= 2 and name.startswith(word):
+            return name
+    return None
+
+
+@command(EXEC, "copy {system:running-config | running-config} URL")
+@command(EXEC, "copy {nvram:startup-config | startup-config} URL")
+def copy_to_url(session: Session, args: Args) -> None:
+    """Copy the configuration to tftp://HOST/FILE or a local file (written atomically, mode 0600)."""
+    from pkitui.core.config_copy import parse_url, write_config
+
+    source = _RUNNING if "running-config" in args.words or "system:running-config" in args.words else _STARTUP
+    if _config_name(args["url"]) is not None:
+        _copy_between(session, source, _config_name(args["url"]) or "")
+        return
+    url = parse_url(args["url"])
+    if source == _RUNNING:
+        session.print("Building configuration...")
+    lines = _config_lines(session, source)
+    copied = write_config(url, "\n".join(lines) + "\n")
+    if url.scheme == "tftp":
+        session.print("!!")
+    session.print(f"[OK]\n{copied.size} bytes copied in {copied.seconds:.3f} secs ({copied.rate} bytes/sec)")
+
+
+@command(EXEC, "copy URL {system:running-config | running-config}")
+@command(EXEC, "copy URL {nvram:startup-config | startup-config}")
+def copy_from_url(session: Session, args: Args) -> None:
+    """Merge a configuration from tftp://HOST/FILE or a local file into the running configuration
+    (its commands are run, as IOS does)."""
+    from pkitui.core.config_copy import ConfigCopyError, parse_url, read_config
+
+    target = _RUNNING if "running-config" in args.words or "system:running-config" in args.words else _STARTUP
+    if _config_name(args["url"]) is not None:
+        _copy_between(session, _config_name(args["url"]) or "", target)
+        return
+    url = parse_url(args["url"])
+    if target == _STARTUP:
+        raise ConfigCopyError(f"copy {url} startup-config would replace the saved configuration, which holds "
+                              "the private keys and certificates the file does not",
+                              f"Merge it, then save: copy {url} running-config, then copy running-config "
+                              "startup-config.")
+    session.print(f"Accessing {url}...")
+    text, copied = read_config(url)
+    session.print(f"[OK - {copied.size} bytes]")
+    failed = _merge(session, text.splitlines())
+    session.print(f"{copied.size} bytes copied in {copied.seconds:.3f} secs ({copied.rate} bytes/sec)")
+    if failed:
+        session.warn(f"% {failed} line(s) of {url} failed (shown above); the other lines were merged.")
+        raise AlreadyReported
+
+
+def _config_lines(session: Session, which: str) -> list[str]:
+    """The running or the saved configuration, as show running-config / startup-config print it."""
+    from pkitui.core.pki import Pki
+    from pkitui.ios.show_commands import running_config_lines
+
+    if which == _RUNNING:
+        return running_config_lines(session.pki)
+    if not session.pki.store.read_tables():
+        raise PkiError("startup-config is not present (nothing saved yet)",
+                       "Save first: copy running-config startup-config.")
+    return running_config_lines(Pki(session.pki.store))
+
+
+def _copy_between(session: Session, source: str, target: str) -> None:
+    """``copy startup-config running-config`` merges the saved configuration; the other way saves."""
+    if source == target:
+        raise PkiError(f"copy {source} {target}: source and destination are the same")
+    if target == _STARTUP:
+        save(session, Args(()))
+        return
+    failed = _merge(session, _config_lines(session, _STARTUP))
+    if failed:
+        raise AlreadyReported
+
+
+def _merge(session: Session, lines: list[str]) -> int:
+    """Run ``lines`` in global configuration mode as a script does (errors shown, the others run);
+    back in privileged exec after. Returns how many failed."""
+    saved_implicit = session.implicit_configure
+    session.stack = [(EXEC, None), (CONFIG, None)]
+    session.implicit_configure = True  # a configuration file's 'end' is followed by more config lines
+    failed = 0
+    try:
+        for line in lines:
+            if not session.execute(line):
+                failed += 1
+        if session.collecting:
+            session.cancel_block()
+            session.warn("% The file ended inside a key-string or certificate block: 'quit' was missing.")
+            failed += 1
+    finally:
+        session.implicit_configure = saved_implicit
+        session.stack = [(EXEC, None)]
+        session.closed = False  # an 'exit' in the file leaves configuration mode, never the session
+    return failed
 
 
 @command(EXEC, "end", hidden=True)

@@ -179,6 +179,10 @@ class Session:
         """Collect the following raw lines until ``quit``, then call ``on_done(text)``."""
         self._block = _Block(on_done)
 
+    def cancel_block(self) -> None:
+        """Drop the block being collected (its end never came: a merged file ended inside it)."""
+        self._block = None
+
     @property
     def collecting(self) -> bool:
         """True while lines are being collected for a block (until ``quit``)."""

@@ -1,7 +1,8 @@
 """A TFTP server for tests and the lab: tftpd-hpa (``in.tftpd``) on 127.0.0.1.
 
 ``in.tftpd -L -a 127.0.0.1:PORT -s ROOT -u nobody``: foreground, chrooted into ROOT, serving it
-read-only. It must run as root (it chroots and switches to the -u user; as another user it binds
+read-only (``allow_create=True``: also ``-c``, new files may be uploaded, into a root the -u user
+may write). It must run as root (it chroots and switches to the -u user; as another user it binds
 but every transfer times out), so the launcher refuses early when not root.
 """
 
@@ -34,12 +35,13 @@ class TftpServer(LabServer):
     """``with TftpServer(workdir) as tftp: (tftp.root / "ca.cer").write_bytes(...); tftp.server``."""
 
     def __init__(self, workdir: str | Path, *, port: int | None = None, user: str = "nobody",
-                 timeout: float = 10.0) -> None:
+                 timeout: float = 10.0, allow_create: bool = False) -> None:
         self.workdir = Path(workdir).resolve()
         self.root = self.workdir / "tftpboot"
         self.port = port or free_udp_port()
         self.user = user
         self.timeout = timeout
+        self.allow_create = allow_create
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -60,11 +62,12 @@ class TftpServer(LabServer):
                            "Run the lab or the tests as root, or serve the CA certificate another way.")
         self.root.mkdir(parents=True, exist_ok=True)
         os.chmod(self.workdir, 0o755)
-        os.chmod(self.root, 0o755)
+        os.chmod(self.root, 0o1777 if self.allow_create else 0o755)  # sticky: uploads cannot replace others' files
         log = self.workdir / "tftpd.log"
         with open(log, "ab") as out:
             self._proc = spawn(
-                [binary, "-L", "-a", f"127.0.0.1:{self.port}", "-s", "-u", self.user, "-v", str(self.root)],
+                [binary, "-L", "-a", f"127.0.0.1:{self.port}", "-s", "-u", self.user, "-v",
+                 *(["-c"] if self.allow_create else []), str(self.root)],
                 stdout=out, stderr=subprocess.STDOUT)
         try:
             wait_ready("in.tftpd", lambda: _udp_bound(self.port), [self._proc], [log], self.timeout)
