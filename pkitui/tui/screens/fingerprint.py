@@ -1,5 +1,8 @@
 """The fingerprint confirmation dialog (Authenticate, root tftp): nothing is stored unless the
-administrator presses Accept, which is never the default; Reject and Escape store nothing."""
+administrator presses Accept, which is never the default and stays disabled until the typed
+fingerprint matches one of the CA's (MD5, SHA-1 or SHA-256) in full; the only other way is the
+separate "Verified another way…" step, a confirmation that says what it means. Reject and Escape
+store nothing."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from pkitui.core.fingerprint import DIGESTS, MatchState, grouped
+from pkitui.tui.screens.dialogs import ConfirmDialog
 from pkitui.tui.tones import Tone, tone_classes, tone_style, toned
 from pkitui.tui.widgets.fingerprint import FingerprintMatchView
 
@@ -29,17 +33,21 @@ def _when(value: datetime | None) -> str:
 
 class FingerprintDialog(ModalScreen[bool]):
     """Shows a CA candidate (subject, issuer, validity, key size, SHA-256/SHA-1/MD5) and matches
-    a typed fingerprint live. Dismisses with True only from the Accept button. The candidate's
-    fields are coloured by tone: ``fingerprint-dialog--note-strong``, … (styles/widgets.tcss)."""
+    a typed fingerprint live. Dismisses with True only from the Accept button (enabled by a full
+    match) or the confirmed "Verified another way…" step. ``trusted_sha256``: the SHA-256 of the CA
+    the trustpoint already holds (None: none), so the dialog says whether this is the same CA. The
+    candidate's fields are coloured by tone: ``fingerprint-dialog--note-strong``, … (styles/widgets.tcss)."""
 
     COMPONENT_CLASSES = tone_classes("fingerprint-dialog")
     BINDINGS = [Binding("escape", "reject", "Reject", id="fp_reject", tooltip="Reject: store nothing")]
 
-    def __init__(self, candidate: CaCandidate, title: str = "Authenticate the CA") -> None:
+    def __init__(self, candidate: CaCandidate, title: str = "Authenticate the CA", *,
+                 trusted_sha256: str | None = None) -> None:
         super().__init__(classes="dialog")
         self.candidate = candidate
         self.fingerprints: dict[str, str] = {k.lower(): v.upper() for k, v in candidate.fingerprints.items()}
         self.title_text = title
+        self.trusted_sha256 = trusted_sha256.upper() if trusted_sha256 else None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box wide", id="fp-box"):
@@ -48,11 +56,16 @@ class FingerprintDialog(ModalScreen[bool]):
                 yield Static(id="fp-info")
             yield Label("Compare with the fingerprint you got out of band (phone, letter, lab banner):",
                         id="fp-prompt")
-            yield Input(placeholder="paste or type a SHA-256, SHA-1 or MD5 fingerprint", id="fp-input")
+            # Not selected on focus: coming back to fix a mismatch must not let one key erase it all.
+            yield Input(placeholder="paste or type a SHA-256, SHA-1 or MD5 fingerprint", id="fp-input",
+                        select_on_focus=False)
             yield FingerprintMatchView(id="fp-match")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Reject", id="reject", variant="primary")
-                yield Button("Accept certificate", id="accept", variant="warning")
+                yield Button("Verified another way…", id="override",
+                             tooltip="Accept without typing the fingerprint: asks you to confirm what that means")
+                yield Button("Accept certificate", id="accept", variant="warning", disabled=True,
+                             tooltip="Enabled once the typed fingerprint matches in full")
 
     def on_mount(self) -> None:
         self.query_one("#fp-info", Static).update(self._info())  # tones resolve once the CSS applies
@@ -78,12 +91,21 @@ class FingerprintDialog(ModalScreen[bool]):
                 info.add_row(digest.label, self.toned(grouped(self.fingerprints[digest]), Tone.NOTE_STRONG))
         for warning in c.warnings:
             info.add_row(self.toned("Warning", Tone.WARNING_STRONG), self.toned(str(warning), Tone.WARNING))
+        sha256 = self.fingerprints.get("sha256")
+        if self.trusted_sha256 is not None and sha256 == self.trusted_sha256:
+            info.add_row(self.toned("Trusted", Tone.OK_STRONG),
+                         self.toned("This is the CA the trustpoint already trusts (same SHA-256): "
+                                    "accepting changes nothing.", Tone.OK))
+        elif self.trusted_sha256 is not None:
+            info.add_row(self.toned("Trusted", Tone.WARNING_STRONG),
+                         self.toned(f"The trustpoint trusts another CA (SHA-256 {grouped(self.trusted_sha256)}): "
+                                    "accepting replaces it.", Tone.WARNING))
         return info
 
     @on(Input.Changed, "#fp-input")
     def _typed(self, event: Input.Changed) -> None:
         m = self.query_one("#fp-match", FingerprintMatchView).show(event.value, self.fingerprints)
-        self.query_one("#accept", Button).disabled = m.state is MatchState.MISMATCH
+        self.query_one("#accept", Button).disabled = m.state is not MatchState.MATCH
 
     @on(Input.Submitted, "#fp-input")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -99,4 +121,29 @@ class FingerprintDialog(ModalScreen[bool]):
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "override":
+            self._confirm_override()
+            return
+        if event.button.id == "accept" and not self._matched():
+            return  # never without a full match (the button is disabled; this guards a stale press)
         self.dismiss(event.button.id == "accept")
+
+    def _matched(self) -> bool:
+        match = self.query_one("#fp-match", FingerprintMatchView).match
+        return match is not None and match.matched
+
+    def _confirm_override(self) -> None:
+        """The explicit step for a CA verified without its fingerprint (No has the focus)."""
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(True)
+
+        self.app.push_screen(ConfirmDialog(
+            "Accept this CA without comparing its fingerprint?",
+            ["Only if you verified this exact CA certificate another way: you copied it yourself from "
+             "the CA over a channel you trust, or its administrator confirmed it with you.",
+             "From now on this host trusts every certificate the CA signs: a CA an attacker put in "
+             "the path would be trusted too.",
+             f"SHA-256 {grouped(self.fingerprints.get('sha256', ''))}"],
+            yes="Accept, verified another way", no="Back"), answered)
