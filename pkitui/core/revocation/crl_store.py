@@ -47,6 +47,13 @@ def _file_holds(path: Path, rec: CrlRecord) -> bool:
         return False
 
 
+def _newer(a: ParsedCrl, b: ParsedCrl) -> bool:
+    """True when ``a`` supersedes ``b``: a higher CRL number, else a later thisUpdate."""
+    if a.crl_number is not None and b.crl_number is not None and a.crl_number != b.crl_number:
+        return a.crl_number > b.crl_number
+    return a.this_update > b.this_update
+
+
 class CrlStore:
     """The CRLs held for the trustpoints of one configuration."""
 
@@ -273,6 +280,30 @@ class CrlStore:
             if parsed is not None and parsed.issuer_der == name and parsed.covers(cert) and not parsed.expired(now):
                 return self.keep(tp, rec.source, parsed, signer)
         return None
+
+    def newest_held(self, tp: str, cert: x509.Certificate,
+                    signer: x509.Certificate) -> tuple[CrlInfo, ParsedCrl] | None:
+        """The newest CRL held that covers ``cert`` and is signed by ``signer`` (``tp``'s own, else
+        the same CA's held for another trustpoint), past its nextUpdate or not; nothing is fetched
+        and nothing is written (a listing uses it). None when no such CRL is held."""
+        name = cert.issuer.public_bytes()
+        key_id = issuer_key_id(signer)
+        candidates = [self.info(r) for r in self._config.crls
+                      if r.trustpoint == tp or r.issuer_key == key_id]
+        candidates += [i for r, i in self._memory.values() if r.trustpoint == tp or r.issuer_key == key_id]
+        best: tuple[CrlInfo, ParsedCrl] | None = None
+        for info in candidates:
+            if not self._may_be_of(info, cert):
+                continue
+            try:
+                parsed = self.load(info, signer)
+            except RevocationError:
+                continue  # held for another key (or damaged): not evidence for this issuer
+            if parsed is None or parsed.issuer_der != name or not parsed.covers(cert):
+                continue
+            if best is None or _newer(parsed, best[1]):
+                best = (info, parsed)
+        return best
 
     # -- intermediate CAs ------------------------------------------------------------------------
     def note_path(self, tp: str, chain: list[x509.Certificate]) -> None:
