@@ -175,9 +175,10 @@ async def wait_for(pilot: Any, predicate: Any, timeout: float = 20.0) -> None:
 
 def add_fixed_crl(pki: Pki, count: int = 60) -> None:
     """Hold the fixed CRL under trustpoint lab, as if fetched from its distribution point."""
-    from pkitui.core.revocation.crl import parse_crl
+    from pkitui.core.revocation.crl import parse_crl, verify_crl
 
     parsed = parse_crl(fixed_crl_der(count))
+    verify_crl(parsed, fixed_chain()[0], datetime(2026, 3, 20, tzinfo=timezone.utc))  # as a fetch does before keep
     pki.revocation.store.keep("lab", "http://127.0.0.1:8081/lab.crl", parsed)
 
 

@@ -14,11 +14,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import DataTable, Input, Label
 
+from pkitui.core.dn import ios_dn
 from pkitui.tui.screens.base import PkiPane
 from pkitui.tui.tones import Tone
-from pkitui.tui.widgets.crl_table import CrlTable, RowIndex, header_text, parse_serial
+from pkitui.tui.widgets.crl_table import CrlTable, RowIndex, parse_serial
 
 if TYPE_CHECKING:
     from pkitui.core.revocation.crl_index import CrlIndex
@@ -45,6 +46,28 @@ class SerialFound(Message):
     seconds: float
 
 
+def _newer(a: CrlInfo, b: CrlInfo) -> bool:
+    """``a`` supersedes ``b``: a higher CRL number, else a later thisUpdate (the core's rule)."""
+    if a.crl_number is not None and b.crl_number is not None and a.crl_number != b.crl_number:
+        return a.crl_number > b.crl_number
+    return a.this_update > b.this_update
+
+
+def one_per_issuer(infos: list[CrlInfo]) -> tuple[list[CrlInfo], list[list[str]]]:
+    """One row per issuer: the newest CRL held of each, with every trustpoint holding one of that
+    issuer (two trustpoints of one CA hold the same CRL; each held copy stays for its checks)."""
+    newest: dict[str, CrlInfo] = {}
+    holders: dict[str, list[str]] = {}
+    for info in infos:
+        held = newest.get(info.issuer)
+        if held is None or _newer(info, held):
+            newest[info.issuer] = info
+        names = holders.setdefault(info.issuer, [])
+        if info.trustpoint not in names:
+            names.append(info.trustpoint)
+    return list(newest.values()), [holders[issuer] for issuer in newest]
+
+
 def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value is not None else "—"
 
@@ -68,29 +91,28 @@ class CrlsPane(PkiPane):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("CRLs held", classes="section-title")
+            yield Label("CRLs held (each verified with its issuer's certificate)", classes="section-title")
             yield DataTable(id="crl-list", cursor_type="row", zebra_stripes=True)
             with Horizontal(id="crl-search-row"):
                 yield Input(placeholder="search serial: hex (0x1F, 1f:2a) or decimal", id="crl-search")
                 yield Label("", id="crl-search-result")
-            yield Static(header_text(), id="crl-header")
             yield CrlTable(id="crl-table")
             yield Label("", id="crl-status")
 
     def on_mount(self) -> None:
+        # No signature column: the core holds a CRL only once its signature verified (the title says so).
         self.query_one("#crl-list", DataTable).add_columns(
-            "trustpoint", "entries", "signature", "this update", "next update", "issuer", "source")
+            "trustpoints", "entries", "this update", "next update", "issuer", "source")
         super().on_mount()
 
     def reload(self) -> None:
         table = self.query_one("#crl-list", DataTable)
         table.clear()
-        self.infos = self.pki.revocation.crls()
+        self.infos, sharing = one_per_issuer(self.pki.revocation.crls())
         for i, info in enumerate(self.infos):
-            # The core holds a CRL only once its signature verified against its issuer.
             table.add_row(
-                info.trustpoint, f"{info.entries:,}", self.toned("verified ✓", Tone.OK),
-                _when(info.this_update), _when(info.next_update), info.issuer[:32], self._source(info), key=str(i))
+                ", ".join(sharing[i]), f"{info.entries:,}", _when(info.this_update), _when(info.next_update),
+                ios_dn(info.issuer), self._source(info), key=str(i))
         status = self.query_one("#crl-status", Label)
         if self.open_key is not None and not any(self._key(i) == self.open_key for i in self.infos):
             self.open_key = None
@@ -128,7 +150,7 @@ class CrlsPane(PkiPane):
         if info is None:
             self.notify("No CRL to open", severity="warning")
             return
-        self.query_one("#crl-status", Label).update(f"Opening the CRL from {info.issuer}…")
+        self.query_one("#crl-status", Label).update(f"Opening the CRL from {ios_dn(info.issuer)}…")
         self._open(info)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="open")
@@ -215,5 +237,5 @@ class CrlsPane(PkiPane):
     @work(thread=True, exclusive=True, exit_on_error=False, group="fetch")
     def _fetch(self, name: str) -> None:
         info = self.core(self.pki.revocation.request_crl, name)
-        self.say(f"CRL for {name}: {info.issuer}, {info.entries} entries", Tone.OK)
+        self.say(f"CRL for {name}: {ios_dn(info.issuer)}, {info.entries:,} entries", Tone.OK)
         self.changed("crl")

@@ -48,7 +48,8 @@ class KeysPane(PkiPane):
 
     def on_mount(self) -> None:
         keys = self.query_one("#keys-table", DataTable)
-        keys.add_columns("label", "usage", "modulus", "created", "exportable", "certificates bound")
+        # Short enough for 80 columns; the table scrolls sideways when a label is longer.
+        keys.add_columns("label", "usage", "modulus", "created", "exportable", "certs")
         peers = self.query_one("#peers-table", DataTable)
         peers.add_columns("kind", "name / address", "usage", "SHA-256 of key")
         self.query_one("#keygen-progress").display = False
@@ -61,7 +62,7 @@ class KeysPane(PkiPane):
         table.clear()
         for pair in list(self.pki.config.key_pairs.values()):
             bound = sum(1 for c in certs if c.key_id == pair.key_id and not c.orphaned)
-            table.add_row(pair.label, pair.usage_text, str(pair.modulus), pair.created,
+            table.add_row(pair.label, pair.usage_text, str(pair.modulus), pair.created[:10],
                           "yes" if pair.exportable else "no", str(bound), key=pair.key_id)
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))

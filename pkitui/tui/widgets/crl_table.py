@@ -19,7 +19,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-COLUMNS = (("#", 8), ("serial number (hex)", 42), ("revocation date (UTC)", 21), ("reason", 22))
+# Serial numbers have up to 20 octets (RFC 5280): 40 hex digits.
+COLUMNS = (("#", 7), ("serial number (hex)", 40), ("revoked (UTC)", 19), ("reason", 22))
 ROW_WIDTH = sum(w for _n, w in COLUMNS) + 2 * (len(COLUMNS) - 1)
 CACHE_ROWS = 512
 
@@ -51,14 +52,17 @@ def header_text() -> str:
 
 
 class CrlTable(ScrollView, can_focus=True):
-    """A virtual table over a CRL index; ``cursor`` is the highlighted row."""
+    """A virtual table over a CRL index; ``cursor`` is the highlighted row. The first line is the
+    column header, pinned at the top and scrolled sideways with the rows (at 80 columns the
+    reason is to the right: left/right scroll to it)."""
 
-    COMPONENT_CLASSES = {"crl-table--cursor", "crl-table--row", "crl-table--odd"}
+    COMPONENT_CLASSES = {"crl-table--cursor", "crl-table--row", "crl-table--odd", "crl-table--header"}
     DEFAULT_CSS = """
     CrlTable { height: 1fr; background: $surface; }
     CrlTable > .crl-table--row { color: $foreground; }
     CrlTable > .crl-table--odd { background: $boost; }
     CrlTable > .crl-table--cursor { background: $accent; color: $text; text-style: bold; }
+    CrlTable > .crl-table--header { background: $panel; text-style: bold; }
     """
     BINDINGS = [
         Binding("up", "move(-1)", "Up", show=False, id="crl_up"),
@@ -84,7 +88,7 @@ class CrlTable(ScrollView, can_focus=True):
         self._rows.clear()
         self.rows_rendered = 0
         self.count = 0 if index is None else (length if length is not None else len(index))
-        self.virtual_size = Size(ROW_WIDTH, self.count)
+        self.virtual_size = Size(ROW_WIDTH, self.count + 1)  # + the header line
         self.cursor = 0
         self.scroll_to(0, 0, animate=False)
         self.refresh()
@@ -100,9 +104,18 @@ class CrlTable(ScrollView, can_focus=True):
                 self._rows.popitem(last=False)
         return text
 
+    @property
+    def rows_shown(self) -> int:
+        """How many entry rows fit under the header."""
+        return max(1, (self.scrollable_content_region.height or self.size.height) - 1)
+
     def render_line(self, y: int) -> Strip:
-        i = self.scroll_offset.y + y
         width = self.size.width
+        if y == 0:
+            style = Style.combine([self.rich_style, self.get_component_rich_style("crl-table--header")])
+            head = header_text().ljust(max(width + self.scroll_offset.x, ROW_WIDTH))
+            return Strip([Segment(head, style)]).crop(self.scroll_offset.x, self.scroll_offset.x + width)
+        i = self.scroll_offset.y + y - 1
         if self.index is None or i >= self.count:
             return Strip.blank(width, self.rich_style)
         if i == self.cursor:
@@ -117,7 +130,7 @@ class CrlTable(ScrollView, can_focus=True):
 
     def watch_cursor(self, old: int, new: int) -> None:
         self.refresh()
-        height = self.scrollable_content_region.height or self.size.height
+        height = self.rows_shown
         top = self.scroll_offset.y
         if new < top:
             self.scroll_to(y=new, animate=False)
@@ -133,20 +146,21 @@ class CrlTable(ScrollView, can_focus=True):
 
     def action_page(self, direction: int) -> None:
         """A page up/down."""
-        self.cursor += direction * max(1, self.size.height - 1)
+        self.cursor += direction * max(1, self.rows_shown - 1)
 
     def action_jump(self, where: int) -> None:
         """First (0) or last (-1) row."""
         self.cursor = 0 if where == 0 else max(self.count - 1, 0)
 
     def on_click(self, event: events.Click) -> None:
-        """A click selects the row under the mouse."""
-        self.cursor = self.scroll_offset.y + event.y
+        """A click selects the row under the mouse (not the header)."""
+        if event.y > 0:
+            self.cursor = self.scroll_offset.y + event.y - 1
 
     def go_to(self, i: int) -> None:
         """Put the cursor on row ``i`` and show it in the middle of the view."""
         self.cursor = i
-        self.scroll_to(y=max(0, i - self.size.height // 2), animate=False)
+        self.scroll_to(y=max(0, i - self.rows_shown // 2), animate=False)
 
 
 def parse_serial(text: str) -> list[tuple[int, str]]:
