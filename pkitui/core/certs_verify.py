@@ -20,13 +20,16 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509 import verification
 
 from pkitui.core.certfields import serial_hex
+from pkitui.core.certmaps import CertificateMaps
 from pkitui.core.clock import SYSTEM_CLOCK
 from pkitui.core.errors import PkiError
 from pkitui.core.revocation.check import RevocationOutcome
+from pkitui.core.trustpoints import Trustpoint
 
 
 class RevocationChecker(Protocol):
@@ -130,10 +133,14 @@ def _key_usage_problem(cert: x509.Certificate) -> str | None:
 
 def verify_peer(certs: list[x509.Certificate], tp: str | None, *, trustpoints: list[str],
                 ca_certificate: Callable[[str], x509.Certificate], revocation: RevocationChecker,
-                now: datetime) -> Verdict:
+                now: datetime, trustpoint: Callable[[str], Trustpoint] | None = None,
+                certificate_maps: CertificateMaps | None = None) -> Verdict:
     """Verify ``certs[0]`` (the peer; the rest are intermediates) at ``now`` against ``tp`` or
     every trustpoint (of ``trustpoints``) holding a CA certificate; the first trustpoint that
-    builds a path decides."""
+    builds a path decides. With ``trustpoint`` (the settings by name): ``match certificate MAP``
+    refuses a peer matching no sequence of the map (``certificate_maps``), and ``chain-validation
+    continue [PARENT]`` carries the path on from the trustpoint's CA to its parent's CA (that CA
+    checked for validity and revocation too), ``stop`` (and by default) it ends there."""
     leaf, extra = certs[0], certs[1:]
     base: dict[str, Any] = {"subject": leaf.subject.rfc4514_string(), "serial_hex": serial_hex(leaf.serial_number),
                             "checked_at": now}
@@ -164,10 +171,27 @@ def verify_peer(certs: list[x509.Certificate], tp: str | None, *, trustpoints: l
         problem = _key_usage_problem(leaf)
         if problem:
             return Verdict(False, "key usage", problem, trustpoint=name, chain=chain_names, **base)
-        checks: list[PathCheck] = []
+        settings = trustpoint(name) if trustpoint is not None else None
+        if settings is not None and settings.match_certificate:
+            maps = certificate_maps
+            if maps is None:
+                raise ValueError("verify_peer: a trustpoint names a certificate map but no maps were given")
+            mapped = maps.match(settings.match_certificate, leaf)
+            if not mapped.matched:
+                return Verdict(False, "certificate map", f"refused by trustpoint {name}'s match certificate "
+                               f"{mapped.label}: {mapped.reason}", trustpoint=name, chain=chain_names, **base)
         revocation.note_path(name, chain)
-        for i, cert in enumerate(chain[:-1]):  # the last one is the trustpoint CA: a trust anchor
-            outcome = revocation.check(name, cert, chain[i + 1])
+        owners = [name] * (len(chain) - 1)  # whose revocation-check judges each certificate below an anchor
+        if settings is not None and trustpoint is not None:
+            try:
+                above, above_owners = _continued(name, chain[-1], trustpoint, trustpoints, ca_certificate, now)
+            except _PathEnds as exc:
+                return Verdict(False, "chain", exc.reason, trustpoint=name, chain=chain_names, **base)
+            chain, owners = chain + above, owners + above_owners
+            chain_names = [c.subject.rfc4514_string() for c in chain]
+        checks: list[PathCheck] = []
+        for i, cert in enumerate(chain[:-1]):  # the last one is the last trustpoint CA: a trust anchor
+            outcome = revocation.check(owners[i], cert, chain[i + 1])
             check = PathCheck("peer" if i == 0 else "intermediate", cert.subject.rfc4514_string(),
                               serial_hex(cert.serial_number), chain[i + 1].subject.rfc4514_string(), outcome)
             checks.append(check)
@@ -189,6 +213,71 @@ def verify_peer(certs: list[x509.Certificate], tp: str | None, *, trustpoints: l
     else:
         reason = "no path to a trusted CA: " + "; ".join(path_errors)
     return Verdict(False, "chain", reason, trustpoint=tp, **base)
+
+
+class _PathEnds(Exception):
+    """``chain-validation continue`` could not carry the path on (the reason says why)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _continued(name: str, ca: x509.Certificate, trustpoint: Callable[[str], Trustpoint], names: list[str],
+               ca_certificate: Callable[[str], x509.Certificate],
+               now: datetime) -> tuple[list[x509.Certificate], list[str]]:
+    """The CA certificates above ``name``'s CA that ``chain-validation continue`` adds (each
+    parent's CA, while its own setting continues), and for each certificate below one of them the
+    trustpoint whose revocation-check judges it (the parent's). ``stop``, the default, or a
+    self-signed CA without a named parent ends the path."""
+    added: list[x509.Certificate] = []
+    owners: list[str] = []
+    seen = {name.lower()}
+    while True:
+        setting = trustpoint(name).chain_validation
+        if setting is None or setting == "stop":
+            return added, owners
+        parent = trustpoint(name).chain_parent or _issuing_trustpoint(ca, name, names, ca_certificate)
+        if parent is None:
+            if ca.issuer == ca.subject:
+                return added, owners  # a root: nothing above it
+            raise _PathEnds(f"trustpoint {name} has chain-validation continue, but no trustpoint holds the CA "
+                            f"that issued its CA ({ca.issuer.rfc4514_string()})")
+        if parent.lower() in seen:
+            raise _PathEnds(f"chain-validation loops back to trustpoint {parent}")
+        seen.add(parent.lower())
+        try:
+            parent_ca = ca_certificate(parent)
+        except PkiError as exc:
+            raise _PathEnds(f"trustpoint {name} continues to {parent}: {exc.message}") from None
+        try:
+            ca.verify_directly_issued_by(parent_ca)
+        except (ValueError, TypeError, InvalidSignature):
+            raise _PathEnds(f"trustpoint {name}'s CA was not issued by trustpoint {parent}'s CA "
+                            f"({parent_ca.subject.rfc4514_string()})") from None
+        expiry = _validity_problem(ca, now)
+        if expiry:
+            raise _PathEnds(f"trustpoint {name}'s CA certificate: {expiry.removeprefix('the certificate ')}")
+        added.append(parent_ca)
+        owners.append(parent)
+        name, ca = parent, parent_ca
+
+
+def _issuing_trustpoint(ca: x509.Certificate, name: str, names: list[str],
+                        ca_certificate: Callable[[str], x509.Certificate]) -> str | None:
+    """Another trustpoint whose CA issued ``ca`` (None for a self-signed CA or when none does)."""
+    if ca.issuer == ca.subject:
+        return None
+    for other in names:
+        if other.lower() == name.lower():
+            continue
+        try:
+            candidate = ca_certificate(other)
+            ca.verify_directly_issued_by(candidate)
+        except (PkiError, ValueError, TypeError, InvalidSignature):
+            continue
+        return other
+    return None
 
 
 def _how(check: PathCheck) -> str:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from pkitui.core.errors import StoreError
 from pkitui.core.identity import Identity
 from pkitui.core.keys import KeyPair, SavedKey
-from pkitui.core.records import CrlRecord, PeerKey, PendingEnrollment, StoredCertificate
+from pkitui.core.records import CertificateMapEntry, CrlRecord, PeerKey, PendingEnrollment, StoredCertificate
 from pkitui.core.schema import DEFAULT_CAPACITY, SCHEMA_VERSION
 from pkitui.core.secrets import SecretBox
 from pkitui.core.store import Store
@@ -31,6 +31,7 @@ class RunningConfig:
     capacity: int = DEFAULT_CAPACITY
     key_pairs: dict[str, KeyPair] = field(default_factory=dict)
     peer_keys: list[PeerKey] = field(default_factory=list)
+    certificate_maps: list[CertificateMapEntry] = field(default_factory=list)
     trustpoints: dict[str, Trustpoint] = field(default_factory=dict)
     certificates: list[StoredCertificate] = field(default_factory=list)
     crls: list[CrlRecord] = field(default_factory=list)
@@ -68,7 +69,7 @@ def to_tables(config: RunningConfig, box: SecretBox | None) -> dict[str, dict[st
     keys = [key_pair_doc(p) for p in config.key_pairs.values()]
     tps = []
     for tp in config.trustpoints.values():
-        doc = tp.to_doc()
+        doc = tp.stored_doc()
         if tp.password is not None:
             doc["password_sealed"] = (box.seal(tp.password) if box
                                       else "sha256:" + hashlib.sha256(tp.password.encode()).hexdigest())
@@ -77,6 +78,7 @@ def to_tables(config: RunningConfig, box: SecretBox | None) -> dict[str, dict[st
         "device": {"1": device},
         "key_pairs": _table(keys),
         "peer_keys": _table([k.to_doc() for k in config.peer_keys]),
+        "certificate_maps": _table([m.to_doc() for m in config.certificate_maps]),
         "trustpoints": _table(tps),
         "certificates": _table([c.to_doc() for c in config.certificates]),
         "crls": _table([c.to_doc() for c in config.crls]),
@@ -113,6 +115,7 @@ def _from_tables(tables: dict[str, dict[str, Any]], store: Store, box: SecretBox
         pair = key_pair_from_doc(doc, store, box)
         config.key_pairs[pair.key_id] = pair
     config.peer_keys = [PeerKey.from_doc(d) for d in tables.get("peer_keys", {}).values()]
+    config.certificate_maps = [CertificateMapEntry.from_doc(d) for d in tables.get("certificate_maps", {}).values()]
     for doc in tables.get("trustpoints", {}).values():
         tp = trustpoint_from_doc(doc, box)
         config.trustpoints[tp.name] = tp

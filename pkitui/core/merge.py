@@ -45,7 +45,9 @@ _PEER = "peer key "
 _TP = "trustpoint "
 _CERT = "certificate "
 _CRL = "CRL "
-_LIST_TABLES = {"key_pairs": _KEY, "peer_keys": _PEER, "trustpoints": _TP, "certificates": _CERT, "crls": _CRL}
+_MAP = "certificate-map "  # not "certificate map ": names are told apart by prefix
+_LIST_TABLES = {"key_pairs": _KEY, "peer_keys": _PEER, "certificate_maps": _MAP, "trustpoints": _TP,
+                "certificates": _CERT, "crls": _CRL}
 # Device fields that are not configuration objects: written by every save.
 DEVICE_BOOKKEEPING = ("schema", "secret_mode", "secret_check")
 MAX_CHANGE_RECORDS = 500
@@ -67,6 +69,8 @@ def object_name(table: str, doc: Doc) -> str:
         return prefix + f"{doc.get('kind')} {doc.get('name')} ({doc.get('usage', 'general')})"
     if table == "trustpoints":
         return prefix + str(doc.get("name"))
+    if table == "certificate_maps":
+        return prefix + f"{doc.get('label')} {doc.get('seq')}"
     if table == "certificates":
         return prefix + f"{doc.get('sha256')} of {doc.get('trustpoint')} ({doc.get('role')})"
     return prefix + crl_key(doc)
@@ -134,7 +138,7 @@ def normalise(objects: ObjectMap, open_sealed: Callable[[str], str]) -> ObjectMa
 
 
 def _round_trip(table: str, doc: Doc, open_sealed: Callable[[str], str]) -> Doc:
-    from pkitui.core.records import CrlRecord, PeerKey, StoredCertificate
+    from pkitui.core.records import CertificateMapEntry, CrlRecord, PeerKey, StoredCertificate
     from pkitui.core.trustpoints import Trustpoint
 
     if table == "key_pairs":
@@ -146,7 +150,9 @@ def _round_trip(table: str, doc: Doc, open_sealed: Callable[[str], str]) -> Doc:
         return CrlRecord.from_doc(doc).to_doc()
     if table == "peer_keys":
         return PeerKey.from_doc(doc).to_doc()
-    out = Trustpoint.from_doc(doc).to_doc()
+    if table == "certificate_maps":
+        return CertificateMapEntry.from_doc(doc).to_doc()
+    out = Trustpoint.from_doc(doc).stored_doc()
     sealed = doc.get("password_sealed")
     if isinstance(sealed, str):
         if not sealed.startswith("sha256:"):

@@ -100,6 +100,32 @@ class StoredCertificate(_Doc):
         return cls(trustpoint=trustpoint, role=role, sha256=hashlib.sha256(der).hexdigest().upper(), der=der, **kw)
 
 
+class MapField(enum.StrEnum):
+    """What a certificate map line compares (``crypto pki certificate map``)."""
+
+    SUBJECT_NAME = "subject-name"
+    ISSUER_NAME = "issuer-name"
+
+
+class MapOperator(enum.StrEnum):
+    """How a certificate map line compares, in IOS's words."""
+
+    CONTAINS = "co"
+    EQUAL = "eq"
+    NOT_CONTAINS = "nc"
+    NOT_EQUAL = "ne"
+
+
+@dataclass
+class CertificateMapEntry(_Doc):
+    """One sequence of a certificate map (``crypto pki certificate map LABEL SEQ``): its lines,
+    each ``[field, operator, value]`` (a MapField, a MapOperator, the text compared)."""
+
+    label: str
+    seq: int
+    rules: list[list[str]] = field(default_factory=list)
+
+
 @dataclass
 class PeerKey(_Doc):
     """A peer's RSA public key from ``crypto key pubkey-chain rsa`` (named-key or addressed-key)."""

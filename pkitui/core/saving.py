@@ -21,7 +21,7 @@ from pkitui.core.config import (RunningConfig, key_pair_doc, key_pair_from_doc, 
 from pkitui.core.errors import CapacityError, StoreError
 from pkitui.core.held import HeldDer
 from pkitui.core.pending_book import PendingBook
-from pkitui.core.records import CrlRecord, PeerKey, PendingEnrollment, StoredCertificate
+from pkitui.core.records import CertificateMapEntry, CrlRecord, PeerKey, PendingEnrollment, StoredCertificate
 from pkitui.core.schema import SCHEMA_VERSION
 from pkitui.core.secrets import SecretBox
 from pkitui.core.store import Store
@@ -230,6 +230,8 @@ class Saver:
             config.certificates = _replaced(config.certificates, table, name, doc, StoredCertificate.from_doc)
         elif table == "crls":
             config.crls = _replaced(config.crls, table, name, doc, CrlRecord.from_doc)
+        elif table == "certificate_maps":
+            config.certificate_maps = _replaced(config.certificate_maps, table, name, doc, CertificateMapEntry.from_doc)
         else:
             config.peer_keys = _replaced(config.peer_keys, table, name, doc, PeerKey.from_doc)
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from pkitui.core.der import DerShapeError, check_certificate, check_public_key, is_rsa_public_key
 from pkitui.core.errors import PkiError
+from pkitui.core.records import MapField, MapOperator
 from pkitui.core.store import is_plain_name
 from pkitui.core.trustpoints import normalize_fingerprint, validate_url
 
@@ -172,6 +173,19 @@ def ip_address(value: Any) -> None:
         ipaddress.ip_address(value)
     except ValueError:
         raise BadValue(f"is {shown(value)}, not an IP address") from None
+
+
+def map_rule(value: Any) -> None:
+    """A certificate map line: [subject-name|issuer-name, co|eq|nc|ne, text]."""
+    typed(value, list, what="a list")
+    if len(value) != 3 or not all(isinstance(v, str) for v in value):
+        raise BadValue(f"is {shown(value)}, not [field, operator, text]")
+    if value[0] not in tuple(MapField):
+        raise BadValue(f"compares {value[0]!r}, not subject-name or issuer-name")
+    if value[1] not in tuple(MapOperator):
+        raise BadValue(f"has operator {value[1]!r}, not co, eq, nc or ne")
+    if not value[2].strip():
+        raise BadValue("compares with empty text")
 
 
 def sha256_hex(value: Any) -> None:

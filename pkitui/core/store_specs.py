@@ -22,6 +22,7 @@ from pkitui.core.store_fields import (
     iso_time,
     iso_time_or_empty,
     list_of,
+    map_rule,
     map_of,
     nonempty,
     one_of,
@@ -84,6 +85,11 @@ PEER_KEYS: Spec = {
     "name": (True, peer_name),
     "usage": (False, one_of(*PEER_USAGES)),
     "der": (False, optional(rsa_public_key_der)),
+}
+CERTIFICATE_MAPS: Spec = {
+    "label": (True, validated(lambda v: validate_name(v, "certificate map label"))),
+    "seq": (True, integer(1, 65535)),
+    "rules": (False, list_of(map_rule)),
 }
 TRUSTPOINTS: Spec = {
     "name": (True, validated(validate_name)),
@@ -190,6 +196,7 @@ TABLES: dict[str, tuple[Spec, str, str | None]] = {
     "device": (DEVICE, "device settings", None),
     "key_pairs": (KEY_PAIRS, "key pair", "key_id"),
     "peer_keys": (PEER_KEYS, "peer key", "name"),
+    "certificate_maps": (CERTIFICATE_MAPS, "certificate map", "label"),
     "trustpoints": (TRUSTPOINTS, "trustpoint", "name"),
     "certificates": (CERTIFICATES, "certificate of trustpoint", "trustpoint"),
     "crls": (CRLS, "CRL of trustpoint", "trustpoint"),

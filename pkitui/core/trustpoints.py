@@ -136,6 +136,12 @@ def validate_revocation_methods(methods: list[str]) -> list[str]:
     return methods
 
 
+# Options saved only when away from their default (Trustpoint.stored_doc): issue 12's.
+SAVED_WHEN_SET = ("enrollment_terminal", "rsakeypair_size", "rsakeypair_encryption_size", "subject_alt_name", "fqdn",
+                  "usage", "eku_request", "hash", "ocsp_disable_nonce", "crl_cache", "chain_validation",
+                  "match_certificate")
+
+
 @dataclass
 class Trustpoint:
     """A CA the device trusts, and how to enroll with it and check revocation.
@@ -367,6 +373,16 @@ class Trustpoint:
                 continue
             value = getattr(self, f.name)
             doc[f.name] = list(value) if isinstance(value, (tuple, list)) else value
+        return doc
+
+    def stored_doc(self) -> dict[str, Any]:
+        """:meth:`to_doc` as the store keeps it: the options added since the first store format
+        only when set, so a trustpoint without them is saved (and counted in NVRAM) as before."""
+        doc = self.to_doc()
+        blank = Trustpoint(name=self.name)
+        for name in SAVED_WHEN_SET:
+            if name in doc and getattr(self, name) == getattr(blank, name):
+                del doc[name]
         return doc
 
     @classmethod

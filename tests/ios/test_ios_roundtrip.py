@@ -66,12 +66,34 @@ def trustpoints(draw: Any, name: str) -> Trustpoint:
     if maybe():
         tp.set_password(draw(st.from_regex(r"[!-~]{1,20}", fullmatch=True)))
     if maybe():
-        tp.set_rsakeypair(draw(label))
+        sizes = draw(st.lists(st.integers(1024, 4096), max_size=2))
+        tp.set_rsakeypair(draw(label), *sizes)
     if maybe():
         tp.set_subject_name(draw(dn))
-    tp.serial_number = maybe()
+    tp.serial_number = draw(st.none() | st.booleans())
     if maybe():
-        tp.set_ip_address(draw(st.ip_addresses().map(str)))
+        tp.set_ip_address(draw(st.ip_addresses().map(str) | st.sampled_from(["none", "lo"])))
+    # issue 12's options
+    if maybe():
+        tp.set_subject_alt_name(draw(host).replace("0", "a") + ".example")
+    if maybe():
+        tp.set_fqdn(draw(st.sampled_from(["none", "r9.example.com"])))
+    if maybe():
+        tp.set_usage(draw(st.permutations(["ike", "ssl-client", "ssl-server"]).map(lambda p: p[:2])))
+    if maybe():
+        tp.set_eku_request(draw(st.lists(st.sampled_from(["client-auth", "server-auth", "ipsec-tunnel", "any"]),
+                                         min_size=1, max_size=3, unique=True)))
+    if maybe():
+        tp.set_hash(draw(st.sampled_from(["sha1", "sha256", "sha384", "sha512"])))
+    tp.ocsp_disable_nonce = maybe()
+    if maybe():
+        tp.set_crl_cache(draw(st.none() | st.integers(1, 43200)))
+    if maybe():
+        tp.set_chain_validation(stop=maybe(), parent=None)
+    elif maybe():
+        tp.set_chain_validation(stop=False, parent=draw(label.filter(lambda v: v != name.lower())))
+    if maybe():
+        tp.set_match_certificate(draw(label))
     return tp
 
 

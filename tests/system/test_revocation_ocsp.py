@@ -110,3 +110,30 @@ def test_crl_first_then_ocsp_when_the_cdp_is_down(tmp_path: Path, responder: Ocs
     pki = make_device(tmp_path / "store", ca, ["crl", "ocsp"])
     verdict = pki.certificates.verify_peer(pem(issue(ca, "revoked", REVOKED, ocsp=responder.url, cdp=[crl_url])))
     assert verdict.status == "revoked" and verdict.revocation is not None and verdict.revocation.method == "ocsp"
+
+
+def test_disable_nonce_sends_none_and_checks_none(responder: OcspResponder, ca: LabCa,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """``ocsp disable-nonce`` (issue 12): the request carries no nonce, the responder (which echoes
+    one only when asked) sends none back, and the answer is still taken. The real fetch is only
+    watched, to read the request that went out."""
+    from cryptography import x509
+    from cryptography.x509 import ocsp as x509_ocsp
+
+    from pkitui.core import net
+
+    sent: list[bytes] = []
+    real_fetch = net.fetch
+
+    def watched(*args: object, **kwargs: object) -> net.Reply:
+        sent.append(kwargs["data"])  # type: ignore[arg-type]
+        return real_fetch(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(net, "fetch", watched)
+    assert ocsp.query(responder.url, issue(ca, "good", GOOD), ca.certificate, nonce=False).status == "good"
+    assert ocsp.query(responder.url, issue(ca, "revoked", REVOKED), ca.certificate, nonce=False).status == "revoked"
+    ocsp.query(responder.url, issue(ca, "good", GOOD), ca.certificate)
+    without, _, with_nonce = (x509_ocsp.load_der_ocsp_request(d) for d in sent)
+    with pytest.raises(x509.ExtensionNotFound):
+        without.extensions.get_extension_for_class(x509.OCSPNonce)
+    assert with_nonce.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce

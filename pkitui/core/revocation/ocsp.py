@@ -1,4 +1,5 @@
-"""OCSP (RFC 6960): a request with a nonce, the response's signature, nonce and status checked.
+"""OCSP (RFC 6960): a request with a nonce (unless ``ocsp disable-nonce``), the response's
+signature, nonce and status checked.
 
 The responder may sign with the CA's key or with a delegated responder certificate that the CA
 issued with the id-kp-OCSPSigning extended key usage.
@@ -82,15 +83,30 @@ def _key_hash(cert: x509.Certificate) -> bytes:
     return x509.SubjectKeyIdentifier.from_public_key(cert.public_key()).digest
 
 
+def _check_nonce(resp: ocsp.OCSPResponse, sent: bytes, url: str) -> None:
+    """RevocationError unless ``resp`` echoes the nonce ``sent``."""
+    try:
+        echoed = resp.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce
+    except x509.ExtensionNotFound:
+        raise RevocationError(f"OCSP nonce check failed: {url} did not echo the request's nonce",
+                              "If this responder never echoes nonces: ocsp disable-nonce") from None
+    if echoed != sent:
+        raise RevocationError(f"OCSP nonce check failed: {url} returned another nonce (a replayed answer?)")
+
+
 def query(url: str, cert: x509.Certificate, issuer: x509.Certificate, timeout: float | None = TIMEOUT,
-          now: datetime | None = None) -> OcspAnswer:
+          now: datetime | None = None, *, nonce: bool = True) -> OcspAnswer:
     """Ask ``url`` about ``cert``; OcspUnreachable when it does not answer (within one deadline, a
     1 MiB answer, no redirect to another host), RevocationError when the answer fails a check
-    (signature, nonce, certificate id, dates, judged at ``now``: default the system clock)."""
+    (signature, nonce, certificate id, dates, judged at ``now``: default the system clock).
+    ``nonce=False`` (``ocsp disable-nonce``): the request carries no nonce and none is checked,
+    for responders that answer from pre-signed responses."""
     now = now or datetime.now(timezone.utc)
-    nonce = os.urandom(16)
-    request = (ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA1())
-               .add_extension(x509.OCSPNonce(nonce), critical=False).build())
+    sent = os.urandom(16) if nonce else None
+    builder = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA1())
+    if sent is not None:
+        builder = builder.add_extension(x509.OCSPNonce(sent), critical=False)
+    request = builder.build()
     op = net.Operation("OCSP query", "the OCSP responder", OcspUnreachable)
     reply = net.fetch(op, url, method="POST", data=request.public_bytes(serialization.Encoding.DER),
                       seconds=timeout or deadline_for(), max_bytes=MAX_RESPONSE_BYTES,
@@ -110,12 +126,8 @@ def query(url: str, cert: x509.Certificate, issuer: x509.Certificate, timeout: f
         raise RevocationError(f"OCSP response signature check failed ({url})",
                               "The response was refused: it was not signed by the CA "
                               "or its delegated responder.") from None
-    try:
-        echoed = resp.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce
-    except x509.ExtensionNotFound:
-        raise RevocationError(f"OCSP nonce check failed: {url} did not echo the request's nonce") from None
-    if echoed != nonce:
-        raise RevocationError(f"OCSP nonce check failed: {url} returned another nonce (a replayed answer?)")
+    if sent is not None:
+        _check_nonce(resp, sent, url)
     single = next((r for r in resp.responses if r.serial_number == cert.serial_number
                    and r.issuer_key_hash == request.issuer_key_hash), None)
     if single is None:
