@@ -283,5 +283,8 @@ class CertificateService:
         certs = load_certificates(data)
         if intermediates:
             certs += load_certificates(intermediates)
+        from pkitui.core.certmaps import CertificateMaps
+
         return verify_peer(certs, tp, trustpoints=list(self._config.trustpoints), ca_certificate=self.ca_certificate,
-                           revocation=self._revocation(), now=self._clock.now())
+                           revocation=self._revocation(), now=self._clock.now(), trustpoint=self._trustpoint,
+                           certificate_maps=CertificateMaps(self._config))

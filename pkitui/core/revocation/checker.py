@@ -83,7 +83,7 @@ class RevocationService:
         errors = []
         for url in urls:
             try:
-                answer = ocsp.query(url, cert, issuer, now=self._clock.now())
+                answer = ocsp.query(url, cert, issuer, now=self._clock.now(), nonce=not tp.ocsp_disable_nonce)
             except RevocationError as exc:
                 errors.append(exc.message)
                 continue
