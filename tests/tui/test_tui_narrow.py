@@ -1,0 +1,58 @@
+"""The console at 80x24 (issue 10, points 12-13): the footer leads with ``? Help`` and keeps the
+pane's keys, the CRL viewer lists one CRL per issuer, the NVRAM bars are in proportion."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from textual.widgets._footer import FooterKey
+
+from pkitui.core.revocation.crl_info import CrlInfo, CrlLocation
+from pkitui.tui.screens.crls import one_per_issuer
+from pkitui.tui.widgets.nvram_gauge import BAR_CELLS, category_bar, stacked_bar
+from tui_support import fixed_pki, frozen_app, ready
+
+
+def _info(tp: str, issuer: str, number: int | None, day: int) -> CrlInfo:
+    return CrlInfo(trustpoint=tp, issuer=issuer, source=f"http://ca/{tp}-{day}.crl",
+                   this_update=datetime(2026, 3, day, tzinfo=timezone.utc), next_update=None, entries=day,
+                   size=100, sha256=f"{tp}{day}", crl_number=number, location=CrlLocation.NVRAM)
+
+
+def test_the_viewer_lists_one_crl_per_issuer_the_newest_with_every_trustpoint_holding_one() -> None:
+    infos = [_info("lab", "CN=A", 4, 10), _info("lab2", "CN=A", 5, 9), _info("other", "CN=B", None, 1),
+             _info("other2", "CN=B", None, 3)]
+    rows, holders = one_per_issuer(infos)
+    assert [(r.trustpoint, r.crl_number) for r in rows] == [("lab2", 5), ("other2", None)]  # number, then date
+    assert holders == [["lab", "lab2"], ["other", "other2"]]
+
+
+def test_nvram_bars_are_in_proportion() -> None:
+    styles: dict[str, object] = {}
+    # 25% and 50% of a 40-cell bar: 10 and 20 cells, no cell given to a category of 0 bytes.
+    bar = stacked_bar({"own keys": 250, "peer keys": 0, "CRLs": 500}, 1000, 40, styles)  # type: ignore[arg-type]
+    assert bar.plain == "█" * 30 + "░" * 10
+    tiny = stacked_bar({"own keys": 7}, 1000, 40, styles)  # type: ignore[arg-type]  # 0.28 cell
+    assert tiny.plain[0] in "▏▎▍" and tiny.plain[1:] == "░" * 39
+    # Category bars against what is used: twice the bytes, twice the length (in eighths).
+    assert category_bar(100, 300) != "" and len(category_bar(300, 300)) == BAR_CELLS
+    assert category_bar(0, 300) == ""
+
+
+async def test_at_80_columns_the_footer_leads_with_help_and_keeps_the_pane_keys() -> None:
+    app = frozen_app(fixed_pki())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        keys = [k for k in app.screen.query(FooterKey) if k.display]
+        assert keys[0].action == "help"
+        shown = [k.action for k in keys]
+        assert "save" not in shown and "command_line" not in shown  # named by the status line and Help
+        right = max(k.region.right for k in keys if k.action in ("app.help", "help"))
+        assert right <= 80
+    app = frozen_app(fixed_pki())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        shown = [k.action for k in app.screen.query(FooterKey) if k.display]
+        assert shown[0] == "help" and "save" in shown and "command_line" in shown
