@@ -4,12 +4,13 @@ deletion, manual import, peer verification and CRL requests. Thin adapters over
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
+from pkitui.core.dn import ios_dn
 from pkitui.core.errors import CertificateError
 from pkitui.core.fingerprint import grouped
 from pkitui.core.userfile import read_user_file
+from pkitui.ios.format import dn_lines, ios_time
 from pkitui.ios.grammar import Args
 from pkitui.ios.registry import CERT_CHAIN, CONFIG, EXEC, USER_EXEC, command, running_config_section
 from pkitui.ios.session import Session
@@ -21,54 +22,78 @@ if TYPE_CHECKING:
     from pkitui.core.revocation.crl_info import CrlInfo
 
 
-def ios_time(when: datetime | None) -> str:
-    """IOS's date layout: ``01:08:39 UTC Jul 17 2012``."""
-    return f"{when:%H:%M:%S} UTC {when:%b %d %Y}" if when else "-"
+def _names(info: CertificateInfo) -> tuple[bytes | str | None, bytes | str | None]:
+    """(issuer, subject) for printing: from the DER when held, else the names the info carries."""
+    if info.der is not None:
+        from pkitui.core.dn import certificate_names
+
+        return certificate_names(info.der)
+    return info.issuer, info.subject
 
 
-def _dn_lines(dn: str | None, indent: str = "    ") -> list[str]:
-    if not dn:
-        return [f"{indent}(not held: fingerprint only)"]
-    return [f"{indent}{part.strip()}" for part in dn.split(",")] if dn else []
+def _subject_lines(info: CertificateInfo, subject: bytes | str | None) -> list[str]:
+    """IOS's ``Subject:`` block: ``Name:`` (the unstructuredName IOS requests carry; else the
+    cn of a device certificate), ``IP Address:`` and ``Serial Number:`` when present, then the DN."""
+    from pkitui.core.dn import SERIAL_NUMBER, UNSTRUCTURED_ADDRESS, UNSTRUCTURED_NAME, ios_dn_attributes
+
+    if not subject:
+        return dn_lines(subject)
+    values: dict[str, str] = {}
+    for rdn in ios_dn_attributes(subject):
+        for oid, value in rdn:
+            values.setdefault(oid, value)
+    lines = []
+    name = values.get(UNSTRUCTURED_NAME) or (values.get("2.5.4.3") if info.role in ("device", "imported") else None)
+    if name:
+        lines.append(f"    Name: {name}")
+    if UNSTRUCTURED_ADDRESS in values:
+        lines.append(f"    IP Address: {values[UNSTRUCTURED_ADDRESS]}")
+    if SERIAL_NUMBER in values:
+        lines.append(f"    Serial Number: {values[SERIAL_NUMBER]}")
+    return lines + dn_lines(subject)
 
 
-def certificate_lines(info: CertificateInfo) -> list[str]:
-    """One certificate in the layout of IOS ``show crypto pki certificates``."""
+def certificate_lines(info: CertificateInfo, verbose: bool = False) -> list[str]:
+    """One certificate in the layout of IOS ``show crypto pki certificates [verbose]``."""
     lines = [info.title, f"  Status: {info.status}"]
+    if verbose and info.der is not None:
+        from pkitui.ios.cert_verbose import verbose_version
+
+        lines.append(verbose_version(info.der))
     if info.serial_hex:
         lines.append(f"  Certificate Serial Number (hex): {info.serial_hex}")
     lines.append(f"  Certificate Usage: {info.usage}")
-    lines += ["  Issuer:", *_dn_lines(info.issuer), "  Subject:"]
-    if info.role in ("device", "imported") and info.subject:
-        cn = next((p.split("=", 1)[1] for p in info.subject.split(",") if p.upper().startswith("CN=")), None)
-        if cn:
-            lines.append(f"    Name: {cn}")
-    lines += _dn_lines(info.subject)
+    issuer, subject = _names(info)
+    lines += ["  Issuer:", *dn_lines(issuer), "  Subject:", *_subject_lines(info, subject)]
     if info.crl_distribution_points:
         lines += ["  CRL Distribution Points:", *(f"    {u}" for u in info.crl_distribution_points)]
-    if info.ocsp_urls:
-        lines += ["  OCSP URL:", *(f"    {u}" for u in info.ocsp_urls)]
     if info.not_before:
         lines += ["  Validity Date:", f"    start date: {ios_time(info.not_before)}",
                   f"    end   date: {ios_time(info.not_after)}"]
+    if verbose and info.der is not None:
+        from pkitui.ios.cert_verbose import verbose_lines
+
+        lines += verbose_lines(info.der)
+    elif not info.der:  # fingerprint only: the one way to tell it
+        sha = info.fingerprints.get("sha256")
+        if sha:
+            lines.append(f"  Fingerprint SHA256: {grouped(sha)}")
     lines.append(f"  Associated Trustpoints: {info.trustpoint}")
     if info.key_label:
         lines.append(f"  Key Label: {info.key_label}")
-    sha = info.fingerprints.get("sha256")
-    if sha:
-        lines.append(f"  Fingerprint SHA256: {grouped(sha)}")
-    if info.source == "import":
+    if info.source == "import":  # pkitui's: IOS names the NVRAM file here, pkitui has none
         lines.append("  Storage: imported manually (crypto pki import)")
     return lines
 
 
-@command((USER_EXEC, EXEC), "show crypto {pki | ca} certificates [NAME]")
+@command((USER_EXEC, EXEC), "show crypto {pki | ca} certificates [NAME] [verbose]")
 def show_certificates(session: Session, args: Args) -> None:
-    """Device, RA and CA certificates, as IOS lists them (``--json``: the same with PEM)."""
+    """Device, RA and CA certificates, as IOS lists them (``verbose``: extensions, fingerprints;
+    ``--json``: the same with PEM)."""
     infos = session.pki.certificates.list(args.get("name"))
     lines: list[str] = []
     for info in infos:
-        lines += certificate_lines(info) + [""]
+        lines += certificate_lines(info, "verbose" in args.words) + [""]
     if session.pki.config.query_mode:
         lines.append("% Query mode: certificates are fetched from the CA when needed (unavailable while it is down).")
     if not infos:
@@ -131,6 +156,7 @@ def render_certificate_chains(pki: Pki) -> list[str]:
 
 def _import(session: Session, name: str, data: bytes) -> None:
     info = session.pki.certificates.import_certificate(name, data)
+    session.print("% Router Certificate successfully imported")  # IOS's words
     session.print(f"% Certificate {info.serial_hex} imported into trustpoint {name} (key {info.key_label}).")
     session.print("% Save the configuration to keep it: copy system:running-config nvram:startup-config")
 
@@ -200,7 +226,7 @@ def crl_lines(info: CrlInfo) -> list[str]:
     """One CRL in the layout of IOS ``show crypto pki crls`` (plus entries and where it is held)."""
     where = {"nvram": "in NVRAM", "cache": "in the cache outside NVRAM (too large for the NVRAM left)",
              "memory": "in memory only (query mode)"}[info.location]
-    lines = ["CRL Issuer Name:", f"    {info.issuer}", f"    LastUpdate: {ios_time(info.this_update)}",
+    lines = ["CRL Issuer Name:", f"    {ios_dn(info.issuer)}", f"    LastUpdate: {ios_time(info.this_update)}",
              f"    NextUpdate: {ios_time(info.next_update)}" + ("  (expired: fetched again at the next check)"
                                                                if info.expired else ""),
              "    Retrieved from CRL Distribution Point:",
