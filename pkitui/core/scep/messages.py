@@ -13,7 +13,7 @@ import datetime
 import hashlib
 import ipaddress
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from asn1crypto import algos, cms, core
@@ -91,7 +91,7 @@ def _resigned_sha1(csr: x509.CertificateSigningRequest, key: rsa.RSAPrivateKey) 
     return der
 
 
-def message_digest(caps: set[str] | list[str], wanted: str | None) -> str:
+def message_digest(caps: Collection[str], wanted: str | None) -> str:
     """The pkiMessage's digest: ``wanted`` (the trustpoint's ``hash``) when the CA's GetCACaps
     allows it (SHA-1 always; SHA-256 with SHA-256 or SCEPStandard; SHA-512 with SHA-512), else
     SHA-256 when allowed, else SHA-1. SCEP has no SHA-384: ``hash sha384`` signs the CSR only."""

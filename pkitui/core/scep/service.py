@@ -40,6 +40,7 @@ from pkitui.core.scep.enroll import EnrollmentEvent, EnrollmentResult, Enrollmen
 from pkitui.core.scep.manual import ManualRequest, manual_requests
 from pkitui.core.scep.messages import get_crl_content, new_transaction_id, self_signed_signer
 from pkitui.core.scep.plan import EnrollmentPlan, EnrollmentQuestion, RequestAnswers, request_trustpoint
+from pkitui.core.scep.messages import message_digest
 from pkitui.core.scep.request import request_csr, request_subject
 from pkitui.core.scep.transport import ScepSettings, ScepTransport
 from pkitui.core.trustpoints import Trustpoint
@@ -136,7 +137,7 @@ class ScepService:
         signers = [cert for role, cert in ras if role in (CertRole.RA_SIGNATURE, CertRole.RA)] + cas
         return _LockedExchange(
             lock=self._lock, trustpoint=tp.name, transport=transport, post=standard or "POSTPKIOPERATION" in caps,
-            digest="sha256" if standard or "SHA-256" in caps else "sha1",
+            digest=message_digest(caps, tp.hash),
             cipher="aes128" if standard or "AES" in caps else "des3",
             recipient=recipient, trusted_signers=signers, ca_certificates=cas,
             retry_period_s=tp.enrollment_retry_period * self.seconds_per_retry_minute,
