@@ -7,20 +7,22 @@ matches (a sequence without lines matches any certificate); the certificate matc
 when any sequence matches. ``co`` contains, ``eq`` equal, ``nc`` does not contain, ``ne`` not
 equal, all case-insensitive. A name is compared as text in IOS's lower-case form
 in the certificate's order (``cn=r1.example.com,ou=vpn,o=example``): attribute names and values
-lower case, parts joined by ``,`` without spaces; ``eq``/``ne`` values are read the same way, so ``CN=R1, O=Example`` equals
-``cn=r1,o=example``.
+lower case, parts joined by ``,`` without spaces; ``eq``/``ne`` values are read the same way, so
+``CN=R1, O=Example`` equals ``cn=r1,o=example``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from cryptography import x509
+from typing import TYPE_CHECKING
 
 from pkitui.core.config import RunningConfig
 from pkitui.core.errors import ConfigError
 from pkitui.core.records import CertificateMapEntry, MapField, MapOperator
 from pkitui.core.trustpoints import validate_name
+
+if TYPE_CHECKING:  # certificates are matched where they are verified; a show command pays nothing
+    from cryptography import x509
 
 MAX_SEQ = 65535
 
