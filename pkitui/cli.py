@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pkitui.ios.session import Session
@@ -55,6 +55,13 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _crl_entries(text: str) -> int:
+    """``--crl-entries N``: 0 to 2,000,000 revoked serials."""
+    if not text.isdigit() or int(text) > 2_000_000:
+        raise argparse.ArgumentTypeError(f"invalid number of CRL entries {text!r}: give 0 to 2000000")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``pkitui``."""
     parser = argparse.ArgumentParser(
@@ -72,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--store", metavar="DIR", dest="sub_store", help="the NVRAM store")
     ex.add_argument("--json", action="store_true", help="show commands print one JSON document per line")
     ex.add_argument("--force", action="store_true", help="answer yes to confirmations (e.g. key regeneration)")
+    ex.add_argument("--lenient", action="store_true",
+                    help="at an interactive prompt, accept configuration commands in privileged exec without "
+                    "configure terminal, as scripts always do (also: PKITUI_LENIENT=1)")
     ex.add_argument("--continue", action="store_true", dest="keep_going",
                     help="keep going after a failing command (exit 1 if any failed)")
     ex.add_argument("--timeout", type=_seconds, metavar="SECONDS",
@@ -79,8 +89,17 @@ def build_parser() -> argparse.ArgumentParser:
                     "byte; overrides the trustpoints' enrollment timeout (default 30)")
     ex.add_argument("-c", action="append", dest="commands", metavar="CMD", help="a command line (repeatable)")
     ex.add_argument("file", nargs="?", metavar="FILE", help="script file ('-' or none: stdin)")
-    lab = sub.add_parser("lab", help="start a local lab CA and open the console on it")
+    lab = sub.add_parser("lab", help="start a local lab CA and open the console on it (or --serve it)",
+                         description="Start a local lab CA (SCEP, its CRL over HTTP and LDAP) on 127.0.0.1, save "
+                         "trustpoint lab (URL, fingerprint, challenge) in the store and open the console on it.")
     lab.add_argument("--store", metavar="DIR", dest="sub_store", help="the NVRAM store")
+    lab.add_argument("--serve", action="store_true",
+                     help="no console: print the SCEP URL, CA fingerprints, challenge file, CRL URLs and an IOS "
+                     "snippet, then serve until ctrl+c or SIGTERM (every server is stopped; exit status 0)")
+    lab.add_argument("--json", action="store_true", help="with --serve: print those facts as one JSON document")
+    lab.add_argument("--crl-entries", type=_crl_entries, metavar="N", default=0,
+                     help="publish a CRL of the lab CA revoking N made-up serials (up to 2000000; the CRL "
+                     "viewer at scale) instead of the CA's real one")
     return parser
 
 
@@ -133,7 +152,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 set_run_deadline(args.timeout)
             return run_exec(args, where)
         if args.command == "lab":
-            return int(run_lab(where) or EXIT_OK)
+            if args.json and not args.serve:
+                from pkitui.core.errors import PkiError
+
+                raise PkiError("pkitui lab: --json needs --serve", "Run: pkitui lab --serve --json")
+            return int(run_lab(where, serve=args.serve, json_out=args.json, crl_entries=args.crl_entries) or EXIT_OK)
         return int(run_console(where) or EXIT_OK)
     except KeyboardInterrupt:
         say_err("% Interrupted")
@@ -158,10 +181,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_interactive(args: argparse.Namespace, where: Path) -> int:
     """``pkitui exec`` at a terminal: a prompt per line, as on a router's console; an error is
     shown and the session goes on. ctrl+d (or ``exit`` from exec mode) ends it. Reading the
-    terminal to its end before running anything showed nothing until ctrl+d."""
+    terminal to its end before running anything showed nothing until ctrl+d.
+
+    As on a router the session starts in user exec (``Device>``; ``enable`` for ``Device#``), and a
+    configuration command needs ``configure terminal`` first unless ``--lenient`` or
+    ``PKITUI_LENIENT=1`` (scripts always accept it)."""
     import readline  # noqa: F401 - input() then edits the line and keeps a history (arrow keys)
 
+    from pkitui.ios.registry import USER_EXEC
+    from pkitui.ios.session import lenient_requested
+
     session = make_session(where, args, True)
+    session.stack = [(USER_EXEC, None)]
+    session.implicit_configure = bool(args.lenient) or lenient_requested()
     errors = 0
     while not session.closed:
         try:
@@ -282,8 +314,11 @@ def run_console(where: Path) -> int:
     return app.return_code or 0
 
 
-def run_lab(where: Path) -> int:
+def run_lab(where: Path, serve: bool = False, json_out: bool = False, crl_entries: int = 0) -> int:
     """``pkitui lab``: start the lab, print the CA fingerprint, open the console, stop on quit.
+    With ``serve``, no console: print the lab's facts (``json_out``: one JSON document) and serve
+    until a stop signal, which is then the normal end (status 0). ``crl_entries``: publish a
+    CRL revoking that many made-up serials.
 
     Without the Debian packages it says which to install and still opens the console.
     SIGTERM, SIGINT and SIGHUP end it in order at any moment (while the servers start, or with
@@ -294,9 +329,9 @@ def run_lab(where: Path) -> int:
 
     with StopSignals() as stops:
         try:
-            status = _run_lab(where, stops)
+            status = _run_lab(where, stops, serve, json_out, crl_entries)
         except Signalled as stopped:
-            status = stopped.exit_status
+            status = EXIT_OK if serve else stopped.exit_status
         finally:
             with stops.cleaning():
                 stop_started()  # whatever a server's own stop missed (a signal during its start)
@@ -308,35 +343,76 @@ def run_lab(where: Path) -> int:
             print(f"pkitui lab: stopped by {name}; every lab server is stopped.", file=sys.stderr)
         except OSError:
             pass
-        return 128 + stops.signalled
+        return status if serve else 128 + stops.signalled
     return status
 
 
-def _run_lab(where: Path, stops: StopSignals) -> int:
+def _serve_lab(lab: Any, where: Path, json_out: bool) -> int:
+    """``pkitui lab --serve``: print the lab's facts, then wait for a stop signal (StopSignals
+    raises Signalled here, and run_lab stops every server)."""
+    import signal
+
+    facts = lab.facts(where)
+    if json_out:
+        import json
+
+        print(json.dumps(facts, indent=2))
+    else:
+        print(f"pkitui lab: serving until ctrl+c or SIGTERM; trustpoint {facts['trustpoint']} is saved in "
+              f"{facts['store']}")
+        rows = [("SCEP URL", facts["scep_url"]),
+                *((f"CA {name.upper()}", value) for name, value in facts["ca_fingerprint"].items()),
+                ("Challenge", f"in {facts['challenge_file']} (mode 0600)"),
+                ("CRL (HTTP)", facts["crl_http_url"] or "not published"),
+                ("CRL (LDAP)", facts["crl_ldap_url"] or "not published")]
+        for label, value in rows:
+            print(f"{label:<11} {value}")
+        for note in facts["notes"]:
+            print(f"Note        {note}")
+        print("IOS, for a new store (the shell reads the challenge file):")
+        print("  pkitui exec --store DIR <<IOS")
+        print("\n".join(f"  {line}" for line in facts["ios"]))
+        print("  IOS")
+    sys.stdout.flush()
+    while True:
+        signal.pause()
+
+
+def _run_lab(where: Path, stops: StopSignals, serve: bool = False, json_out: bool = False,
+             crl_entries: int = 0) -> int:
     from pkitui.core.errors import PkiError
     from pkitui.core.pki import Pki
     from pkitui.lab import Lab, default_lab_dir, missing_packages
     from pkitui.tui.app import PkiConsole
 
-    pki = Pki.open(where)
+    pki = Pki.open(where, writer="pkitui lab")
     missing = missing_packages()
     if missing:
         print(f"pkitui lab: cannot start the lab CA: missing {', '.join(missing)}.\n"
-              f"Install with: apt-get install -y {' '.join(missing)}\n"
-              "Opening the console on the local store without the lab.", file=sys.stderr)
+              f"Install with: apt-get install -y {' '.join(missing)}", file=sys.stderr)
+        if serve:
+            return EXIT_FAILED
+        print("Opening the console on the local store without the lab.", file=sys.stderr)
         return _lab_console(PkiConsole(pki=pki), stops)
     lab = Lab(default_lab_dir(where))
     try:
         lab.start()
     except PkiError as exc:
         print(f"pkitui lab: {exc.message}" + (f"\n{exc.hint}" if exc.hint else ""), file=sys.stderr)
+        if serve:
+            return EXIT_FAILED
         print("Opening the console on the local store without the lab.", file=sys.stderr)
         return _lab_console(PkiConsole(pki=pki), stops)
     try:
+        if crl_entries:
+            print(f"pkitui lab: publishing a CRL of {crl_entries} entries ...", file=sys.stderr, flush=True)
+            lab.publish_big_crl(crl_entries)
+        lab.configure(pki)
+        if serve:
+            return _serve_lab(lab, where, json_out)
         for line in lab.banner_lines():
             print(line)
         sys.stdout.flush()
-        lab.configure(pki)
         return _lab_console(PkiConsole(pki=pki, lab=lab), stops)
     finally:
         with stops.cleaning():

@@ -29,6 +29,12 @@ if TYPE_CHECKING:
 REQUIRED = {"scepserver": "scep", "socat": "socat", "unshare": "util-linux", "ip": "iproute2"}
 OPTIONAL = {"slapd": "slapd", "openssl": "openssl"}
 LAB_TRUSTPOINT = "lab"
+REVOCATION_HELP = (
+    "The lab CA keeps every certificate it issues valid: micromdm's scepserver would revoke a subject's",
+    "older certificate when the same subject enrolls again (one of a usage-keys pair), the lab turns",
+    "that off (pkitui/lab/scepserver.py). Revoke on purpose: Lab.scep.revoke(serial); the CRL follows.",
+)
+"""The lab's revocation rule, in the banner (and the console's log) under the CA fingerprint."""
 
 
 def _which(name: str) -> str | None:
@@ -72,7 +78,8 @@ def depot_ca_key(depot: Path) -> Any:
 
 def depot_crl(depot: Path, days: int = 7) -> bytes:
     """A CRL (DER) signed by the scepserver CA of ``depot``, revoking what its index.txt marks
-    ``R`` (micromdm revokes a certificate when the same subject enrolls again).
+    ``R`` (:meth:`pkitui.lab.scepserver.ScepServer.revoke`; micromdm's own marking of a subject's
+    older certificate is turned off in the lab).
 
     """
     from datetime import datetime, timedelta, timezone
@@ -146,7 +153,9 @@ class Lab:
 
         self.workdir.mkdir(parents=True, exist_ok=True)
         os.chmod(self.workdir, 0o700)
-        self.scep = ScepServer(self.workdir / "scep", self.challenge, port=self._port("port"))
+        # The lab CA revokes only on purpose (ScepServer.revoke): micromdm's own revocation of the
+        # older certificate of a subject enrolling again would revoke one of a usage-keys pair.
+        self.scep = ScepServer(self.workdir / "scep", self.challenge, port=self._port("port"), revoke_replaced=False)
         try:
             self.scep.start()
             self._start_crl_publishers()
@@ -202,8 +211,8 @@ class Lab:
             self.notes.append(f"CRL over LDAP not started: {exc.message}")
 
     def _watch_depot(self, every: float = 2.0) -> None:
-        """Publish a new CRL whenever the CA's index changes (micromdm revokes the older
-        certificate when a subject enrolls again), as a CA publishing CRLs would."""
+        """Publish a new CRL whenever the CA's index changes (a certificate revoked with
+        ``lab.scep.revoke(serial)``), as a CA publishing CRLs would."""
         index = self.scep.depot / "index.txt"
         seen = index.stat().st_mtime if index.exists() else 0.0
         while not self._watch_stop.wait(every):
@@ -278,16 +287,55 @@ class Lab:
         """What ``pkitui lab`` prints and the console's log pane repeats."""
         lines = [f"Lab SCEP CA: {self.scep.url} (trustpoint {LAB_TRUSTPOINT})",
                  "Compare this CA fingerprint in the Authenticate dialog (SHA-256):",
-                 f"  {self.grouped_fingerprint()}"]
+                 f"  {self.grouped_fingerprint()}", *REVOCATION_HELP]
         if self.crl_url():
             lines.append(f"Lab CRL over HTTP: {self.crl_url()}")
         if self.ldap_url():
             lines.append(f"Lab CRL over LDAP: {self.ldap_url()}")
         return lines + self.notes
 
-    def configure(self, pki: Pki) -> None:
-        """Declare trustpoint ``lab`` with the CA's URL and challenge password (and the LDAP CRL
-        query when published); give the device a name if it has none, so keys can be generated."""
+    def facts(self, store: Path | None = None) -> dict[str, Any]:
+        """What a script needs to enroll against the lab (``pkitui lab --serve --json`` prints it).
+
+        The challenge password itself is not printed: ``challenge_file`` holds it (mode 0600), and
+        trustpoint ``lab`` in the store is configured with it."""
+        der = self.ca_der
+        return {
+            "trustpoint": LAB_TRUSTPOINT,
+            "store": str(store) if store is not None else None,
+            "scep_url": self.scep.url,
+            "ca_fingerprint": {"sha256": grouped(hashlib.sha256(der).hexdigest().upper()),
+                               "sha1": grouped(hashlib.sha1(der).hexdigest().upper()),  # IOS shows it too
+                               "md5": grouped(hashlib.md5(der).hexdigest().upper())},  # IOS shows it too
+            "challenge_file": str(self.workdir / "challenge"),
+            "crl_http_url": self.crl_url(),
+            "crl_ldap_url": self.ldap_url(),
+            "ios": self.ios_snippet(),
+            "notes": list(self.notes),
+        }
+
+    def ios_snippet(self) -> list[str]:
+        """A whole ``pkitui exec`` script that names a new device ``lab-client``, generates its key
+        pair, declares, authenticates and enrolls trustpoint ``lab`` and saves, for an unquoted heredoc
+        (``pkitui exec --store DIR <<IOS``): the ``password`` line reads the challenge file with
+        ``$(cat FILE)``, so the password is never printed."""
+        lines = ["enable", "configure terminal", "hostname lab-client", "ip domain-name pkitui.lab",
+                 "crypto key generate rsa",
+                 "crypto pki trustpoint " + LAB_TRUSTPOINT,
+                 f" enrollment url {self.scep.url}",
+                 f" fingerprint {self.fingerprint}",
+                 f" password {'$(cat ' + str(self.workdir / 'challenge') + ')'}"]
+        if self.ldap_url():
+            lines += [f" crl query {self.ldap_url()}", " revocation-check crl"]
+        return lines + ["exit", f"crypto pki authenticate {LAB_TRUSTPOINT}", f"crypto pki enroll {LAB_TRUSTPOINT}",
+                        "end", "copy system:running-config nvram:startup-config"]
+
+    def configure(self, pki: Pki, save: bool = True) -> None:
+        """Declare trustpoint ``lab`` with the CA's URL, fingerprint and challenge password (and the
+        LDAP CRL query when published); give the device a name if it has none, so keys can be
+        generated. With ``save``, what the lab changed (the identity and trustpoint ``lab``) is saved
+        at once, so a script on the same store finds it and the console has nothing of the lab's
+        to warn about; any other unsaved change stays unsaved."""
         ident = pki.config.identity
         if not ident.hostname:
             host = "".join(c for c in socket.gethostname().split(".")[0] if c.isalnum() or c == "-") or "device"
@@ -301,6 +349,12 @@ class Lab:
             tp.set_password(self.challenge)
         if self.ldap_url() and tp.crl_query != self.ldap_url():
             tp.set_crl_query(str(self.ldap_url()))
+        if tp.fingerprint != self.fingerprint:
+            tp.set_fingerprint(self.fingerprint)
+        if save:
+            from pkitui.core.merge import IDENTITY, object_name
+
+            pki.save_objects([IDENTITY, object_name("trustpoints", {"name": LAB_TRUSTPOINT})])
 
 
 def default_lab_dir(store_dir: Path) -> Path:
