@@ -1,0 +1,39 @@
+"""The footer: the focused pane's keys, with ``? Help`` (which lists every key) first.
+
+Textual's Footer lists the focused widget's bindings first and the app's last, so at 80 columns
+the app-wide ``? Help`` was cut off with half of the pane's keys. Here ``? Help`` leads; under
+110 columns the footer turns compact and leaves out the app-wide keys the status line and Help
+already name (ctrl+s Save, ``:`` Command, ctrl+p palette), so the pane's own keys fit.
+"""
+
+from __future__ import annotations
+
+from textual import events
+from textual.app import ComposeResult
+from textual.widget import Widget
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+HELP_ACTION = "help"
+# App-wide keys that a narrow footer leaves to the Help screen (and the status line's "ctrl+s saves").
+APP_WIDE_ACTIONS = frozenset({"save", "command_line"})
+NARROW_BELOW = 110  # columns: the console's -narrow breakpoint
+
+
+class KeysFooter(Footer):
+    """A Footer with ``? Help`` first; compact and without the app-wide keys when narrow."""
+
+    DEFAULT_CSS = """
+    KeysFooter.-compact FooterKey.-app-wide, KeysFooter.-compact FooterKey.-command-palette { display: none; }
+    """
+
+    def compose(self) -> ComposeResult:
+        keys: list[Widget] = list(super().compose())
+        for key in keys:
+            if isinstance(key, FooterKey) and key.action in APP_WIDE_ACTIONS:
+                key.add_class("-app-wide")
+        keys.sort(key=lambda w: not (isinstance(w, FooterKey) and w.action == HELP_ACTION))  # stable
+        yield from keys
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.compact = event.size.width < NARROW_BELOW
