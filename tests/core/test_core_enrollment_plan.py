@@ -45,7 +45,7 @@ def test_a_configured_password_and_subject_are_in_the_plan(tmp_path: Path) -> No
     tp = pki.trustpoints.get("lab")
     tp.set_password("s3cret")
     plan = pki.scep.prepare_enrollment("lab")
-    assert plan.subject == "CN=r1.example.com" and not plan.needs_password
+    assert plan.subject == "hostname=r1.example.com,cn=r1.example.com" and not plan.needs_password
 
 
 def test_a_pending_transaction_is_resumed(tmp_path: Path) -> None:

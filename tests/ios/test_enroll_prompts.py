@@ -45,7 +45,7 @@ def test_the_questions_in_ioss_order_and_the_answers_go_in_the_request(scep_ca: 
                      "% Include the router serial number in the subject name? [yes/no]: ",
                      "% Include an IP address in the subject name? [no]: ", "Request certificate from CA? [yes/no]: "]
     assert out[:2] == ["% Start certificate enrollment ..", "% Create a challenge password."]
-    assert "% The subject name in the certificate will include: CN=r1.example.com" in out
+    assert "% The subject name in the certificate will include: hostname=r1.example.com,cn=r1.example.com" in out
     [cert] = _device_certs(rec)
     assert cert.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)  # yes: the serial number went in
     assert rec.pki.trustpoints.get("lab").serial_number is None  # an answer, not configuration (as IOS)

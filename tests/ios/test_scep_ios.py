@@ -117,7 +117,7 @@ def test_enroll_asks_before_sending_when_someone_can_answer(scep_ca: ScepServer,
     assert asked == ["% Include the router serial number in the subject name? [yes/no]: ",
                      "% Include an IP address in the subject name? [no]: ", "Request certificate from CA? [yes/no]: "]
     assert out[0] == "% Start certificate enrollment .."
-    assert "% The subject name in the certificate will include: CN=r1.example.com" in out
+    assert "% The subject name in the certificate will include: hostname=r1.example.com,cn=r1.example.com" in out
     assert "% Key pair(s): r1.example.com" in out and any(line.startswith("% CA: ") for line in out)
     assert out[-1] == "% Certificate request not sent."
     assert not [c for c in rec.pki.config.certificates if c.role == "device"]

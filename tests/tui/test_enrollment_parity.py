@@ -140,7 +140,7 @@ async def test_pane_and_command_line_enroll_alike_against_the_lab(lab: Lab, tmp_
     assert pane.dialogs[0][0] == "password" and pane.dialogs[0][1].startswith("Create a challenge password.")
     question, *details = pane.dialogs[4][1:]
     assert question == "Request certificate from CA? (trustpoint lab)"
-    assert details[:2] == ["Subject: CN=r1.example.com", "Key pair(s): r1.example.com"]
+    assert details[:2] == ["Subject: hostname=r1.example.com,cn=r1.example.com", "Key pair(s): r1.example.com"]
     assert details[2].startswith("CA: ") and details[3] == f"Enrollment URL: {lab.scep.url}"
     for run in (pane, line):
         finished = run.messages.one(EnrollmentFinished)

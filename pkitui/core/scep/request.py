@@ -42,21 +42,30 @@ def request_fqdn(identity: Identity, tp: Trustpoint) -> str | None:
     return tp.fqdn or identity.fqdn
 
 
+UNSTRUCTURED_NAME = x509.ObjectIdentifier("1.2.840.113549.1.9.2")  # IOS prints it as hostname=
+
+
 def request_subject(identity: Identity, tp: Trustpoint) -> x509.Name:
-    """``subject-name`` if configured, else CN=FQDN (``fqdn NAME`` or hostname.domain);
+    """What IOS sends: ``subject-name`` if configured, else CN=FQDN (``fqdn NAME`` or
+    hostname.domain), plus the FQDN as unstructuredName (IOS's ``hostname=``) when there is one;
     ``serial-number`` adds serialNumber."""
+    fqdn = tp.fqdn if tp.fqdn and tp.fqdn != FQDN_NONE else None
+    if tp.fqdn != FQDN_NONE and fqdn is None:
+        fqdn = identity.fqdn if tp.subject_name else identity.require_fqdn("enrolling")
     if tp.subject_name:
         name = parse_dn(tp.subject_name)  # the relaxed IOS syntax subject-name accepts
-    elif tp.fqdn == FQDN_NONE:
+    elif fqdn is None:
         raise ConfigError(f"Trustpoint {tp.name} has 'fqdn none' and no subject-name: the request would name nothing",
                           f"Configure one: crypto pki trustpoint {tp.name} / subject-name CN=NAME")
     else:
-        fqdn = tp.fqdn or identity.require_fqdn("enrolling")
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, fqdn)])
+    rdns = list(name.rdns)
+    if fqdn is not None:
+        rdns.append(x509.RelativeDistinguishedName([x509.NameAttribute(UNSTRUCTURED_NAME, fqdn)]))
     if tp.serial_number:
-        name = x509.Name(list(name.rdns) + [x509.RelativeDistinguishedName(
-            [x509.NameAttribute(NameOID.SERIAL_NUMBER, device_serial_number())])])
-    return name
+        rdns.append(x509.RelativeDistinguishedName(
+            [x509.NameAttribute(NameOID.SERIAL_NUMBER, device_serial_number())]))
+    return x509.Name(rdns)
 
 
 @dataclass(frozen=True)

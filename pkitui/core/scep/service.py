@@ -40,6 +40,7 @@ from pkitui.core.scep.enroll import EnrollmentEvent, EnrollmentResult, Enrollmen
 from pkitui.core.scep.manual import ManualRequest, manual_requests
 from pkitui.core.scep.messages import get_crl_content, new_transaction_id, self_signed_signer
 from pkitui.core.scep.plan import EnrollmentPlan, EnrollmentQuestion, RequestAnswers, request_trustpoint
+from pkitui.core.dn import ios_dn
 from pkitui.core.scep.messages import message_digest
 from pkitui.core.scep.request import request_csr, request_subject
 from pkitui.core.scep.transport import ScepSettings, ScepTransport
@@ -194,7 +195,7 @@ class ScepService:
                 plan.key_ids = [key_id for key_id, _usage, _bits in generate]
                 plan.generate = [f"{key_id} ({bits} bits)" for key_id, _usage, bits in generate]
         try:
-            plan.subject = request_subject(self._config.identity, trustpoint).rfc4514_string()
+            plan.subject = ios_dn(request_subject(self._config.identity, trustpoint))
         except PkiError as exc:
             if not any(type(m) is type(exc) and m.message == exc.message for m in plan.missing):
                 plan.missing.append(exc)
@@ -213,7 +214,7 @@ class ScepService:
             return None
         if ca.der is None:
             return f"SHA-256 {ca.sha256}"
-        return x509.load_der_x509_certificate(ca.der).subject.rfc4514_string()
+        return ios_dn(x509.load_der_x509_certificate(ca.der).subject)
 
     def _generate_missing(self, tp: Trustpoint) -> None:
         """``rsakeypair LABEL SIZE [ENC-SIZE]``: generate the trustpoint's key pair(s) when missing,
