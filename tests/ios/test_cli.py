@@ -141,7 +141,7 @@ def test_exec_does_not_import_textual(tmp_path: Path) -> None:
 def test_console_and_lab_dispatch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[tuple[str, Path]] = []
     monkeypatch.setattr(cli, "run_console", lambda store: seen.append(("console", store)) or 0)
-    monkeypatch.setattr(cli, "run_lab", lambda store: seen.append(("lab", store)) or 0)
+    monkeypatch.setattr(cli, "run_lab", lambda store, **_options: seen.append(("lab", store)) or 0)  # --serve ...
     assert main(["--store", str(tmp_path)]) == 0
     assert main(["lab", "--store", str(tmp_path / "lab")]) == 0
     monkeypatch.setenv("PKITUI_STORE", str(tmp_path / "env"))
@@ -193,7 +193,9 @@ def test_exec_at_a_terminal_prompts_and_answers_each_line(tmp_path: Path) -> Non
                 seen += os.read(master, 4096)
 
     try:
-        read_until(b"Device# ")  # a prompt before anything is typed
+        read_until(b"Device> ")  # a prompt before anything is typed: user exec, as on a router
+        os.write(master, b"enable\n")
+        read_until(b"Device# ")
         os.write(master, b"configure terminal\n")
         read_until(b"Device(config)# ")
         os.write(master, b"hostnme r7\n")
@@ -231,15 +233,102 @@ def test_exec_at_a_terminal_recalls_the_previous_line_with_up(tmp_path: Path) ->
                 seen += os.read(master, 4096)
 
     try:
-        read_until(b"Device# ")
+        read_until(b"Device> ")
         os.write(master, b"show nvram usage\n")
         read_until(b"NVRAM capacity")
         os.write(master, b"\x1b[A\n")
         read_until(b"NVRAM capacity", count=2)
-        read_until(b"Device# ", count=3)
+        read_until(b"Device> ", count=3)
         os.write(master, b"exit\n")
         assert proc.wait(20) == 0
     finally:
         if proc.poll() is None:
             proc.kill()
         os.close(master)
+
+
+def _pty_session(argv: list[str], env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    """``pkitui exec`` on a pseudo-terminal: (process, send(line), read_until(marker)) ."""
+    import pty
+    import select
+    import time
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "pkitui", "exec", *argv], stdin=slave, stdout=slave,
+                            stderr=slave, close_fds=True, env=dict(os.environ) | (env or {}))
+    os.close(slave)
+    seen = [b""]
+
+    def read_until(marker: bytes, timeout: float = 20.0) -> str:
+        deadline = time.monotonic() + timeout
+        while marker not in seen[0]:
+            assert time.monotonic() < deadline, seen[0].decode(errors="replace")
+            if select.select([master], [], [], 0.2)[0]:
+                seen[0] += os.read(master, 4096)
+        text, _, seen[0] = seen[0].partition(marker)
+        return text.decode(errors="replace")
+
+    def send(line: str) -> None:
+        os.write(master, line.encode() + b"\n")
+
+    return proc, master, send, read_until
+
+
+def test_exec_at_a_terminal_starts_in_user_exec_and_refuses_config_commands_in_exec(tmp_path: Path) -> None:
+    """As on a router: Device>, enable → Device#, 'en' is enable (not end), a configuration command
+    in privileged exec is '% Invalid input' with what to do, ? lists this mode's commands only."""
+    proc, master, send, read_until = _pty_session(["--store", str(tmp_path / "s")])
+    try:
+        read_until(b"Device> ")
+        send("configure terminal")
+        shown = read_until(b"Device> ")
+        assert "% Invalid input detected at '^' marker." in shown and "type enable first" in shown
+        send("en")
+        read_until(b"Device# ")
+        send("?")
+        listing = read_until(b"Device# ")
+        words = [line.split()[0] for line in listing.splitlines()[1:] if line.strip()]
+        assert "configure" in words and "enable" in words and "hostname" not in words and "end" not in words
+        send("hostname r7")
+        shown = read_until(b"Device# ")
+        assert "% Invalid input detected at '^' marker." in shown and "configure terminal first" in shown
+        send("conf t")
+        read_until(b"Device(config)# ")
+        send("hostname r7")
+        read_until(b"r7(config)# ")
+        send("end")
+        read_until(b"r7# ")
+        send("exit")
+        assert proc.wait(20) == 1  # two commands failed; the session went on
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+
+
+@pytest.mark.parametrize("how", ["option", "env"])
+def test_exec_at_a_terminal_lenient_accepts_config_commands_in_exec(tmp_path: Path, how: str) -> None:
+    argv = ["--store", str(tmp_path / "s")] + (["--lenient"] if how == "option" else [])
+    proc, master, send, read_until = _pty_session(argv, {"PKITUI_LENIENT": "1"} if how == "env" else None)
+    try:
+        read_until(b"Device> ")
+        send("enable")
+        read_until(b"Device# ")
+        send("hostname r8")
+        read_until(b"r8(config)# ")  # an implicit configure terminal, as in scripts
+        send("exit")
+        read_until(b"r8# ")
+        send("exit")
+        assert proc.wait(20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+
+
+def test_scripts_keep_config_commands_in_exec(tmp_path: Path) -> None:
+    """Scripts (-c, FILE, stdin) start in privileged exec and accept configuration commands there."""
+    proc = run_cli("exec", "--store", str(tmp_path), "-c", "hostname r1", "-c", "crypto pki trustpoint t",
+                   "-c", "end", "-c", "show running-config | include ^hostname|^crypto")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-2:] == ["hostname r1", "crypto pki trustpoint t"]
