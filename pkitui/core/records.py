@@ -163,6 +163,8 @@ class CrlRecord(_Doc):
     scope: str | None = None
     # SHA-256 (upper hex) of the SubjectPublicKeyInfo of the CA the CRL was verified with.
     issuer_key: str = ""
+    # When it was fetched (ISO 8601), for ``crl cache delete-after MINUTES``; "" in older stores.
+    fetched: str = ""
 
     def key(self) -> str:
         """The record's identity: ``trustpoint|issuer|scope`` (two records with one key are one CRL

@@ -144,6 +144,7 @@ CRLS: Spec = {
     "crl_number": (False, optional(integer(0))),
     "scope": (False, optional(text)),
     "issuer_key": (False, text),
+    "fetched": (False, iso_time_or_empty),
 }
 PENDING: Spec = {
     "trustpoint": (True, nonempty),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cryptography import x509
 
+from pkitui.core.clock import FixedClock
 from pkitui.core.pki import Pki
 from pkitui.core.records import StoredCertificate
 from pkitui.lab.bigcrl import LabCa, build_crl_der, revoked_serials
@@ -204,3 +205,47 @@ def test_delta_and_unknown_critical_crls_are_refused(tmp_path: Path, ca: LabCa, 
     publish(cdp, make_crl(ca, [], extensions=[(odd, True)]))
     verdict = pki.certificates.verify_peer(pem(issue(ca, "peer", 0x95, cdp=[url])))
     assert not verdict.ok and "does not understand" in verdict.reason, verdict.reason
+
+
+def _device_at(store: Path, ca: LabCa, clock: FixedClock) -> Pki:
+    """make_device, with the core's clock frozen (so 'minutes later' needs no waiting)."""
+    pki = Pki.open(store, clock=clock)
+    pki.set_hostname("r1")
+    pki.set_domain_name("example.com")
+    pki.trustpoints.declare("lab").set_revocation_check(["crl"])
+    pki.config.certificates.append(StoredCertificate.from_der("lab", "ca", ca.certificate.public_bytes(DER)))
+    return pki
+
+
+def test_crl_cache_none_fetches_for_every_check_and_keeps_nothing(tmp_path: Path, ca: LabCa,
+                                                                  cdp: CrlHttpServer) -> None:
+    """IOS's ``crl cache none``: the CRL serves the check it was fetched for, is not held, and the
+    next check fetches it again (the default holds it until nextUpdate: one download)."""
+    url = publish(cdp, make_crl(ca, []))
+    pki = _device_at(tmp_path / "store", ca, FixedClock(NOW + timedelta(minutes=1)))
+    pki.trustpoints.get("lab").set_crl_cache(None)  # crl cache none
+    peer = pem(issue(ca, "peer", 0x65, cdp=[url]))
+    assert pki.certificates.verify_peer(peer).ok
+    assert pki.certificates.verify_peer(peer).ok
+    assert cdp.requests == ["/ca.crl", "/ca.crl"]
+    assert pki.config.crls == [], "crl cache none keeps no CRL in the configuration"
+    pki.save()
+    assert not list((pki.store.root / "crl").glob("*.crl"))
+
+
+def test_crl_cache_delete_after_fetches_again_once_the_minutes_passed(tmp_path: Path, ca: LabCa,
+                                                                      cdp: CrlHttpServer) -> None:
+    url = publish(cdp, make_crl(ca, [], next_update=NOW + timedelta(days=7)))
+    clock = FixedClock(NOW + timedelta(minutes=1))
+    pki = _device_at(tmp_path / "store", ca, clock)
+    pki.trustpoints.get("lab").set_crl_cache(10)
+    peer = pem(issue(ca, "peer", 0x65, cdp=[url]))
+    assert pki.certificates.verify_peer(peer).ok
+    clock.advance(timedelta(minutes=9))
+    assert pki.certificates.verify_peer(peer).ok
+    assert cdp.requests == ["/ca.crl"], "within 10 minutes the held CRL serves"
+    clock.advance(timedelta(minutes=2))
+    publish(cdp, make_crl(ca, [0x65], number=2, next_update=NOW + timedelta(days=7)))  # revoked meanwhile
+    verdict = pki.certificates.verify_peer(peer)
+    assert verdict.status == "revoked", verdict.reason
+    assert cdp.requests == ["/ca.crl", "/ca.crl"]

@@ -15,6 +15,7 @@ is told; in query mode CRLs are held in memory only.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
@@ -180,8 +181,9 @@ class CrlStore:
                         sha256=parsed.sha256, size=len(parsed.der), this_update=parsed.this_update.isoformat(),
                         next_update=parsed.next_update.isoformat() if parsed.next_update else None,
                         entries=len(parsed.index), crl_number=parsed.crl_number, scope=scope_key(parsed.scope),
-                        issuer_key=issuer_key_id(signer))
-        if config.query_mode:
+                        issuer_key=issuer_key_id(signer),
+                        fetched=self._clock.now().isoformat(timespec="seconds"))
+        if config.query_mode or self._trustpoint(tp).crl_cache == 0:  # crl cache none: this check only
             return self._keep_in_memory(rec, parsed, signer)
         same = [r for r in config.crls if r.trustpoint == tp and r.issuer == rec.issuer
                 and self._scope_of(r) in (rec.scope, None)]
@@ -265,6 +267,8 @@ class CrlStore:
         name = cert.issuer.public_bytes()
         now = self._clock.now()
         for info in self.crls(tp):
+            if not self._cache_allows(tp, info.sha256, now):
+                continue
             try:
                 parsed = self.load(info, signer) if self._may_be_of(info, cert) else None
             except RevocationError:
@@ -276,10 +280,24 @@ class CrlStore:
         for rec in [*self._config.crls, *(r for r, _ in self._memory.values())]:
             if rec.trustpoint == tp or rec.issuer_key != key_id or not self._may_be_of(self.info(rec), cert):
                 continue
+            if self._trustpoint(tp).crl_cache is not None:  # crl cache none/delete-after: fetch it fresh
+                continue
             parsed = self._held(rec, signer)
             if parsed is not None and parsed.issuer_der == name and parsed.covers(cert) and not parsed.expired(now):
                 return self.keep(tp, rec.source, parsed, signer)
         return None
+
+    def _cache_allows(self, tp: str, sha256: str, now: datetime.datetime) -> bool:
+        """``crl cache none``: no held CRL is used, every check fetches; ``crl cache delete-after
+        MINUTES``: a CRL fetched longer ago (or at an unknown time) is not used: the check fetches
+        a fresh one, which replaces it."""
+        minutes = self._trustpoint(tp).crl_cache
+        if minutes is None:
+            return True
+        fetched = [r.fetched for r in [*self._config.crls, *(r for r, _ in self._memory.values())]
+                   if r.trustpoint == tp and r.sha256 == sha256 and r.fetched]
+        return (minutes > 0 and bool(fetched) and now - datetime.datetime.fromisoformat(max(fetched))
+                < datetime.timedelta(minutes=minutes))
 
     def newest_held(self, tp: str, cert: x509.Certificate,
                     signer: x509.Certificate) -> tuple[CrlInfo, ParsedCrl] | None:
