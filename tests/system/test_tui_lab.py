@@ -241,6 +241,8 @@ async def test_command_line_confirm_is_a_modal(lab: Lab, lab_pki: Pki) -> None:
         await ready(pilot)
         # The console's line starts in user exec (Device>), as a router's console does.
         await pilot.press("colon", *"enable", "enter", *"configure terminal", "enter")
+        # The lab pins its CA's fingerprint (nothing to ask then): unpin it so the question comes.
+        await pilot.press(*"crypto pki trustpoint lab", "enter", *"no fingerprint", "enter", *"exit", "enter")
         await pilot.press(*"crypto pki authenticate lab", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         assert "accept" in app.screen.question.lower()
