@@ -253,6 +253,13 @@ def _tty_confirm(prompt: str) -> bool | None:
     return answer.strip().lower() in ("y", "yes")
 
 
+def _tty_text(prompt: str) -> str | None:
+    try:
+        return input(prompt)
+    except EOFError:
+        return None
+
+
 def _tty_secret(prompt: str) -> str | None:
     import getpass
 
@@ -275,6 +282,7 @@ def make_session(where: Path, args: argparse.Namespace, interactive: bool) -> Se
         force=args.force,
         confirm=_tty_confirm if interactive else None,
         ask_secret=_tty_secret if interactive else None,
+        ask_text=_tty_text if interactive else None,
     )
 
 

@@ -164,7 +164,7 @@ def ask_questions(session: Session, plan: EnrollmentPlan) -> RequestAnswers | No
         answers.serial_number = _optional(session, f"% {QUESTIONS[Q.SERIAL_NUMBER]} [yes/no]: ")
     if Q.IP_ADDRESS in asked and _optional(session, f"% {QUESTIONS[Q.IP_ADDRESS]} [no]: "):
         answers.ip_address = resolve_request_address(
-            session.ask_secret(f"{ADDRESS_PROMPT}[]: ", refuse_hint="Configure it: ip-address ADDRESS"))
+            session.ask_text(f"{ADDRESS_PROMPT}[]: ", refuse_hint="Configure it: ip-address ADDRESS"))
     for line in plan.details()[1:]:
         session.print(f"% {line}")
     final = Q.DISPLAY if plan.terminal else Q.REQUEST

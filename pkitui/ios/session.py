@@ -51,7 +51,8 @@ class Session:
 
     ``out`` receives normal output lines, ``err`` errors and warnings. ``confirm(prompt)`` returns
     True/False, or None when nobody can answer; ``ask_secret(prompt)`` likewise returns a string
-    or None. With ``force`` every confirmation is answered yes. With ``json`` each ``show``
+    or None, typed hidden; ``ask_text(prompt)`` the same, typed in clear (an address). With
+    ``force`` every confirmation is answered yes. With ``json`` each ``show``
     prints one JSON document on one line, and informational lines go to ``err``.
 
     ``implicit_configure``: a configuration command typed in privileged exec runs as if
@@ -70,6 +71,7 @@ class Session:
         force: bool = False,
         confirm: Confirm | None = None,
         ask_secret: AskSecret | None = None,
+        ask_text: AskSecret | None = None,
         mode: str = EXEC,
         implicit_configure: bool = True,
         debug_out: Callable[[str], None] | None = None,
@@ -81,6 +83,7 @@ class Session:
         self.force = force
         self._confirm = confirm
         self._ask_secret = ask_secret
+        self._ask_text = ask_text
         self.stack: list[tuple[str, Any]] = [(mode, None)]
         self.closed = False
         self.errors = 0
@@ -171,6 +174,13 @@ class Session:
     def ask_secret(self, prompt: str, *, refuse_hint: str) -> str:
         """Ask for a secret; with nobody to ask, raise NeedsConfirmation with ``refuse_hint``."""
         answer = self._ask_secret(prompt) if self._ask_secret else None
+        if answer is None:
+            raise NeedsConfirmation(f"{prompt.rstrip(': ')}: cannot ask in a script", refuse_hint)
+        return answer
+
+    def ask_text(self, prompt: str, *, refuse_hint: str) -> str:
+        """Ask for a value typed in clear; with nobody to ask, raise NeedsConfirmation."""
+        answer = self._ask_text(prompt) if self._ask_text else None
         if answer is None:
             raise NeedsConfirmation(f"{prompt.rstrip(': ')}: cannot ask in a script", refuse_hint)
         return answer

@@ -78,6 +78,11 @@ class CommandLine:
 
         return ask_from_thread(self.app, SecretDialog(prompt))
 
+    def _ask_text(self, prompt: str) -> str | None:
+        from pkitui.tui.screens.enrollment import AddressDialog
+
+        return ask_from_thread(self.app, AddressDialog(prompt))
+
     def session(self) -> Session:
         """The IOS session (created on first use: importing the language costs start-up time). As on
         a router's console it starts in user exec (``Device>``): ``enable``, then ``configure
@@ -87,7 +92,8 @@ class CommandLine:
             from pkitui.ios.session import Session, lenient_requested
 
             self._session = Session(self.app.pki, out=self._write, err=self._write_err,
-                                    confirm=self._confirm, ask_secret=self._ask_secret, mode=USER_EXEC,
+                                    confirm=self._confirm, ask_secret=self._ask_secret, ask_text=self._ask_text,
+                                    mode=USER_EXEC,
                                     implicit_configure=lenient_requested(), debug_out=self._write_debug)
         return self._session
 

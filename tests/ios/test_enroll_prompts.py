@@ -114,3 +114,17 @@ def test_usage_keys_print_two_requests_for_cut_and_paste(scep_ca: ScepServer, tm
     assert "Signature key certificate request -" in out and "Encryption key certificate request -" in out
     assert out.count("-----BEGIN CERTIFICATE REQUEST-----") == 2
     assert not rec.pki.config.pending and not _device_certs(rec)  # nothing sent, nothing stored
+
+
+def test_the_address_question_is_typed_in_clear(scep_ca: ScepServer, tmp_path: Path) -> None:
+    """IOS's "Enter Interface name or IP Address[]:" is no secret: it is asked with ask_text (in
+    clear at a terminal), never through the hidden password prompt."""
+    texts: list[str] = []
+    secrets: list[str] = []
+    rec = recorder(tmp_path, confirm=lambda p: "IP address" in p or p.startswith("Request"),
+                   ask_secret=lambda p: secrets.append(p) or scep_ca.challenge,
+                   ask_text=lambda p: texts.append(p) or "192.0.2.7")
+    rec.ok(_device(scep_ca) + "\ncrypto key generate rsa")
+    rec.ok("crypto pki enroll lab")
+    assert len(texts) == 1 and "IP Address" in texts[0]
+    assert not any("IP Address" in p for p in secrets)
