@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from pkitui.core.errors import ConfigError, ScepError
 from pkitui.core.scep.plan import ADDRESS_PROMPT, QUESTIONS, EnrollmentPlan, RequestAnswers, resolve_request_address
 from pkitui.core.scep.plan import EnrollmentQuestion as Q
+from pkitui.ios.format import ios_time
 from pkitui.ios.grammar import Args
 from pkitui.ios.registry import CONFIG, EXEC, USER_EXEC, command
 from pkitui.ios.session import NeedsConfirmation, Session
@@ -242,5 +243,5 @@ def show_enrollments(session: Session, args: Args) -> None:
         f"{'Trustpoint':<12} {'Key':<28} {'Request':<10} {'Polls':>5}  {'Next poll':<25} Transaction ID"]
     for d in data:
         lines.append(f"{d['trustpoint']:<12} {d['key_id']:<28} {d['message_type']:<10} {d['polls_done']:>5}  "
-                     f"{d['next_poll'] or '-':<25} {d['transaction_id']}")
+                     f"{ios_time(d['next_poll']):<25} {d['transaction_id']}")
     session.show(data, lines)
