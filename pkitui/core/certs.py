@@ -7,11 +7,12 @@ CA certificates re-fetched when only their fingerprint is kept, and peer verific
 from __future__ import annotations
 
 import builtins
+import enum
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -24,14 +25,49 @@ from pkitui.core.config import RunningConfig
 from pkitui.core.errors import CertificateError, TrustpointError
 from pkitui.core.held import HeldDer, ordered
 from pkitui.core.keys import key_fingerprints
-from pkitui.core.records import StoredCertificate
+from pkitui.core.records import CertRole, StoredCertificate
 from pkitui.core.trustpoints import Trustpoint
 
 if TYPE_CHECKING:
-    from pkitui.core.certs_verify import RevocationChecker, Verdict
+    from pkitui.core.certs_verify import Verdict
+    from pkitui.core.revocation.check import RevocationOutcome
+    from pkitui.core.revocation.crl import ParsedCrl
+    from pkitui.core.revocation.crl_info import CrlInfo
 
-__all__ = ["CaSources", "CertificateInfo", "CertificateService", "crl_distribution_points", "info_for",
-           "load_certificates", "normalize_serial", "ocsp_urls", "serial_hex"]
+__all__ = ["CaSources", "CertificateInfo", "CertificateService", "OwnRevocation", "crl_distribution_points",
+           "info_for", "load_certificates", "normalize_serial", "ocsp_urls", "serial_hex"]
+
+
+class OwnRevocation(enum.StrEnum):
+    """What the CRL held of its issuer says of one of this device's own certificates (nothing is
+    fetched to say it: ``crypto pki crl request`` or a verify brings a newer CRL)."""
+
+    NOT_REVOKED = "not revoked"  # not on the newest CRL held (which may be past its nextUpdate: see the note)
+    REVOKED = "revoked"  # listed on the CRL held
+    NO_CRL = "no CRL held"  # no CRL of its issuer is held
+    NOT_CHECKED = "not checked"  # not one of our certificates, or the CA certificate is not held
+
+
+class Revocation(Protocol):
+    """What the certificate service asks of the revocation service (``pki.revocation``)."""
+
+    def note_path(self, tp: str, chain: list[x509.Certificate]) -> None:
+        """Remember the intermediate CAs of a path just verified to ``tp``'s CA."""
+
+    def check(self, tp: str, cert: x509.Certificate, issuer: x509.Certificate) -> RevocationOutcome:
+        """``tp``'s revocation-check methods, in order, for ``cert`` issued by ``issuer``."""
+
+    @property
+    def store(self) -> HeldCrls:
+        """The CRLs held."""
+
+
+class HeldCrls(Protocol):
+    """What :meth:`CertificateService.own_revocation` reads of the CRLs held (``CrlStore``)."""
+
+    def newest_held(self, tp: str, cert: x509.Certificate,
+                    signer: x509.Certificate) -> tuple[CrlInfo, ParsedCrl] | None:
+        """The newest CRL held covering ``cert`` signed by ``signer``; never fetches."""
 
 # Where a trustpoint's CA certificate can be fetched again: (name, fetch DER) in order.
 CaSources = Callable[[Trustpoint], list[tuple[str, Callable[[], bytes]]]]
@@ -44,6 +80,10 @@ ROLE_TITLES = {
     "device": "Certificate",
     "imported": "Certificate",
 }
+
+OWN_ROLES = ("device", "imported")
+"""The roles of this device's own certificates (the others are the CA's and RA's)."""
+
 
 @dataclass
 class CertificateInfo:
@@ -66,6 +106,8 @@ class CertificateInfo:
     der: bytes | None = field(default=None, repr=False)
     source: str = "scep"
     orphaned: bool = False  # its key pair was zeroized
+    revocation: OwnRevocation = OwnRevocation.NOT_CHECKED  # our own certificates: against the CRL held
+    revocation_note: str = ""  # which CRL said it, or what to do when none is held
 
     @property
     def title(self) -> str:
@@ -82,6 +124,7 @@ class CertificateInfo:
             "status": self.status, "usage": self.usage, "key_label": self.key_label,
             "crl_distribution_points": self.crl_distribution_points, "ocsp_urls": self.ocsp_urls,
             "fingerprints": self.fingerprints, "source": self.source, "pem": self.pem,
+            "revocation": self.revocation.value, "revocation_note": self.revocation_note,
         }
 
 
@@ -130,7 +173,7 @@ class CertificateService:
     """``pki.certificates``: the certificate chains of every trustpoint."""
 
     def __init__(self, config: RunningConfig, trustpoint: Callable[[str], Trustpoint], clock: Clock, *,
-                 ca_sources: CaSources, revocation: Callable[[], RevocationChecker], held: HeldDer) -> None:
+                 ca_sources: CaSources, revocation: Callable[[], Revocation], held: HeldDer) -> None:
         """``ca_sources`` re-fetch a CA certificate kept as a fingerprint only; ``revocation``
         gives the revocation checker peer verification uses (on first use)."""
         self._config = config
@@ -157,9 +200,50 @@ class CertificateService:
         self._held.remember(records)
 
     def list(self, tp: str | None = None) -> list[CertificateInfo]:
-        """Every certificate (of trustpoint ``tp``): device, RA, then CA, as IOS orders them."""
+        """Every certificate (of trustpoint ``tp``): device, RA, then CA, as IOS orders them; our own
+        certificates checked against the CRL held of their issuer (:meth:`own_revocation`)."""
         now = self._clock.now()
-        return [info_for(r, self.der_of(r), now) for r in self._records(tp)]
+        infos = [info_for(r, self.der_of(r), now) for r in self._records(tp)]
+        for info in infos:
+            if info.role in OWN_ROLES and info.der is not None:
+                self.own_revocation(info)
+        return infos
+
+    def own_revocation(self, info: CertificateInfo) -> None:
+        """Set ``info.revocation`` (and its note, and the status when revoked) from the newest CRL
+        held of its issuer, the trustpoint's CA: nothing is fetched (a listing must not wait on the
+        network), so the answer is only as new as that CRL, and the note says when none is held."""
+        tp = info.trustpoint
+        try:
+            ca = self.ca_certificate(tp, fetch=False)
+        except (TrustpointError, CertificateError):
+            info.revocation = OwnRevocation.NOT_CHECKED
+            info.revocation_note = "the CA certificate is not held, so no CRL can be verified"
+            return
+        assert info.der is not None
+        cert = x509.load_der_x509_certificate(info.der)
+        if cert.issuer.public_bytes() != ca.subject.public_bytes():
+            info.revocation = OwnRevocation.NOT_CHECKED
+            info.revocation_note = "issued by a CA other than the trustpoint's: its CRL is not held"
+            return
+        held = self._revocation().store.newest_held(tp, cert, ca)
+        if held is None:
+            info.revocation = OwnRevocation.NO_CRL
+            info.revocation_note = f"no CRL of its issuer is held: crypto pki crl request {tp}"
+            return
+        crl, parsed = held
+        row = parsed.index.lookup(cert.serial_number)
+        dated = f"CRL from {crl.source}, this update {crl.this_update:%Y-%m-%d %H:%M} UTC"
+        if row is not None:
+            why = f", reason {row.reason}" if row.reason else ""
+            info.revocation = OwnRevocation.REVOKED
+            info.revocation_note = f"revoked on {row.revocation_date:%Y-%m-%d %H:%M:%S} UTC{why} ({dated})"
+            info.status = "Revoked"
+            return
+        info.revocation = OwnRevocation.NOT_REVOKED
+        stale = parsed.expired(self._clock.now())
+        info.revocation_note = f"not on the {dated}" + (
+            f"; that CRL is past its next update: crypto pki crl request {tp}" if stale else "")
 
     def ca_certificate(self, tp: str, *, fetch: bool = True) -> x509.Certificate:
         """The CA certificate of ``tp``; fetched again (and checked against the kept fingerprint)
@@ -216,36 +300,46 @@ class CertificateService:
         return infos
 
     def import_certificate(self, tp: str, data: bytes) -> CertificateInfo:
-        """``crypto pki import TP certificate``: add a certificate obtained by hand (PEM or DER).
+        """``crypto pki import TP certificate``: add a certificate obtained by hand (PEM or DER),
+        e.g. the reply to an ``enrollment terminal`` request.
 
-        It must be issued by the trustpoint's CA (signature checked) when that CA is known, and its
-        public key must be one of this device's key pairs."""
-        self._trustpoint(tp)
+        It must be issued by the trustpoint's CA (signature checked: authenticate the CA first) and
+        hold the public key of one of this device's key pairs. On an ``enrollment terminal``
+        trustpoint it is the trustpoint's certificate for that key (replacing the previous one, as
+        an enrollment does); elsewhere it is kept beside what SCEP brought (role imported)."""
+        trustpoint = self._trustpoint(tp)
         cert = load_certificates(data)[0]
         der = cert.public_bytes(serialization.Encoding.DER)
         try:
             ca = self.ca_certificate(tp)
         except TrustpointError:
-            ca = None
-        if ca is not None:
-            try:
-                cert.verify_directly_issued_by(ca)
-            except (InvalidSignature, ValueError, TypeError) as exc:
-                raise CertificateError(f"The certificate was not issued by the CA of {tp} ({type(exc).__name__})",
-                                       "Import a certificate the trustpoint's CA signed.") from None
+            raise CertificateError(f"Trustpoint {tp} has no CA certificate to check the certificate against",
+                                   f"Authenticate the CA first: crypto pki authenticate {tp}") from None
+        try:
+            cert.verify_directly_issued_by(ca)
+        except (InvalidSignature, ValueError, TypeError) as exc:
+            raise CertificateError(
+                f"The certificate was not issued by the CA of {tp}: its issuer is {cert.issuer.rfc4514_string()!r}, "
+                f"the CA is {ca.subject.rfc4514_string()!r}"
+                + (" (the signature does not verify)" if isinstance(exc, InvalidSignature) else f" ({exc})"),
+                "Import the certificate the trustpoint's CA issued for this device's request.") from None
         key_id = self._key_id_for(cert)
         if key_id is None:
             raise CertificateError("The certificate's public key matches none of this device's key pairs",
                                    "Import the certificate issued for one of the keys in show crypto key mypubkey rsa.")
-        record = StoredCertificate.from_der(tp, "imported", der, key_id=key_id, source="import")
+        role = CertRole.DEVICE if trustpoint.enrollment_terminal else CertRole.IMPORTED
+        record = StoredCertificate.from_der(tp, role, der, key_id=key_id, source="import")
         if any(c.sha256 == record.sha256 and c.trustpoint == tp for c in self._config.certificates):
             raise CertificateError(f"This certificate is already held under trustpoint {tp}")
+        if role == CertRole.DEVICE:  # the key pair's new certificate replaces its previous one
+            self._config.certificates = [c for c in self._config.certificates if not (
+                c.trustpoint == tp and c.role == CertRole.DEVICE and c.key_id == key_id)]
         self._config.certificates.append(record)
         return info_for(record, der, self._clock.now())
 
     def remove_imported(self, tp: str) -> builtins.list[CertificateInfo]:
         """``no crypto pki import TP certificate``: remove the certificates imported by hand."""
-        gone = [r for r in self._records(tp) if r.role == "imported"]
+        gone = [r for r in self._records(tp) if r.role == "imported" or r.source == "import"]
         if not gone:
             raise CertificateError(f"No imported certificate under trustpoint {tp}")
         config = self._config

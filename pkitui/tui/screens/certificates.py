@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
+from pkitui.core.certs import OwnRevocation
 from pkitui.tui.screens.base import PkiPane
 from pkitui.tui.screens.dialogs import ConfirmDialog
 from pkitui.tui.tones import Tone
@@ -55,7 +56,7 @@ class CertificatesPane(PkiPane):
         self._bands: dict[int, str] = {}
 
     def compose(self) -> ComposeResult:
-        with Horizontal():
+        with Horizontal(id="cert-split"):  # side by side; stacked under 110 columns (styles/app.tcss)
             tree: Tree[CertView | None] = Tree("certificates", id="cert-tree", classes="side")
             tree.show_root = False
             yield tree
@@ -119,9 +120,11 @@ class CertificatesPane(PkiPane):
         if view.role == "device" and view.usage and not view.usage.lower().startswith("general"):
             role += f" ({view.usage.lower()[:3]})"
         label.append(f"{role} ", style=self.tone(Tone.STRONG))
-        label.append(view.subject[:24])
+        label.append(view.subject[:40])  # the tree scrolls sideways for longer ones
         if view.orphaned:
             label.append(" orphaned", style=self.tone(Tone.WARNING))
+        if view.revocation is OwnRevocation.REVOKED:
+            label.append(" REVOKED", style=self.tone(Tone.ERROR_STRONG))
         return label
 
     def _children_gone(self) -> bool:

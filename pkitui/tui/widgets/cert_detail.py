@@ -14,12 +14,16 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from rich.table import Table
 from rich.text import Text
 
+from pkitui.core.certs import OwnRevocation
 from pkitui.core.fingerprint import DIGESTS, grouped_lines
 from pkitui.tui.tones import Tone
 from pkitui.tui.widgets.toned import TonedStatic, ToneStyles, tone
 
 if TYPE_CHECKING:
     from pkitui.core.certs import CertificateInfo
+
+REVOCATION_TONES = {OwnRevocation.REVOKED: Tone.ERROR_STRONG, OwnRevocation.NOT_REVOKED: Tone.OK,
+                    OwnRevocation.NO_CRL: Tone.WARNING, OwnRevocation.NOT_CHECKED: Tone.WARNING}
 
 ROLE_ORDER = {"ca": 0, "ra": 1, "ra-signature": 1, "ra-encryption": 1, "device": 2, "imported": 3}
 
@@ -71,6 +75,8 @@ class CertView:
     crl_distribution_points: list[str]
     pem: str
     orphaned: bool = False
+    revocation: OwnRevocation = OwnRevocation.NOT_CHECKED
+    revocation_note: str = ""
 
 
 def _extensions(cert: x509.Certificate) -> list[tuple[str, str]]:
@@ -127,7 +133,7 @@ def cert_view(info: CertificateInfo) -> CertView:
         key_label=info.key_label or "", key=key,
         extensions=extensions, fingerprints={k.lower(): v for k, v in fps.items()},
         crl_distribution_points=list(info.crl_distribution_points), pem=pem,
-        orphaned=info.orphaned)
+        orphaned=info.orphaned, revocation=info.revocation, revocation_note=info.revocation_note)
 
 
 def detail_table(view: CertView, now: datetime, styles: ToneStyles) -> Table:
@@ -136,8 +142,14 @@ def detail_table(view: CertView, now: datetime, styles: ToneStyles) -> Table:
     t.add_column(style="bold", no_wrap=True)
     t.add_column()
     t.add_row("Certificate", f"{view.role} certificate of trustpoint {view.trustpoint}")
-    status_tone = Tone.OK if view.status.lower() == "available" else Tone.WARNING
+    if view.revocation is OwnRevocation.REVOKED:
+        status_tone = Tone.ERROR_STRONG
+    else:
+        status_tone = Tone.OK if view.status.lower() == "available" else Tone.WARNING
     t.add_row("Status", Text(view.status, style=tone(styles, status_tone)))
+    if view.revocation_note:
+        t.add_row("Revocation", Text(f"{view.revocation}: {view.revocation_note}",
+                                     style=tone(styles, REVOCATION_TONES[view.revocation])))
     if view.orphaned:
         t.add_row("", Text("orphaned: its key pair was zeroized", style=tone(styles, Tone.WARNING_STRONG)))
     t.add_row("Subject", view.subject)
