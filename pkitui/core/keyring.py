@@ -84,20 +84,30 @@ class KeyRing:
             self._pairs[pair.key_id] = pair
         return pairs
 
-    def zeroize(self, label: str | None = None) -> ZeroizeResult:
-        """``crypto key zeroize rsa [LABEL]``: delete all key pairs or those of one label.
+    def zeroize(self, label: str | None = None, *, remove_certificates: bool = False) -> ZeroizeResult:
+        """``crypto key zeroize rsa [LABEL]``: delete all key pairs or those of one label from the
+        running configuration (they leave NVRAM at the next save, as on a router).
 
         Certificates bound to a deleted key are marked orphaned (not deleted: the seed asks the
-        administrator to remove them and to have the CA revoke them).
+        administrator to remove them and to have the CA revoke them); with ``remove_certificates``
+        they are removed in the same step (IOS: "All router certs issued using these keys will
+        also be removed").
         """
         doomed = [k for k, p in self._pairs.items() if label is None or p.label == label]
         if label is not None and not doomed:
             raise KeyPairError(f"Key pair {label!r} does not exist", "See: show crypto key mypubkey rsa")
         for key_id in doomed:
             del self._pairs[key_id]
-        orphaned = []
+        orphaned, removed = [], []
         for cert in self._config.certificates:
-            if cert.key_id in doomed and not cert.orphaned:
+            if cert.key_id in doomed and remove_certificates:
+                removed.append(cert.sha256)
+            elif cert.key_id in doomed and not cert.orphaned:
                 cert.orphaned = True
                 orphaned.append(cert.sha256)
-        return ZeroizeResult(removed=doomed, orphaned_certificates=orphaned, follow_ups=list(ZEROIZE_FOLLOW_UPS))
+        if removed:
+            self._config.certificates = [c for c in self._config.certificates if c.sha256 not in removed
+                                         or c.key_id not in doomed]
+        follow_ups = [s for s in ZEROIZE_FOLLOW_UPS if not (remove_certificates and "Manually remove" in s)]
+        return ZeroizeResult(removed=doomed, orphaned_certificates=orphaned, follow_ups=follow_ups,
+                             removed_certificates=removed)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Literal
 
@@ -159,6 +159,7 @@ class ZeroizeResult:
     removed: list[str]
     orphaned_certificates: list[str]
     follow_ups: list[str]
+    removed_certificates: list[str] = field(default_factory=list)  # SHA-256, when asked to remove them
 
 
 ZEROIZE_FOLLOW_UPS = [

@@ -31,14 +31,23 @@ class ZeroizePreview:
 
     @property
     def title(self) -> str:
-        """The question to confirm: 'Zeroize RSA key pair LABEL? This cannot be undone.'"""
+        """The question to confirm: 'Zeroize RSA key pair LABEL?'."""
         what = f"RSA key pair {self.label}" if self.label is not None else "every RSA key pair"
-        return f"Zeroize {what}? This cannot be undone."
+        return f"Zeroize {what}?"
+
+    @property
+    def when(self) -> str:
+        """When the keys are really gone, said precisely (as on a router: zeroize changes the
+        running configuration; NVRAM keeps the saved keys until the next save)."""
+        return ("The keys leave the running configuration now and are erased from NVRAM at the next save "
+                "(copy running-config startup-config, ctrl+s in the console); until then, quitting without "
+                "saving keeps the saved keys.")
 
     def lines(self) -> list[str]:
-        """What goes, a line each: the keys destroyed, then the certificates orphaned."""
-        return ([f"key {k} is destroyed" for k in self.key_ids]
-                + [f"{c.trustpoint} {c.role} certificate {c.sha256[:16]}… becomes orphaned" for c in self.orphans])
+        """What goes, a line each: the keys removed, then the certificates orphaned, then when."""
+        return ([f"key {k} is removed" for k in self.key_ids]
+                + [f"{c.trustpoint} {c.role} certificate {c.sha256[:16]}… is bound to these keys" for c in self.orphans]
+                + [self.when])
 
 
 def zeroize_preview(key_pairs: Mapping[str, KeyPair], certificates: Iterable[StoredCertificate],

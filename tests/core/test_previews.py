@@ -19,8 +19,9 @@ def test_zeroize_preview_lists_keys_of_the_label_and_bound_certificates() -> Non
     preview = zeroize_preview(pairs, certs, "a")
     assert preview.key_ids == ["a#signature", "a#encryption"]
     assert [c.sha256 for c in preview.orphans] == ["AB" * 32]  # already orphaned ones stay out
-    assert preview.title == "Zeroize RSA key pair a? This cannot be undone."
-    assert preview.lines()[-1] == f"tp device certificate {'AB' * 8}… becomes orphaned"
+    assert preview.title == "Zeroize RSA key pair a?"
+    assert preview.lines()[-2] == f"tp device certificate {'AB' * 8}… is bound to these keys"
+    assert "erased from NVRAM at the next save" in preview.lines()[-1]
     everything = zeroize_preview(pairs, certs)
     assert len(everything.key_ids) == 3 and not everything.empty
     assert zeroize_preview({}, [], None).empty

@@ -9,17 +9,53 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.widgets import DataTable, Label, ProgressBar, Static
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Label, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from pkitui.core.errors import StoreError
 from pkitui.core.keys import key_fingerprints, public_pem
-from pkitui.core.previews import zeroize_preview
+from pkitui.core.previews import ZeroizePreview, zeroize_preview
 from pkitui.tui.messages import KeyPairsGenerated, KeyPairZeroized
 from pkitui.tui.screens.base import PkiPane
 from pkitui.tui.screens.dialogs import ConfirmDialog, ExportKeyDialog, GenerateKeysDialog, InfoDialog, KeyGeneration
 from pkitui.tui.tones import Tone
+
+
+class ZeroizeDialog(ModalScreen[bool]):
+    """The zeroize question (the core's preview: what goes, and when it leaves NVRAM), with a third
+    answer when certificates are bound to the keys: remove them in the same step, as IOS does.
+    Cancel has the focus and Escape cancels; dismisses True to zeroize, and
+    ``remove_certificates`` tells which of the two it was."""
+
+    BINDINGS = [Binding("escape", "dismiss(False)", "Cancel", id="zeroize_cancel", tooltip="Keep the keys")]
+
+    def __init__(self, preview: ZeroizePreview) -> None:
+        super().__init__(classes="dialog")
+        self.question, self.details = preview.title, preview.lines()
+        self.orphans = len(preview.orphans)
+        self.remove_certificates = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box wide"):
+            yield Label(self.question, classes="dialog-title")
+            yield Static("\n".join(f"• {d}" for d in self.details), classes="dialog-details")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel", id="no", variant="primary")
+                if self.orphans:
+                    yield Button("Zeroize, keep certificates (orphaned)", id="yes", variant="warning")
+                    yield Button(f"Zeroize and remove {self.orphans} certificate(s)", id="remove", variant="error")
+                else:
+                    yield Button("Zeroize", id="yes", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#no").focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.remove_certificates = event.button.id == "remove"
+        self.dismiss(event.button.id in ("yes", "remove"))
 
 
 class KeysPane(PkiPane):
@@ -160,15 +196,17 @@ class KeysPane(PkiPane):
         label = preview.label
         assert label is not None
 
+        dialog = ZeroizeDialog(preview)
+
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._zeroize(label)
+                self._zeroize(label, dialog.remove_certificates)
 
-        self.app.push_screen(ConfirmDialog(preview.title, preview.lines(), yes="Zeroize"), confirmed)
+        self.app.push_screen(dialog, confirmed)
 
     @work(thread=True, exclusive=True, exit_on_error=False)
-    def _zeroize(self, label: str) -> None:
-        result = self.core(self.pki.keys.zeroize, label)
+    def _zeroize(self, label: str, remove_certificates: bool) -> None:
+        result = self.core(self.pki.keys.zeroize, label, remove_certificates=remove_certificates)
         self.post_message(KeyPairZeroized(label, result))
 
     @on(KeyPairZeroized)
@@ -176,7 +214,11 @@ class KeysPane(PkiPane):
         result = message.result
         self.say(f"% Keys zeroized: {', '.join(result.removed)}", Tone.WARNING)
         self.changed("keys")
-        lines = [f"Removed: {', '.join(result.removed)}", ""]
+        lines = [f"Removed from the running configuration: {', '.join(result.removed)}",
+                 "They are erased from NVRAM at the next save (ctrl+s); quitting without saving keeps them.", ""]
+        if result.removed_certificates:
+            lines.append(f"{len(result.removed_certificates)} certificate(s) bound to them were removed too.")
+            lines.append("")
         if result.orphaned_certificates:
             lines.append(f"{len(result.orphaned_certificates)} certificate(s) are now orphaned.")
             lines.append("")
