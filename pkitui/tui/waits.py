@@ -153,13 +153,13 @@ class NetworkWaits:
 
 
 def wait_text(wait: Wait, tick: int, *, key_hint: bool = True) -> str:
-    """``⠋ request crl lab: waiting for 10.0.0.5:80, 3.2 s of the 30 s deadline``."""
+    """``⠋ request crl lab: waiting for 10.0.0.5:80, 3.2 s of the 30 s deadline`` (the deadline is
+    the trustpoint's enrollment timeout: the Cancelled message and the timeout's hint say so)."""
     spin = SPINNER[tick % len(SPINNER)]
     peer = f" for {', '.join(wait.peers)}" if wait.peers else ""
     if wait.cancelled_at is not None:
         return f"{spin} {wait.what}: cancelling…"
-    text = (f"{spin} {wait.what}: waiting{peer}, {wait.elapsed():.1f} s of the {wait.seconds:g} s deadline "
-            "(enrollment timeout sets it)")
+    text = f"{spin} {wait.what}: waiting{peer}, {wait.elapsed():.1f} s of the {wait.seconds:g} s deadline"
     return text + (f"   {CANCEL_KEY} cancels" if key_hint else "")
 
 
@@ -186,7 +186,8 @@ class WaitBar(Horizontal):
         self._tick += 1
         shown = [w for w in self.waits.current()
                  if w.elapsed() >= SHOW_AFTER and (w.deadline is not None or w.cancelled_at is not None)]
-        self.display = bool(shown)
+        if self.display != bool(shown):
+            self.display = bool(shown)
         if shown:
             lines = Text("\n").join(toned(self, "wait", wait_text(w, self._tick), Tone.ACCENT_STRONG)
                                     for w in shown)

@@ -29,6 +29,7 @@ from textual.worker import NoActiveWorker, Worker, get_current_worker
 from pkitui.core.errors import ConfigError, PkiError
 from pkitui.core.scep.plan import ADDRESS_PROMPT, QUESTIONS, EnrollmentPlan, RequestAnswers, resolve_request_address
 from pkitui.core.scep.plan import EnrollmentQuestion as Q
+from pkitui.tui import console_log
 from pkitui.tui.bridge import ask_from_thread, describe_error
 from pkitui.tui.messages import CommandOutputWritten, ConfigChanged, CoreCallFailed
 from pkitui.tui.screens.dialogs import ConfirmDialog, InfoDialog, SecretDialog
@@ -85,7 +86,9 @@ class EnrollmentScreen(ModalScreen[None]):
             yield Label(self.title_text, classes="dialog-title")
             yield Static(id="enroll-table")
             yield Static("Contacting the CA…", id="enroll-status")
-            yield Static(id="enroll-wait")
+            wait = Static(id="enroll-wait")
+            wait.display = False  # until a network exchange of this enrollment lasts
+            yield wait
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel", variant="error")
                 yield Button("Close", id="close", disabled=True)
@@ -99,7 +102,12 @@ class EnrollmentScreen(ModalScreen[None]):
     def _event(self, message: EnrollmentEventReceived) -> None:
         ev = message.event
         key = ev.key_id
+        before = self.rows.get(key)
         self.rows[key] = ev
+        if before is None or before.state != ev.state:  # one console message per change, not per poll
+            logged = console_log.enrollment_event(ev)
+            if logged is not None:
+                self.app.post_message(logged)
         if ev.next_poll_at:  # ISO 8601, written by the core
             self._deadlines[key] = datetime.fromisoformat(ev.next_poll_at).timestamp()
         else:
@@ -291,6 +299,7 @@ def run_enrollment(console: PkiConsole, name: str) -> list[EnrollmentResult] | N
         results = pki.scep.enroll(name, answers=answers, on_event=screen.report, cancel=screen.cancel_event)
     except Exception as exc:
         screen.post_message(EnrollmentFinished([], exc))
+        console.post_message(console_log.enroll_fail(name, describe_error(exc)[0]))
         console.post_message(CoreCallFailed(exc))
         console.post_message(ConfigChanged("enroll"))
         return None
