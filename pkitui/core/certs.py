@@ -229,7 +229,7 @@ class CertificateService:
         held = self._revocation().store.newest_held(tp, cert, ca)
         if held is None:
             info.revocation = OwnRevocation.NO_CRL
-            info.revocation_note = f"no CRL of its issuer is held: crypto pki crl request {tp}"
+            info.revocation_note = f"fetch one with crypto pki crl request {tp}"
             return
         crl, parsed = held
         row = parsed.index.lookup(cert.serial_number)
@@ -237,12 +237,12 @@ class CertificateService:
         if row is not None:
             why = f", reason {row.reason}" if row.reason else ""
             info.revocation = OwnRevocation.REVOKED
-            info.revocation_note = f"revoked on {row.revocation_date:%Y-%m-%d %H:%M:%S} UTC{why} ({dated})"
+            info.revocation_note = f"since {row.revocation_date:%Y-%m-%d %H:%M:%S} UTC{why} ({dated})"
             info.status = "Revoked"
             return
         info.revocation = OwnRevocation.NOT_REVOKED
         stale = parsed.expired(self._clock.now())
-        info.revocation_note = f"not on the {dated}" + (
+        info.revocation_note = f"not listed on the {dated}" + (
             f"; that CRL is past its next update: crypto pki crl request {tp}" if stale else "")
 
     def ca_certificate(self, tp: str, *, fetch: bool = True) -> x509.Certificate:

@@ -57,7 +57,7 @@ def certificate_lines(info: CertificateInfo, verbose: bool = False) -> list[str]
     """One certificate in the layout of IOS ``show crypto pki certificates [verbose]``."""
     lines = [info.title, f"  Status: {info.status}"]
     if info.revocation_note:  # our own certificates: what the CRL held of its issuer says (nothing fetched)
-        lines.append(f"  Revocation: {info.revocation}, {info.revocation_note}")
+        lines.append(f"  Revocation: {info.revocation}: {info.revocation_note}")
     if verbose and info.der is not None:
         from pkitui.ios.cert_verbose import verbose_version
 

@@ -116,6 +116,8 @@ class CertificatesPane(PkiPane):
         d = days_left(view.not_after, self.now())
         label = Text()
         label.append(f"{int(d):>5}d " if d >= 0 else "expired ", style=self.tone(expiry_tone(d)))
+        if view.revocation is OwnRevocation.REVOKED:  # before the subject: a narrow tree cuts the end
+            label.append("REVOKED ", style=self.tone(Tone.ERROR_STRONG))
         role = ROLE_TITLES.get(view.role, view.role)
         if view.role == "device" and view.usage and not view.usage.lower().startswith("general"):
             role += f" ({view.usage.lower()[:3]})"
@@ -123,8 +125,6 @@ class CertificatesPane(PkiPane):
         label.append(view.subject[:40])  # the tree scrolls sideways for longer ones
         if view.orphaned:
             label.append(" orphaned", style=self.tone(Tone.WARNING))
-        if view.revocation is OwnRevocation.REVOKED:
-            label.append(" REVOKED", style=self.tone(Tone.ERROR_STRONG))
         return label
 
     def _children_gone(self) -> bool:
