@@ -3,6 +3,8 @@ actions Authenticate, Enroll, Request CRL, Root TFTP and Delete (all in thread w
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -10,10 +12,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, ListItem, ListView, Static
 
 from pkitui.core.trustpoint_options import OPTIONS_BY_KEY
 from pkitui.core.trustpoints import Trustpoint
+from pkitui.tui import console_log
 from pkitui.tui.messages import TrustpointDeclared
 from pkitui.tui.screens.base import PkiPane
 from pkitui.tui.screens.dialogs import ConfirmDialog
@@ -24,6 +28,13 @@ from pkitui.tui.tones import Tone
 
 if TYPE_CHECKING:
     from pkitui.core.scep.ca import CaCandidate
+
+
+@dataclass
+class FormApplied(Message):
+    """The form of trustpoint ``name`` was applied (its unapplied edits are now the configuration)."""
+
+    name: str
 
 
 class TrustpointsPane(PkiPane):
@@ -50,7 +61,8 @@ class TrustpointsPane(PkiPane):
                 yield Label("Trustpoints", classes="section-title")
                 yield ListView(id="tp-list")
                 yield Input(placeholder="new: name ⏎", id="tp-new")
-            with VerticalScroll(id="tp-form"):
+            # Not a Tab stop of its own: focused, the container let typing fire the pane's keys.
+            with VerticalScroll(id="tp-form", can_focus=False):
                 yield Static("Select or declare a trustpoint.", id="tp-title", classes="section-title")
                 for field in FIELDS:
                     with Horizontal(classes="field"):
@@ -70,13 +82,24 @@ class TrustpointsPane(PkiPane):
                     yield Button("Request CRL", id="request_crl")
                     yield Button("Delete", id="delete", variant="error")
 
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._form_tp: str | None = None  # the trustpoint the form shows (and Apply applies to)
+        self._loaded: dict[str, str | bool] = {}  # option key -> its value in the running configuration
+        # Unapplied edits, per trustpoint (option key -> value typed): kept when the form reloads
+        # (another action changed the configuration) and when another trustpoint is shown.
+        self._drafts: dict[str, dict[str, str | bool]] = {}
+
     # -- reading ---------------------------------------------------------------------------------
     @property
     def selected(self) -> str | None:
-        """The highlighted trustpoint's name."""
+        """The trustpoint the form shows (the highlighted one, or the one just declared while the
+        list is still being rebuilt)."""
         view = self.query_one("#tp-list", ListView)
         item = view.highlighted_child
-        return item.name if item is not None else None
+        if item is not None and item.name in self.pki.config.trustpoints:
+            return item.name
+        return self._form_tp if self._form_tp in self.pki.config.trustpoints else None
 
     def reload(self) -> None:
         view = self.query_one("#tp-list", ListView)
@@ -84,28 +107,78 @@ class TrustpointsPane(PkiPane):
         names = [tp.name for tp in self.pki.trustpoints.list()]
         current = [item.name for item in view.children if isinstance(item, ListItem)]
         if names != current:
-            view.clear()
-            view.extend(ListItem(Label(n), name=n) for n in names)
-            if names:
-                view.index = names.index(keep) if keep in names else 0
-        self.load_form(self.selected)
+            self.call_later(self._rebuild_list, names)
+        self.load_form(keep if keep in names else (names[0] if names else None))
+
+    async def _rebuild_list(self, names: list[str]) -> None:
+        """Replace the list's items, then highlight the form's trustpoint: set before the new
+        items were mounted, the highlight was lost (and Apply found no trustpoint)."""
+        view = self.query_one("#tp-list", ListView)
+        await view.clear()
+        await view.extend(ListItem(Label(n), name=n) for n in names)
+        if self._form_tp is not None:
+            self._highlight(self._form_tp)
+
+    def _highlight(self, name: str) -> None:
+        view = self.query_one("#tp-list", ListView)
+        names = [item.name for item in view.children if isinstance(item, ListItem)]
+        if name in names and view.index != names.index(name):
+            with view.prevent(ListView.Highlighted):
+                view.index = names.index(name)
 
     def load_form(self, name: str | None) -> None:
-        """Fill the form from the running configuration (no validation marks)."""
+        """Fill the form from the running configuration (no validation marks); the unapplied
+        edits of that trustpoint stay in their fields, marked."""
         tp = self.pki.config.trustpoints.get(name) if name else None
-        self.query_one("#tp-title", Static).update(self._title(tp) if tp else "Select or declare a trustpoint.")
+        self._form_tp = tp.name if tp else None
+        draft = self._drafts.get(tp.name, {}) if tp else {}
+        self._loaded = {}
         for field in FIELDS:
             widget = self.query_one(f"#f-{field.key}", Input)
+            loaded = field.text(tp) if tp else ""
+            self._loaded[field.key] = loaded
+            value = draft.get(field.key, loaded)
             with widget.prevent(Input.Changed):
-                widget.value = field.text(tp) if tp else ""
+                widget.value = str(value)
             widget.disabled = tp is None
-            widget.remove_class("-invalid")
+            widget.set_class(field.key in draft, "-edited")
+            if field.key in draft:
+                widget.validate(widget.value)
+            else:
+                widget.remove_class("-invalid")
             self.query_one(f"#err-{field.key}", Label).display = False
         for flag in FLAGS:
             box = self.query_one(f"#f-{flag.key}", Checkbox)
+            loaded_on = tp is not None and not flag.is_default(tp)
+            self._loaded[flag.key] = loaded_on
             with box.prevent(Checkbox.Changed):
-                box.value = tp is not None and not flag.is_default(tp)
+                box.value = bool(draft.get(flag.key, loaded_on))
             box.disabled = tp is None
+            box.set_class(flag.key in draft, "-edited")
+        self._show_title()
+
+    def _show_title(self) -> None:
+        tp = self.pki.config.trustpoints.get(self._form_tp) if self._form_tp else None
+        title = self._title(tp) if tp else Text("Select or declare a trustpoint.")
+        draft = self._drafts.get(tp.name, {}) if tp else {}
+        if draft:
+            labels = ", ".join(OPTIONS_BY_KEY[k].label for k in draft)
+            title.append(f"\n● unapplied edits (F2 applies): {labels}", style=self.tone(Tone.WARNING_STRONG))
+        self.query_one("#tp-title", Static).update(title)
+
+    def _edited(self, key: str, value: str | bool) -> None:
+        """Remember (or forget) an unapplied edit of the form's trustpoint, and mark it."""
+        if self._form_tp is None:
+            return
+        draft = self._drafts.setdefault(self._form_tp, {})
+        if value != self._loaded.get(key):
+            draft[key] = value
+        else:
+            draft.pop(key, None)
+        if not draft:
+            self._drafts.pop(self._form_tp, None)
+        self.query_one(f"#f-{key}").set_class(key in draft, "-edited")
+        self._show_title()
 
     def _title(self, tp: Trustpoint) -> Text:
         """The trustpoint's name and state (core's TrustpointStatus, as show crypto pki trustpoints
@@ -124,7 +197,8 @@ class TrustpointsPane(PkiPane):
 
     @on(ListView.Highlighted, "#tp-list")
     def _highlighted(self, event: ListView.Highlighted) -> None:
-        self.load_form(event.item.name if event.item else None)
+        if event.item is not None and event.item.name != self._form_tp:
+            self.load_form(event.item.name)
 
     @on(Input.Changed)
     def _field_changed(self, event: Input.Changed) -> None:
@@ -132,11 +206,18 @@ class TrustpointsPane(PkiPane):
         if not input_id.startswith("f-"):
             return
         key = input_id[2:]
+        self._edited(key, event.value)
         result = event.validation_result
         reason = "" if result is None or result.is_valid else "✗ " + "; ".join(result.failure_descriptions)
         label = self.query_one(f"#err-{key}", Label)
         label.update(reason)
         label.display = bool(reason)
+
+    @on(Checkbox.Changed)
+    def _flag_changed(self, event: Checkbox.Changed) -> None:
+        box_id = event.checkbox.id or ""
+        if box_id.startswith("f-"):
+            self._edited(box_id[2:], event.value)
 
     def form_values(self) -> dict[str, str]:
         """The form's text fields by key."""
@@ -163,8 +244,8 @@ class TrustpointsPane(PkiPane):
             self.action_apply()
 
     def action_apply(self) -> None:
-        """Apply the whole form (only when every field is valid)."""
-        name = self.selected
+        """Apply the whole form (only when every field is valid); always says what it did or why not."""
+        name = self._require()
         if name is None:
             return
         values = self.form_values()
@@ -228,8 +309,10 @@ class TrustpointsPane(PkiPane):
                                  confirmed)
 
     # -- workers ---------------------------------------------------------------------------------
-    def _confirm_candidate(self, candidate: CaCandidate) -> bool:
-        accepted: bool | None = self.ask(FingerprintDialog(candidate))
+    def _confirm_candidate(self, name: str, candidate: CaCandidate) -> bool:
+        """The fingerprint dialog, told which CA trustpoint ``name`` already trusts (if any)."""
+        trusted = self.core(self.pki.trustpoints.status, name).ca_sha256
+        accepted: bool | None = self.ask(FingerprintDialog(candidate, trusted_sha256=trusted))
         return bool(accepted)
 
     @work(thread=True, exclusive=True, exit_on_error=False)
@@ -244,42 +327,61 @@ class TrustpointsPane(PkiPane):
         self._select(message.name)
 
     def _select(self, name: str) -> None:
+        """Show the trustpoint just declared (highlighted once the list has it) and edit its URL."""
+        self._form_tp = name
         self.reload()
-        view = self.query_one("#tp-list", ListView)
-        names = [item.name for item in view.children]
-        if name in names:
-            view.index = names.index(name)
+        self.call_later(self._highlight, name)  # after the list is rebuilt (call_later keeps the order)
         self.query_one("#f-enrollment_url", Input).focus()
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _apply(self, name: str, values: dict[str, str], flags: dict[str, bool]) -> None:
+        changed: list[str] = []
         with self.core_lock:
             tp: Trustpoint = self.pki.trustpoints.get(name)
             for key, value in values.items():
                 field = OPTIONS_BY_KEY[key]
                 if field.text(tp) != value.strip():
                     field.set_text(tp, value)
+                    changed.append(field.label)
             for key, on in flags.items():
-                if on:
-                    OPTIONS_BY_KEY[key].parse(tp, "")
-                else:
-                    OPTIONS_BY_KEY[key].reset(tp)
-        self.say(f"trustpoint {name} updated")
+                option = OPTIONS_BY_KEY[key]
+                if on == option.is_default(tp):  # checked means "not the default"
+                    if on:
+                        option.parse(tp, "")
+                    else:
+                        option.reset(tp)
+                    changed.append(option.label)
+        self.post_message(FormApplied(name))
+        if not changed:
+            self.say(f"trustpoint {name}: nothing to apply (the form matches the running configuration)")
+            self.notify(f"Trustpoint {name}: nothing to apply", severity="information")
+            return
+        self.say(f"trustpoint {name} updated: {', '.join(changed)}", Tone.OK)
+        self.notify(f"Trustpoint {name} updated: {', '.join(changed)}", severity="information")
         self.changed("trustpoint")
+
+    @on(FormApplied)
+    def _form_applied(self, message: FormApplied) -> None:
+        message.stop()
+        self._drafts.pop(message.name, None)
+        if message.name == self._form_tp:
+            self.load_form(message.name)
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _authenticate(self, name: str) -> None:
         self.say(f"crypto pki authenticate {name}")
-        candidate = self.core(self.pki.ca_trust.authenticate, name, confirm=self._confirm_candidate)
+        candidate = self.core(self.pki.ca_trust.authenticate, name,
+                              confirm=functools.partial(self._confirm_candidate, name))
         if not candidate.accepted:
-            self.say("% Certificate rejected: nothing stored", Tone.WARNING)
+            self.console.post_message(console_log.ca_rejected(name))
             return
-        self.say(f"% Certificate successfully imported: {candidate.subject}", Tone.OK)
+        self.console.post_message(console_log.ca_authenticated(name, candidate.subject))
         self.changed("authenticate")
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _root_tftp(self, name: str) -> None:
-        candidate = self.core(self.pki.ca_trust.root_tftp, name, confirm=self._confirm_candidate)
+        candidate = self.core(self.pki.ca_trust.root_tftp, name,
+                              confirm=functools.partial(self._confirm_candidate, name))
         if not candidate.accepted:
             self.say("% Certificate rejected: nothing stored", Tone.WARNING)
             return
@@ -289,7 +391,7 @@ class TrustpointsPane(PkiPane):
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _request_crl(self, name: str) -> None:
         info = self.core(self.pki.revocation.request_crl, name)
-        self.say(f"CRL for {name}: {info.issuer}, {info.entries} entries", Tone.OK)
+        self.console.post_message(console_log.crl_fetched(name, info.issuer, info.entries))
         self.changed("crl")
 
     @work(thread=True, exclusive=True, exit_on_error=False)
