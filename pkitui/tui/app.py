@@ -13,23 +13,29 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Input, TabbedContent, TabPane
+from textual.widgets import Input, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 import pkitui
 from pkitui.tui.bridge import describe_error
 from pkitui.tui.chrome import LogPane, StatusLine
-from pkitui.tui.commandline import CommandInput, CommandLine
+from pkitui.tui.commandline import CommandLine
+from pkitui.tui.log_search import LogSearch
+from pkitui.tui.console_log import ConsoleEvent, config_saved, console_line
 from pkitui.tui.commands import ActionsProvider
+from pkitui.tui.prompt_line import CommandBar, RouterInput
 from pkitui.tui.messages import (CommandOutputWritten, ConfigChanged, ConfigSaved, CoreCallFailed, StoreOpened,
                                  StoreRefreshed)
 from pkitui.tui.screens.base import PkiPane
 from pkitui.tui.screens.home import HomePane
 from pkitui.tui.tabs import TABS, PanePlaceholder
 from pkitui.tui.tones import Tone
+from pkitui.tui.widgets.keys_footer import KeysFooter
 from pkitui.tui.waits import CANCEL_KEY, NetworkWaits, WaitBar
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+
     from pkitui.core.pki import Pki
 
 # How long a caller waits for the store being opened in the background before giving up.
@@ -69,6 +75,11 @@ class PkiConsole(App[None]):
     CSS_PATH = [styles_dir() / "app.tcss", styles_dir() / "widgets.tcss"]
     COMMANDS = App.COMMANDS | {ActionsProvider}
     # Classes on the screen by terminal width: styles/app.tcss tightens the layout under 110 columns.
+    # The status line, the log's search field, the waits and the footer stay over a maximized pane.
+    ALLOW_IN_MAXIMIZED_VIEW = "Footer,StatusLine,LogSearch,WaitBar,CommandBar"
+    # Escape leaves the input that has focus first (the log's search field); the log pane's own
+    # Escape then leaves full screen.
+    ESCAPE_TO_MINIMIZE = False
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     BINDINGS = [
@@ -79,7 +90,16 @@ class PkiConsole(App[None]):
                 tooltip="Type an IOS command (the same language as pkitui exec)"),
         Binding("question_mark", "help", "Help", id="help", key_display="?",
                 tooltip="Every key of this screen, and how to use the console"),
+        Binding("f8", "edit_identity", "Hostname and domain", id="edit_identity", show=False,
+                tooltip="hostname NAME and ip domain-name DOMAIN: the device's identity (certificate subjects)"),
         Binding("ctrl+l", "clear_log", "Clear log", id="clear_log", show=False, tooltip="Clear the log pane"),
+        # priority: it works from inside an input too (that is where a long Tab chain starts)
+        Binding("ctrl+o", "jump", "Jump", id="jump", priority=True,
+                tooltip="Jump mode: every field, list and button of this screen under one key"),
+        Binding("f12", "log_full_screen", "Log full screen", id="log_full_screen", show=False,
+                tooltip="The log pane over the whole screen (again: back to the tabs); End: the newest line"),
+        Binding("ctrl+f", "search_log", "Search log", id="search_log", show=False,
+                tooltip="Find text in the log pane (Enter: next match)"),
         # priority: also under a modal and in an input, only while something waits (check_action)
         Binding(CANCEL_KEY, "cancel_wait", "Cancel wait", id="cancel_wait", priority=True,
                 tooltip="Cancel the network operation(s) waiting now: the connection is cut at once"),
@@ -114,6 +134,8 @@ class PkiConsole(App[None]):
         self.stopped_by: int | None = None  # the stop signal that ended the console, if any
         self.command_line = CommandLine(self)
         self.network_waits = NetworkWaits()
+        self._focus_before_command: Widget | None = None  # given the focus back when ':' closes
+        self.user_keymap: dict[str, str] = {}  # binding id -> keys, from the user's keymap file
 
     # -- the store -----------------------------------------------------------------------------
     @property
@@ -201,14 +223,22 @@ class PkiConsole(App[None]):
                 with TabPane(f"{i + 1} {title}", id=tab):
                     # Hidden tabs are imported and mounted right after the first frame.
                     yield HomePane(id="home-pane") if tab == "home" else PanePlaceholder(tab)
-        yield LogPane(id="log", wrap=True, markup=False, max_lines=2000)
+        log = LogPane(id="log", wrap=True, markup=False, max_lines=2000)
+        yield log
+        yield LogSearch(log, id="log-search")
         yield WaitBar(self.network_waits, id="waits")
-        yield CommandInput(id="cmdline", placeholder="IOS command, e.g. show crypto pki trustpoints  (Esc closes)")
-        yield Footer()
+        yield CommandBar(self.command_line, id="cmdbar")
+        yield KeysFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#cmdline").display = False
+        self.query_one("#cmdbar").display = False
         self.network_waits.start()
+        from pkitui.tui.keymap import keymap_file
+
+        user_keymap = keymap_file()
+        if user_keymap is not None:
+            self.call_after_refresh(self.apply_user_keymap, user_keymap)
+        self.query_one(LogSearch).display = False
         if not self.pki_ready:
             self.call_after_refresh(self._open_store)
         else:
@@ -251,12 +281,25 @@ class PkiConsole(App[None]):
             status.append("  query mode", style=line.tone(Tone.ACCENT_STRONG))
         ident = self.pki.config.identity
         status.append(f"  {self.pki.fqdn or ident.hostname or 'no hostname set'}", style=line.tone(Tone.STRONG))
-        status.append(f"  store {self.pki.store.root}", style=line.tone(Tone.MUTED))
+        room = line.content_region.width - status.cell_len - len("  store ")  # 0 before the first layout
+        path = str(self.pki.store.root)
+        if 0 < room < len(path):  # keep the path's end (the store's own name), cut at the start
+            path = "…" + path[-(room - 1):] if room > 8 else "…"
+        status.append(f"  store {path}", style=line.tone(Tone.MUTED))
         line.update(status)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """The status line fits the store's path to the new width once the layout has it."""
+        self.call_after_refresh(self.update_status)
 
     def write_log(self, text: str, tone: Tone | None = None) -> None:
         """Append a line to the log pane, in ``tone`` (styles/widgets.tcss colours it)."""
         self.query_one("#log", LogPane).write_line(text, tone)
+
+    @on(ConsoleEvent)
+    def _console_event(self, event: ConsoleEvent) -> None:
+        """A console message, timestamped by the console's clock as a router prints it."""
+        self.write_log(console_line(self.clock(), event), event.tone)
 
     @on(CommandOutputWritten)
     def _output_written(self, message: CommandOutputWritten) -> None:
@@ -267,6 +310,9 @@ class PkiConsole(App[None]):
         for pane in self.panes():
             pane.reload()
         self.update_status()
+        bar = self.query_one(CommandBar)
+        if bar.display:
+            bar.update_prompt()  # a command changed the mode, or the hostname
 
     # -- errors: the one place they are shown ---------------------------------------------------
     @on(CoreCallFailed)
@@ -301,6 +347,22 @@ class PkiConsole(App[None]):
         elif tries:
             self.set_timer(0.01, lambda: self._focus_pane(tab, tries - 1))
 
+    def action_jump(self) -> None:
+        """ctrl+o: the current pane's focus targets (and the log), one key each."""
+        from pkitui.tui.screens.jump import JumpScreen, jump_targets
+
+        tab = self.query_one("#tabs", TabbedContent).active
+        panes = list(self.query(f"#{tab}-pane").results(PkiPane))
+        if not panes:
+            return
+        targets = jump_targets(panes[0], [self.query_one("#log")])
+
+        def jumped(widget: Widget | None) -> None:
+            if widget is not None and widget.is_attached:
+                widget.focus()
+
+        self.push_screen(JumpScreen(targets, tab), jumped)
+
     def action_help(self) -> None:
         """Show the help screen."""
         from pkitui.tui.screens.dialogs import HelpScreen
@@ -308,9 +370,11 @@ class PkiConsole(App[None]):
         self.push_screen(HelpScreen(self))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Cancel wait exists only while an operation waits for the network."""
+        """Cancel wait exists only while an operation waits for the network; Jump only over the tabs."""
         if action == "cancel_wait":
             return bool(self.network_waits.current())
+        if action == "jump":  # the tabs' panes only; a dialog keeps its own keys
+            return self.screen is self.screen_stack[0]
         return True
 
     def action_cancel_wait(self) -> None:
@@ -318,14 +382,67 @@ class PkiConsole(App[None]):
         for wait in self.network_waits.cancel():
             self.write_log(f"Cancelling {wait.what} after {wait.elapsed():.1f} s", Tone.ACCENT)
 
+    def apply_user_keymap(self, path: Path | None = None) -> None:
+        """The keymap file (keymap.toml in the config dir) over the default keys; what is wrong in
+        it is said in the log pane."""
+        from pkitui.tui.keymap import binding_ids, load_keymap
+
+        keymap = load_keymap(binding_ids(), path)
+        for problem in keymap.problems:
+            self.write_log(problem, Tone.WARNING)
+        self.user_keymap = keymap.keys
+        self.set_keymap(keymap.keys)
+        if keymap.keys:
+            self.write_log(f"Keys from {keymap.path}: " + ", ".join(f"{i} = {k}" for i, k in keymap.keys.items()),
+                           Tone.NOTE)
+
+    def action_edit_identity(self) -> None:
+        """hostname and ip domain-name, in a dialog; applied in a worker."""
+        from pkitui.tui.screens.identity import Identity, IdentityDialog
+
+        ident = self.pki.config.identity
+
+        def applied(identity: Identity | None) -> None:
+            if identity is not None:
+                self._set_identity(identity.hostname, identity.domain_name)
+
+        self.push_screen(IdentityDialog(ident.hostname, ident.domain_name), applied)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="identity")
+    def _set_identity(self, hostname: str, domain_name: str | None) -> None:
+        with self.core_lock:
+            self.pki.set_hostname(hostname)
+            self.pki.set_domain_name(domain_name)
+        self.post_message(CommandOutputWritten(f"hostname {hostname}"))
+        self.post_message(CommandOutputWritten(f"ip domain-name {domain_name}" if domain_name
+                                               else "no ip domain-name"))
+        self.post_message(ConfigChanged("identity"))
+
+    def action_log_full_screen(self) -> None:
+        """The log over the whole screen, or back."""
+        log = self.query_one("#log", LogPane)
+        if self.screen.maximized is log:
+            self.screen.minimize()
+            return
+        log.focus()
+        self.screen.maximize(log)
+
+    def action_search_log(self) -> None:
+        """Open the log's search field."""
+        self.query_one(LogSearch).open()
+
     def action_clear_log(self) -> None:
         """Clear the log pane."""
         self.query_one("#log", LogPane).clear()
 
     def action_command_line(self) -> None:
-        """Open the IOS command line."""
+        """Open the IOS command line (Escape closes it and gives the focus back where it was)."""
         cmd = self.query_one("#cmdline", Input)
-        cmd.display = True
+        if self.focused is not cmd:
+            self._focus_before_command = self.focused
+        bar = self.query_one(CommandBar)
+        bar.display = True
+        bar.update_prompt()
         self.screen.add_class("-command-line")  # the log pane grows while the command line is open
         cmd.focus()
 
@@ -385,7 +502,8 @@ class PkiConsole(App[None]):
     @on(ConfigSaved)
     def _config_saved(self, message: ConfigSaved) -> None:
         use = message.usage
-        self.write_log(f"[OK] configuration saved: {use.total} of {use.capacity} bytes of NVRAM used", Tone.OK)
+        self.write_log("[OK]", Tone.OK)
+        self.post_message(config_saved(use.total, use.capacity))
         self.notify("Configuration saved to NVRAM", title="Saved")
         self.post_message(ConfigChanged("saved"))
 
@@ -408,14 +526,26 @@ class PkiConsole(App[None]):
         line = event.value.strip()
         event.input.value = ""
         if line:
+            self.query_one(RouterInput).remember(line)
             self.command_line.submit(line)
 
     def on_key(self, event: events.Key) -> None:
         cmd = self.query_one("#cmdline", Input)
         if event.key == "escape" and cmd.has_focus:
-            cmd.display = False
+            self.query_one("#cmdbar").display = False
             self.screen.remove_class("-command-line")
             event.stop()
+            before, self._focus_before_command = self._focus_before_command, None
+            if before is not None and before.is_attached and before.focusable:
+                before.focus()
+        elif event.key == "escape" and isinstance(self.focused, Input) and self.screen is self.screen_stack[0]:
+            # Escape leaves any input of a pane: to the pane's first widget that is not an input (a
+            # list or table, where the pane's single-letter keys act), else to nothing.
+            pane = next((a for a in self.focused.ancestors if isinstance(a, PkiPane)), None)
+            if pane is not None:
+                event.stop()
+                target = next((w for w in pane.query("*") if w.focusable and not isinstance(w, Input)), None)
+                self.set_focus(target)
 
     @work(thread=True, exit_on_error=False, group="cmdline")
     def run_command_queue(self) -> None:

@@ -88,10 +88,16 @@ async def test_command_line_wait_is_shown_and_cancelled(tmp_path: Path, silent_u
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await pilot.press("colon")
+        if str(app.query_one("#cmdprompt").render()).endswith(">"):  # user exec, as a router's console starts
+            await pilot.press(*"enable", "enter")
+        await pilot.press(*"configure terminal", "enter")
         await pilot.press(*"crypto pki authenticate slow")
         await pilot.press("enter")
         bar = app.query_one(WaitBar)
-        await wait_for(pilot, lambda: bar.display and "deadline" in wait_line(app), timeout=10)
+        try:
+            await wait_for(pilot, lambda: bar.display and "deadline" in wait_line(app), timeout=10)
+        except AssertionError:
+            raise AssertionError("\n".join(line.text for line in app.query_one("#log").lines)) from None
         assert "crypto pki authenticate slow" in wait_line(app)
         start = time.monotonic()
         await pilot.click("#wait-cancel")

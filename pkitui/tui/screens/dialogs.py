@@ -183,7 +183,8 @@ class HelpScreen(ModalScreen[None]):
 
         intro = Text.from_markup(
             "[b]pkitui[/b] gives this host a PKI identity the way Cisco IOS [i]crypto pki[/i] does.\n"
-            "Typical flow: [b]Trustpoints[/b] → declare one with the CA's URL → Authenticate (compare the "
+            "Typical flow: [b]Home[/b] → [b]i[/b]: hostname and ip domain-name (certificate subjects use them) → "
+            "[b]Trustpoints[/b] → declare one with the CA's URL → Authenticate (compare the "
             "fingerprint) → [b]Keys[/b] → generate → Trustpoints → Enroll → [b]Certificates[/b] → ctrl+s.\n"
             "[b]:[/b] opens the IOS command line (same commands as [i]pkitui exec[/i]); [b]ctrl+p[/b] finds any "
             "action by name; [b]ctrl+q[/b] quits.\n")
