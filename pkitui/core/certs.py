@@ -7,7 +7,6 @@ CA certificates re-fetched when only their fingerprint is kept, and peer verific
 from __future__ import annotations
 
 import builtins
-import enum
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from pkitui.core.config import RunningConfig
 from pkitui.core.errors import CertificateError, TrustpointError
 from pkitui.core.held import HeldDer, ordered
 from pkitui.core.keys import key_fingerprints
-from pkitui.core.records import CertRole, StoredCertificate
+from pkitui.core.records import OWN_ROLES, OwnRevocation, CertRole, StoredCertificate
 from pkitui.core.trustpoints import Trustpoint
 
 if TYPE_CHECKING:
@@ -36,16 +35,6 @@ if TYPE_CHECKING:
 
 __all__ = ["CaSources", "CertificateInfo", "CertificateService", "OwnRevocation", "crl_distribution_points",
            "info_for", "load_certificates", "normalize_serial", "ocsp_urls", "serial_hex"]
-
-
-class OwnRevocation(enum.StrEnum):
-    """What the CRL held of its issuer says of one of this device's own certificates (nothing is
-    fetched to say it: ``crypto pki crl request`` or a verify brings a newer CRL)."""
-
-    NOT_REVOKED = "not revoked"  # not on the newest CRL held (which may be past its nextUpdate: see the note)
-    REVOKED = "revoked"  # listed on the CRL held
-    NO_CRL = "no CRL held"  # no CRL of its issuer is held
-    NOT_CHECKED = "not checked"  # not one of our certificates, or the CA certificate is not held
 
 
 class Revocation(Protocol):
@@ -80,10 +69,6 @@ ROLE_TITLES = {
     "device": "Certificate",
     "imported": "Certificate",
 }
-
-OWN_ROLES = ("device", "imported")
-"""The roles of this device's own certificates (the others are the CA's and RA's)."""
-
 
 @dataclass
 class CertificateInfo:

@@ -204,3 +204,17 @@ class PendingEnrollment(_Doc):
     polls_done: int = 0
     next_poll: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+class OwnRevocation(enum.StrEnum):
+    """What the CRL held of its issuer says of one of this device's own certificates (nothing is
+    fetched to say it: ``crypto pki crl request`` or a verify brings a newer CRL)."""
+
+    NOT_REVOKED = "not revoked"  # not on the newest CRL held (which may be past its nextUpdate: see the note)
+    REVOKED = "revoked"  # listed on the CRL held
+    NO_CRL = "no CRL held"  # no CRL of its issuer is held
+    NOT_CHECKED = "not checked"  # not one of our certificates, or the CA certificate is not held
+
+
+OWN_ROLES = ("device", "imported")
+"""The roles of this device's own certificates (the others are the CA's and RA's)."""

@@ -10,7 +10,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import NameOID
 
-from pkitui.core.certs import OwnRevocation
+from pkitui.core.records import OwnRevocation
 from pkitui.core.pki import Pki
 from pkitui.core.records import StoredCertificate
 from pkitui.core.revocation.crl import parse_crl

@@ -275,7 +275,7 @@ def test_usage_keys_against_the_lab_end_with_two_valid_certificates(lab: Lab, la
     revoking the signature certificate when it issued the encryption one. In the lab both stay
     valid: the index keeps both V, the lab's CRL lists neither, and our own certificates show as
     not revoked against it."""
-    from pkitui.core.certs import OwnRevocation
+    from pkitui.core.records import OwnRevocation
 
     lab_pki.keys.generate(usage_keys=True)
     lab_pki.trustpoints.get("lab").set_fingerprint(lab.fingerprint)

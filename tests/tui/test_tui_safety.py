@@ -13,7 +13,7 @@ from pathlib import Path
 from rich.console import Console
 from textual.widgets import Button, Input, ListView, Static, TabbedContent
 
-from pkitui.core.certs import OwnRevocation
+from pkitui.core.records import OwnRevocation
 from pkitui.core.revocation.crl import parse_crl
 from pkitui.lab.bigcrl import LabCa, build_crl_der
 from pkitui.tui.app import PkiConsole

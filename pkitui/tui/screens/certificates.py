@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from pkitui.core.certs import OwnRevocation
+from pkitui.core.records import OwnRevocation
 from pkitui.tui.screens.base import PkiPane
 from pkitui.tui.screens.dialogs import ConfirmDialog
 from pkitui.tui.tones import Tone

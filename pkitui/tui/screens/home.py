@@ -15,7 +15,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
-from pkitui.core.certs import OWN_ROLES, OwnRevocation
+from pkitui.core.records import OWN_ROLES, OwnRevocation
 from pkitui.tui.screens.base import PkiPane
 from pkitui.tui.tones import Tone
 

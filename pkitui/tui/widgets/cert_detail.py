@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from rich.table import Table
 from rich.text import Text
 
-from pkitui.core.certs import OwnRevocation
+from pkitui.core.records import OwnRevocation
 from pkitui.core.fingerprint import DIGESTS, grouped_lines
 from pkitui.tui.tones import Tone
 from pkitui.tui.widgets.toned import TonedStatic, ToneStyles, tone
