@@ -87,7 +87,7 @@ async def test_authenticate_enroll_browse_crl_save(lab: Lab, lab_pki: Pki) -> No
         ca_node = tp_node.children[0]
         assert ca_node.data.role == "ca" and ca_node.data.fingerprints["sha256"] == lab.fingerprint
         assert [n.data.role for n in ca_node.children] == ["device"]
-        assert ca_node.children[0].data.subject == "CN=r1.example.com"
+        assert ca_node.children[0].data.subject == "cn=r1.example.com"  # IOS's DN layout (micromdm keeps only the CN)
 
         await pilot.press("5")
         app.screen.query_one("#crl-list").focus()

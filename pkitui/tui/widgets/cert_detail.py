@@ -14,8 +14,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from rich.table import Table
 from rich.text import Text
 
-from pkitui.core.records import OwnRevocation
+from pkitui.core.dn import ios_dn
 from pkitui.core.fingerprint import DIGESTS, grouped_lines
+from pkitui.core.records import OwnRevocation
 from pkitui.tui.tones import Tone
 from pkitui.tui.widgets.toned import TonedStatic, ToneStyles, tone
 
@@ -127,8 +128,9 @@ def cert_view(info: CertificateInfo) -> CertView:
                    "md5": hashlib.md5(der).hexdigest().upper()}
     far = datetime(9999, 1, 1, tzinfo=timezone.utc)
     return CertView(
-        trustpoint=info.trustpoint, role=info.role, serial_hex=info.serial_hex or "?", subject=str(info.subject or "?"),
-        issuer=str(info.issuer or "?"), not_before=info.not_before or far, not_after=info.not_after or far,
+        trustpoint=info.trustpoint, role=info.role, serial_hex=info.serial_hex or "?",
+        subject=ios_dn(info.subject) if info.subject else "?", issuer=ios_dn(info.issuer) if info.issuer else "?",
+        not_before=info.not_before or far, not_after=info.not_after or far,
         status=str(info.status), usage=info.usage,
         key_label=info.key_label or "", key=key,
         extensions=extensions, fingerprints={k.lower(): v for k, v in fps.items()},
