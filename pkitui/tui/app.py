@@ -173,9 +173,16 @@ class PkiConsole(App[None]):
 
     @on(StoreOpened)
     def _store_opened_message(self, message: StoreOpened) -> None:
-        self.post_message(ConfigChanged("store opened"))
+        self.post_message(ConfigChanged("store opened"))  # Home shows the store first
+        self._mount_hidden_tabs()
         self.tell_pending()
         self._watch_store_changes()
+
+    def _mount_hidden_tabs(self) -> None:
+        """The hidden tabs become their panes now that the store is open: each reloads once, on
+        mount (mounted before, every pane reloaded a second time when the store opened)."""
+        for placeholder in self.query(PanePlaceholder):
+            placeholder.become_pane_soon()
 
     def _watch_store_changes(self) -> None:
         self.set_interval(STORE_WATCH_SECONDS, self._look_at_store, name="store watch")
@@ -221,7 +228,7 @@ class PkiConsole(App[None]):
         with TabbedContent(id="tabs", initial="home"):
             for i, (tab, title, _load) in enumerate(TABS):
                 with TabPane(f"{i + 1} {title}", id=tab):
-                    # Hidden tabs are imported and mounted right after the first frame.
+                    # Hidden tabs are imported and mounted once the store is open.
                     yield HomePane(id="home-pane") if tab == "home" else PanePlaceholder(tab)
         log = LogPane(id="log", wrap=True, markup=False, max_lines=2000)
         yield log
@@ -242,6 +249,7 @@ class PkiConsole(App[None]):
         if not self.pki_ready:
             self.call_after_refresh(self._open_store)
         else:
+            self._mount_hidden_tabs()
             self.tell_pending()
             self._watch_store_changes()
         self.update_status()
@@ -255,7 +263,7 @@ class PkiConsole(App[None]):
         self.network_waits.stop()
 
     def panes(self) -> list[PkiPane]:
-        """Every tab's pane that is mounted (hidden ones mount just after the first frame)."""
+        """Every tab's pane that is mounted (hidden ones mount once the store is open)."""
         return list(self.query(PkiPane))
 
     def pane(self, tab: str) -> PkiPane:
@@ -340,12 +348,13 @@ class PkiConsole(App[None]):
         self._focus_pane(tab, 50)
 
     def _focus_pane(self, tab: str, tries: int) -> None:
-        """Focus a pane's main widget; a hidden tab may still be mounting (Lazy): retry shortly."""
+        """Focus a pane's main widget; a hidden tab may still be mounting (it waits for the store
+        to open): retry shortly."""
         panes = list(self.query(f"#{tab}-pane").results(PkiPane))
         if panes:
             panes[0].focus_main()
         elif tries:
-            self.set_timer(0.01, lambda: self._focus_pane(tab, tries - 1))
+            self.set_timer(0.01, lambda: self._focus_pane(tab, tries - 1 if self.pki_ready else tries))
 
     def action_jump(self) -> None:
         """ctrl+o: the current pane's focus targets (and the log), one key each."""

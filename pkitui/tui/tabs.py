@@ -1,5 +1,5 @@
-"""The console's tabs, and a placeholder that imports and mounts a hidden tab's pane just after
-the first frame (the screens' modules and the service layer stay out of the start-up path)."""
+"""The console's tabs, and a placeholder that imports and mounts a hidden tab's pane once the
+store is open, after the first frame (the screens' modules and the service layer stay out of the start-up path)."""
 
 from __future__ import annotations
 
@@ -74,7 +74,8 @@ def pane_classes() -> list[tuple[str, str, type[PkiPane]]]:
 
 
 class PanePlaceholder(Widget):
-    """Stands in a hidden tab until the first frame is painted, then becomes its pane."""
+    """Stands in a hidden tab until the store is open and a frame painted, then becomes its pane
+    (mounted once, it reloads from the open store: no second reload of every pane)."""
 
     DEFAULT_CSS = "PanePlaceholder { display: none; }"
 
@@ -82,7 +83,8 @@ class PanePlaceholder(Widget):
         super().__init__()
         self.tab = tab
 
-    def on_mount(self) -> None:
+    def become_pane_soon(self) -> None:
+        """Become the tab's pane after the next refresh (the app calls it once the store is open)."""
         self.call_after_refresh(self._become_pane)
 
     async def _become_pane(self) -> None:

@@ -56,6 +56,9 @@ class TrustpointsPane(PkiPane):
     ]
 
     def compose(self) -> ComposeResult:
+        # The fields start as the first load leaves them (disabled with no trustpoint to show):
+        # each one toggled on mount restyled the form once more, the larger part of the start-up.
+        blank = not (self.console.pki_ready and self.pki.config.trustpoints)
         with Horizontal():
             with Vertical(id="tp-side", classes="side"):
                 yield Label("Trustpoints", classes="section-title")
@@ -70,11 +73,11 @@ class TrustpointsPane(PkiPane):
                         with Vertical(classes="field-input"):
                             yield Input(placeholder=field.placeholder, id=f"f-{field.key}", password=field.secret,
                                         tooltip=field.help, validators=[SetterValidator(field)],
-                                        validate_on=["changed", "submitted"])
+                                        validate_on=["changed", "submitted"], disabled=blank)
                             yield Label("", id=f"err-{field.key}", classes="field-error")
                 with Horizontal(classes="field"):
                     for flag in FLAGS:
-                        yield Checkbox(flag.label, id=f"f-{flag.key}", tooltip=flag.help)
+                        yield Checkbox(flag.label, id=f"f-{flag.key}", tooltip=flag.help, disabled=blank)
                 with Horizontal(classes="buttons"):
                     yield Button("Apply", id="apply", variant="primary")
                     yield Button("Authenticate", id="authenticate")
