@@ -119,7 +119,7 @@ class PkiConsole(App[None]):
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__()
-        # Without a Pki the store is opened in a worker right after the first frame (the
+        # Without a Pki the store is opened in a worker started on mount (the
         # service layer's imports are the larger part of the start-up time).
         self._pki: Pki | None = pki
         if pki is not None:
@@ -247,7 +247,7 @@ class PkiConsole(App[None]):
             self.call_after_refresh(self.apply_user_keymap, user_keymap)
         self.query_one(LogSearch).display = False
         if not self.pki_ready:
-            self.call_after_refresh(self._open_store)
+            self._open_store()
         else:
             self._mount_hidden_tabs()
             self.tell_pending()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from textual import events
 from textual.app import ComposeResult
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
@@ -22,6 +23,8 @@ NARROW_BELOW = 110  # columns: the console's -narrow breakpoint
 
 class KeysFooter(Footer):
     """A Footer with ``? Help`` first; compact and without the app-wide keys when narrow."""
+
+    _recompose_pending = False  # a recompose is scheduled after the next refresh
 
     DEFAULT_CSS = """
     KeysFooter.-compact FooterKey.-app-wide, KeysFooter.-compact FooterKey.-command-palette { display: none; }
@@ -37,3 +40,17 @@ class KeysFooter(Footer):
 
     def on_resize(self, event: events.Resize) -> None:
         self.compact = event.size.width < NARROW_BELOW
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        """Footer.bindings_changed, coalesced: the binding changes before one refresh (the panes
+        mounting at start-up, focus moving) recompose the footer once, not once each."""
+        self._bindings_ready = True
+        if not screen.app.app_focus:
+            return
+        if self.is_attached and screen is self.screen and not self._recompose_pending:
+            self._recompose_pending = True
+            self.call_after_refresh(self._recompose_once)
+
+    async def _recompose_once(self) -> None:
+        self._recompose_pending = False  # a change from here on recomposes again
+        await self.recompose()
