@@ -1,6 +1,7 @@
 """Regenerate screenshots/ (SVG, and PNG through rsvg-convert) from a scripted console session
 against the real lab: authenticate (fingerprint typed), generate keys, enroll, browse the chain,
-fetch and open an 80,000-entry CRL over LDAP, watch the NVRAM gauge.
+fetch and open an 80,000-entry CRL over LDAP, watch the NVRAM gauge, run IOS commands, then
+fetch a 1,000,000-entry CRL and search a serial deep in it.
 
     .venv/bin/python scripts/screenshots.py [OUTDIR]     (default: screenshots/)
 
@@ -19,23 +20,28 @@ import time
 from pathlib import Path
 from typing import Any
 
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 
 from pkitui.core.pki import Pki
 from pkitui.lab import Lab
 from pkitui.tui.app import PkiConsole
+from pkitui.tui.screens.dialogs import ConfirmDialog
 from pkitui.tui.screens.enrollment import EnrollmentScreen
 from pkitui.tui.screens.fingerprint import FingerprintDialog
 
 SIZE = (120, 40)
-CRL_ENTRIES = 80_000  # slapd refuses a modify over 4 MiB (sockbuf_max_incoming_auth)
+CRL_ENTRIES = 80_000  # fetched over LDAP at the start
+BIG_CRL_ENTRIES = 1_000_000  # published, fetched and searched at the end
 
 
 async def until(pilot: Any, predicate: Any, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
-            raise SystemExit("the console did not get there in time")
+            where = Path(tempfile.gettempdir()) / "pkitui-screenshots-timeout.svg"
+            pilot.app.save_screenshot(str(where))
+            raise SystemExit(f"the console did not get there in time (line {sys._getframe(1).f_lineno}); "
+                             f"the screen then: {where}")
         await pilot.pause(0.05)
 
 
@@ -68,9 +74,11 @@ def shoot(app: PkiConsole, out: Path, name: str) -> None:
 
 async def session(lab: Lab, store: Path, out: Path) -> None:
     pki = Pki.open(store)
-    lab.configure(pki)
     pki.set_hostname("gw1")
     pki.set_domain_name("example.com")
+    lab.configure(pki)
+    pki.trustpoints.declare("lab").fingerprint = None  # no pre-configured fingerprint: the dialog asks for it
+    pki.save()
     app = PkiConsole(pki=pki, lab=lab)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: len(app.panes()) == 6)
@@ -94,7 +102,14 @@ async def session(lab: Lab, store: Path, out: Path) -> None:
         await until(pilot, lambda: any(c.role == "ca" for c in pki.config.certificates))
         shoot(app, out, "04-trustpoint-editor")
         await pilot.press("e")
-        await until(pilot, lambda: isinstance(app.screen, EnrollmentScreen) and app.screen.finished)
+        while True:  # IOS's questions: no serial number, no IP address, then send the request
+            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog)
+                        or isinstance(app.screen, EnrollmentScreen) and app.screen.finished)
+            dialog = app.screen
+            if not isinstance(dialog, ConfirmDialog):
+                break
+            await pilot.click("#yes" if dialog.yes == "Request" else "#no")
+            await until(pilot, lambda answered=dialog: app.screen is not answered)
         await pilot.pause(0.3)
         shoot(app, out, "05-enrollment")
         await pilot.click("#close")
@@ -103,7 +118,7 @@ async def session(lab: Lab, store: Path, out: Path) -> None:
         await pilot.pause()
         tree = app.screen.query_one("#cert-tree")
         tree.focus()
-        await pilot.press("down", "down", "down")  # trustpoint, CA, first device certificate
+        await pilot.press("down")  # from the CA to the first device certificate (signature)
         shoot(app, out, "06-certificates")
         await pilot.press("5")
         app.screen.query_one("#crl-list").focus()
@@ -126,6 +141,22 @@ async def session(lab: Lab, store: Path, out: Path) -> None:
             await app.workers.wait_for_complete()
         await pilot.pause()
         shoot(app, out, "09-command-line")
+        await pilot.press("escape")
+        await pilot.pause()
+        print(f"  publishing a {BIG_CRL_ENTRIES:,}-entry CRL")
+        await asyncio.to_thread(lab.publish_big_crl, BIG_CRL_ENTRIES)
+        await pilot.press("5")
+        crl_list = app.screen.query_one("#crl-list", DataTable)
+        crl_list.focus()
+        await pilot.press("f")
+        await until(pilot, lambda: f"{BIG_CRL_ENTRIES:,}" in map(str, crl_list.get_row_at(0)), 300)
+        await pilot.press("o")
+        await until(pilot, lambda: f"{BIG_CRL_ENTRIES:,} entries" in str(app.screen.query_one("#crl-status").render()),
+                    300)
+        search.value = format(revoked_serials(BIG_CRL_ENTRIES)[987_654], "X")
+        await until(pilot, lambda: "row 987,655" in str(app.screen.query_one("#crl-search-result").render()))
+        await pilot.pause(0.3)
+        shoot(app, out, "10-crl-viewer-million")
 
 
 def main() -> int:
