@@ -232,20 +232,24 @@ class PkiConsole(App[None]):
                     yield HomePane(id="home-pane") if tab == "home" else PanePlaceholder(tab)
         log = LogPane(id="log", wrap=True, markup=False, max_lines=2000)
         yield log
-        yield LogSearch(log, id="log-search")
+        # Hidden until asked for (ctrl+f, ':'), hidden before mounting: hidden on mount, each was
+        # styled twice.
+        search = LogSearch(log, id="log-search")
+        search.display = False
+        yield search
         yield WaitBar(self.network_waits, id="waits")
-        yield CommandBar(self.command_line, id="cmdbar")
+        bar = CommandBar(self.command_line, id="cmdbar")
+        bar.display = False
+        yield bar
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#cmdbar").display = False
         self.network_waits.start()
         from pkitui.tui.keymap import keymap_file
 
         user_keymap = keymap_file()
         if user_keymap is not None:
             self.call_after_refresh(self.apply_user_keymap, user_keymap)
-        self.query_one(LogSearch).display = False
         if not self.pki_ready:
             self._open_store()
         else:
