@@ -64,7 +64,7 @@ class CertificatesPane(PkiPane):
                 yield CertDetail(id="cert-detail")
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # PkiPane.on_mount (the reload) runs after this one: Textual calls each class's handler.
         self.set_interval(1.0, self.refresh_expiry)
 
     def reload(self) -> None:

@@ -100,10 +100,10 @@ class CrlsPane(PkiPane):
             yield Label("", id="crl-status")
 
     def on_mount(self) -> None:
+        # PkiPane.on_mount (the reload) runs after this one: Textual calls each class's handler.
         # No signature column: the core holds a CRL only once its signature verified (the title says so).
         self.query_one("#crl-list", DataTable).add_columns(
             "trustpoints", "entries", "this update", "next update", "issuer", "source")
-        super().on_mount()
 
     def reload(self) -> None:
         table = self.query_one("#crl-list", DataTable)

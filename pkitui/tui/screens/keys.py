@@ -83,13 +83,13 @@ class KeysPane(PkiPane):
             yield Static("none: add them with :crypto key pubkey-chain rsa", id="peers-empty")
 
     def on_mount(self) -> None:
+        # PkiPane.on_mount (the reload) runs after this one: Textual calls each class's handler.
         keys = self.query_one("#keys-table", DataTable)
         # Short enough for 80 columns; the table scrolls sideways when a label is longer.
         keys.add_columns("label", "usage", "modulus", "created", "exportable", "certs")
         peers = self.query_one("#peers-table", DataTable)
         peers.add_columns("kind", "name / address", "usage", "SHA-256 of key")
         self.query_one("#keygen-progress").display = False
-        super().on_mount()
 
     def reload(self) -> None:
         certs = list(self.pki.config.certificates)
