@@ -161,9 +161,12 @@ def test_sigterm_ends_the_plain_console_and_restores_the_terminal(tmux: Tmux, tm
     shell = int(tmux("display-message", "-p", "-t", "t", "#{pane_pid}").strip())
     (console,) = [p for p, c in descendants(shell).items() if b"pkitui" in c]
     tmux("send-keys", "-t", "t", ":")
-    tmux.wait_for("IOS command, e.g.")
-    tmux("send-keys", "-t", "t", "-l", "hostname unsaved1")
-    tmux("send-keys", "-t", "t", "Enter")
+    tmux.wait_for("IOS command")
+    for line, prompt in (("enable", "Device#"), ("configure terminal", "Device(config)#"), ("hostname unsaved1", None)):
+        tmux("send-keys", "-t", "t", "-l", line)  # the line starts in user exec, as a router's console
+        tmux("send-keys", "-t", "t", "Enter")
+        if prompt:
+            tmux.wait_for(prompt)
     tmux.wait_for("unsaved changes")
     os.kill(console, signal.SIGTERM)
     shown = tmux.wait_for(f"console-exit={128 + signal.SIGTERM}")

@@ -23,9 +23,18 @@ def store_bytes(root: Path) -> dict[str, bytes]:
 
 
 async def confirm_request(app: PkiConsole, pilot) -> None:
-    """Enroll first asks 'Request certificate from CA?' (the plan's subject, key pairs, CA): yes."""
-    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog) and bool(app.screen.query("#yes")))
-    app.screen.query_one("#yes", Button).press()
+    """Enroll asks IOS's questions first: no to including the serial number and an IP address,
+    yes to 'Request certificate from CA?' (which shows the plan's subject, key pairs and CA)."""
+    for _ in range(4):
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog) and bool(app.screen.query("#yes")))
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        if "Request certificate" in dialog.question:
+            dialog.query_one("#yes", Button).press()
+            return
+        dialog.query_one("#no", Button).press()
+        await wait_for(pilot, lambda answered=dialog: app.screen is not answered)
+    raise AssertionError("'Request certificate from CA?' was never asked")
 
 
 async def authenticate(app: PkiConsole, pilot, typed: str) -> FingerprintDialog:

@@ -17,9 +17,13 @@ def test_console_starts_and_quits_in_a_real_terminal(tmux: Tmux, tmp_path: Path)
     tmux("send-keys", "-t", "t", "2")
     tmux.wait_for("Select or declare a trustpoint")
     tmux("send-keys", "-t", "t", ":")
-    tmux.wait_for("IOS command, e.g.")
-    tmux("send-keys", "-t", "t", "-l", "hostname smoke1")
-    tmux("send-keys", "-t", "t", "Enter")
+    tmux.wait_for("IOS command")
+    # The line starts in user exec (Device>), as a router's console: enable, configure terminal.
+    for line, prompt in (("enable", "Device#"), ("configure terminal", "Device(config)#"), ("hostname smoke1", None)):
+        tmux("send-keys", "-t", "t", "-l", line)
+        tmux("send-keys", "-t", "t", "Enter")
+        if prompt:
+            tmux.wait_for(prompt)
     # Wait for the header, not for "smoke1": the typed command itself shows that word before
     # Enter has been handled. "unsaved changes" must be visible even at 80x24.
     shown = tmux.wait_for("unsaved changes")

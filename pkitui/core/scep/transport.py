@@ -89,7 +89,8 @@ class ScepTransport:
         if message is not None:
             params["message"] = message
         where = f"{self.url}{self.proxy_text}"
-        trace.step(f"{_SENDING[operation]}\n{method} {net.with_params(self.url, params)}{self.proxy_text}")
+        sending = _SENDING.get(operation, f"Sending {operation} Request:")  # e.g. GetNextCACert
+        trace.step(f"{sending}\n{method} {net.with_params(self.url, params)}{self.proxy_text}")
         op = net.Operation(operation, "the CA at", ScepError, self.proxy_text)
         reply = net.fetch(op, self.url, seconds=self.deadline, method=method, params=params, data=data,
                           max_bytes=MAX_REPLY_BYTES if max_bytes is None else max_bytes, proxy=self.proxy,
