@@ -18,6 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from pkitui.core.dn import ios_dn
 from pkitui.core.fingerprint import DIGESTS, MatchState, grouped
 from pkitui.tui.screens.dialogs import ConfirmDialog
 from pkitui.tui.tones import Tone, tone_classes, tone_style, toned
@@ -82,8 +83,8 @@ class FingerprintDialog(ModalScreen[bool]):
         info = Table.grid(padding=(0, 2))
         info.add_column(style=tone_style(self, "fingerprint-dialog", Tone.STRONG))
         info.add_column()
-        info.add_row("Subject", str(c.subject))
-        info.add_row("Issuer", str(c.issuer))
+        info.add_row("Subject", ios_dn(c.subject) if c.subject else "?")  # IOS's DN layout, as show prints it
+        info.add_row("Issuer", ios_dn(c.issuer) if c.issuer else "?")
         info.add_row("Valid", f"{_when(c.not_before)}  →  {_when(c.not_after)}")
         info.add_row("Key", f"RSA {c.key_size} bits" if c.key_size else "?")
         for digest in DIGESTS:
