@@ -45,8 +45,11 @@ def _tags(data: bytes) -> tuple[list[int], list[bytes]]:
     return [t for t, _ in parts], [c for _, c in parts]
 
 
-def check_certificate(der: bytes) -> None:
-    """Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0]? serial, alg, issuer, validity,
+def tbs_fields(der: bytes) -> list[bytes]:
+    """The contents of certificate ``der``'s tbsCertificate fields from the serial on (serial,
+    algorithm, issuer, validity, subject, spki, ...), the shape checked (DerShapeError otherwise).
+
+    Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0]? serial, alg, issuer, validity,
     subject, spki, ... }, signatureAlgorithm SEQUENCE, signature BIT STRING }."""
     tags, contents = _tags(der)
     if tags != [SEQUENCE]:
@@ -59,16 +62,18 @@ def check_certificate(der: bytes) -> None:
         tbs_tags, tbs = tbs_tags[1:], tbs[1:]
     if tbs_tags[:6] != [INTEGER, SEQUENCE, SEQUENCE, SEQUENCE, SEQUENCE, SEQUENCE]:
         raise DerShapeError("tbsCertificate lacks serial, algorithm, issuer, validity, subject or key")
-    check_public_key(b"\x30" + _length(tbs[5]) + tbs[5], rsa_only=False)
+    check_public_key(sequence(tbs[5]), rsa_only=False)
+    return tbs
+
+
+def check_certificate(der: bytes) -> None:
+    """Raise DerShapeError unless ``der`` has a certificate's shape (:func:`tbs_fields`)."""
+    tbs_fields(der)
 
 
 def serial_number(der: bytes) -> int:
     """The serial number of certificate ``der`` (DerShapeError when it has no certificate's shape)."""
-    check_certificate(der)
-    tbs = elements(elements(elements(der)[0][1])[0][1])
-    if tbs[0][0] == 0xA0:
-        tbs = tbs[1:]
-    return int.from_bytes(tbs[0][1], "big", signed=True)
+    return int.from_bytes(tbs_fields(der)[0], "big", signed=True)
 
 
 def check_public_key(der: bytes, *, rsa_only: bool = True) -> None:
@@ -95,9 +100,10 @@ def is_rsa_public_key(der: bytes) -> bool:
     return True
 
 
-def _length(content: bytes) -> bytes:
+def sequence(content: bytes) -> bytes:
+    """A DER SEQUENCE around ``content``."""
     n = len(content)
     if n < 0x80:
-        return bytes([n])
+        return b"\x30" + bytes([n]) + content
     raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(raw)]) + raw
+    return b"\x30" + bytes([0x80 | len(raw)]) + raw + content

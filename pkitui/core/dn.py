@@ -286,18 +286,8 @@ def ios_dn(name: bytes | x509.Name | str) -> str:
 
 def certificate_names(der: bytes) -> tuple[bytes, bytes]:
     """(issuer, subject) Name DER of certificate ``der``, read by shape (no X.509 code)."""
-    from pkitui.core.der import check_certificate, elements
+    from pkitui.core.der import sequence, tbs_fields
 
-    check_certificate(der)
-    tbs = elements(elements(elements(der)[0][1])[0][1])
-    if tbs[0][0] == 0xA0:
-        tbs = tbs[1:]
-    return _sequence(tbs[2][1]), _sequence(tbs[4][1])
+    tbs = tbs_fields(der)
+    return sequence(tbs[2]), sequence(tbs[4])
 
-
-def _sequence(content: bytes) -> bytes:
-    """A DER SEQUENCE around ``content``."""
-    n = len(content)
-    length = bytes([n]) if n < 0x80 else bytes([0x80 | (n.bit_length() + 7) // 8]) + n.to_bytes(
-        (n.bit_length() + 7) // 8, "big")
-    return b"\x30" + length + content
