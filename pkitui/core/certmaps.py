@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from pkitui.core.config import RunningConfig
 from pkitui.core.errors import ConfigError
 from pkitui.core.records import CertificateMapEntry, MapField, MapOperator
-from pkitui.core.trustpoints import validate_name
+from pkitui.core.trustpoint_values import validate_name
 
 if TYPE_CHECKING:  # certificates are matched where they are verified; a show command pays nothing
     from cryptography import x509

@@ -8,7 +8,7 @@ from pkitui.core.clock import Clock
 from pkitui.core.config import RunningConfig
 from pkitui.core.errors import KeyPairError
 from pkitui.core.keys import DEFAULT_MODULUS, ZEROIZE_FOLLOW_UPS, KeyPair, ZeroizeResult, generate_key_pairs
-from pkitui.core.trustpoints import validate_name
+from pkitui.core.trustpoint_values import validate_name
 
 
 class KeyRing:

@@ -19,7 +19,7 @@ from pkitui.core.der import DerShapeError, check_certificate, check_public_key, 
 from pkitui.core.errors import PkiError
 from pkitui.core.records import MapField, MapOperator
 from pkitui.core.store import is_plain_name
-from pkitui.core.trustpoints import normalize_fingerprint, validate_url
+from pkitui.core.trustpoint_values import normalize_fingerprint, validate_url
 
 _HEX64 = re.compile(r"^[0-9A-Fa-f]{64}$")
 

@@ -37,13 +37,12 @@ from pkitui.core.store_fields import (
     url,
     validated,
 )
-from pkitui.core.trustpoints import (
+from pkitui.core.trustpoint_values import (
     CRL_CACHE_MAX_MINUTES,
     EKU_OIDS,
     FQDN_NONE,
     HASHES,
     REVOCATION_METHODS,
-    Trustpoint,
     validate_chain_validation,
     validate_dn,
     validate_dns_name,
@@ -51,7 +50,8 @@ from pkitui.core.trustpoints import (
     validate_name,
     validate_request_address,
 )
-from pkitui.core.trustpoints import USAGES as TP_USAGES
+from pkitui.core.trustpoints import Trustpoint
+from pkitui.core.trustpoint_values import USAGES as TP_USAGES
 
 CERT_ROLES = tuple(CertRole)
 PEER_KINDS = tuple(PeerKeyKind)

@@ -15,15 +15,15 @@ from collections.abc import Callable
 from dataclasses import MISSING, dataclass, fields
 
 from pkitui.core.errors import ConfigError
-from pkitui.core.trustpoints import (
+from pkitui.core.trustpoint_values import (
     CRL_CACHE_MAX_MINUTES,
     DEFAULT_SCEP_PATH,
     EKU_OIDS,
     HASHES,
     REVOCATION_METHODS,
     USAGES,
-    Trustpoint,
 )
+from pkitui.core.trustpoints import Trustpoint
 
 Parser = Callable[[Trustpoint, str], None]
 Text = Callable[[Trustpoint], str]

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from pkitui.core.errors import TrustpointError
 from pkitui.core.records import CertRole
-from pkitui.core.trustpoints import Trustpoint, validate_name
+from pkitui.core.trustpoint_values import validate_name
+from pkitui.core.trustpoints import Trustpoint
 
 if TYPE_CHECKING:
     from pkitui.core.config import RunningConfig

@@ -170,13 +170,13 @@ def validate_chain_validation(text: str) -> str:
 
 def validate_dns_name(name: str, what: str) -> str:
     """A DNS name (letters, digits, '-' labels joined by '.'), not an IP address."""
-    if _is_ip(name) or not re.match(r"^(?=.{1,253}$)(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
+    if is_ip(name) or not re.match(r"^(?=.{1,253}$)(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
                                     r"(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$", name):
         raise ConfigError(f"invalid {what} {name!r}", "Give a DNS name, e.g. r1.example.com")
     return name.rstrip(".")
 
 
-def _distinct_words(words: list[str], allowed: tuple[str, ...], what: str, example: str) -> list[str]:
+def distinct_words(words: list[str], allowed: tuple[str, ...], what: str, example: str) -> list[str]:
     """``words`` lower-cased: at least one, each of ``allowed``, none twice."""
     words = [w.lower() for w in words]
     if not words:
@@ -190,7 +190,7 @@ def _distinct_words(words: list[str], allowed: tuple[str, ...], what: str, examp
     return words
 
 
-def _is_ip(text: str) -> bool:
+def is_ip(text: str) -> bool:
     try:
         ipaddress.ip_address(text)
     except ValueError:
@@ -198,7 +198,7 @@ def _is_ip(text: str) -> bool:
     return True
 
 
-def _int_in_range(value: int | str, low: int, high: int, what: str) -> int:
+def int_in_range(value: int | str, low: int, high: int, what: str) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):

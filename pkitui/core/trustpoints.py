@@ -7,29 +7,27 @@ from typing import Any
 
 from pkitui.core.errors import ConfigError
 from pkitui.core.keys import MAX_MODULUS, MIN_MODULUS
-from pkitui.core.trustpoint_values import (  # the values live there; importers keep these names
-    CRL_CACHE_MAX_MINUTES as CRL_CACHE_MAX_MINUTES,
-    DEFAULT_SCEP_PATH as DEFAULT_SCEP_PATH,
-    EKU_OIDS as EKU_OIDS,
-    FQDN_NONE as FQDN_NONE,
-    HASHES as HASHES,
-    IP_NONE as IP_NONE,
-    REVOCATION_METHODS as REVOCATION_METHODS,
-    SAVED_WHEN_SET as SAVED_WHEN_SET,
-    USAGES as USAGES,
-    _distinct_words as _distinct_words,
-    _int_in_range as _int_in_range,
-    _is_ip as _is_ip,
-    normalize_fingerprint as normalize_fingerprint,
-    validate_chain_validation as validate_chain_validation,
-    validate_dn as validate_dn,
-    validate_dns_name as validate_dns_name,
-    validate_host as validate_host,
-    validate_name as validate_name,
-    validate_port as validate_port,
-    validate_request_address as validate_request_address,
-    validate_revocation_methods as validate_revocation_methods,
-    validate_url as validate_url,
+from pkitui.core.trustpoint_values import (
+    CRL_CACHE_MAX_MINUTES,
+    DEFAULT_SCEP_PATH,
+    EKU_OIDS,
+    FQDN_NONE,
+    HASHES,
+    IP_NONE,
+    SAVED_WHEN_SET,
+    USAGES,
+    distinct_words,
+    int_in_range,
+    is_ip,
+    normalize_fingerprint,
+    validate_dn,
+    validate_dns_name,
+    validate_host,
+    validate_name,
+    validate_port,
+    validate_request_address,
+    validate_revocation_methods,
+    validate_url,
 )
 
 
@@ -100,16 +98,16 @@ class Trustpoint:
 
     def set_retry_period(self, minutes: int | str) -> None:
         """``enrollment retry period MINUTES`` (1..60)."""
-        self.enrollment_retry_period = _int_in_range(minutes, 1, 60, "enrollment retry period (minutes)")
+        self.enrollment_retry_period = int_in_range(minutes, 1, 60, "enrollment retry period (minutes)")
 
     def set_retry_count(self, count: int | str) -> None:
         """``enrollment retry count N`` (0..100, 0 = until cancelled)."""
-        self.enrollment_retry_count = _int_in_range(count, 0, 100, "enrollment retry count")
+        self.enrollment_retry_count = int_in_range(count, 0, 100, "enrollment retry count")
 
     def set_timeout(self, seconds: int | str) -> None:
         """``enrollment timeout SECONDS`` (1..3600; our addition): the deadline of each network
         operation of this trustpoint (SCEP, CRL, LDAP, OCSP, TFTP), connect to last byte."""
-        self.enrollment_timeout = _int_in_range(seconds, 1, 3600, "enrollment timeout (seconds)")
+        self.enrollment_timeout = int_in_range(seconds, 1, 3600, "enrollment timeout (seconds)")
 
     def set_http_proxy(self, host: str, port: int | str) -> None:
         """``enrollment http-proxy HOST PORT``."""
@@ -132,7 +130,7 @@ class Trustpoint:
         if not filename or any(c.isspace() for c in filename):
             raise ConfigError(f"invalid TFTP file name {filename!r}", "Example: root tftp server1 ca.cer")
         host, port = server, ""
-        if not _is_ip(server.strip("[]")):  # an IPv6 address is full of ':'
+        if not is_ip(server.strip("[]")):  # an IPv6 address is full of ':'
             host, _, port = server.partition(":")
         validate_host(host, "TFTP server")
         if port:
@@ -158,8 +156,8 @@ class Trustpoint:
             raise ConfigError("rsakeypair: an encryption key size needs the key size before it",
                               "Example: rsakeypair vpn-keys 2048 2048")
         label = validate_name(label, "key label")
-        bits = None if size is None else _int_in_range(size, MIN_MODULUS, MAX_MODULUS, "rsakeypair key size (bits)")
-        enc = None if encryption_size is None else _int_in_range(
+        bits = None if size is None else int_in_range(size, MIN_MODULUS, MAX_MODULUS, "rsakeypair key size (bits)")
+        enc = None if encryption_size is None else int_in_range(
             encryption_size, MIN_MODULUS, MAX_MODULUS, "rsakeypair encryption key size (bits)")
         self.rsakeypair, self.rsakeypair_size, self.rsakeypair_encryption_size = label, bits, enc
 
@@ -172,7 +170,7 @@ class Trustpoint:
         interface has at enrollment, in the certificate request; ``none``: no address (IOS then
         does not ask). An interface must exist on this host now."""
         address = validate_request_address(address)
-        if address == IP_NONE or _is_ip(address):
+        if address == IP_NONE or is_ip(address):
             self.ip_address = address
             return
         from pkitui.core.interfaces import interface_names  # the OS, only for an interface
@@ -199,11 +197,11 @@ class Trustpoint:
     def set_usage(self, usages: list[str]) -> None:
         """``usage {ike | ssl-client | ssl-server} ...``: what the certificate is for (the request's
         key usage and extended key usage follow it)."""
-        self.usage = _distinct_words(usages, USAGES, "usage", "usage ike ssl-client")
+        self.usage = distinct_words(usages, USAGES, "usage", "usage ike ssl-client")
 
     def set_eku_request(self, ekus: list[str]) -> None:
         """``eku request KEYWORD ...``: the extended key usages the request asks for."""
-        self.eku_request = _distinct_words(ekus, tuple(EKU_OIDS), "eku request", "eku request client-auth server-auth")
+        self.eku_request = distinct_words(ekus, tuple(EKU_OIDS), "eku request", "eku request client-auth server-auth")
 
     def set_hash(self, name: str) -> None:
         """``hash {sha1 | sha256 | sha384 | sha512}``: the request's signature hash."""
@@ -215,7 +213,7 @@ class Trustpoint:
     def set_crl_cache(self, minutes: int | str | None) -> None:
         """``crl cache none`` (None: a fetched CRL serves that check only) or ``crl cache
         delete-after MINUTES`` (1-43200: kept at most that long, even if its next update is later)."""
-        self.crl_cache = 0 if minutes is None else _int_in_range(
+        self.crl_cache = 0 if minutes is None else int_in_range(
             minutes, 1, CRL_CACHE_MAX_MINUTES, "crl cache delete-after (minutes)")
 
     def set_chain_validation(self, stop: bool, parent: str | None = None) -> None:

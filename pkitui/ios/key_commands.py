@@ -8,7 +8,7 @@ from typing import Any
 from pkitui.core.fingerprint import grouped
 from pkitui.core.keys import KeyPair, ios_hex_lines, key_fingerprints, public_pem, validate_modulus
 from pkitui.core.previews import zeroize_preview
-from pkitui.core.trustpoints import validate_name
+from pkitui.core.trustpoint_values import validate_name
 from pkitui.ios.format import ios_time
 from pkitui.ios.grammar import Args
 from pkitui.ios.registry import CONFIG, EXEC, USER_EXEC, command

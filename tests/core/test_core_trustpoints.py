@@ -12,7 +12,8 @@ from pkitui.core.dn import parse_dn
 from pkitui.core.errors import ConfigError, TrustpointError
 from pkitui.core.pki import Pki
 from pkitui.core.records import CrlRecord, PendingEnrollment, StoredCertificate
-from pkitui.core.trustpoints import DEFAULT_SCEP_PATH, Trustpoint
+from pkitui.core.trustpoint_values import DEFAULT_SCEP_PATH
+from pkitui.core.trustpoints import Trustpoint
 
 
 @pytest.fixture

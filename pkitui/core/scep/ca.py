@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from pkitui.core.errors import CertificateError, ScepError
 from pkitui.core.fingerprint import digest_of, grouped
 from pkitui.core.keys import key_fingerprints
-from pkitui.core.trustpoints import normalize_fingerprint
+from pkitui.core.trustpoint_values import normalize_fingerprint
 
 MIN_CA_KEY_BITS = 2048
 _WEAK_HASHES = {"md5": "MD5", "sha1": "SHA-1"}

@@ -14,7 +14,8 @@ from pkitui.core.dn import parse_dn
 from pkitui.core.errors import ConfigError
 from pkitui.core.identity import Identity
 from pkitui.core.scep.messages import build_csr
-from pkitui.core.trustpoints import EKU_OIDS, FQDN_NONE, IP_NONE, Trustpoint
+from pkitui.core.trustpoint_values import EKU_OIDS, FQDN_NONE, IP_NONE
+from pkitui.core.trustpoints import Trustpoint
 
 # "usage": the extended key usage each IOS keyword puts in the request.
 USAGE_EKUS = {"ike": "1.3.6.1.5.5.7.3.17", "ssl-client": "1.3.6.1.5.5.7.3.2", "ssl-server": "1.3.6.1.5.5.7.3.1"}

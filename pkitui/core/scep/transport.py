@@ -16,7 +16,8 @@ from urllib.parse import urlsplit, urlunsplit
 from pkitui.core import net, trace
 from pkitui.core.deadline import deadline_for
 from pkitui.core.errors import ScepError
-from pkitui.core.trustpoints import DEFAULT_SCEP_PATH, Trustpoint
+from pkitui.core.trustpoint_values import DEFAULT_SCEP_PATH
+from pkitui.core.trustpoints import Trustpoint
 
 MAX_REPLY_BYTES = net.SMALL_REPLY_BYTES  # GetCACaps, GetCACert, CertRep
 # IOS's debug wording for the first step of each request (debug crypto pki transactions).
