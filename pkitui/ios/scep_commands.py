@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pkitui.core.errors import ConfigError, ScepError
-from pkitui.core.scep.plan import ADDRESS_PROMPT, QUESTIONS, EnrollmentPlan, RequestAnswers, resolve_request_address
+from pkitui.core.errors import ScepError
+from pkitui.core.scep.plan import (ADDRESS_PROMPT, QUESTIONS, EnrollmentPlan, RequestAnswers, challenge_password,
+                                   resolve_request_address)
 from pkitui.core.scep.plan import EnrollmentQuestion as Q
 from pkitui.ios.format import ios_time
 from pkitui.ios.grammar import Args
@@ -186,12 +187,9 @@ def _ask_challenge(session: Session) -> str | None:
     except NeedsConfirmation:
         session.warn("% No challenge password configured; sending the request without one.")
         return None
-    again = session.ask_secret("Re-enter password: ", refuse_hint="")
-    if first != again:
-        raise ConfigError("The passwords do not match: nothing was sent",
-                          "Enroll again and type the same challenge password twice.")
+    password = challenge_password(first, session.ask_secret("Re-enter password: ", refuse_hint=""))
     session.print("")
-    return first or None
+    return password
 
 
 def _optional(session: Session, prompt: str) -> bool:

@@ -9,7 +9,7 @@ import enum
 import ipaddress
 from dataclasses import dataclass, field
 
-from pkitui.core.errors import PkiError
+from pkitui.core.errors import ConfigError, PkiError
 from pkitui.core.records import PendingEnrollment
 from pkitui.core.trustpoints import Trustpoint
 
@@ -103,6 +103,15 @@ def request_trustpoint(tp: Trustpoint, answers: RequestAnswers | None) -> Trustp
     serial = tp.serial_number if tp.serial_number is not None else bool(answers and answers.serial_number)
     address = tp.ip_address if tp.ip_address is not None else (answers.ip_address if answers else None)
     return dataclasses.replace(tp, serial_number=serial, ip_address=resolve_request_address(address))
+
+
+def challenge_password(first: str, again: str) -> str | None:
+    """IOS's challenge password typed twice: the password (None when Enter alone: no password),
+    or ConfigError when the two differ (then nothing is sent)."""
+    if first != again:
+        raise ConfigError("The passwords do not match: nothing was sent",
+                          "Enroll again and type the same challenge password twice.")
+    return first or None
 
 
 def resolve_request_address(text: str | None) -> str | None:

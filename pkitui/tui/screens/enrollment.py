@@ -26,8 +26,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 from textual.worker import NoActiveWorker, Worker, get_current_worker
 
-from pkitui.core.errors import ConfigError, PkiError
-from pkitui.core.scep.plan import ADDRESS_PROMPT, QUESTIONS, EnrollmentPlan, RequestAnswers, resolve_request_address
+from pkitui.core.errors import PkiError
+from pkitui.core.scep.plan import (ADDRESS_PROMPT, QUESTIONS, EnrollmentPlan, RequestAnswers, challenge_password,
+                                   resolve_request_address)
 from pkitui.core.scep.plan import EnrollmentQuestion as Q
 from pkitui.tui import console_log
 from pkitui.tui.bridge import ask_from_thread, describe_error
@@ -223,10 +224,7 @@ def ask_questions(console: PkiConsole, plan: EnrollmentPlan) -> RequestAnswers |
         again = None if first is None else ask_from_thread(console, SecretDialog("Re-enter password:"))
         if first is None or again is None:
             return None
-        if first != again:
-            raise ConfigError("The passwords do not match: nothing was sent",
-                              "Enroll again and type the same challenge password twice.")
-        answers.password = first or None
+        answers.password = challenge_password(first, again)
     if Q.SERIAL_NUMBER in asked:
         answers.serial_number = ask_from_thread(console, ConfirmDialog(QUESTIONS[Q.SERIAL_NUMBER])) is True
     if Q.IP_ADDRESS in asked and ask_from_thread(console, ConfirmDialog(QUESTIONS[Q.IP_ADDRESS])):
