@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runtime_pkgs=(python3 python3-venv python3-pip openssl util-linux iproute2 socat scep slapd ldap-utils)
-test_pkgs=(tftpd-hpa tftp-hpa tinyproxy tmux librsvg2-bin time curl)
+test_pkgs=(tftpd-hpa tftp-hpa tinyproxy tmux librsvg2-bin time curl
+           charon-systemd strongswan-swanctl libstrongswan-standard-plugins libcharon-extra-plugins iputils-ping)
 pkgs=("${runtime_pkgs[@]}")
 extras="."
 if [[ "${1:-}" == "--test" ]]; then
