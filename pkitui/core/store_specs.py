@@ -39,6 +39,7 @@ from pkitui.core.store_fields import (
 )
 from pkitui.core.trustpoint_values import (
     CRL_CACHE_MAX_MINUTES,
+    CRL_QUERY_SCHEMES,
     EKU_OIDS,
     FQDN_NONE,
     HASHES,
@@ -99,7 +100,7 @@ TRUSTPOINTS: Spec = {
     "enrollment_retry_period": (False, integer(1, 60)),
     "enrollment_retry_count": (False, integer(0, 100)),
     "enrollment_http_proxy": (False, optional(pair(validated(validate_host), integer(1, 65535)))),
-    "crl_query": (False, optional(url("ldap", "ldaps"))),
+    "crl_query": (False, optional(url(*CRL_QUERY_SCHEMES))),
     "revocation_check": (False, list_of(one_of(*REVOCATION_METHODS), 1, 3)),
     "ocsp_url": (False, optional(url("http", "https"))),
     "root_tftp": (False, optional(pair(nonempty, nonempty))),

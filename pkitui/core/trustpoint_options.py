@@ -215,7 +215,7 @@ OPTIONS: tuple[TrustpointOption, ...] = (
     TrustpointOption(
         "crl_query", "crl query", "URL",
         lambda tp, v: tp.set_crl_query(v), lambda tp: tp.crl_query or "",
-        "Where to query CRLs over LDAP (ldap://HOST[:PORT]).",
+        "Where to query CRLs: LDAP (ldap://HOST[:PORT]) or HTTP (http://HOST/PATH, our addition).",
         "crl query", "e.g. ldap://ldap.example.com:389"),
     TrustpointOption(
         "revocation_check", "revocation-check", f"{_METHOD} [{_METHOD} [{_METHOD}]]",

@@ -11,6 +11,8 @@ from pkitui.core.dn import validate_dn as _validate_dn
 from pkitui.core.errors import ConfigError
 
 REVOCATION_METHODS = ("crl", "ocsp", "none")
+# ``crl query``: LDAP as IOS, and HTTP(S) (our addition: CAs that publish a CRL over HTTP without a CDP)
+CRL_QUERY_SCHEMES = ("ldap", "ldaps", "http", "https")
 FQDN_NONE = "none"  # "fqdn none": no FQDN in the request
 IP_NONE = "none"  # "ip-address none": no address in the request (and none asked)
 USAGES = ("ike", "ssl-client", "ssl-server")  # "usage": what the certificate is for

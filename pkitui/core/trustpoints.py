@@ -9,6 +9,7 @@ from pkitui.core.errors import ConfigError
 from pkitui.core.keys import MAX_MODULUS, MIN_MODULUS
 from pkitui.core.trustpoint_values import (
     CRL_CACHE_MAX_MINUTES,
+    CRL_QUERY_SCHEMES,
     DEFAULT_SCEP_PATH,
     EKU_OIDS,
     FQDN_NONE,
@@ -114,8 +115,9 @@ class Trustpoint:
         self.enrollment_http_proxy = (validate_host(host, "http-proxy host"), validate_port(port, "http-proxy port"))
 
     def set_crl_query(self, url: str) -> None:
-        """``crl query ldap://HOST[:PORT]``."""
-        self.crl_query = validate_url(url, ("ldap", "ldaps"), "crl query URL")
+        """``crl query ldap://HOST[:PORT]`` or (our addition: many CAs publish their CRL over HTTP
+        without a CDP in their certificates, micromdm among them) ``crl query http[s]://HOST/PATH``."""
+        self.crl_query = validate_url(url, CRL_QUERY_SCHEMES, "crl query URL")
 
     def set_revocation_check(self, methods: list[str]) -> None:
         """``revocation-check m1 [m2 m3]``."""

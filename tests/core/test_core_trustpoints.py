@@ -67,12 +67,15 @@ def test_ocsp_url_is_http_only(tp: Trustpoint) -> None:
     assert "scheme 'ldap'" in refused(tp.set_ocsp_url, "ldap://x").message
 
 
-def test_crl_query_takes_ldap_urls(tp: Trustpoint) -> None:
+def test_crl_query_takes_ldap_and_http_urls(tp: Trustpoint) -> None:
     tp.set_crl_query("ldap://bar.cisco.com:3899")
     assert tp.crl_query == "ldap://bar.cisco.com:3899"
     tp.set_crl_query("ldaps://bar.cisco.com")
-    err = refused(tp.set_crl_query, "http://bar.cisco.com")
-    assert "scheme 'http'" in err.message and "ldap://" in (err.hint or "")
+    tp.set_crl_query("http://ca.example.com/crl/ca.crl")  # our addition: a CRL over HTTP, no CDP needed
+    assert tp.crl_query == "http://ca.example.com/crl/ca.crl"
+    tp.set_crl_query("https://ca.example.com:8443/ca.crl")
+    err = refused(tp.set_crl_query, "ftp://bar.cisco.com")
+    assert "scheme 'ftp'" in err.message and "ldap://" in (err.hint or "") and "http://" in (err.hint or "")
     assert "port 99999" in refused(tp.set_crl_query, "ldap://h:99999").message
 
 

@@ -270,7 +270,7 @@ crypto pki trustpoint tp1
     ("enrollment retry period 61", ["out of range", "1 to 60"]),
     ("enrollment retry count 101", ["out of range", "0 to 100"]),
     ("enrollment http-proxy host2 70000", ["http-proxy port 70000 is out of range"]),
-    ("crl query http://bar.cisco.com", ["crl query URL", "ldap://"]),
+    ("crl query ftp://bar.cisco.com", ["crl query URL", "ldap://", "http://"]),
     ("revocation-check crl crl", ["twice"]),
     ("fingerprint 1234", ["invalid fingerprint"]),
     ("subject-name CN", ["invalid subject-name"]),
