@@ -76,6 +76,18 @@ def depot_ca_key(depot: Path) -> Any:
     return serialization.load_pem_private_key(out.stdout, None)
 
 
+def _authority_key_id(ca: Any) -> Any:
+    """The CRL's authorityKeyIdentifier: the CA certificate's own subjectKeyIdentifier when it has
+    one (what a relying party compares it with), else the RFC 5280 hash of its public key."""
+    from cryptography import x509
+
+    try:
+        ski = ca.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    except x509.ExtensionNotFound:
+        return x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.public_key())
+    return x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski)
+
+
 def depot_crl(depot: Path, days: int = 7) -> bytes:
     """A CRL (DER) signed by the scepserver CA of ``depot``, revoking what its index.txt marks
     ``R`` (:meth:`pkitui.lab.scepserver.ScepServer.revoke`; micromdm's own marking of a subject's
@@ -92,7 +104,10 @@ def depot_crl(depot: Path, days: int = 7) -> bytes:
     now = datetime.now(timezone.utc).replace(microsecond=0)
     builder = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject).last_update(now)
                .next_update(now + timedelta(days=days))
-               .add_extension(x509.CRLNumber(int(now.timestamp())), critical=False))
+               .add_extension(x509.CRLNumber(int(now.timestamp())), critical=False)
+               # strongSwan matches a CRL to its CA by this extension only: without it the CRL is
+               # loaded but never used, and revocation = strict refuses every peer.
+               .add_extension(_authority_key_id(ca), critical=False))
     index = depot / "index.txt"
     for line in (index.read_text().splitlines() if index.exists() else []):
         cols = line.split("\t")
