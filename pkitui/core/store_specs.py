@@ -121,6 +121,7 @@ TRUSTPOINTS: Spec = {
     "crl_cache": (False, optional(integer(0, CRL_CACHE_MAX_MINUTES))),
     "chain_validation": (False, optional(validated(validate_chain_validation))),
     "match_certificate": (False, optional(validated(lambda v: validate_name(v, "certificate map label")))),
+    "auto_enroll": (False, optional(pair(optional(integer(1, 100)), boolean))),
 }
 CERTIFICATES: Spec = {
     "trustpoint": (True, nonempty),

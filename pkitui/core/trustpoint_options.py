@@ -158,6 +158,31 @@ def _set_chain_validation(tp: Trustpoint, text: str) -> None:
                           "Example: chain-validation continue root-ca")
 
 
+AT_EXPIRY = "at-expiry"  # the console's word for a bare "auto-enroll" (an empty field means "no auto-enroll")
+
+
+def _set_auto_enroll(tp: Trustpoint, text: str) -> None:
+    # "auto-enroll [PERCENT] [regenerate]"; the IOS parser hands the keyword before the number.
+    words = text.lower().split()
+    regenerate = "regenerate" in words
+    rest = [w for w in words if w not in ("regenerate", AT_EXPIRY)]
+    if len(rest) > 1 or words.count("regenerate") > 1:
+        raise ConfigError(f"auto-enroll takes a percentage and 'regenerate', not {text.strip()!r}",
+                          "Example: auto-enroll 80 regenerate (without a percentage: at expiry)")
+    tp.set_auto_enroll(rest[0] if rest else None, regenerate)
+
+
+def _auto_enroll_config_text(tp: Trustpoint) -> str:
+    ae = tp.auto_enroll
+    if ae is None:
+        return ""
+    return " ".join(([str(ae.percent)] if ae.percent is not None else []) + (["regenerate"] if ae.regenerate else []))
+
+
+def _auto_enroll_text(tp: Trustpoint) -> str:
+    return "" if tp.auto_enroll is None else _auto_enroll_config_text(tp) or AT_EXPIRY
+
+
 def _choice(words: tuple[str, ...]) -> str:
     return "{" + " | ".join(words) + "}"
 
@@ -311,6 +336,12 @@ OPTIONS: tuple[TrustpointOption, ...] = (
         lambda tp, v: tp.set_hash(v), lambda tp: tp.hash or "",
         "The certificate request's signature hash (default: sha256).",
         "hash", "e.g. sha384"),
+    TrustpointOption(
+        "auto_enroll", "auto-enroll", "[PERCENT:1-100] [regenerate]",
+        _set_auto_enroll, _auto_enroll_text,
+        "Renew the certificate when PERCENT of its lifetime has passed (at expiry without one); "
+        "regenerate: with a new key pair.",
+        "auto-enroll (percent [regenerate])", "e.g. 80 regenerate", config_text=_auto_enroll_config_text),
 )
 OPTIONS_BY_KEY: dict[str, TrustpointOption] = {o.key: o for o in OPTIONS}
 

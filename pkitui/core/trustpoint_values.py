@@ -139,7 +139,7 @@ def validate_revocation_methods(methods: list[str]) -> list[str]:
 # Options saved only when away from their default (Trustpoint.stored_doc): issue 12's.
 SAVED_WHEN_SET = ("enrollment_terminal", "rsakeypair_size", "rsakeypair_encryption_size", "subject_alt_name", "fqdn",
                   "usage", "eku_request", "hash", "ocsp_disable_nonce", "crl_cache", "chain_validation",
-                  "match_certificate")
+                  "match_certificate", "auto_enroll")
 
 
 

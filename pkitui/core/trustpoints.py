@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import MISSING, dataclass, field, fields
-from typing import Any
+from typing import Any, NamedTuple
 
 from pkitui.core.errors import ConfigError
 from pkitui.core.keys import MAX_MODULUS, MIN_MODULUS
@@ -30,6 +30,15 @@ from pkitui.core.trustpoint_values import (
     validate_revocation_methods,
     validate_url,
 )
+
+
+class AutoEnroll(NamedTuple):
+    """``auto-enroll [PERCENT] [regenerate]``: renew when PERCENT of the device certificate's
+    lifetime has passed (None: at its expiry, as IOS does without a percentage); ``regenerate``:
+    with a new key pair, switched to once the new certificate is issued."""
+
+    percent: int | None = None
+    regenerate: bool = False
 
 
 @dataclass
@@ -69,6 +78,7 @@ class Trustpoint:
     crl_cache: int | None = None  # None: until the CRL's next update; 0: "none"; N: delete-after N min
     chain_validation: str | None = None  # None: continue; "stop"; "continue PARENT"
     match_certificate: str | None = None  # a certificate map's label
+    auto_enroll: AutoEnroll | None = None  # None: no auto-enroll
 
     # -- setters that validate; each raises ConfigError naming the bad part --------------------
     def set_enrollment_url(self, url: str) -> None:
@@ -244,6 +254,12 @@ class Trustpoint:
         """``match certificate MAP``: a peer's certificate must match the certificate map."""
         self.match_certificate = validate_name(label, "certificate map label")
 
+    def set_auto_enroll(self, percent: int | str | None = None, regenerate: bool = False) -> None:
+        """``auto-enroll [PERCENT] [regenerate]``: renew when PERCENT (1-100) of the device
+        certificate's lifetime has passed, or at its expiry without PERCENT (IOS)."""
+        pct = None if percent is None else int_in_range(percent, 1, 100, "auto-enroll percent")
+        self.auto_enroll = AutoEnroll(pct, regenerate)
+
     def reset(self, option: str) -> None:
         """The ``no`` form of an option: back to its default (None, or e.g. retry period 1,
         revocation-check crl). One place for the defaults, for every front end."""
@@ -284,4 +300,6 @@ class Trustpoint:
         for key in ("enrollment_http_proxy", "root_tftp"):
             if kw.get(key) is not None:
                 kw[key] = tuple(kw[key])
+        if kw.get("auto_enroll") is not None:
+            kw["auto_enroll"] = AutoEnroll(*kw["auto_enroll"])
         return cls(**kw)
