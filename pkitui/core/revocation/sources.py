@@ -1,6 +1,7 @@
 """Where CRLs come from, and fetching them: the certificate's HTTP (or LDAP) CRL distribution
-points, then ``crl query ldap://...``, then the SCEP CA (GetCRL, when no RA is used, as the seed
-says) only when there is neither a usable distribution point nor a ``crl query``.
+points, then ``crl query`` (``ldap://...``, or ``http://...``: our addition), then the SCEP CA
+(GetCRL, when no RA is used, as the seed says) only when there is neither a usable distribution
+point nor a ``crl query``.
 
 Every CRL is verified before use against the CA that issued the certificate being checked. Along
 a chain (trustpoint CA -> intermediate CA -> peer) an intermediate's CRL comes from the peer
@@ -99,11 +100,18 @@ class CrlFetcher:
                 if full:
                     sources.append((full, functools.partial(ldap_crls, full)))
         if issuer_is_ca and tp.crl_query and all(tp.crl_query != name for name, _ in sources):
-            sources.append((tp.crl_query, functools.partial(ldap_crls, tp.crl_query)))
+            sources.append((tp.crl_query, self._crl_query_fetch(tp.crl_query)))
         if not sources and issuer_is_ca and tp.enrollment_url and not tp.enrollment_mode_ra:
             get_crl = self._get_crl
             sources.append((f"scep {tp.enrollment_url}", lambda: [get_crl(tp)]))
         return sources
+
+    def _crl_query_fetch(self, url: str) -> Callable[[], list[bytes]]:
+        """``crl query``: an LDAP search (IOS), or an HTTP(S) GET (our addition) through the same
+        bounded download as an HTTP distribution point."""
+        if url.lower().startswith(("http://", "https://")):
+            return functools.partial(self._http_crls, url)
+        return functools.partial(ldap_crls, url)
 
     def _http_crls(self, url: str) -> list[bytes]:
         return [self.http_get(url)]
@@ -129,8 +137,8 @@ class CrlFetcher:
                                   "(revocation-check ocsp) or certificates with a CRL distribution point.")
         if not sources:
             raise RevocationError(f"No CRL source for trustpoint {tp.name}",
-                                  "Configure enrollment url (SCEP GetCRL), crl query ldap://..., or use "
-                                  "certificates with a CRL distribution point.")
+                                  "Configure enrollment url (SCEP GetCRL), crl query ldap://... or http://..., "
+                                  "or use certificates with a CRL distribution point.")
         for source, fetch in sources:
             try:
                 blobs = fetch()
