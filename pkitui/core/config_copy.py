@@ -40,8 +40,9 @@ class ConfigUrl:
         return f"tftp://{self.server}/{self.path}" if self.scheme == "tftp" else f"file:{self.path}"
 
 
-def parse_url(text: str) -> ConfigUrl:
-    """The URL ``text`` names, or ConfigCopyError saying what is supported."""
+def parse_url(text: str, what: str = "a configuration") -> ConfigUrl:
+    """The URL ``text`` names, or ConfigCopyError saying what is supported (``what`` names what
+    is copied in that error: exports and imports share these URLs)."""
     if text.lower().startswith("tftp:"):
         parts = urlsplit(text)
         name = unquote(parts.path.lstrip("/"))
@@ -57,7 +58,7 @@ def parse_url(text: str) -> ConfigUrl:
     if "/" in text or text.startswith(("~", ".")):
         return ConfigUrl("file", text)
     scheme = text.split(":", 1)[0] + ":" if ":" in text else text
-    raise ConfigCopyError(f"{scheme} is not a place pkitui can copy a configuration to or from", _URL_HINT)
+    raise ConfigCopyError(f"{scheme} is not a place pkitui can copy {what} to or from", _URL_HINT)
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,12 @@ class Copied:
 
 def write_config(url: ConfigUrl, text: str) -> Copied:
     """Write ``text`` to ``url`` (a file: atomically, 0600; TFTP: an upload under the deadline)."""
-    data = text.encode()
+    return write_bytes(url, text.encode())
+
+
+def write_bytes(url: ConfigUrl, data: bytes) -> Copied:
+    """Write ``data`` to ``url`` (a file: atomically, 0600; TFTP: an upload under the deadline);
+    exports (keys, PKCS#12) use it too."""
     start = time.monotonic()
     if url.scheme == "tftp":
         from pkitui.core.tftp import upload
@@ -96,18 +102,23 @@ def write_config(url: ConfigUrl, text: str) -> Copied:
     return Copied(url, len(data), time.monotonic() - start)
 
 
-def read_config(url: ConfigUrl) -> tuple[str, Copied]:
-    """The text at ``url`` (a regular file, or a TFTP download), at most 1 MiB of UTF-8."""
-    start = time.monotonic()
+def read_bytes(url: ConfigUrl, what: str = "a configuration file", max_size: int = MAX_CONFIG_BYTES) -> bytes:
+    """The bytes at ``url`` (a regular file, or a TFTP download), at most ``max_size``; ``what``
+    names the file in errors."""
     if url.scheme == "tftp":
         from pkitui.core.tftp import download
 
-        data = download(url.server, url.path, max_size=MAX_CONFIG_BYTES, what="a configuration",
+        return download(url.server, url.path, max_size=max_size, what=what,
                         hint="Check the TFTP URL: the server and the file name")
-    else:
-        from pkitui.core.userfile import read_user_file
+    from pkitui.core.userfile import read_user_file
 
-        data = read_user_file(url.path, "a configuration file", MAX_CONFIG_BYTES, error=ConfigCopyError)
+    return read_user_file(url.path, what, max_size, error=ConfigCopyError)
+
+
+def read_config(url: ConfigUrl) -> tuple[str, Copied]:
+    """The text at ``url`` (a regular file, or a TFTP download), at most 1 MiB of UTF-8."""
+    start = time.monotonic()
+    data = read_bytes(url)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
