@@ -63,6 +63,7 @@ CaSources = Callable[[Trustpoint], list[tuple[str, Callable[[], bytes]]]]
 
 ROLE_TITLES = {
     "ca": "CA Certificate",
+    "ca-next": "Rollover CA Certificate",  # IOS's heading for the shadow CA certificate
     "ra-signature": "RA Signature Certificate",
     "ra-encryption": "RA KeyEncipher Certificate",
     "ra": "RA Certificate",

@@ -17,7 +17,7 @@ def serial_hex(serial: int) -> str:
     return text if len(text) % 2 == 0 else "0" + text
 
 
-ROLE_ORDER = {"device": 0, "imported": 1, "ra-signature": 2, "ra-encryption": 3, "ra": 4, "ca": 5}
+ROLE_ORDER = {"device": 0, "imported": 1, "ra-signature": 2, "ra-encryption": 3, "ra": 4, "ca": 5, "ca-next": 6}
 
 
 def ordered(records: Iterable[StoredCertificate], tp: str | None = None) -> list[StoredCertificate]:

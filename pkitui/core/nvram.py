@@ -52,13 +52,14 @@ class NvramUsage:
 
 def kept_in_query_mode(role: str) -> bool:
     """Whether a certificate of ``role`` stays whole in NVRAM in query mode: the device's own and
-    imported ones do (a CA without GetCert could not give them back); CA/RA ones keep only their
-    fingerprint record and are fetched again when needed."""
-    return role in ("device", "imported")
+    imported ones do (a CA without GetCert could not give them back), and the CA's next
+    certificate (GetCACert gives only the current one); CA/RA ones keep only their fingerprint
+    record and are fetched again when needed."""
+    return role in ("device", "imported", "ca-next")
 
 
 def _cert_category(role: str) -> str:
-    if role == "ca":
+    if role in ("ca", "ca-next"):
         return "CA certificates"
     if role.startswith("ra"):
         return "RA certificates"

@@ -25,6 +25,9 @@ class CertRole(enum.StrEnum):
     RA = "ra"  # an RA certificate for both
     DEVICE = "device"  # issued to this device by enrollment
     IMPORTED = "imported"  # issued to this device, imported by hand
+    # The CA's next certificate (SCEP GetNextCACert, signed by the current CA): IOS's shadow or
+    # "rollover" CA certificate, switched to when the current one expires (ca_trust.switch_to_next).
+    CA_NEXT = "ca-next"
 
 
 RA_ROLES = (CertRole.RA, CertRole.RA_ENCRYPTION, CertRole.RA_SIGNATURE)

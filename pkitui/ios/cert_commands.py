@@ -120,10 +120,12 @@ ROLE_WORDS = ("ca", "ra-signature", "ra-encryption", "ra", "imported")
 
 
 @command(CERT_CHAIN, "certificate [ca | ra-signature | ra-encryption | ra | imported] SERIAL")
+@command(CERT_CHAIN, "certificate rollover ca SERIAL")
 def restore_certificate(session: Session, args: Args) -> None:
-    """Put a certificate back from its hex (as ``show running-config`` lists it), ending with ``quit``."""
+    """Put a certificate back from its hex (as ``show running-config`` lists it), ending with ``quit``;
+    ``certificate rollover ca``: the CA's next (shadow) certificate, as IOS lists it."""
     tp = session.context
-    role = next((w for w in args.kw if w in ROLE_WORDS), "device")
+    role = "ca-next" if "rollover" in args.kw else next((w for w in args.kw if w in ROLE_WORDS), "device")
 
     def done(text: str) -> None:
         try:
@@ -149,7 +151,7 @@ def render_certificate_chains(pki: Pki) -> list[str]:
             lines.append("!")
         lines.append(f"crypto pki certificate chain {tp.name}")
         for entry in entries:
-            role = "" if entry.role == "device" else f" {entry.role}"
+            role = {"device": "", "ca-next": " rollover ca"}.get(entry.role, f" {entry.role}")
             lines.append(f" certificate{role} {entry.serial_hex}")
             lines += ["  " + ln for ln in ios_hex_lines(entry.der)]
             lines.append("  quit")
