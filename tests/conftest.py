@@ -3,6 +3,7 @@ helpers: a test imports helpers from them and receives fixtures by name. ``serve
 small stand-in servers for the paths no real server can show (PENDING, an RA chain, hostile
 replies)."""
 
+from ikev2_support import ike_pair  # noqa: F401 - fixture
 from revocation_support import ca, cdp, rogue_ca  # noqa: F401 - fixtures
 from scep_support import http_proxy, responder, scep_ca  # noqa: F401 - fixtures
 from terminal_support import tmux  # noqa: F401 - fixture
