@@ -16,6 +16,7 @@ from pkitui.core.secrets import SecretBox
 from pkitui.core.store import Store
 from pkitui.core.store_check import check_tables
 from pkitui.core.trustpoints import Trustpoint
+from pkitui.core.trustpoint_values import SEALED
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric import rsa
@@ -70,9 +71,11 @@ def to_tables(config: RunningConfig, box: SecretBox | None) -> dict[str, dict[st
     tps = []
     for tp in config.trustpoints.values():
         doc = tp.stored_doc()
-        if tp.password is not None:
-            doc["password_sealed"] = (box.seal(tp.password) if box
-                                      else "sha256:" + hashlib.sha256(tp.password.encode()).hexdigest())
+        for name in SEALED:  # the challenge password, the deployed key's password
+            secret = getattr(tp, name)
+            if secret is not None:
+                doc[f"{name}_sealed"] = (box.seal(secret) if box
+                                         else "sha256:" + hashlib.sha256(secret.encode()).hexdigest())
         tps.append(doc)
     return {
         "device": {"1": device},
@@ -182,6 +185,7 @@ def key_pair_doc(pair: KeyPair) -> dict[str, Any]:
 def trustpoint_from_doc(doc: dict[str, Any], box: SecretBox) -> Trustpoint:
     """A saved trustpoint record, its challenge password unsealed."""
     tp = Trustpoint.from_doc(doc)
-    if "password_sealed" in doc:
-        tp.password = box.open(doc["password_sealed"])
+    for name in SEALED:
+        if f"{name}_sealed" in doc:
+            setattr(tp, name, box.open(doc[f"{name}_sealed"]))
     return tp

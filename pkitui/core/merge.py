@@ -152,15 +152,18 @@ def _round_trip(table: str, doc: Doc, open_sealed: Callable[[str], str]) -> Doc:
         return PeerKey.from_doc(doc).to_doc()
     if table == "certificate_maps":
         return CertificateMapEntry.from_doc(doc).to_doc()
+    from pkitui.core.trustpoint_values import SEALED
+
     out = Trustpoint.from_doc(doc).stored_doc()
-    sealed = doc.get("password_sealed")
-    if isinstance(sealed, str):
-        if not sealed.startswith("sha256:"):
-            try:
-                sealed = "sha256:" + hashlib.sha256(open_sealed(sealed).encode()).hexdigest()
-            except StoreError:
-                pass  # sealed by another secret: compared as it is
-        out["password_sealed"] = sealed
+    for field_name in (f"{name}_sealed" for name in SEALED):
+        sealed = doc.get(field_name)
+        if isinstance(sealed, str):
+            if not sealed.startswith("sha256:"):
+                try:
+                    sealed = "sha256:" + hashlib.sha256(open_sealed(sealed).encode()).hexdigest()
+                except StoreError:
+                    pass  # sealed by another secret: compared as it is
+            out[field_name] = sealed
     return out
 
 

@@ -6,7 +6,9 @@ called in a message. :mod:`pkitui.core.store_check` walks the records with them.
 from __future__ import annotations
 
 from dataclasses import MISSING, fields
+from typing import Any
 
+from pkitui.core.deploy_values import FILES, command_argv, parse_mode, validate_owner, validate_path, validate_vici_uri
 from pkitui.core.identity import validate_domain_name, validate_hostname
 from pkitui.core.keys import MAX_MODULUS, MIN_MODULUS, USAGES
 from pkitui.core.records import CertRole, PeerKeyKind, PeerKeyUsage
@@ -44,6 +46,7 @@ from pkitui.core.trustpoint_values import (
     FQDN_NONE,
     HASHES,
     REVOCATION_METHODS,
+    SEALED,
     validate_chain_validation,
     validate_dn,
     validate_dns_name,
@@ -61,6 +64,18 @@ SECRET_MODES = ("keyfile", "passphrase")
 MESSAGE_TYPES = ("PKCSReq", "RenewalReq", "GetCertInitial", "CertPoll")
 
 Spec = dict[str, tuple[bool, Check]]  # field -> (required, check)
+
+
+def _deploy_path(what: str) -> Check:
+    """A saved ``deploy`` path (or folder): one absolute word."""
+    return validated(lambda v: validate_path(v, what))
+
+
+def _deploy_mode(value: Any) -> None:
+    """A saved ``deploy mode``: a number, which ``deploy mode`` would take written in octal."""
+    integer(0, 0o777)(value)
+    validated(parse_mode)(f"{value:03o}")
+
 
 DEVICE: Spec = {
     "schema": (False, integer(1)),
@@ -122,6 +137,14 @@ TRUSTPOINTS: Spec = {
     "chain_validation": (False, optional(validated(validate_chain_validation))),
     "match_certificate": (False, optional(validated(lambda v: validate_name(v, "certificate map label")))),
     "auto_enroll": (False, optional(pair(optional(integer(1, 100)), boolean))),
+    "deploy_swanctl": (False, optional(pair(_deploy_path("deploy swanctl folder"),
+                                            optional(validated(validate_vici_uri))))),
+    "deploy_pem": (False, optional(_deploy_path("deploy pem folder"))),
+    **{f"deploy_{what}": (False, optional(_deploy_path(f"deploy {what} path"))) for what in FILES},
+    "deploy_key_password_sealed": (False, sealed),
+    "deploy_mode": (False, optional(_deploy_mode)),
+    "deploy_owner": (False, optional(validated(validate_owner))),
+    "deploy_command": (False, optional(validated(command_argv))),
 }
 CERTIFICATES: Spec = {
     "trustpoint": (True, nonempty),
@@ -185,7 +208,7 @@ def trustpoint_spec() -> Spec:
     """TRUSTPOINTS, plus a check from the type annotation of each Trustpoint field it has no rule for."""
     spec = dict(TRUSTPOINTS)
     for f in fields(Trustpoint):
-        if f.name in spec or f.name == "password":
+        if f.name in spec or f.name in SEALED:
             continue
         check = _from_annotation(str(f.type))
         if check is not None:

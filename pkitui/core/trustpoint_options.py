@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import MISSING, dataclass, fields
 
+from pkitui.core.deploy_values import SWANCTL_DIR
 from pkitui.core.errors import ConfigError
 from pkitui.core.trustpoint_values import (
     CRL_CACHE_MAX_MINUTES,
@@ -192,6 +193,39 @@ def _command_config_text(tp: Trustpoint) -> str:
     return "" if tp.enrollment_command == DEFAULT_SCEP_PATH else tp.enrollment_command or ""
 
 
+def _set_deploy_swanctl(tp: Trustpoint, text: str) -> None:
+    # The IOS form hands over "uri" before the values; the console's field reads "DIR uri URI".
+    words = [w for w in text.split() if w.lower() != "uri"]
+    uris = [w for w in words if "://" in w]
+    folders = [w for w in words if "://" not in w]
+    if len(uris) > 1 or len(folders) > 1:
+        raise ConfigError(f"deploy swanctl takes a folder and a vici URI, not {text.strip()!r}",
+                          "Example: deploy swanctl /etc/swanctl uri unix:///var/run/charon.vici")
+    tp.set_deploy_swanctl(folders[0] if folders else None, uris[0] if uris else None)
+
+
+def _deploy_swanctl_text(tp: Trustpoint) -> str:
+    if tp.deploy_swanctl is None:
+        return ""
+    folder, uri = tp.deploy_swanctl
+    return f"{folder} uri {uri}" if uri else folder
+
+
+def _deploy_file(what: str, title: str, example: str) -> TrustpointOption:
+    """The ``deploy {key | certificate | chain | ca | crl} PATH`` row of one file."""
+
+    def parse(tp: Trustpoint, text: str) -> None:
+        tp.set_deploy_file(what, text)
+
+    def value(tp: Trustpoint) -> str:
+        return str(getattr(tp, f"deploy_{what}") or "")
+
+    return TrustpointOption(
+        f"deploy_{what}", f"deploy {what}", "PATH", parse, value,
+        f"Where to write {title} (instead of the preset's path, or without a preset).",
+        f"deploy {what} (path)", f"e.g. {example}")
+
+
 _METHOD = "{" + " | ".join(REVOCATION_METHODS) + "}"
 
 OPTIONS: tuple[TrustpointOption, ...] = (
@@ -342,6 +376,46 @@ OPTIONS: tuple[TrustpointOption, ...] = (
         "Renew the certificate when PERCENT of its lifetime has passed (at expiry without one); "
         "regenerate: with a new key pair.",
         "auto-enroll (percent [regenerate])", "e.g. 80 regenerate", config_text=_auto_enroll_config_text),
+    # Deployment (our addition, issue 11): pkitui.core.deploy writes these files and runs the command.
+    TrustpointOption(
+        "deploy_swanctl", "deploy swanctl", "[DIR] [uri URI]",
+        _set_deploy_swanctl, _deploy_swanctl_text,
+        f"Deploy for strongSwan: private/, x509/, x509ca/, x509crl/ under DIR (default {SWANCTL_DIR}), then "
+        "swanctl --load-creds (after --flush-certs --type x509crl when the CRL changed), through the vici URI "
+        "if given.",
+        "deploy swanctl (dir [uri URI])", "e.g. /etc/swanctl uri unix:///var/run/charon.vici",
+        no_syntax="deploy swanctl [DIR] [uri URI]"),
+    TrustpointOption(
+        "deploy_pem", "deploy pem", "DIR",
+        lambda tp, v: tp.set_deploy_pem(v), lambda tp: tp.deploy_pem or "",
+        "Deploy as PEM files in DIR (nginx, openssl): TP.key, TP.crt, TP-chain.pem, TP-ca.crt, TP.crl.pem.",
+        "deploy pem (dir)", "e.g. /etc/nginx/ssl"),
+    _deploy_file("key", "the private key (PKCS#8 PEM; the signature key of usage keys)", "/etc/ssl/private/vpn.key"),
+    _deploy_file("certificate", "the device certificate (the signature certificate of usage keys)",
+                 "/etc/ssl/vpn.crt"),
+    _deploy_file("chain", "the device certificate followed by the CA certificate", "/etc/ssl/vpn-chain.pem"),
+    _deploy_file("ca", "the CA certificate", "/etc/ssl/vpn-ca.crt"),
+    _deploy_file("crl", "the CA's CRL held (PEM)", "/etc/ssl/vpn.crl.pem"),
+    TrustpointOption(
+        "deploy_key_password", "deploy key-password", "[SECRET]",
+        lambda tp, v: tp.set_deploy_key_password(v), lambda tp: tp.deploy_key_password or "",
+        "Write the deployed private key encrypted with this password (AES-256 PKCS#8; stored encrypted).",
+        "deploy key-password", "none: the key is written unencrypted", secret=True),
+    TrustpointOption(
+        "deploy_mode", "deploy mode", "OCTAL",
+        lambda tp, v: tp.set_deploy_mode(v), lambda tp: "" if tp.deploy_mode is None else f"{tp.deploy_mode:04o}",
+        "The mode of every deployed file (default 0600 for the key, 0644 for the others; none for others).",
+        "deploy mode (octal)", "e.g. 0640"),
+    TrustpointOption(
+        "deploy_owner", "deploy owner", "OWNER",
+        lambda tp, v: tp.set_deploy_owner(v), lambda tp: tp.deploy_owner or "",
+        "The owner of the deployed files: USER or USER:GROUP (default: the user pkitui runs as).",
+        "deploy owner (user[:group])", "e.g. root:ssl-cert"),
+    TrustpointOption(
+        "deploy_command", "deploy command", "LINE...",
+        lambda tp, v: tp.set_deploy_command(v), lambda tp: tp.deploy_command or "",
+        "Run after a deployed file changed, instead of the preset's command (no shell; retried until it succeeds).",
+        "deploy command", "e.g. systemctl reload nginx"),
 )
 OPTIONS_BY_KEY: dict[str, TrustpointOption] = {o.key: o for o in OPTIONS}
 

@@ -139,7 +139,11 @@ def validate_revocation_methods(methods: list[str]) -> list[str]:
 # Options saved only when away from their default (Trustpoint.stored_doc): issue 12's.
 SAVED_WHEN_SET = ("enrollment_terminal", "rsakeypair_size", "rsakeypair_encryption_size", "subject_alt_name", "fqdn",
                   "usage", "eku_request", "hash", "ocsp_disable_nonce", "crl_cache", "chain_validation",
-                  "match_certificate", "auto_enroll")
+                  "match_certificate", "auto_enroll", "deploy_swanctl", "deploy_pem", "deploy_key",
+                  "deploy_certificate", "deploy_chain", "deploy_ca", "deploy_crl", "deploy_mode", "deploy_owner",
+                  "deploy_command")
+# Secrets the store seals (saved as FIELD_sealed, never in clear) and show running-config writes as "7 SEALED".
+SEALED = ("password", "deploy_key_password")
 
 
 

@@ -5,6 +5,15 @@ from __future__ import annotations
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, NamedTuple
 
+from pkitui.core.deploy_values import (
+    SWANCTL_DIR,
+    command_argv,
+    parse_mode,
+    validate_key_password,
+    validate_owner,
+    validate_path,
+    validate_vici_uri,
+)
 from pkitui.core.errors import ConfigError
 from pkitui.core.keys import MAX_MODULUS, MIN_MODULUS
 from pkitui.core.trustpoint_values import (
@@ -16,6 +25,7 @@ from pkitui.core.trustpoint_values import (
     HASHES,
     IP_NONE,
     SAVED_WHEN_SET,
+    SEALED,
     USAGES,
     distinct_words,
     int_in_range,
@@ -79,6 +89,18 @@ class Trustpoint:
     chain_validation: str | None = None  # None: continue; "stop"; "continue PARENT"
     match_certificate: str | None = None  # a certificate map's label
     auto_enroll: AutoEnroll | None = None  # None: no auto-enroll
+    # Deployment (our addition, issue 11): where the key and certificates are written for a daemon.
+    deploy_swanctl: tuple[str, str | None] | None = None  # "deploy swanctl [DIR] [uri URI]": (DIR, vici URI)
+    deploy_pem: str | None = None  # "deploy pem DIR": the generic preset's folder
+    deploy_key: str | None = None  # overrides of the preset's files (paths)
+    deploy_key_password: str | None = field(default=None, repr=False)  # the key written encrypted; sealed
+    deploy_certificate: str | None = None
+    deploy_chain: str | None = None
+    deploy_ca: str | None = None
+    deploy_crl: str | None = None
+    deploy_mode: int | None = None  # every file's mode; None: 0600 for the key, 0644 for the others
+    deploy_owner: str | None = None  # USER[:GROUP], resolved at deployment
+    deploy_command: str | None = None  # run after a change (shlex-split, no shell); replaces the preset's
 
     # -- setters that validate; each raises ConfigError naming the bad part --------------------
     def set_enrollment_url(self, url: str) -> None:
@@ -260,6 +282,51 @@ class Trustpoint:
         pct = None if percent is None else int_in_range(percent, 1, 100, "auto-enroll percent")
         self.auto_enroll = AutoEnroll(pct, regenerate)
 
+    def set_deploy_swanctl(self, folder: str | None = None, uri: str | None = None) -> None:
+        """``deploy swanctl [DIR] [uri VICI_URI]``: the strongSwan preset (DIR: SWANCTL_DIR,
+        default /etc/swanctl; the URI reaches a charon's vici socket, e.g. in another namespace)."""
+        if self.deploy_pem:
+            raise ConfigError(f"Trustpoint {self.name} deploys with the pem preset: one preset per trustpoint",
+                              "Remove it first: no deploy pem")
+        path = validate_path(folder or SWANCTL_DIR, "deploy swanctl folder")
+        self.deploy_swanctl = (path, validate_vici_uri(uri) if uri else None)
+
+    def set_deploy_pem(self, folder: str) -> None:
+        """``deploy pem DIR``: the generic preset (nginx, openssl): TP.key, TP.crt, TP-chain.pem,
+        TP-ca.crt and TP.crl.pem in DIR."""
+        if self.deploy_swanctl:
+            raise ConfigError(f"Trustpoint {self.name} deploys with the swanctl preset: one preset per trustpoint",
+                              "Remove it first: no deploy swanctl")
+        self.deploy_pem = validate_path(folder, "deploy pem folder")
+
+    def set_deploy_file(self, what: str, path: str) -> None:
+        """``deploy {key | certificate | chain | ca | crl} PATH``: where that file goes (overrides
+        the preset's path, or deploys it without a preset)."""
+        setattr(self, f"deploy_{what}", validate_path(path, f"deploy {what} path"))
+
+    def set_deploy_key_password(self, password: str) -> None:
+        """``deploy key-password SECRET``: write the key as encrypted PKCS#8 (AES-256)."""
+        self.deploy_key_password = validate_key_password(password)
+
+    def set_deploy_mode(self, text: str) -> None:
+        """``deploy mode OCTAL``: the mode of every file written (none for others)."""
+        self.deploy_mode = parse_mode(text)
+
+    def set_deploy_owner(self, owner: str) -> None:
+        """``deploy owner USER[:GROUP]``: the files' owner (resolved when deploying)."""
+        self.deploy_owner = validate_owner(owner)
+
+    def set_deploy_command(self, line: str) -> None:
+        """``deploy command LINE...``: run after anything changed (no shell), instead of the preset's."""
+        command_argv(line)
+        self.deploy_command = line.strip()
+
+    @property
+    def deploys(self) -> bool:
+        """True when a deployment is configured (a preset or any file)."""
+        return bool(self.deploy_swanctl or self.deploy_pem or self.deploy_key or self.deploy_certificate
+                    or self.deploy_chain or self.deploy_ca or self.deploy_crl)
+
     def reset(self, option: str) -> None:
         """The ``no`` form of an option: back to its default (None, or e.g. retry period 1,
         revocation-check crl). One place for the defaults, for every front end."""
@@ -276,7 +343,7 @@ class Trustpoint:
         """A JSON-ready dict (the password is *not* included; the store seals it separately)."""
         doc: dict[str, Any] = {}
         for f in fields(self):
-            if f.name == "password":
+            if f.name in SEALED:
                 continue
             value = getattr(self, f.name)
             doc[f.name] = list(value) if isinstance(value, (tuple, list)) else value
@@ -296,8 +363,8 @@ class Trustpoint:
     def from_doc(cls, doc: dict[str, Any]) -> Trustpoint:
         """Inverse of :meth:`to_doc`."""
         known = {f.name for f in fields(cls)}
-        kw = {k: v for k, v in doc.items() if k in known and k != "password"}
-        for key in ("enrollment_http_proxy", "root_tftp"):
+        kw = {k: v for k, v in doc.items() if k in known and k not in SEALED}
+        for key in ("enrollment_http_proxy", "root_tftp", "deploy_swanctl"):
             if kw.get(key) is not None:
                 kw[key] = tuple(kw[key])
         if kw.get("auto_enroll") is not None:

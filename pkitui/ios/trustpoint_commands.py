@@ -2,8 +2,8 @@
 
 The sub-commands are generated from the option table (:mod:`pkitui.core.trustpoint_options`):
 for each option, ``WORDS ARGS`` sets it through its validating setter and ``no WORDS [ARGS]``
-restores its default. Only ``password`` has a handler of its own (the sealed ``password 7`` form,
-and the secret asked when not given).
+restores its default. Secrets (``password``, ``deploy key-password``) have a handler of their own
+(the sealed ``password 7`` form, and the secret asked when not given).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING
 
 from pkitui.core.errors import StoreError
-from pkitui.core.trustpoint_options import OPTIONS, OPTIONS_BY_KEY, TrustpointOption, config_lines
+from pkitui.core.trustpoint_options import OPTIONS, TrustpointOption, config_lines
 from pkitui.core.trustpoints import Trustpoint
 from pkitui.ios.grammar import Args
 from pkitui.ios.registry import CERT_CHAIN, CONFIG, TRUSTPOINT, Handler, command, running_config_section
@@ -110,30 +110,48 @@ def _register_options() -> None:
 
 _register_options()
 
-PASSWORD = OPTIONS_BY_KEY["password"]
+def _secret_handler(option: TrustpointOption, ask: str, hint: str) -> Handler:
+    """The handler of a secret option: ``WORDS SECRET``, ``WORDS 7 SEALED`` (as show
+    running-config writes it: reversible only with this store's secret), ``WORDS`` alone (asked)
+    and ``no WORDS``."""
+
+    def handler(session: Session, args: Args) -> None:
+        tp = _tp(session)
+        if args.no:
+            option.reset(tp)
+        elif "sealed" in args:
+            try:
+                option.parse(tp, session.pki.box.open(args["sealed"]))
+            except (StoreError, ValueError):
+                # A running-config from another store: rebuild the rest, but say what is missing.
+                option.reset(tp)
+                session.warn(f"% Warning: trustpoint {tp.name}: this '{option.words} 7' was sealed by another store; "
+                             f"the {hint} is NOT set.\n% Enter it again: {option.words} SECRET")
+        elif "secret" in args:
+            option.parse(tp, args["secret"])
+        else:
+            option.parse(tp, session.ask_secret(
+                ask, refuse_hint=f"Give it on the line in a script: {option.words} SECRET"))
+
+    handler.__name__ = handler.__qualname__ = option.key
+    handler.__doc__ = option.help
+    return handler
 
 
-@command(T, f"{PASSWORD.words} {PASSWORD.args}", help=PASSWORD.help)
-@command(T, f"{PASSWORD.words} 7 SEALED", help=PASSWORD.help)
-@command(T, f"no {PASSWORD.words} {_optional(PASSWORD.args)}", help=PASSWORD.help)
-def password(session: Session, args: Args) -> None:
-    """The SCEP challenge password (stored encrypted; ``password 7`` takes the sealed form)."""
-    tp = _tp(session)
-    if args.no:
-        PASSWORD.reset(tp)
-    elif "sealed" in args:
-        try:
-            tp.set_password(session.pki.box.open(args["sealed"]))
-        except (StoreError, ValueError):
-            # A running-config from another store: rebuild the rest, but say what is missing.
-            tp.password = None
-            session.warn(f"% Warning: trustpoint {tp.name}: this 'password 7' was sealed by another store; "
-                         "the challenge password is NOT set.\n% Enter it again: password SECRET")
-    elif "secret" in args:
-        tp.set_password(args["secret"])
-    else:
-        tp.set_password(session.ask_secret(
-            "Challenge password: ", refuse_hint="Give it on the line in a script: password SECRET"))
+def _register_secrets() -> None:
+    """``WORDS [SECRET]``, ``WORDS 7 SEALED`` and ``no WORDS [SECRET]`` of each secret option."""
+    asked = {"password": ("Challenge password: ", "challenge password"),
+             "deploy_key_password": ("Deployed key password: ", "deployed key's password")}
+    for option in OPTIONS:
+        if option.secret:
+            ask, hint = asked[option.key]
+            handler = _secret_handler(option, ask, hint)
+            for spec in (f"no {option.words} {_optional(option.args)}", f"{option.words} 7 SEALED",
+                         f"{option.words} {option.args}"):
+                command(T, spec, help=option.help)(handler)
+
+
+_register_secrets()
 
 
 def trustpoint_lines(tp: Trustpoint, pki: Pki) -> list[str]:

@@ -21,7 +21,8 @@ from pkitui.tui.screens.trustpoint_fields import FIELDS, FLAGS
 from tui_support import SIZE, ready
 
 # Options whose placeholder describes rather than shows a value: an example of each.
-EXAMPLES = {"fingerprint": "19DE283EAAC992A7BBFEE8987557ADAE", "password": "s3cret", "rsakeypair": "r1-keys"}
+EXAMPLES = {"fingerprint": "19DE283EAAC992A7BBFEE8987557ADAE", "password": "s3cret", "rsakeypair": "r1-keys",
+            "deploy_key_password": "k3y-passw0rd"}
 
 
 def example(option: TrustpointOption) -> str:
