@@ -62,6 +62,13 @@ class PendingBook:
             except (StoreError, KeyError, TypeError, ValueError):
                 continue  # resuming then says what is missing
 
+    def reload(self) -> None:
+        """Take over the journal as it is now: another process (the console, a script, the agent)
+        may have started or ended transactions since this session read it. The caller holds the
+        session's lock."""
+        self._config.pending = [p for p in self._config.pending if p.transaction_id not in self._journaled]
+        self.load({})
+
     def record(self, pending: PendingEnrollment, pair: KeyPair) -> None:
         """Make a PENDING transaction durable on its own: its key file, then its journal entry
         (with the trustpoint and CA certificates it needs). Nothing else is saved. The caller

@@ -45,6 +45,11 @@ class RevocationService:
         """The entry index of a held CRL (len, row(i), find(serial)) for the viewer."""
         return self._crls.open_crl(info)
 
+    def crl_sources(self, tp: str) -> list[str]:
+        """Where ``crypto pki crl request TP`` fetches from, in order (the CDPs of its own
+        certificates, ``crl query``, SCEP GetCRL); nothing is fetched."""
+        return [name for name, _ in self._fetcher.sources(self._trustpoint(tp), None)]
+
     @with_trustpoint_deadline
     def request_crl(self, tp: str) -> CrlInfo:
         """``crypto pki crl request TP``: download the newest CRL now, replacing the one held."""

@@ -430,6 +430,36 @@ class ScepService:
             results.append(self._drive(ex, pending, pair, None, emit, stop))
         return results
 
+    def poll_once(self, transaction_id: str,
+                  on_event: Callable[[EnrollmentEvent], None] | None = None) -> EnrollmentResult | None:
+        """Poll one pending transaction once, now, whatever its saved next poll time (``pkitui
+        agent``: its schedule decides when); the journal then holds the next poll's time. None when
+        the transaction is no longer pending (another session ended it)."""
+        emit = on_event or (lambda _e: None)
+        once = threading.Event()
+        waits = 0
+
+        def watch(ev: EnrollmentEvent) -> None:
+            nonlocal waits
+            if ev.state == EnrollmentState.PENDING and ev.next_poll_at:
+                waits += 1
+                if waits == 2:  # the wait after this run's poll: the caller's schedule takes over
+                    once.set()
+            emit(ev)
+
+        with self._lock:
+            pending = next((p for p in self._config.pending if p.transaction_id == transaction_id), None)
+            if pending is None:
+                return None
+            pending.next_poll = self._clock.now().isoformat(timespec="seconds")  # due now: no first wait
+            pair = self._config.key_pairs.get(pending.key_id)
+            if pair is None:
+                raise KeyPairError(f"Pending enrollment for {pending.trustpoint} needs key pair "
+                                   f"{pending.key_id!r}, which no longer exists",
+                                   f"Enroll again: crypto pki enroll {pending.trustpoint}")
+            ex = self._exchange(self._tp(pending.trustpoint))
+        return self._drive(ex, pending, pair, None, watch, once)
+
     def get_crl(self, tp: str | Trustpoint) -> bytes:
         """GetCRL over SCEP with one of our certificates from ``tp``'s CA; the CRL DER, verified
         (under the core's lock: nothing here waits)."""
