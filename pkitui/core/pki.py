@@ -34,8 +34,10 @@ from pkitui.core.trustpoint_service import TrustpointService
 if TYPE_CHECKING:
     from pkitui.core.ca_trust import CaTrust
     from pkitui.core.certs import CertificateService
+    from pkitui.core.renewal import RenewalService
     from pkitui.core.revocation.checker import RevocationService
     from pkitui.core.scep.service import ScepService
+    from pkitui.core.timers import Timers
 
 STORE_ENV = "PKITUI_STORE"
 
@@ -85,7 +87,8 @@ class Pki:
         """CA certificates: fetch (SCEP GetCACert, TFTP root), decide and accept (``crypto pki authenticate``)."""
         from pkitui.core.ca_trust import CaTrust
 
-        return CaTrust(self.config, self.trustpoints.get, self.scep_settings, self.clock)
+        return CaTrust(self.config, self.trustpoints.get, self.scep_settings, self.clock,
+                       ca_certificate=lambda tp: self.certificates.ca_certificate(tp))
 
     @functools.cached_property
     def scep(self) -> ScepService:
@@ -94,6 +97,21 @@ class Pki:
 
         return ScepService(self.config, self.trustpoints.get, self.scep_settings, self.clock,
                            ca_certificate=lambda tp: self.certificates.ca_certificate(tp), journal=self, lock=self.lock)
+
+    @functools.cached_property
+    def renewal(self) -> RenewalService:
+        """``auto-enroll``: when each trustpoint's certificate is due, and renewing it unattended."""
+        from pkitui.core.renewal import RenewalService
+
+        return RenewalService(self.config, self.trustpoints.get, self.clock, scep=lambda: self.scep,
+                              save_objects=self.save_objects, lock=self.lock)
+
+    @functools.cached_property
+    def timers(self) -> Timers:
+        """IOS's PKI timers: renewals, CRL refreshes, polls, rollovers, expiry warnings."""
+        from pkitui.core.timers import Timers
+
+        return Timers(self.config, lambda tp: self.renewal.due_by_key(tp))
 
     @functools.cached_property
     def certificates(self) -> CertificateService:
