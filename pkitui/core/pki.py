@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from pkitui.core.revocation.checker import RevocationService
     from pkitui.core.scep.service import ScepService
     from pkitui.core.timers import Timers
+    from pkitui.core.transfer import TransferService
 
 STORE_ENV = "PKITUI_STORE"
 
@@ -121,6 +122,14 @@ class Pki:
         return CertificateService(self.config, self.trustpoints.get, self.clock,
                                   ca_sources=lambda tp: self.ca_trust.sources(tp), revocation=lambda: self.revocation,
                                   held=self.held_der)
+
+    @functools.cached_property
+    def transfer(self) -> TransferService:
+        """Export and import: ``crypto pki export | import``, ``crypto key export | import rsa``."""
+        from pkitui.core.transfer import TransferService
+
+        return TransferService(self.config, self.keys, self.trustpoints, lambda: self.ca_trust,
+                               lambda: self.certificates, self.clock)
 
     @functools.cached_property
     def revocation(self) -> RevocationService:
