@@ -1,4 +1,4 @@
-"""The ``pkitui`` command line: the console (default), ``pkitui lab`` and ``pkitui exec``.
+"""The ``pkitui`` command line: the console (default), ``pkitui lab``, ``pkitui exec`` and ``pkitui agent``.
 
 The entry point is the top layer (entry | lab | tui | ios | core): it alone puts the lab and the
 console together (``pkitui lab``), so neither imports the other.
@@ -38,6 +38,19 @@ EXIT_CODES = (
     (EXIT_INTERRUPTED, "interrupted (ctrl+c)"),
 )
 
+# pkitui agent --once's exit statuses (the foreground agent ends 0 on SIGTERM/SIGINT).
+AGENT_EXIT_CODES = (
+    (EXIT_OK, "everything due was done (or nothing was due)"),
+    (EXIT_ERRORS, "something failed (a %PKI-3 line: a CRL fetch, a renewal, a poll, a deployment, a save); "
+                  "it is tried again at the next run"),
+    (EXIT_FAILED, "bad usage or an unusable store (nothing was done)"),
+    (EXIT_INTERNAL, "internal error (a bug): reported on one line, please report it"),
+)
+# The foreground agent sleeps until the next timer, at most this long (then reads the store again).
+AGENT_MAX_SLEEP = 3600.0
+AGENT_MIN_SLEEP = 10.0  # never a loop, even when a timer stays due
+CLOCK_ENV = "PKITUI_CLOCK"  # tests only: an ISO time the core's clock is frozen at
+
 UNSAVED_WARNING = (
     "% Warning: the running configuration has unsaved changes, lost when pkitui exec ends.\n"
     "% Save them with: copy system:running-config nvram:startup-config (or write memory)"
@@ -71,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     parser.add_argument("--store", metavar="DIR", help="the NVRAM store (default: $PKITUI_STORE or the user data dir)")
-    sub = parser.add_subparsers(dest="command", metavar="{exec,lab}")
+    sub = parser.add_subparsers(dest="command", metavar="{exec,lab,agent}")
     ex = sub.add_parser("exec", help="run IOS commands from -c, a FILE or stdin",
                         description="Run IOS commands (crypto pki ...) as a script. Each run starts from the "
                         "saved configuration; save with copy system:running-config nvram:startup-config.",
@@ -100,15 +113,31 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--crl-entries", type=_crl_entries, metavar="N", default=0,
                      help="publish a CRL of the lab CA revoking N made-up serials (up to 2000000; the CRL "
                      "viewer at scale) instead of the CA's real one")
+    agent = sub.add_parser("agent", help="keep the identity valid: renew, refresh CRLs, poll, deploy",
+                           description="The PKI timers of the store, as IOS runs them: renew (auto-enroll), poll "
+                           "pending requests, refresh each held CRL before its nextUpdate, warn before a certificate "
+                           "expires, then deploy. One %%PKI-... line per event on stdout (journald). In the foreground "
+                           "it sleeps until the next timer (at most an hour) until SIGTERM or ctrl+c (exit 0); "
+                           "SIGHUP runs the timers now.",
+                           epilog=exit_codes_text(AGENT_EXIT_CODES, "with --once"),
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    agent.add_argument("--store", metavar="DIR", dest="sub_store", help="the NVRAM store")
+    agent.add_argument("--once", action="store_true", help="do what is due, then exit (cron, a systemd timer)")
+    agent.add_argument("--json", action="store_true", help="one JSON document per event instead of %%PKI lines")
+    agent.add_argument("--print-unit", choices=("service", "once-service", "once-timer"), metavar="UNIT",
+                       help="print a systemd unit shipped with pkitui and exit: service (the foreground agent), "
+                       "once-service and once-timer (--once every 15 minutes)")
     return parser
 
 
-def exit_codes_text() -> str:
-    """The exit status table of ``pkitui exec --help``."""
+def exit_codes_text(codes: tuple[tuple[int, str], ...] = EXIT_CODES, when: str = "") -> str:
+    """The exit status table of ``pkitui exec --help`` (or another command's ``codes``)."""
     import textwrap
 
     rows = [textwrap.fill(text, 100, initial_indent=f"  {code:<4}", subsequent_indent=" " * 6)
-            for code, text in EXIT_CODES]
+            for code, text in codes]
+    if when:
+        return f"exit status ({when}):\n" + "\n".join(rows) + "\n"
     return ("exit status:\n" + "\n".join(rows)
             + "\nstdout and stderr keep the order of events, even when both go to one file (2>&1).\n")
 
@@ -151,6 +180,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
                 set_run_deadline(args.timeout)
             return run_exec(args, where)
+        if args.command == "agent":
+            return run_agent(args, where)
         if args.command == "lab":
             if args.json and not args.serve:
                 from pkitui.core.errors import PkiError
@@ -304,6 +335,93 @@ def run_exec(args: argparse.Namespace, where: Path) -> int:
     if errors:
         return EXIT_ERRORS if args.keep_going else EXIT_FAILED
     return _pending_status(session)
+
+
+def _agent_clock() -> Any:
+    """The core's clock: the system's, or frozen at ``PKITUI_CLOCK`` (tests only)."""
+    text = os.environ.get(CLOCK_ENV)
+    if not text:
+        return None
+    from datetime import datetime
+
+    from pkitui.core.clock import FixedClock
+    from pkitui.core.errors import PkiError
+
+    try:
+        return FixedClock(datetime.fromisoformat(text))
+    except ValueError:
+        raise PkiError(f"invalid {CLOCK_ENV} {text!r}", "Give an ISO time, e.g. 2030-01-01T00:00:00Z, or unset it.") \
+            from None
+
+
+def _journald_priority() -> bool:
+    """True when stdout is journald's stream: each line then starts with ``<SEVERITY>`` (systemd
+    reads it as the line's priority, so journalctl -p warning shows %PKI-4 and worse)."""
+    stream = os.environ.get("JOURNAL_STREAM", "")
+    try:
+        st = os.fstat(sys.stdout.fileno())
+    except (OSError, ValueError):
+        return False
+    return stream == f"{st.st_dev}:{st.st_ino}"
+
+
+def run_agent(args: argparse.Namespace, where: Path) -> int:
+    """``pkitui agent``: the store's PKI timers, once (``--once``) or in the foreground until
+    SIGTERM/SIGINT (exit 0)."""
+    if args.print_unit:
+        from importlib.resources import files
+
+        name = {"service": "pkitui-agent.service", "once-service": "pkitui-agent-once.service",
+                "once-timer": "pkitui-agent-once.timer"}[args.print_unit]
+        sys.stdout.write((files("pkitui") / "data" / name).read_text())
+        return EXIT_OK
+    import json
+    import signal
+
+    from pkitui.core.agent import Agent
+    from pkitui.core.pki import Pki
+    from pkitui.ios.syslog import agent_event, agent_json
+
+    pki = Pki.open(where, writer="pkitui agent", clock=_agent_clock())
+    agent = Agent(pki)
+    prefix = _journald_priority()
+
+    def report(events: list[Any]) -> bool:
+        when = agent.clock.now().isoformat(timespec="seconds")
+        for event in events:
+            if args.json:
+                say_out(json.dumps(agent_json(event, when)))
+            else:
+                say_out((f"<{event.severity}>" if prefix else "") + agent_event(event).line())
+        sys.stdout.flush()
+        return any(e.failed for e in events)
+
+    if args.once:
+        return EXIT_ERRORS if report(agent.run_once()) else EXIT_OK
+    stops = {signal.SIGTERM, signal.SIGINT}
+    wakes = stops | {signal.SIGHUP}
+    stopping: list[int] = []
+    # Between sleeps a stop signal is noted and the agent ends after the current operation; while
+    # it sleeps the signals are blocked and taken by sigtimedwait (no handler races the sleep).
+    for sig in wakes:
+        signal.signal(sig, lambda signum, _frame: stopping.append(signum) if signum in stops else None)
+    while not stopping:
+        report(agent.run_once())
+        if stopping:
+            break
+        wake = agent.next_wake()
+        delay = AGENT_MAX_SLEEP if wake is None else (wake - agent.clock.now()).total_seconds()
+        delay = min(max(delay, AGENT_MIN_SLEEP), AGENT_MAX_SLEEP)
+        signal.pthread_sigmask(signal.SIG_BLOCK, wakes)
+        try:
+            if stopping:
+                break
+            got = signal.sigtimedwait(wakes, delay)
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, wakes)
+        if got is not None and got.si_signo in stops:
+            break
+    return EXIT_OK
 
 
 def run_console(where: Path) -> int:

@@ -1,0 +1,427 @@
+"""``pkitui agent``'s core: IOS's PKI timers, run by a long-lived process (or once, from cron or a
+systemd timer) beside the console and ``pkitui exec`` on the same store.
+
+:meth:`Agent.run_once` does what is due now, in IOS's order: renew (``auto-enroll``), poll
+pending requests, refresh each held CRL before its nextUpdate (and when the trustpoint's CRL
+sources changed), fetch the CA's next certificate (rollover), warn before a certificate expires,
+then deploy (idempotent: only what changed is written). :meth:`Agent.next_wake` says when the
+next thing is due. Each operation first takes over what other sessions saved (``Pki.refresh``)
+and saves only what it produced (``Pki.save_objects``, or the pending journal), so a console or
+script working on the same store loses nothing. A failure is an event, retried later (backing off,
+never in a loop); nothing is raised.
+
+What happened is a list of typed :class:`AgentEvent` (severity 3 error, 4 warning, 6 info): the
+IOS layer words them as ``%PKI-...`` lines (:mod:`pkitui.ios.syslog`); the core never does.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pkitui.core import merge
+from pkitui.core.clock import Clock
+from pkitui.core.errors import PkiError
+from pkitui.core.records import CertRole, CrlRecord
+
+if TYPE_CHECKING:
+    from cryptography import x509
+
+    from pkitui.core.pki import Pki
+    from pkitui.core.scep.enroll import EnrollmentEvent
+
+ERROR, WARNING, INFO = 3, 4, 6
+
+# A CRL is fetched again this long before its nextUpdate (at most a tenth of its validity before).
+CRL_REFRESH_AHEAD = datetime.timedelta(hours=1)
+# After a failure (or a CRL that was not newer), the same thing is tried again after a quarter of
+# the time left before it matters, within these bounds: never a loop, never days of silence.
+RETRY_MIN = datetime.timedelta(minutes=5)
+RETRY_MAX = datetime.timedelta(hours=1)
+# IOS's PKI credentials expiry alerts: from 60 days before expiry, weekly; daily in the last week.
+EXPIRY_WARNING = datetime.timedelta(days=60)
+EXPIRY_ALERT = datetime.timedelta(days=7)
+
+
+class AgentEventKind(enum.StrEnum):
+    """What one agent event reports."""
+
+    CERT_ISSUED = "cert_issued"
+    CERT_PENDING = "cert_pending"
+    CERT_REJECTED = "cert_rejected"
+    POLL_FAILED = "poll_failed"
+    RENEWING = "renewing"
+    RENEW_FAILED = "renew_failed"
+    CRL_FETCHED = "crl_fetched"
+    CRL_NOT_NEWER = "crl_not_newer"
+    CRL_FETCH_FAILED = "crl_fetch_failed"
+    CERT_EXPIRING = "cert_expiring"
+    CERT_EXPIRED = "cert_expired"
+    ROLLOVER_INSTALLED = "rollover_installed"
+    ROLLOVER_ACTIVE = "rollover_active"
+    ROLLOVER_FAILED = "rollover_failed"
+    DEPLOYED = "deployed"
+    DEPLOY_FAILED = "deploy_failed"
+    SAVE_CONFLICT = "save_conflict"
+    STORE_ERROR = "store_error"
+
+
+@dataclass(frozen=True)
+class AgentEvent:
+    """One thing the agent did or found: ``severity`` 3 (error), 4 (warning) or 6 (info);
+    ``data`` is JSON-ready (``pkitui agent --json``)."""
+
+    kind: AgentEventKind
+    severity: int
+    trustpoint: str | None
+    text: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        """True for an error (``pkitui agent --once`` then exits 1)."""
+        return self.severity <= ERROR
+
+
+@dataclass(frozen=True)
+class Due:
+    """One timer of the agent's own schedule: ``kind`` (renew, poll, crl, expiry), the trustpoint,
+    when it fires and what it concerns (``key`` tells timers apart for retries)."""
+
+    kind: str
+    trustpoint: str
+    due: datetime.datetime
+    detail: str
+    key: str
+
+
+def _retry_after(now: datetime.datetime, matters_at: datetime.datetime | None) -> datetime.datetime:
+    """When a failed timer is tried again: a quarter of the time left, within RETRY_MIN..RETRY_MAX."""
+    left = (matters_at - now) / 4 if matters_at is not None else RETRY_MAX
+    return now + min(max(left, RETRY_MIN), RETRY_MAX)
+
+
+class Agent:
+    """The PKI timers of one store. ``clock`` (default the store's) is the time they run by."""
+
+    def __init__(self, pki: Pki, clock: Clock | None = None) -> None:
+        self.pki = pki
+        self.clock = clock or pki.clock
+        self._not_before: dict[str, datetime.datetime] = {}  # timer key -> retry time after a failure
+        self._warned: dict[str, datetime.datetime] = {}  # certificate -> when its expiry was last warned of
+        self._source_checked: set[str] = set()  # CRLs already refetched for a changed source
+
+    # -- the schedule -----------------------------------------------------------------------------
+    def timers(self) -> list[Due]:
+        """Every timer of the store as it is now, soonest first (a failed one at its retry time)."""
+        pki = self.pki
+        now = self.clock.now()
+        out: list[Due] = []
+        out += self._renew_timers()
+        for pending in pki.config.pending:
+            when = datetime.datetime.fromisoformat(pending.next_poll) if pending.next_poll else now
+            out.append(Due("poll", pending.trustpoint, when, f"key pair {pending.key_id}",
+                           f"poll {pending.transaction_id}"))
+        out += self._crl_timers(now)
+        out += self._expiry_timers(now)
+        return sorted((self._delayed(d) for d in out), key=lambda d: d.due)
+
+    def _delayed(self, due: Due) -> Due:
+        retry = self._not_before.get(due.key)
+        if retry is not None and retry > due.due:
+            return Due(due.kind, due.trustpoint, retry, due.detail, due.key)
+        return due
+
+    def next_wake(self) -> datetime.datetime | None:
+        """When the next timer fires (None: nothing is scheduled)."""
+        timers = self.timers()
+        return timers[0].due if timers else None
+
+    def _own_certificates(self) -> list[tuple[str, x509.Certificate]]:
+        from cryptography import x509
+
+        out = []
+        for rec in self.pki.config.certificates:
+            if rec.role == CertRole.DEVICE and rec.der is not None and not rec.orphaned \
+                    and rec.trustpoint in self.pki.config.trustpoints:
+                out.append((rec.trustpoint, x509.load_der_x509_certificate(rec.der)))
+        return out
+
+    def _renew_timers(self) -> list[Due]:
+        """``auto-enroll [PERCENT]``: renew once PERCENT of the certificate's lifetime has passed
+        (without a percentage, at expiry)."""
+        out = []
+        for name, cert in self._own_certificates():
+            auto = self.pki.config.trustpoints[name].auto_enroll
+            if auto is None:
+                continue
+            start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
+            percent = auto[0] if auto[0] is not None else 100
+            when = start + (end - start) * percent / 100
+            out.append(Due("renew", name, when, f"serial {cert.serial_number:X}", f"renew {name}"))
+        return out
+
+    def _crl_timers(self, now: datetime.datetime) -> list[Due]:
+        """Each held CRL before its nextUpdate; at once when the trustpoint's CRL sources no longer
+        include the one it came from (``crl query`` or the CDP changed)."""
+        out = []
+        config = self.pki.config
+        for rec in config.crls:
+            if rec.trustpoint not in config.trustpoints:
+                continue
+            key = f"crl {rec.trustpoint} {rec.key()}"
+            if rec.sha256 not in self._source_checked and not self._source_current(rec):
+                out.append(Due("crl", rec.trustpoint, now, f"source changed from {rec.source}", key))
+            elif rec.next_update:
+                this = datetime.datetime.fromisoformat(rec.this_update)
+                nxt = datetime.datetime.fromisoformat(rec.next_update)
+                ahead = min(CRL_REFRESH_AHEAD, (nxt - this) / 10)
+                out.append(Due("crl", rec.trustpoint, nxt - ahead, f"{rec.issuer}, next update {rec.next_update}",
+                               key))
+        return out
+
+    def _source_current(self, rec: CrlRecord) -> bool:
+        """Whether ``rec`` came from one of its trustpoint's CRL sources as configured now."""
+        try:
+            tp = self.pki.trustpoints.get(rec.trustpoint)
+            sources = self.pki.revocation.crl_sources(tp.name)
+        except PkiError:
+            return True  # nothing to fetch from: the nextUpdate timer reports it
+        return not sources or rec.source in sources
+
+    def _expiry_timers(self, now: datetime.datetime) -> list[Due]:
+        out = []
+        for name, cert in self._own_certificates():
+            end = cert.not_valid_after_utc
+            key = f"expiry {cert.fingerprint(_sha256()).hex()}"
+            last = self._warned.get(key)
+            if last is None:
+                when = end - EXPIRY_WARNING
+            else:
+                when = last + (datetime.timedelta(days=1) if end - now <= EXPIRY_ALERT else datetime.timedelta(days=7))
+            if last is not None and now >= end:
+                continue  # reported expired once in this run of the agent
+            out.append(Due("expiry", name, when, f"serial {cert.serial_number:X} expires {end:%Y-%m-%d %H:%M} UTC",
+                           key))
+        return out
+
+    # -- running ----------------------------------------------------------------------------------
+    def run_once(self, cancel: threading.Event | None = None) -> list[AgentEvent]:
+        """Do what is due now; the events, in order. ``cancel`` stops waits (a stop signal)."""
+        stop = cancel or threading.Event()
+        events: list[AgentEvent] = []
+        refreshed = self._refresh(events)
+        if not refreshed:
+            return events
+        now = self.clock.now()
+        due = [d for d in self.timers() if d.due <= now]
+        handlers: dict[str, Callable[[Due, list[AgentEvent]], None]] = {
+            "renew": self._renew, "poll": self._poll, "crl": self._refresh_crl,
+            "expiry": self._warn_expiry}
+        for kind in ("renew", "poll", "crl", "expiry"):
+            for timer in (d for d in due if d.kind == kind):
+                if stop.is_set():
+                    return events
+                before = len(events)
+                try:
+                    if self._refresh(events):
+                        handlers[kind](timer, events)
+                except merge.SaveConflict as exc:
+                    events.append(AgentEvent(AgentEventKind.SAVE_CONFLICT, ERROR, timer.trustpoint,
+                                             f"{exc.message}; tried again at the next run", {"timer": timer.key}))
+                except PkiError as exc:
+                    events.append(self._failure_event(timer, exc.message))
+                if any(e.failed or e.kind == AgentEventKind.CRL_NOT_NEWER for e in events[before:]):
+                    self._not_before[timer.key] = _retry_after(now, self._matters_at(timer))
+                else:
+                    self._not_before.pop(timer.key, None)
+        self._deploy(events)
+        return events
+
+    def _matters_at(self, timer: Due) -> datetime.datetime | None:
+        if timer.kind == "crl":
+            rec = next((r for r in self.pki.config.crls if f"crl {r.trustpoint} {r.key()}" == timer.key), None)
+            return datetime.datetime.fromisoformat(rec.next_update) if rec and rec.next_update else None
+        return None
+
+    def _failure_event(self, timer: Due, reason: str) -> AgentEvent:
+        kinds = {"renew": AgentEventKind.RENEW_FAILED, "poll": AgentEventKind.POLL_FAILED,
+                 "crl": AgentEventKind.CRL_FETCH_FAILED}
+        kind = kinds.get(timer.kind, AgentEventKind.STORE_ERROR)
+        if kind == AgentEventKind.CRL_FETCH_FAILED:
+            text = f"CRL fetch for trustpoint {timer.trustpoint} failed. Reason: {reason}"
+        elif kind == AgentEventKind.RENEW_FAILED:
+            text = f"Certificate renewal failed for trustpoint {timer.trustpoint}. Reason: {reason}"
+        else:
+            text = f"{timer.kind} for trustpoint {timer.trustpoint} failed: {reason}"
+        return AgentEvent(kind, ERROR, timer.trustpoint, text, {"timer": timer.key, "reason": reason})
+
+    def _refresh(self, events: list[AgentEvent]) -> bool:
+        """Take over what other sessions saved (and their pending transactions); False when the
+        store cannot be read (reported)."""
+        try:
+            self.pki.refresh()
+            with self.pki.lock:
+                self.pki.pending_book.reload()
+        except PkiError as exc:
+            events.append(AgentEvent(AgentEventKind.STORE_ERROR, ERROR, None,
+                                     f"Cannot read the store: {exc.message}", {"reason": exc.message}))
+            return False
+        return True
+
+    # -- renew --------------------------------------------------------------------------------------
+    def _renew(self, timer: Due, events: list[AgentEvent]) -> None:
+        renewal = getattr(self.pki, "renewal", None)
+        if renewal is None:
+            raise PkiError("this pkitui has no automatic renewal", "Renew by hand: crypto pki enroll "
+                           f"{timer.trustpoint}")
+        events.append(AgentEvent(AgentEventKind.RENEWING, INFO, timer.trustpoint,
+                                 f"Renewing the router certificate for trustpoint {timer.trustpoint}",
+                                 {"certificate": timer.detail}))
+        outcome = renewal.renew(timer.trustpoint)
+        for result in outcome if isinstance(outcome, list) else [outcome]:
+            event = _enrollment_result_event(result)
+            if event is not None:
+                events.append(event)
+
+    # -- poll ---------------------------------------------------------------------------------------
+    def _poll(self, timer: Due, events: list[AgentEvent]) -> None:
+        """Poll one pending transaction once (its journal entry then holds the next poll's time)."""
+        failures: list[str] = []
+
+        def on_event(ev: EnrollmentEvent) -> None:
+            if ev.message.startswith("poll failed"):
+                failures.append(ev.message.removeprefix("poll failed: "))
+
+        result = self.pki.scep.poll_once(timer.key.removeprefix("poll "), on_event)
+        if result is None:
+            return  # another session ended it
+        if failures and result.state == "pending":
+            events.append(self._failure_event(timer, "; ".join(failures)))
+            return
+        event = _enrollment_result_event(result)
+        if event is not None:
+            events.append(event)
+
+    # -- CRLs ---------------------------------------------------------------------------------------
+    def _refresh_crl(self, timer: Due, events: list[AgentEvent]) -> None:
+        pki = self.pki
+        config = pki.config
+        rec = next((r for r in config.crls if f"crl {r.trustpoint} {r.key()}" == timer.key), None)
+        if rec is None:
+            return  # gone meanwhile (another session's save)
+        self._source_checked.add(rec.sha256)
+        before = {merge.object_name("crls", r.to_doc()): r for r in config.crls}
+        info = pki.revocation.request_crl(rec.trustpoint)
+        with pki.lock:
+            after = {merge.object_name("crls", r.to_doc()): r for r in config.crls}
+            changed = [n for n in set(before) | set(after) if before.get(n) != after.get(n)]
+            if changed:
+                pki.save_objects(sorted(changed))
+                self._drop_unused_files([r for n, r in before.items() if n not in after])
+        data = {"source": info.source, "issuer": info.issuer, "crl_number": info.crl_number, "entries": info.entries,
+                "this_update": info.this_update.isoformat(),
+                "next_update": info.next_update.isoformat() if info.next_update else None, "sha256": info.sha256}
+        if info.sha256 == rec.sha256 or not changed:
+            expired = info.next_update is not None and self.clock.now() >= info.next_update
+            events.append(AgentEvent(AgentEventKind.CRL_NOT_NEWER, WARNING if expired else INFO, rec.trustpoint,
+                                     f"CRL request for trustpoint {rec.trustpoint} from {info.source}: not newer than "
+                                     f"the CRL held (number {info.crl_number}); tried again later", data))
+            return
+        events.append(AgentEvent(AgentEventKind.CRL_FETCHED, INFO, rec.trustpoint,
+                                 f"CRL request for trustpoint {rec.trustpoint} from {info.source}: {info.issuer}, "
+                                 f"number {info.crl_number}, {info.entries:,} entries, next update "
+                                 f"{info.next_update:%Y-%m-%d %H:%M} UTC" if info.next_update else
+                                 f"CRL request for trustpoint {rec.trustpoint} from {info.source}: {info.issuer}, "
+                                 f"number {info.crl_number}, {info.entries:,} entries", data))
+
+    def _drop_unused_files(self, replaced: list[CrlRecord]) -> None:
+        """The NVRAM files of CRLs this refresh replaced (a full save would remove them; the agent
+        saves only what it produced)."""
+        store = self.pki.store
+        held = {r.file for r in self.pki.config.crls}
+        for rec in replaced:
+            if rec.in_nvram and rec.file not in held:
+                (store.crl_dir / rec.file).unlink(missing_ok=True)
+
+    # -- expiry -------------------------------------------------------------------------------------
+    def _warn_expiry(self, timer: Due, events: list[AgentEvent]) -> None:
+        now = self.clock.now()
+        self._warned[timer.key] = now
+        cert = next((c for n, c in self._own_certificates()
+                     if n == timer.trustpoint and f"expiry {c.fingerprint(_sha256()).hex()}" == timer.key), None)
+        if cert is None:
+            return
+        end = cert.not_valid_after_utc
+        data = {"serial": f"{cert.serial_number:X}", "not_after": end.isoformat(),
+                "issuer": cert.issuer.rfc4514_string(),
+                "auto_enroll": self.pki.config.trustpoints[timer.trustpoint].auto_enroll is not None}
+        if now >= end:
+            events.append(AgentEvent(AgentEventKind.CERT_EXPIRED, ERROR, timer.trustpoint,
+                                     f"The router certificate of trustpoint {timer.trustpoint} (serial "
+                                     f"{cert.serial_number:X}) expired on {end:%Y-%m-%d %H:%M} UTC", data))
+            return
+        days = (end - now).days
+        events.append(AgentEvent(AgentEventKind.CERT_EXPIRING, WARNING, timer.trustpoint,
+                                 f"The router certificate of trustpoint {timer.trustpoint} (serial "
+                                 f"{cert.serial_number:X}, issuer {cert.issuer.rfc4514_string()}) expires in {days} "
+                                 f"day(s), on {end:%Y-%m-%d %H:%M} UTC; auto-enroll "
+                                 f"{'on' if data['auto_enroll'] else 'off'}", data | {"days_left": days}))
+
+    # -- deploy -------------------------------------------------------------------------------------
+    def _deploy(self, events: list[AgentEvent]) -> None:
+        deployment = getattr(self.pki, "deployment", None)
+        if deployment is None or not self._refresh(events):
+            return
+        try:
+            reports = deployment.deploy_all()
+        except PkiError as exc:
+            events.append(AgentEvent(AgentEventKind.DEPLOY_FAILED, ERROR, None, f"Deployment failed: {exc.message}",
+                                     {"reason": exc.message}))
+            return
+        for report in reports:
+            events += _deploy_events(report)
+
+
+def _sha256() -> Any:
+    from cryptography.hazmat.primitives import hashes
+
+    return hashes.SHA256()
+
+
+def _enrollment_result_event(result: Any) -> AgentEvent | None:
+    """The event of an enrollment's (or renewal's) result."""
+    tp, key = result.trustpoint, result.key_id
+    data = {"key_pair": key, "transaction_id": result.transaction_id, "message_type": result.message_type}
+    if result.state == "issued":
+        data["serial"] = result.serial_hex
+        return AgentEvent(AgentEventKind.CERT_ISSUED, INFO, tp, f"Certificate received from Certificate Authority "
+                          f"(trustpoint {tp}, key pair {key}, serial {result.serial_hex})", data)
+    if result.state == "pending":
+        return AgentEvent(AgentEventKind.CERT_PENDING, INFO, tp, f"Enrollment request pending at the Certificate "
+                          f"Authority (trustpoint {tp}, key pair {key}): {result.message}", data)
+    if result.state == "failed":
+        data["fail_info"] = result.fail_info
+        return AgentEvent(AgentEventKind.CERT_REJECTED, ERROR, tp, f"Certificate enrollment request was rejected by "
+                          f"Certificate Authority (trustpoint {tp}, key pair {key}): {result.message}", data)
+    return None
+
+
+def _deploy_events(report: Any) -> list[AgentEvent]:
+    """The events of one deployment report (``pki.deployment.deploy_all``): what it wrote or why
+    it failed. Read by attribute so the report may grow."""
+    tp = getattr(report, "trustpoint", None)
+    error = getattr(report, "error", None) or getattr(report, "failure", None)
+    changed = list(getattr(report, "changed", None) or getattr(report, "written", None) or [])
+    data = report.as_json() if hasattr(report, "as_json") else {"changed": [str(c) for c in changed]}
+    if error:
+        return [AgentEvent(AgentEventKind.DEPLOY_FAILED, ERROR, tp,
+                           f"Deployment of trustpoint {tp} failed: {error}; tried again at the next run", data)]
+    if changed:
+        return [AgentEvent(AgentEventKind.DEPLOYED, INFO, tp,
+                           f"Trustpoint {tp} deployed: {', '.join(str(c) for c in changed)}", data)]
+    return []
