@@ -34,6 +34,7 @@ from pkitui.core.trustpoint_service import TrustpointService
 if TYPE_CHECKING:
     from pkitui.core.ca_trust import CaTrust
     from pkitui.core.certs import CertificateService
+    from pkitui.core.deploy import Deployer
     from pkitui.core.renewal import RenewalService
     from pkitui.core.revocation.checker import RevocationService
     from pkitui.core.scep.service import ScepService
@@ -144,6 +145,14 @@ class Pki:
         fetcher = CrlFetcher(self.config, crls, certificates.ca_certificate, certificates.der_of,
                              get_crl=lambda tp: self.scep.get_crl(tp))
         return RevocationService(crls, fetcher, self.trustpoints.get, certificates.ca_certificate, self.clock)
+
+    @functools.cached_property
+    def deployment(self) -> Deployer:
+        """Deployment of each trustpoint's key and certificates to its daemons (``deploy ...``)."""
+        from pkitui.core.deploy import STATE_DIR, Deployer
+
+        return Deployer(self.config, self.trustpoints.get, lambda: self.certificates, lambda: self.revocation,
+                        self.store.root / STATE_DIR, self.clock)
 
     @classmethod
     def open(cls, store_dir: str | Path | None = None, *, writer: str | None = None,
