@@ -7,11 +7,19 @@ decides (:meth:`CaTrust.decide`): a pre-configured fingerprint alone, else a per
 
 The same sources give the CA certificate back when only its fingerprint is kept (query mode, or
 NVRAM too small): :meth:`CaTrust.sources`.
+
+CA rollover (RFC 8894 §2.8, GetNextCACert): :meth:`CaTrust.fetch_next_ca` keeps the CA's next
+certificate, verified as signed by the current CA, as a shadow (role ``ca-next``, IOS's "Rollover
+CA Certificate"); :meth:`CaTrust.rollover_due` says when it takes over and
+:meth:`CaTrust.switch_to_next` makes it the CA certificate. The agent calls these.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
+
+from cryptography import x509
 
 from pkitui.core.clock import Clock
 from pkitui.core.config import RunningConfig
@@ -34,11 +42,14 @@ class CaTrust:
     """Fetch, decide on and store the CA certificates of the trustpoints of one configuration."""
 
     def __init__(self, config: RunningConfig, trustpoint: Callable[[str], Trustpoint], scep: ScepSettings,
-                 clock: Clock) -> None:
+                 clock: Clock, *, ca_certificate: Callable[[str], x509.Certificate] | None = None) -> None:
+        """``ca_certificate``: a trustpoint's current CA certificate, fetched again and checked when
+        only its fingerprint is kept (``pki.certificates.ca_certificate``); needed by rollover."""
         self._config = config
         self._trustpoint = trustpoint
         self._scep = scep
         self._clock = clock
+        self._ca_certificate = ca_certificate
 
     def _tp(self, tp: str | Trustpoint) -> Trustpoint:
         return tp if isinstance(tp, Trustpoint) else self._trustpoint(tp)
@@ -92,8 +103,9 @@ class CaTrust:
         """Store the CA certificate (role 'ca') and RA certificates under ``tp``, replacing older ones."""
         name = self._tp(tp).name
         config = self._config
-        config.certificates = [c for c in config.certificates
-                               if not (c.trustpoint == name and (c.role == CertRole.CA or c.role in RA_ROLES))]
+        # A shadow (next CA certificate) belonged to the CA being replaced: it goes too.
+        config.certificates = [c for c in config.certificates if not (
+            c.trustpoint == name and (c.role in (CertRole.CA, CertRole.CA_NEXT) or c.role in RA_ROLES))]
         config.certificates.append(StoredCertificate.from_der(name, CertRole.CA, cand.der))
         for extra in cand.chain:
             config.certificates.append(StoredCertificate.from_der(name, CertRole.CA, der_of(extra)))
@@ -147,3 +159,72 @@ class CaTrust:
         trustpoint = self._tp(tp)
         cand = self.candidate_from_der(trustpoint, self.fetch_root_der(trustpoint))
         return self.decide(trustpoint, cand, confirm, mismatch_hint=TFTP_MISMATCH_HINT)
+
+    # -- rollover (GetNextCACert) ---------------------------------------------------------------
+    def _current_ca(self, tp: Trustpoint) -> x509.Certificate:
+        if not any(c.trustpoint == tp.name and c.role == CertRole.CA for c in self._config.certificates):
+            raise TrustpointError(f"CA certificate for trustpoint {tp.name} not yet authenticated",
+                                  f"Authenticate it first: crypto pki authenticate {tp.name}")
+        if self._ca_certificate is None:
+            raise TrustpointError("CA rollover needs the trustpoints' CA certificates (built without them)")
+        return self._ca_certificate(tp.name)
+
+    def next_ca(self, tp: str | Trustpoint) -> x509.Certificate | None:
+        """The shadow CA certificate held for ``tp`` (None: none)."""
+        name = self._tp(tp).name
+        rec = next((c for c in self._config.certificates if c.trustpoint == name and c.role == CertRole.CA_NEXT
+                    and c.der is not None), None)
+        return None if rec is None or rec.der is None else x509.load_der_x509_certificate(rec.der)
+
+    def fetch_next_ca(self, tp: str | Trustpoint) -> x509.Certificate:
+        """SCEP GetNextCACert: the CA's next certificate, verified as signed by the current CA (or
+        its authenticated RA) and chaining sensibly (:mod:`pkitui.core.scep.next_ca`), kept as the
+        trustpoint's shadow CA certificate (replacing an older shadow). VerificationError when the
+        reply fails a check (nothing kept); ScepError when the CA does not advertise GetNextCACert."""
+        from pkitui.core.scep.next_ca import parse_next_ca_reply
+
+        trustpoint = self._tp(tp)
+        current = self._current_ca(trustpoint)
+        caps = self.caps(trustpoint)
+        if "GETNEXTCACERT" not in caps:
+            raise ScepError(f"The CA of trustpoint {trustpoint.name} does not advertise GetNextCACert (GetCACaps)",
+                            "It offers no next CA certificate; re-authenticate when it changes its certificate.")
+        ras = [x509.load_der_x509_certificate(c.der) for c in self._config.certificates
+               if c.trustpoint == trustpoint.name and c.role in RA_ROLES and c.der is not None]
+        reply = self._scep.transport(trustpoint).get_next_ca_cert()
+        new = parse_next_ca_reply(reply.body, current, ras)
+        name = trustpoint.name
+        self._config.certificates = [c for c in self._config.certificates
+                                     if not (c.trustpoint == name and c.role == CertRole.CA_NEXT)]
+        self._config.certificates.append(StoredCertificate.from_der(name, CertRole.CA_NEXT, der_of(new)))
+        return new
+
+    def rollover_at(self, tp: str | Trustpoint) -> datetime.datetime | None:
+        """When the shadow CA certificate takes over (None: no shadow held): when the current CA
+        certificate expires, or when the shadow becomes valid if that is later."""
+        trustpoint = self._tp(tp)
+        shadow = self.next_ca(trustpoint)
+        if shadow is None:
+            return None
+        current = self._current_ca(trustpoint)
+        return max(current.not_valid_after_utc, shadow.not_valid_before_utc)
+
+    def rollover_due(self, tp: str | Trustpoint, now: datetime.datetime | None = None) -> bool:
+        """True when ``tp`` holds a shadow CA certificate whose time has come (``now``: default the
+        core's clock)."""
+        at = self.rollover_at(tp)
+        return at is not None and (now or self._clock.now()) >= at
+
+    def switch_to_next(self, tp: str | Trustpoint) -> x509.Certificate:
+        """The shadow CA certificate becomes ``tp``'s CA certificate; the old one (and any CA
+        certificates above it) removed. RA certificates stay. TrustpointError without a shadow."""
+        trustpoint = self._tp(tp)
+        shadow = self.next_ca(trustpoint)
+        if shadow is None:
+            raise TrustpointError(f"Trustpoint {trustpoint.name} holds no next (rollover) CA certificate",
+                                  "Fetch it first: GetNextCACert (pki.ca_trust.fetch_next_ca).")
+        name = trustpoint.name
+        self._config.certificates = [c for c in self._config.certificates if not (
+            c.trustpoint == name and c.role in (CertRole.CA, CertRole.CA_NEXT))]
+        self._config.certificates.append(StoredCertificate.from_der(name, CertRole.CA, der_of(shadow)))
+        return shadow

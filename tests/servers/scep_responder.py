@@ -1,7 +1,8 @@
 """TEST STAND-IN: a small SCEP responder for the paths micromdm's scepserver cannot show.
 
 Not a CA anyone should run: it exists so the client's handling of an NDES-style RA chain (two
-RA certificates), PENDING then SUCCESS after polls, GetCRL, and of deliberately broken replies
+RA certificates), PENDING then SUCCESS after polls, GetCRL, GetCert, GetNextCACert (CA rollover:
+micromdm answers both with HTTP 500), and of deliberately broken replies
 (bad signature, nonce mismatch, wrong transactionID, failInfo with failInfoText, a certificate
 for another key, an unknown signer) can be tested. It serves HTTP on 127.0.0.1 (random port) in
 a thread. Requests are decrypted and answered with the structures RFC 8894 describes.
@@ -39,8 +40,8 @@ def _name(cn: str) -> x509.Name:
 
 def _cert(subject: x509.Name, key: rsa.RSAPrivateKey, issuer: x509.Name, issuer_key: rsa.RSAPrivateKey, *,
           ca: bool = False, usage: str | None = None, public_key: rsa.RSAPublicKey | None = None,
-          days: int = 365) -> x509.Certificate:
-    now = datetime.datetime.now(datetime.timezone.utc)
+          days: int = 365, starts_in_days: int = 0) -> x509.Certificate:
+    now = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=starts_in_days)
     b = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer)
          .public_key(public_key or key.public_key()).serial_number(x509.random_serial_number())
          .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=days))
@@ -63,7 +64,13 @@ class _Txn:
 class ScepResponder:
     """A test SCEP responder. Set ``tamper`` to break the next replies on purpose:
     None, "signature", "nonce", "transaction", "failure", "wrong-key", "wrong-issuer", "unknown-signer",
-    "not-certrep"."""
+    "not-certrep" ("wrong-key" also makes GetCert answer with a certificate for another key).
+
+    ``next_ca`` answers GetNextCACert (and advertises it in GetCACaps): "current" signs the reply
+    with the current CA key, as RFC 8894 §4.7 says; "other-key" signs it with another key (naming
+    the current CA as signer); "other-name" signs it properly but the next CA has another name.
+    The next CA certificate (``next_ca_cert``) starts a day before the current one expires and
+    lasts ten years. None: GetNextCACert answers HTTP 500, as micromdm does."""
 
     ra: bool = True
     caps: str = "SHA-256\nAES\nRenewal"
@@ -71,6 +78,7 @@ class ScepResponder:
     tamper: str | None = None
     fail_text: str = "challenge password expired"
     http_errors: int = 0  # answer the next N PKIOperations with HTTP 503
+    next_ca: str | None = None
     requests: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -83,6 +91,9 @@ class ScepResponder:
                             usage="encrypt")
         self.rogue_key = rsa.generate_private_key(65537, 2048)
         self.rogue = _cert(_name("Rogue"), self.rogue_key, _name("Rogue"), self.rogue_key, ca=True)
+        self.next_ca_key = rsa.generate_private_key(65537, 2048)
+        self.next_ca_cert = _cert(_name("Responder CA"), self.next_ca_key, _name("Responder CA"), self.next_ca_key,
+                                  ca=True, starts_in_days=364, days=3650)
         self.txns: dict[str, _Txn] = {}
         self.issued: list[x509.Certificate] = []
         self._server: ThreadingHTTPServer | None = None
@@ -132,7 +143,9 @@ class ScepResponder:
         """Answer one SCEP operation: (HTTP status, content type, body)."""
         self.requests.append(operation)
         if operation == "GetCACaps":
-            return 200, "text/plain", self.caps.encode()
+            return 200, "text/plain", (self.caps + ("\nGetNextCACert" if self.next_ca else "")).encode()
+        if operation == "GetNextCACert" and self.next_ca:
+            return 200, "application/x-x509-next-ca-cert", self._next_ca_reply()
         if operation == "GetCACert":
             if not self.ra:
                 return 200, "application/x-x509-ca-cert", self.ca_cert.public_bytes(DER)
@@ -166,6 +179,17 @@ class ScepResponder:
             self.txns[tid].polls += 1
         elif kind == "GetCRL":
             return self._rep(tid, nonce, "0", content=self._crl_only(), recipient=signer)
+        elif kind == "GetCert":
+            wanted = cms.IssuerAndSerialNumber.load(inner)
+            found = [c for c in self.issued if c.serial_number == wanted["serial_number"].native
+                     and wanted["issuer"].dump() == c.issuer.public_bytes()]
+            if not found:
+                return self._rep(tid, nonce, "2", fail_info="4")  # badCertId
+            cert = found[0]
+            if self.tamper == "wrong-key":
+                cert = _cert(cert.subject, self.ca_key, self.ca_cert.subject, self.ca_key,
+                             public_key=rsa.generate_private_key(65537, 2048).public_key())
+            return self._rep(tid, nonce, "0", content=self._certs_only([cert]), recipient=signer)
         txn = self.txns[tid]
         if txn.polls < self.pending_polls:
             return self._rep(tid, nonce, "3")
@@ -182,6 +206,30 @@ class ScepResponder:
             "version": "v1", "digest_algorithms": [], "encap_content_info": {"content_type": "data"},
             "certificates": [asn1_x509.Certificate.load(c.public_bytes(DER)) for c in certs],
             "signer_infos": []})}).dump()
+
+    def _next_ca_reply(self) -> bytes:
+        """GetNextCACert: SignedData over a certs-only PKCS#7 holding the next CA certificate."""
+        nxt = self.next_ca_cert
+        if self.next_ca == "other-name":
+            nxt = _cert(_name("Another CA"), self.next_ca_key, _name("Another CA"), self.next_ca_key, ca=True,
+                        starts_in_days=364, days=3650)
+        content = self._certs_only([nxt])
+        key = self.rogue_key if self.next_ca == "other-key" else self.ca_key
+        signed_attrs = cms.CMSAttributes([attribute("content_type", "data"),
+                                          attribute("message_digest", hashlib.sha256(content).digest())])
+        digest_alg = algos.DigestAlgorithm({"algorithm": "sha256"})
+        sd = cms.SignedData({
+            "version": "v1", "digest_algorithms": [digest_alg],
+            "encap_content_info": {"content_type": "data", "content": content},
+            "certificates": [asn1_x509.Certificate.load(self.ca_cert.public_bytes(DER))],
+            "signer_infos": [{
+                "version": "v1",
+                "sid": cms.SignerIdentifier(name="issuer_and_serial_number", value=issuer_and_serial(self.ca_cert)),
+                "digest_algorithm": digest_alg, "signed_attrs": signed_attrs,
+                "signature_algorithm": {"algorithm": "sha256_rsa"},
+                "signature": key.sign(signed_attrs.dump(), padding.PKCS1v15(), hashes.SHA256())}],
+        })
+        return cms.ContentInfo({"content_type": "signed_data", "content": sd}).dump()
 
     def _crl_only(self) -> bytes:
         now = datetime.datetime.now(datetime.timezone.utc)

@@ -175,6 +175,13 @@ def cert_poll_content(issuer_der: bytes, subject_der: bytes) -> bytes:
     return der
 
 
+def get_cert_content(issuer: x509.Name, serial: int) -> bytes:
+    """GetCert content (RFC 8894 §3.3.4): IssuerAndSerialNumber of the certificate wanted."""
+    der: bytes = cms.IssuerAndSerialNumber({"issuer": asn1_x509.Name.load(issuer.public_bytes()),
+                                            "serial_number": serial}).dump()
+    return der
+
+
 def get_crl_content(cert: x509.Certificate) -> bytes:
     """GetCRL content: IssuerAndSerialNumber of a certificate the CA issued."""
     der: bytes = issuer_and_serial(cert).dump()

@@ -38,7 +38,7 @@ from pkitui.core.scep.caps import note_caps
 from pkitui.core.scep.certrep import CertRep
 from pkitui.core.scep.enroll import EnrollmentEvent, EnrollmentResult, EnrollmentState, Exchange, run_transaction
 from pkitui.core.scep.manual import ManualRequest, manual_requests
-from pkitui.core.scep.messages import get_crl_content, new_transaction_id, self_signed_signer
+from pkitui.core.scep.messages import get_cert_content, get_crl_content, new_transaction_id, self_signed_signer
 from pkitui.core.scep.plan import EnrollmentPlan, EnrollmentQuestion, RequestAnswers, request_trustpoint
 from pkitui.core.dn import ios_dn
 from pkitui.core.scep.messages import message_digest
@@ -460,6 +460,43 @@ class ScepService:
             ex = self._exchange(self._tp(pending.trustpoint))
         return self._drive(ex, pending, pair, None, watch, once)
 
+    def get_cert(self, tp: str | Trustpoint, serial: int | str | None = None) -> list[x509.Certificate]:
+        """SCEP GetCert (RFC 8894 §3.3.4): this device's certificate(s) of ``tp`` fetched again from
+        its CA, by serial number (int, or hex text as IOS prints it); None: each held device
+        certificate's. Each reply is verified as every CertRep (signer, signature, transactionID,
+        nonces), decrypted with our key, and the certificate must hold one of the trustpoint's
+        key pairs and be issued by the CA; nothing is stored (the caller decides). Under the
+        core's lock: nothing here waits."""
+        with self._lock:
+            return self._get_cert(self._tp(tp), serial)
+
+    def _get_cert(self, trustpoint: Trustpoint, serial: int | str | None) -> list[x509.Certificate]:
+        pairs = self._key_pairs(trustpoint)
+        if serial is None:
+            serials = [x509.load_der_x509_certificate(c.der).serial_number for c in self._config.certificates
+                       if c.trustpoint == trustpoint.name and c.role == CertRole.DEVICE and c.der is not None]
+            if not serials:
+                raise TrustpointError(f"Trustpoint {trustpoint.name} holds no device certificate to fetch again",
+                                      "Give the serial number of the certificate the CA issued to this device.")
+        else:
+            serials = [_serial_number(serial)]
+        ex = self._exchange(trustpoint)
+        # GetCert is signed with a transient certificate of our key: the reply is encrypted to it.
+        pair = pairs[0]
+        signer = self_signed_signer(pair.private_key, x509.Name([]))
+        fetched = []
+        for number in serials:
+            rep = ex.send("GetCert", get_cert_content(ex.ca_certificates[0].subject, number), signer=signer,
+                          key=pair.private_key, transaction_id=new_transaction_id(),
+                          public_keys=[p.public_der for p in pairs])
+            if rep.status != "SUCCESS" or rep.issued is None:
+                why = rep.fail_reason if rep.status == "FAILURE" else rep.status
+                raise ScepError(f"GetCert of serial {number:X} refused by the CA of {trustpoint.name}: {why}",
+                                "Check the serial number (show crypto pki certificates); not every CA "
+                                "answers GetCert.")
+            fetched.append(rep.issued)
+        return fetched
+
     def get_crl(self, tp: str | Trustpoint) -> bytes:
         """GetCRL over SCEP with one of our certificates from ``tp``'s CA; the CRL DER, verified
         (under the core's lock: nothing here waits)."""
@@ -504,3 +541,17 @@ def _questions(tp: Trustpoint, plan: EnrollmentPlan) -> list[EnrollmentQuestion]
         questions.append(EnrollmentQuestion.IP_ADDRESS)
     questions.append(EnrollmentQuestion.DISPLAY if plan.terminal else EnrollmentQuestion.REQUEST)
     return questions
+
+
+def _serial_number(serial: int | str) -> int:
+    """A serial number given as an int or as hex text (IOS prints serials in hex, e.g. 4E1A or 4e:1a)."""
+    if isinstance(serial, int):
+        if serial < 0:
+            raise TrustpointError(f"Serial number {serial} is negative", "Give it in hex, as show prints it.")
+        return serial
+    text = serial.replace(":", "").replace(" ", "").strip()
+    try:
+        return int(text, 16)
+    except ValueError:
+        raise TrustpointError(f"Serial number {serial!r} is not hexadecimal",
+                              "Give it in hex, as show crypto pki certificates prints it (e.g. 4E1A).") from None

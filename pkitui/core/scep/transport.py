@@ -122,6 +122,10 @@ class ScepTransport:
         """GetCACert: a DER certificate or a PKCS#7 certs-only chain with RA certificates."""
         return self._request("GET", "GetCACert", message="pkitui")
 
+    def get_next_ca_cert(self) -> HttpReply:
+        """GetNextCACert (RFC 8894 §4.7): a SignedData from the current CA holding its next certificate."""
+        return self._request("GET", "GetNextCACert", message="pkitui")
+
     def pki_operation(self, der: bytes, *, post: bool, carries_crl: bool = False) -> bytes:
         """Send a pkiMessage: POST when the CA advertises POSTPKIOperation, else GET (base64). The
         reply is bounded by 1 MiB, or by the CRL cap when it carries a CRL (GetCRL)."""
