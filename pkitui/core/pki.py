@@ -228,7 +228,9 @@ class Pki:
         In query mode (seed: "certificates and CRLs are not stored locally") CRLs are dropped and
         CA/RA/other certificates keep only their fingerprint record (so the CA can be fetched and
         checked again); the device's own and imported certificates are kept whole, because a CA
-        without GetCert could not give them back.
+        without GetCert could not give them back (micromdm answers GetCert with HTTP 500; a CA
+        that has it can be asked with ``pki.scep.get_cert``), and the CA's next certificate, which
+        GetCACert does not give.
         """
         return self.saver.save()
 

@@ -14,6 +14,8 @@ from pkitui.core.clock import FixedClock
 from pkitui.core.errors import ScepError, TrustpointError, VerificationError
 from pkitui.core.pki import Pki
 from pkitui.core.scep.ca import fingerprints
+from ios_support import recorder
+from pkitui.ios.session import Session
 from scep_support import make_device
 from servers.scep_responder import ScepResponder
 
@@ -88,6 +90,19 @@ def test_next_ca_kept_as_shadow_saved_reloaded_and_switched_at_the_old_ones_expi
     assert not again.ca_trust.rollover_due("lab")
     with pytest.raises(TrustpointError, match="no next"):
         again.ca_trust.switch_to_next("lab")
+
+
+def test_the_shadow_round_trips_through_show_running_config(tmp_path: Path) -> None:
+    with ScepResponder(ra=False, next_ca="current") as r:
+        pki = _device(tmp_path / "a", r)
+        pki.ca_trust.fetch_next_ca("lab")
+    out: list[str] = []
+    assert Session(pki, out=out.append, err=out.append).execute("show running-config")
+    text = "\n".join(out)
+    assert f" certificate rollover ca {r.next_ca_cert.serial_number:X}" in text
+    fresh = recorder(tmp_path / "b")
+    fresh.ok("\n".join(text.splitlines()[3:]))  # fed back, as IOS would read it
+    assert fresh.pki.ca_trust.next_ca("lab") == r.next_ca_cert
 
 
 @pytest.mark.parametrize(("mode", "check", "words"), [
