@@ -1,0 +1,153 @@
+"""Keeping certificates valid: ``show crypto pki timers [detail]``, ``show crypto pki trustpoints
+[NAME] status`` and ``crypto pki cert validate TP``. Thin adapters over ``pki.timers``,
+``pki.renewal`` and :mod:`pkitui.core.lifecycle_status` (imported inside the handlers: ``pkitui
+exec`` imports every command module at start-up)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from pkitui.core.errors import CertificateError
+from pkitui.ios.format import ios_time
+from pkitui.ios.grammar import Args
+from pkitui.ios.registry import CONFIG, EXEC, USER_EXEC, command
+from pkitui.ios.session import Session
+
+if TYPE_CHECKING:
+    from pkitui.core.lifecycle_status import HeldCertificate, TrustpointState
+    from pkitui.core.timers import Timer
+
+# IOS's timer names; CRL FETCH, ROLLOVER and EXPIRY ALERT are ours (IOS's client lists none for them).
+TIMER_NAMES = {"renew": "RENEW", "poll": "POLL", "crl-refresh": "CRL FETCH", "rollover": "ROLLOVER",
+               "expiry": "EXPIRY ALERT"}
+COUNTDOWN_WIDTH = 15
+
+
+def ios_countdown(left: timedelta) -> str:
+    """IOS's timer layout: ``7d23:59:59.123``, ``1:02:03.004``, ``9:59.999``, ``0.872`` (an
+    overdue timer reads ``0.000``: it fires now)."""
+    ms = max(0, round(left.total_seconds() * 1000))
+    days, ms = divmod(ms, 86_400_000)
+    hours, ms = divmod(ms, 3_600_000)
+    minutes, ms = divmod(ms, 60_000)
+    seconds, ms = divmod(ms, 1000)
+    if days:
+        return f"{days}d{hours:02}:{minutes:02}:{seconds:02}.{ms:03}"
+    if hours:
+        return f"{hours}:{minutes:02}:{seconds:02}.{ms:03}"
+    if minutes:
+        return f"{minutes}:{seconds:02}.{ms:03}"
+    return f"{seconds}.{ms:03}"
+
+
+def timer_lines(timers: list[Timer], now_left: list[timedelta], detail: bool = False) -> list[str]:
+    """``show crypto pki timers``: ``PKI Timers``, the soonest countdown alone (the tree's head),
+    then one line per timer, soonest first: countdown, (with ``detail``: the time it fires,) the
+    timer's name and trustpoint (with ``detail``: what it concerns)."""
+    lines = ["PKI Timers"]
+    if not timers:
+        return lines
+    lines.append(f"|{ios_countdown(now_left[0]):>{COUNTDOWN_WIDTH}}")
+    for timer, left in zip(timers, now_left, strict=True):
+        when = f"  ({ios_time(timer.due)})" if detail else ""
+        what = f" {timer.detail}" if detail else ""
+        name = f"{TIMER_NAMES[timer.kind]} {timer.trustpoint}{what}"
+        lines.append(f"|{ios_countdown(left):>{COUNTDOWN_WIDTH}}{when}  {name}")
+    return lines
+
+
+@command((USER_EXEC, EXEC), "show crypto {pki | ca} timers [detail]")
+def show_timers(session: Session, args: Args) -> None:
+    """The PKI timers, soonest first: renewals (auto-enroll), CRL fetches, polls of pending
+    requests, CA rollovers, expiry alerts."""
+    pki = session.pki
+    now = pki.clock.now()
+    timers = pki.timers.list(now)
+    session.show([t.to_doc(now) for t in timers],
+                 timer_lines(timers, [t.due - now for t in timers], detail="detail" in args.kw))
+
+
+def _dots(label: str, dots: int) -> str:
+    return f"    {label} {'.' * dots} "
+
+
+def _certificate_block(title: str, cert: HeldCertificate) -> list[str]:
+    from pkitui.core.dn import ios_dn
+    from pkitui.core.fingerprint import grouped
+
+    lines = [f"  {title} configured:"]
+    if cert.subject_der is not None:
+        lines += ["    Subject Name:", f"     {ios_dn(cert.subject_der)}"]
+    if cert.md5:
+        lines += [f"    Fingerprint MD5: {grouped(cert.md5)}", f"    Fingerprint SHA1: {grouped(cert.sha1)}"]
+    if cert.renew_at is not None:
+        lines.append(f"    Renew Date: {ios_time(cert.renew_at)}")  # as IOS shows it with auto-enroll
+    return lines
+
+
+def _router_title(cert: HeldCertificate) -> str:
+    usage = (cert.key_id or "").rpartition("#")[2] if "#" in (cert.key_id or "") else "general"
+    return {"signature": "Router Signature certificate", "encryption": "Router Encryption certificate"}.get(
+        usage, "Router General Purpose certificate")
+
+
+def status_lines(state: TrustpointState) -> list[str]:
+    """One trustpoint in IOS's ``show crypto pki trustpoints status`` layout: the issuing CA's
+    and the router's certificates (subject, MD5 and SHA-1 fingerprints), then ``State:`` with
+    its dotted lines; pkitui adds the held CRLs' update times."""
+    lines = [f"Trustpoint {state.name}:"]
+    if state.ca is not None:
+        lines += _certificate_block("Issuing CA certificate", state.ca)
+    for cert in state.device:
+        lines += _certificate_block(_router_title(cert), cert)
+    kinds = "Usage" if "signature" in state.key_usages else "General Purpose"
+    keys = f"Yes ({kinds}, {'exportable' if state.exportable else 'non-exportable'})" if state.keys_generated else "No"
+    requests = "Pending" if state.pending else ("Yes" if state.device else "None")
+    lines += ["  State:", _dots("Keys generated", 13) + keys,
+              _dots("Issuing CA authenticated", 7) + ("Yes" if state.ca is not None else "No"),
+              _dots("Certificate request(s)", 5) + requests]
+    for crl in state.crls:  # pkitui's lines: IOS's status shows no CRL
+        lines.append(f"  CRL {crl['issuer']}: last update {ios_time(crl['this_update'])}, "
+                     f"next update {ios_time(crl['next_update'])}")
+    return lines
+
+
+@command((USER_EXEC, EXEC), "show crypto {pki | ca} trustpoints [NAME] status")
+def show_trustpoints_status(session: Session, args: Args) -> None:
+    """Each trustpoint's CA and router certificates, key pair and enrollment state."""
+    from pkitui.core.lifecycle_status import trustpoint_state
+
+    pki = session.pki
+    tps = [pki.trustpoints.get(args["name"])] if "name" in args else pki.trustpoints.list()
+    states = [trustpoint_state(pki.config, tp, pki.renewal.due_by_key) for tp in tps]
+    lines: list[str] = []
+    for state in states:
+        lines += status_lines(state)
+    if not tps:
+        lines.append("% No trustpoints: declare one with crypto pki trustpoint NAME")
+    session.show([s.as_json() for s in states], lines)
+
+
+@command((EXEC, CONFIG), "crypto {pki | ca} cert validate NAME")
+def cert_validate(session: Session, args: Args) -> None:
+    """Check the trustpoint's own certificate chain (each router certificate to its CA, and on to
+    the parent's with chain-validation continue): signatures and validity now. A chain that is not
+    valid makes the command fail (a script exits non-zero)."""
+    from pkitui.core.lifecycle_status import validate_chain
+
+    pki = session.pki
+    name = args["name"]
+    if name.lower() not in {n.lower() for n in pki.config.trustpoints}:
+        result_lines = [f"Validation Failed: trustpoint not found for {name}"]
+        session.show({"trustpoint": name, "valid": False, "reason": "trustpoint not found"}, result_lines)
+        raise CertificateError(f"% Certificate chain for {name} is not valid", "See: show crypto pki trustpoints")
+    tp = pki.trustpoints.get(name)
+    result = validate_chain(pki.config, tp, ca_certificate=pki.certificates.ca_certificate,
+                            trustpoint=pki.trustpoints.get, now=pki.clock.now())
+    if result.ok:
+        session.show(result.as_json(), [f"Certificate chain has {result.certificates} certificates.",
+                                        f"Certificate chain for {tp.name} is valid"])
+        return
+    session.show(result.as_json(), [f"Validation Failed: {result.reason}"])
+    raise CertificateError(f"% Certificate chain for {tp.name} is not valid")
