@@ -36,8 +36,6 @@ if TYPE_CHECKING:
 
 ERROR, WARNING, INFO = 3, 4, 6
 
-# A CRL is fetched again this long before its nextUpdate (at most a tenth of its validity before).
-CRL_REFRESH_AHEAD = datetime.timedelta(hours=1)
 # After a failure (or a CRL that was not newer), the same thing is tried again after a quarter of
 # the time left before it matters, within these bounds: never a loop, never days of silence.
 RETRY_MIN = datetime.timedelta(minutes=5)
@@ -117,16 +115,16 @@ class Agent:
 
     # -- the schedule -----------------------------------------------------------------------------
     def timers(self) -> list[Due]:
-        """Every timer of the store as it is now, soonest first (a failed one at its retry time)."""
-        pki = self.pki
+        """Every timer of the store as it is now, soonest first (a failed one at its retry time):
+        ``pki.timers`` (renew, CRL refresh, poll, rollover) plus the agent's own CRL source checks
+        and expiry warnings (``pki.timers`` lists the next warning ahead; the agent needs the one
+        that just passed)."""
+        from pkitui.core.timers import TimerKind
+
         now = self.clock.now()
-        out: list[Due] = []
-        out += self._renew_timers()
-        for pending in pki.config.pending:
-            when = datetime.datetime.fromisoformat(pending.next_poll) if pending.next_poll else now
-            out.append(Due("poll", pending.trustpoint, when, f"key pair {pending.key_id}",
-                           f"poll {pending.transaction_id}"))
-        out += self._crl_timers(now)
+        out = [Due(str(t.kind), t.trustpoint, t.due, t.detail, f"{t.kind} {t.trustpoint} {t.detail}")
+               for t in self.pki.timers.list(now) if t.kind != TimerKind.EXPIRY]
+        out += self._crl_source_timers(now)
         out += self._expiry_timers(now)
         return sorted((self._delayed(d) for d in out), key=lambda d: d.due)
 
@@ -151,38 +149,14 @@ class Agent:
                 out.append((rec.trustpoint, x509.load_der_x509_certificate(rec.der)))
         return out
 
-    def _renew_timers(self) -> list[Due]:
-        """``auto-enroll [PERCENT]``: renew once PERCENT of the certificate's lifetime has passed
-        (without a percentage, at expiry)."""
-        out = []
-        for name, cert in self._own_certificates():
-            auto = self.pki.config.trustpoints[name].auto_enroll
-            if auto is None:
-                continue
-            start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
-            percent = auto[0] if auto[0] is not None else 100
-            when = start + (end - start) * percent / 100
-            out.append(Due("renew", name, when, f"serial {cert.serial_number:X}", f"renew {name}"))
-        return out
-
-    def _crl_timers(self, now: datetime.datetime) -> list[Due]:
-        """Each held CRL before its nextUpdate; at once when the trustpoint's CRL sources no longer
-        include the one it came from (``crl query`` or the CDP changed)."""
-        out = []
+    def _crl_source_timers(self, now: datetime.datetime) -> list[Due]:
+        """A held CRL whose trustpoint's CRL sources no longer include the one it came from
+        (``crl query`` or the CDP changed) is fetched again at once (once per CRL per process)."""
         config = self.pki.config
-        for rec in config.crls:
-            if rec.trustpoint not in config.trustpoints:
-                continue
-            key = f"crl {rec.trustpoint} {rec.key()}"
-            if rec.sha256 not in self._source_checked and not self._source_current(rec):
-                out.append(Due("crl", rec.trustpoint, now, f"source changed from {rec.source}", key))
-            elif rec.next_update:
-                this = datetime.datetime.fromisoformat(rec.this_update)
-                nxt = datetime.datetime.fromisoformat(rec.next_update)
-                ahead = min(CRL_REFRESH_AHEAD, (nxt - this) / 10)
-                out.append(Due("crl", rec.trustpoint, nxt - ahead, f"{rec.issuer}, next update {rec.next_update}",
-                               key))
-        return out
+        return [Due("crl-refresh", rec.trustpoint, now, f"source changed from {rec.source}",
+                    f"crl-source {rec.trustpoint} {rec.sha256}")
+                for rec in config.crls if rec.trustpoint in config.trustpoints
+                and rec.sha256 not in self._source_checked and not self._source_current(rec)]
 
     def _source_current(self, rec: CrlRecord) -> bool:
         """Whether ``rec`` came from one of its trustpoint's CRL sources as configured now."""
@@ -220,10 +194,15 @@ class Agent:
         now = self.clock.now()
         due = [d for d in self.timers() if d.due <= now]
         handlers: dict[str, Callable[[Due, list[AgentEvent]], None]] = {
-            "renew": self._renew, "poll": self._poll, "crl": self._refresh_crl,
-            "expiry": self._warn_expiry}
-        for kind in ("renew", "poll", "crl", "expiry"):
+            "renew": self._renew, "poll": self._poll, "crl-refresh": self._refresh_crl,
+            "rollover": self._rollover, "expiry": self._warn_expiry}
+        done: set[tuple[str, str]] = set()
+        for kind in ("renew", "poll", "crl-refresh", "rollover", "expiry"):
             for timer in (d for d in due if d.kind == kind):
+                if kind in ("renew", "crl-refresh", "rollover"):  # one per trustpoint (several key pairs or CRLs)
+                    if (kind, timer.trustpoint) in done:
+                        continue
+                    done.add((kind, timer.trustpoint))
                 if stop.is_set():
                     return events
                 before = len(events)
@@ -243,14 +222,15 @@ class Agent:
         return events
 
     def _matters_at(self, timer: Due) -> datetime.datetime | None:
-        if timer.kind == "crl":
-            rec = next((r for r in self.pki.config.crls if f"crl {r.trustpoint} {r.key()}" == timer.key), None)
-            return datetime.datetime.fromisoformat(rec.next_update) if rec and rec.next_update else None
+        if timer.kind == "crl-refresh":
+            ends = [datetime.datetime.fromisoformat(r.next_update) for r in self.pki.config.crls
+                    if r.trustpoint == timer.trustpoint and r.next_update]
+            return min(ends) if ends else None
         return None
 
     def _failure_event(self, timer: Due, reason: str) -> AgentEvent:
         kinds = {"renew": AgentEventKind.RENEW_FAILED, "poll": AgentEventKind.POLL_FAILED,
-                 "crl": AgentEventKind.CRL_FETCH_FAILED}
+                 "crl-refresh": AgentEventKind.CRL_FETCH_FAILED, "rollover": AgentEventKind.ROLLOVER_FAILED}
         kind = kinds.get(timer.kind, AgentEventKind.STORE_ERROR)
         if kind == AgentEventKind.CRL_FETCH_FAILED:
             text = f"CRL fetch for trustpoint {timer.trustpoint} failed. Reason: {reason}"
@@ -275,18 +255,18 @@ class Agent:
 
     # -- renew --------------------------------------------------------------------------------------
     def _renew(self, timer: Due, events: list[AgentEvent]) -> None:
-        renewal = getattr(self.pki, "renewal", None)
-        if renewal is None:
-            raise PkiError("this pkitui has no automatic renewal", "Renew by hand: crypto pki enroll "
-                           f"{timer.trustpoint}")
+        from pkitui.core.renewal import RenewalOutcome
+
         events.append(AgentEvent(AgentEventKind.RENEWING, INFO, timer.trustpoint,
                                  f"Renewing the router certificate for trustpoint {timer.trustpoint}",
-                                 {"certificate": timer.detail}))
-        outcome = renewal.renew(timer.trustpoint)
-        for result in outcome if isinstance(outcome, list) else [outcome]:
-            event = _enrollment_result_event(result)
+                                 {"timer": timer.detail}))
+        result = self.pki.renewal.renew(timer.trustpoint)
+        for enrollment in result.enrollments:
+            event = _enrollment_result_event(enrollment)
             if event is not None:
                 events.append(event)
+        if result.outcome == RenewalOutcome.FAILED:
+            events.append(self._failure_event(timer, result.message))
 
     # -- poll ---------------------------------------------------------------------------------------
     def _poll(self, timer: Due, events: list[AgentEvent]) -> None:
@@ -297,7 +277,8 @@ class Agent:
             if ev.message.startswith("poll failed"):
                 failures.append(ev.message.removeprefix("poll failed: "))
 
-        result = self.pki.scep.poll_once(timer.key.removeprefix("poll "), on_event)
+        tid = timer.detail.split()[1]  # "PKCSReq TID (key pair ...)"
+        result = self.pki.scep.poll_once(tid, on_event)
         if result is None:
             return  # another session ended it
         if failures and result.state == "pending":
@@ -309,35 +290,49 @@ class Agent:
 
     # -- CRLs ---------------------------------------------------------------------------------------
     def _refresh_crl(self, timer: Due, events: list[AgentEvent]) -> None:
+        """``crypto pki crl request TP``; only the CRL records that changed are saved."""
         pki = self.pki
         config = pki.config
-        rec = next((r for r in config.crls if f"crl {r.trustpoint} {r.key()}" == timer.key), None)
-        if rec is None:
-            return  # gone meanwhile (another session's save)
-        self._source_checked.add(rec.sha256)
+        name = timer.trustpoint
+        held = {r.sha256 for r in config.crls if r.trustpoint == name}
+        self._source_checked.update(held)
         before = {merge.object_name("crls", r.to_doc()): r for r in config.crls}
-        info = pki.revocation.request_crl(rec.trustpoint)
+        info = pki.revocation.request_crl(name)
         with pki.lock:
             after = {merge.object_name("crls", r.to_doc()): r for r in config.crls}
             changed = [n for n in set(before) | set(after) if before.get(n) != after.get(n)]
             if changed:
                 pki.save_objects(sorted(changed))
                 self._drop_unused_files([r for n, r in before.items() if n not in after])
+        self._source_checked.add(info.sha256)
         data = {"source": info.source, "issuer": info.issuer, "crl_number": info.crl_number, "entries": info.entries,
                 "this_update": info.this_update.isoformat(),
                 "next_update": info.next_update.isoformat() if info.next_update else None, "sha256": info.sha256}
-        if info.sha256 == rec.sha256 or not changed:
+        if info.sha256 in held or not changed:
             expired = info.next_update is not None and self.clock.now() >= info.next_update
-            events.append(AgentEvent(AgentEventKind.CRL_NOT_NEWER, WARNING if expired else INFO, rec.trustpoint,
-                                     f"CRL request for trustpoint {rec.trustpoint} from {info.source}: not newer than "
-                                     f"the CRL held (number {info.crl_number}); tried again later", data))
+            events.append(AgentEvent(AgentEventKind.CRL_NOT_NEWER, WARNING if expired else INFO, name,
+                                     f"CRL request for trustpoint {name} from {info.source}: not newer than the CRL "
+                                     f"held (number {info.crl_number}); tried again later", data))
             return
-        events.append(AgentEvent(AgentEventKind.CRL_FETCHED, INFO, rec.trustpoint,
-                                 f"CRL request for trustpoint {rec.trustpoint} from {info.source}: {info.issuer}, "
-                                 f"number {info.crl_number}, {info.entries:,} entries, next update "
-                                 f"{info.next_update:%Y-%m-%d %H:%M} UTC" if info.next_update else
-                                 f"CRL request for trustpoint {rec.trustpoint} from {info.source}: {info.issuer}, "
-                                 f"number {info.crl_number}, {info.entries:,} entries", data))
+        until = f", next update {info.next_update:%Y-%m-%d %H:%M} UTC" if info.next_update else ""
+        events.append(AgentEvent(AgentEventKind.CRL_FETCHED, INFO, name,
+                                 f"CRL request for trustpoint {name} from {info.source}: {info.issuer}, number "
+                                 f"{info.crl_number}, {info.entries:,} entries{until}", data))
+
+    # -- rollover -----------------------------------------------------------------------------------
+    def _rollover(self, timer: Due, events: list[AgentEvent]) -> None:
+        """The shadow CA certificate (GetNextCACert) becomes the trustpoint's CA certificate."""
+        pki = self.pki
+        with pki.lock:
+            before = {merge.object_name("certificates", c.to_doc()) for c in pki.config.certificates}
+            new = pki.ca_trust.switch_to_next(timer.trustpoint)
+            after = {merge.object_name("certificates", c.to_doc()) for c in pki.config.certificates}
+            pki.save_objects(sorted(before ^ after))
+        events.append(AgentEvent(AgentEventKind.ROLLOVER_ACTIVE, INFO, timer.trustpoint,
+                                 f"A rollover CA certificate has been activated under trustpoint {timer.trustpoint} "
+                                 f"(serial {new.serial_number:X}, valid until {new.not_valid_after_utc:%Y-%m-%d} UTC)",
+                                 {"serial": f"{new.serial_number:X}",
+                                  "not_after": new.not_valid_after_utc.isoformat()}))
 
     def _drop_unused_files(self, replaced: list[CrlRecord]) -> None:
         """The NVRAM files of CRLs this refresh replaced (a full save would remove them; the agent

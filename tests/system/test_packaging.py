@@ -96,3 +96,11 @@ def test_installed_wheel_runs_exec(venv: Path, tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "store" / "nvram.json").is_file()
+
+
+def test_wheel_carries_the_agent_units(wheel: Path) -> None:
+    """pkitui agent --print-unit reads its systemd units from the package."""
+    names = zipfile.ZipFile(wheel).namelist()
+    units = sorted(p.name for p in (REPO / "pkitui" / "data").iterdir() if p.suffix in (".service", ".timer"))
+    assert units == ["pkitui-agent-once.service", "pkitui-agent-once.timer", "pkitui-agent.service"]
+    assert all(f"pkitui/data/{u}" in names for u in units)
