@@ -40,11 +40,15 @@ def _name(cn: str) -> x509.Name:
 
 def _cert(subject: x509.Name, key: rsa.RSAPrivateKey, issuer: x509.Name, issuer_key: rsa.RSAPrivateKey, *,
           ca: bool = False, usage: str | None = None, public_key: rsa.RSAPublicKey | None = None,
-          days: int = 365, starts_in_days: int = 0) -> x509.Certificate:
+          days: int = 365, starts_in_days: int = 0, lifetime: datetime.timedelta | None = None) -> x509.Certificate:
     now = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=starts_in_days)
+    # ``lifetime``: valid from now for exactly that long (a short-lived certificate); else from
+    # 5 minutes back (clock skew) to ``days`` ahead.
+    start, end = (now, now + lifetime) if lifetime else (now - datetime.timedelta(minutes=5),
+                                                         now + datetime.timedelta(days=days))
     b = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer)
          .public_key(public_key or key.public_key()).serial_number(x509.random_serial_number())
-         .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=days))
+         .not_valid_before(start).not_valid_after(end)
          .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
     if ca:
         b = b.add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
@@ -78,6 +82,7 @@ class ScepResponder:
     tamper: str | None = None
     fail_text: str = "challenge password expired"
     http_errors: int = 0  # answer the next N PKIOperations with HTTP 503
+    lifetime: datetime.timedelta | None = None  # issue certificates valid from now for this long
     next_ca: str | None = None
     requests: list[str] = field(default_factory=list)
 
@@ -197,7 +202,8 @@ class ScepResponder:
         if self.tamper == "wrong-key":
             public_key = rsa.generate_private_key(65537, 2048).public_key()
         issuer_key = self.rogue_key if self.tamper == "wrong-issuer" else self.ca_key
-        cert = _cert(txn.csr.subject, self.ca_key, self.ca_cert.subject, issuer_key, public_key=public_key)  # type: ignore[arg-type]
+        cert = _cert(txn.csr.subject, self.ca_key, self.ca_cert.subject, issuer_key, public_key=public_key,  # type: ignore[arg-type]
+                     lifetime=self.lifetime)
         self.issued.append(cert)
         return self._rep(tid, nonce, "0", content=self._certs_only([cert]), recipient=signer)
 
