@@ -377,11 +377,18 @@ def _stderr_line(line: str) -> None:
 
 def _masked(text: str) -> str:
     """``text`` with what follows a ``password`` keyword (or its abbreviation) starred out, for
-    error lines that echo the command: a challenge password must not reach logs in clear."""
+    error lines that echo the command: a challenge password must not reach logs in clear. So is
+    everything after ``pem`` in ``crypto key export | import rsa`` (its passphrase has no keyword)
+    and after ``password`` in ``crypto pki export | import``."""
     toks = tokenize(text)
     words = [t.text.lower() for t in toks]
     i = 1 if words[:1] in (["no"], ["do"]) else 0
     if len(toks) > i + 1 and len(words[i]) >= 2 and "password".startswith(words[i]):
         start = toks[i + 1].col
         return text[:start] + re.sub(r"\S", "*", text[start:])
+    if len(words) > i + 2 and "crypto".startswith(words[i]) and words[i + 2][:2] in ("ex", "im"):
+        secret = next((n for n, w in enumerate(words) if n > i + 2 and w in ("pem", "password")), None)
+        if secret is not None and secret + 1 < len(toks):
+            start = toks[secret + 1].col
+            return text[:start] + re.sub(r"\S", "*", text[start:])
     return text
