@@ -24,7 +24,7 @@ from pkitui.tui.log_search import LogSearch
 from pkitui.tui.console_log import ConsoleEvent, config_saved, console_line
 from pkitui.tui.commands import ActionsProvider
 from pkitui.tui.prompt_line import CommandBar, RouterInput
-from pkitui.tui.messages import (CommandOutputWritten, ConfigChanged, ConfigSaved, CoreCallFailed, StoreOpened,
+from pkitui.tui.messages import (CommandOutputWritten, ConfigChanged, ConfigSaved, CoreCallFailed,
                                  StoreRefreshed)
 from pkitui.tui.screens.base import PkiPane
 from pkitui.tui.screens.home import HomePane
@@ -38,8 +38,6 @@ if TYPE_CHECKING:
 
     from pkitui.core.pki import Pki
 
-# How long a caller waits for the store being opened in the background before giving up.
-STORE_OPEN_TIMEOUT = 60.0
 # A second ctrl+q within this many seconds quits although the configuration is unsaved.
 QUIT_CONFIRM_SECONDS = 10.0
 # How the console names itself when another session's save conflicts with one of its saves.
@@ -119,15 +117,12 @@ class PkiConsole(App[None]):
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__()
-        # Without a Pki the store is opened in a worker started on mount (the
-        # service layer's imports are the larger part of the start-up time).
+        # Without a Pki the store is opened when the console composes, before its first frame.
         self._pki: Pki | None = pki
         if pki is not None:
             pki.writer = CONSOLE_WRITER
         self._store_dir = store_dir
-        self._store_opened = threading.Event()
-        if pki is not None:
-            self._store_opened.set()
+        self._store_error: Exception | None = None  # why the store could not be opened (the console exits)
         self.lab = lab
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(timezone.utc))
         self._quit_armed_at = float("-inf")
@@ -152,31 +147,24 @@ class PkiConsole(App[None]):
 
     @property
     def pki(self) -> Pki:
-        """The device's Pki; waits (briefly, once) while the store is being opened."""
+        """The device's Pki."""
         if self._pki is None:
-            self._store_opened.wait(STORE_OPEN_TIMEOUT)
-            if self._pki is None:
-                from pkitui.core.errors import StoreError
+            from pkitui.core.errors import StoreError
 
-                raise StoreError("% The store could not be opened", "See the message above; check --store.")
+            raise StoreError("The store could not be opened", "See the message above; check --store.")
         return self._pki
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="store")
     def _open_store(self) -> None:
+        """Open the store before the first frame, so that the first frame shows it. Measured
+        (bench/tui_startup.py): opened by a worker after the first paint, the store reached Home
+        ~80 ms later than this, since the worker's imports shared the interpreter with the frames
+        painted meanwhile ("opening the store", then the store)."""
         try:
             from pkitui.core.pki import Pki
 
-            self._pki = Pki.open(self._store_dir, writer=CONSOLE_WRITER)  # before the event: a waiter finds it
-        finally:
-            self._store_opened.set()
-        self.post_message(StoreOpened(self._pki))
-
-    @on(StoreOpened)
-    def _store_opened_message(self, message: StoreOpened) -> None:
-        self.post_message(ConfigChanged("store opened"))  # Home shows the store first
-        self._mount_hidden_tabs()
-        self.tell_pending()
-        self._watch_store_changes()
+            self._pki = Pki.open(self._store_dir, writer=CONSOLE_WRITER)
+        except Exception as error:  # noqa: BLE001 - the console exits with the reason (on_mount)
+            self._store_error = error
 
     def _mount_hidden_tabs(self) -> None:
         """The hidden tabs become their panes now that the store is open: each reloads once, on
@@ -224,6 +212,8 @@ class PkiConsole(App[None]):
 
     # -- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
+        if self._pki is None:
+            self._open_store()
         yield StatusLine(id="status")
         with TabbedContent(id="tabs", initial="home"):
             for i, (tab, title, _load) in enumerate(TABS):
@@ -244,18 +234,15 @@ class PkiConsole(App[None]):
         yield KeysFooter()
 
     def on_mount(self) -> None:
+        if self._store_error is not None:
+            text, hint = describe_error(self._store_error)
+            self.exit(return_code=2, message=text + (f"\n{hint}" if hint else ""))
+            return
         self.network_waits.start()
-        from pkitui.tui.keymap import keymap_file
-
-        user_keymap = keymap_file()
-        if user_keymap is not None:
-            self.call_after_refresh(self.apply_user_keymap, user_keymap)
-        if not self.pki_ready:
-            self._open_store()
-        else:
-            self._mount_hidden_tabs()
-            self.tell_pending()
-            self._watch_store_changes()
+        self.call_after_refresh(self._apply_keymap_file)  # after the first frame: tomllib is not on its path
+        self._mount_hidden_tabs()
+        self.tell_pending()
+        self._watch_store_changes()
         self.update_status()
         self.theme_changed_signal.subscribe(self, lambda _theme: self.update_status())  # its colours
         self.query_one(HomePane).focus_main()
@@ -339,10 +326,6 @@ class PkiConsole(App[None]):
         """App-level workers (save, command line) report failures like the panes' workers; a
         store that cannot be opened ends the console with the reason."""
         if event.state == WorkerState.ERROR and event.worker.error is not None:
-            if event.worker.group == "store":
-                text, hint = describe_error(event.worker.error)
-                self.exit(return_code=2, message=text + (f"\n{hint}" if hint else ""))
-                return
             self.post_message(CoreCallFailed(event.worker.error))
 
     # -- actions --------------------------------------------------------------------------------
@@ -394,6 +377,14 @@ class PkiConsole(App[None]):
         """Cancel every network operation waiting now (cut its connection; it ends at once)."""
         for wait in self.network_waits.cancel():
             self.write_log(f"Cancelling {wait.what} after {wait.elapsed():.1f} s", Tone.ACCENT)
+
+    def _apply_keymap_file(self) -> None:
+        """The user's keymap file, when there is one."""
+        from pkitui.tui.keymap import keymap_file
+
+        user_keymap = keymap_file()
+        if user_keymap is not None:
+            self.apply_user_keymap(user_keymap)
 
     def apply_user_keymap(self, path: Path | None = None) -> None:
         """The keymap file (keymap.toml in the config dir) over the default keys; what is wrong in

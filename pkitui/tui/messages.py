@@ -16,7 +16,6 @@ from pkitui.tui.tones import Tone
 if TYPE_CHECKING:
     from pkitui.core.keys import KeyPair, ZeroizeResult
     from pkitui.core.nvram import NvramUsage
-    from pkitui.core.pki import Pki
     from pkitui.core.saving import Refresh
 
 
@@ -47,13 +46,6 @@ class ConfigSaved(Message):
     """``copy running-config startup-config`` finished."""
 
     usage: NvramUsage
-
-
-@dataclass
-class StoreOpened(Message):
-    """The store was opened in the background (``pki`` is the device's Pki)."""
-
-    pki: Pki
 
 
 @dataclass

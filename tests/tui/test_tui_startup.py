@@ -1,4 +1,4 @@
-"""Start-up (issue 10): the console opens the store in a worker, shows it on Home, then mounts the
+"""Start-up (issue 10): the console opens the store before its first frame, shows it on Home, then mounts the
 hidden tabs; each pane reloads from the store once (Keys, Certificates and CRLs reloaded twice:
 their on_mount called PkiPane.on_mount, which Textual calls too)."""
 
