@@ -9,6 +9,7 @@ from textual.widgets._footer import FooterKey
 
 from pkitui.core.revocation.crl_info import CrlInfo, CrlLocation
 from pkitui.tui.screens.crls import one_per_issuer
+from pkitui.tui.tabs import TABS
 from pkitui.tui.widgets.nvram_gauge import BAR_CELLS, category_bar, stacked_bar
 from tui_support import fixed_pki, frozen_app, ready
 
@@ -56,3 +57,19 @@ async def test_at_80_columns_the_footer_leads_with_help_and_keeps_the_pane_keys(
         await ready(pilot)
         shown = [k.action for k in app.screen.query(FooterKey) if k.display]
         assert shown[0] == "help" and "save" in shown and "command_line" in shown
+
+
+async def test_at_80x24_every_pane_shows_all_its_keys_in_the_footer() -> None:
+    """Each tab's own keys (Trustpoints has nine) fit beside ? Help and ^o Jump: none cut at 80."""
+    app = frozen_app(fixed_pki())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        for number, (tab, _title, _load) in enumerate(TABS, start=1):
+            await pilot.press(str(number))
+            await pilot.pause()
+            pane = app.pane(tab)
+            keys = {k.action: k for k in app.screen.query(FooterKey) if k.display}
+            wanted = [binding.action for binding in pane.BINDINGS if binding.show] + ["help", "jump"]
+            for action in wanted:
+                assert action in keys, f"{tab}: {action} is not in the footer"
+                assert keys[action].region.right <= 80, f"{tab}: {action} is cut at 80 columns"

@@ -230,7 +230,7 @@ class CrlsPane(PkiPane):
         names = [tp.name for tp in self.pki.trustpoints.list()]
         name = info.trustpoint if info is not None else (names[0] if len(names) == 1 else None)
         if name is None:
-            self.notify("Several trustpoints: use Request CRL (r) in Trustpoints", severity="warning")
+            self.notify("Several trustpoints: use CRL (r) in Trustpoints", severity="warning")
             return
         self._fetch(name)
 

@@ -40,18 +40,20 @@ class FormApplied(Message):
 class TrustpointsPane(PkiPane):
     """The trustpoint editor."""
 
+    # Short labels: at 80 columns the footer holds every one of them with ? Help and ^o Jump (the
+    # tooltips, Help and the palette say the rest).
     BINDINGS = [
         Binding("n", "new", "New", id="tp_new", tooltip="Declare a new trustpoint (crypto pki trustpoint NAME)"),
         Binding("ctrl+enter,f2", "apply", "Apply", id="tp_apply", key_display="F2",
                 tooltip="Apply the form to the running configuration"),
-        Binding("a", "authenticate", "Authenticate", id="tp_authenticate",
+        Binding("a", "authenticate", "Auth CA", id="tp_authenticate",
                 tooltip="Fetch the CA certificate and confirm its fingerprint"),
         Binding("e", "enroll", "Enroll", id="tp_enroll", tooltip="Request certificates for the trustpoint's key pairs"),
-        Binding("r", "request_crl", "Request CRL", id="tp_request_crl", tooltip="Download the newest CRL now"),
-        Binding("t", "root_tftp", "Root TFTP", id="tp_root_tftp",
+        Binding("r", "request_crl", "CRL", id="tp_request_crl", tooltip="Download the newest CRL now"),
+        Binding("t", "root_tftp", "TFTP", id="tp_root_tftp",
                 tooltip="Fetch the CA certificate over TFTP (root tftp)"),
         Binding("d", "delete", "Delete", id="tp_delete", tooltip="Remove the trustpoint and everything under it"),
-        Binding("u", "resume_pending", "Resume pending", id="tp_resume_pending",
+        Binding("u", "resume_pending", "Resume", id="tp_resume_pending",
                 tooltip="Poll the CA again for requests it answered PENDING (saved across restarts)"),
     ]
 
