@@ -31,6 +31,7 @@ from pkitui.core.records import CertRole, CrlRecord
 if TYPE_CHECKING:
     from cryptography import x509
 
+    from pkitui.core.deploy import DeployReport
     from pkitui.core.pki import Pki
     from pkitui.core.scep.enroll import EnrollmentEvent
 
@@ -369,11 +370,10 @@ class Agent:
 
     # -- deploy -------------------------------------------------------------------------------------
     def _deploy(self, events: list[AgentEvent]) -> None:
-        deployment = getattr(self.pki, "deployment", None)
-        if deployment is None or not self._refresh(events):
+        if not self._refresh(events):
             return
         try:
-            reports = deployment.deploy_all()
+            reports = self.pki.deployment.deploy_all()
         except PkiError as exc:
             events.append(AgentEvent(AgentEventKind.DEPLOY_FAILED, ERROR, None, f"Deployment failed: {exc.message}",
                                      {"reason": exc.message}))
@@ -406,17 +406,20 @@ def _enrollment_result_event(result: Any) -> AgentEvent | None:
     return None
 
 
-def _deploy_events(report: Any) -> list[AgentEvent]:
-    """The events of one deployment report (``pki.deployment.deploy_all``): what it wrote or why
-    it failed. Read by attribute so the report may grow."""
-    tp = getattr(report, "trustpoint", None)
-    error = getattr(report, "error", None) or getattr(report, "failure", None)
-    changed = list(getattr(report, "changed", None) or getattr(report, "written", None) or [])
-    data = report.as_json() if hasattr(report, "as_json") else {"changed": [str(c) for c in changed]}
-    if error:
-        return [AgentEvent(AgentEventKind.DEPLOY_FAILED, ERROR, tp,
-                           f"Deployment of trustpoint {tp} failed: {error}; tried again at the next run", data)]
-    if changed:
-        return [AgentEvent(AgentEventKind.DEPLOYED, INFO, tp,
-                           f"Trustpoint {tp} deployed: {', '.join(str(c) for c in changed)}", data)]
-    return []
+def _deploy_events(report: DeployReport) -> list[AgentEvent]:
+    """The events of one deployment (``pki.deployment.deploy_all``): what it wrote and ran, what
+    was refused (a revoked or expired certificate of ours) or why it failed."""
+    tp, data = report.trustpoint, report.as_json()
+    events = []
+    if report.refused:
+        events.append(AgentEvent(AgentEventKind.DEPLOY_FAILED, ERROR, tp,
+                                 f"Trustpoint {tp} not deployed: {report.refused}", data))
+    if report.error or report.command_ok is False:
+        why = report.error or f"command {' '.join(report.command or [])} failed"
+        events.append(AgentEvent(AgentEventKind.DEPLOY_FAILED, ERROR, tp,
+                                 f"Deployment of trustpoint {tp} failed: {why}; tried again at the next run", data))
+    elif report.changed or report.commands:
+        files = ", ".join(str(p) for p in report.changed) or "no file changed"
+        ran = f"; ran {'; '.join(' '.join(c) for c in report.commands)}" if report.commands else ""
+        events.append(AgentEvent(AgentEventKind.DEPLOYED, INFO, tp, f"Trustpoint {tp} deployed: {files}{ran}", data))
+    return events
