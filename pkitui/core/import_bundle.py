@@ -24,7 +24,7 @@ from pkitui.core.config import RunningConfig
 from pkitui.core.errors import CertificateError, KeyPairError, TrustpointError
 from pkitui.core.export import SUFFIXES, TransferError
 from pkitui.core.keys import KeyPair, Usage, public_der
-from pkitui.core.records import CertRole
+from pkitui.core.records import CertRole, StoredCertificate
 from pkitui.core.trustpoint_values import validate_name
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from pkitui.core.ca_trust import CaCandidate, CaTrust, Confirm
     from pkitui.core.certs import CertificateInfo, CertificateService
     from pkitui.core.trustpoint_service import TrustpointService
+    from pkitui.core.trustpoints import Trustpoint
 
 MAX_BUNDLE_BYTES = 256 * 1024  # a few certificates and keys; anything far bigger is not a bundle
 _BLOCK = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----\r?\n.*?-----END \1-----", re.S)
@@ -233,17 +234,32 @@ class Importer:
     def bundle(self, tp: str, bundle: Bundle, *, confirm: Confirm | None, exportable: bool = False,
                create: bool = False) -> ImportResult:
         """``crypto pki import TP pem | pkcs12``: the CA through the fingerprint decision, then the
-        key pairs and the device certificates. ``create``: declare ``tp`` when missing (pkcs12)."""
+        key pairs and the device certificates. ``create``: declare ``tp`` when missing (pkcs12;
+        removed again when the import is refused)."""
+        declared = create and tp not in self._config.trustpoints
+        trustpoint = self._trustpoints.declare(tp) if create else self._trustpoints.get(tp)
+        try:
+            result = self._bundle(trustpoint, bundle, confirm, exportable)
+        except BaseException:
+            if declared:  # a refused import leaves no trustpoint behind
+                del self._config.trustpoints[trustpoint.name]
+            raise
+        if declared and not result.accepted:
+            del self._config.trustpoints[trustpoint.name]
+        return result
+
+    def _bundle(self, trustpoint: Trustpoint, bundle: Bundle, confirm: Confirm | None,
+                exportable: bool) -> ImportResult:
         from cryptography.hazmat.primitives.serialization import Encoding
 
-        trustpoint = self._trustpoints.declare(tp) if create else self._trustpoints.get(tp)
         ca = self._issuing_ca(trustpoint.name, bundle)
         ca_der = ca.public_bytes(Encoding.DER)
         label = trustpoint.rsakeypair or trustpoint.name
         self._check_label(label, bundle)
         held = [c for c in self._config.certificates if c.trustpoint == trustpoint.name and c.role == CertRole.CA]
         cand = None
-        if not any(c.der == ca_der for c in held):
+        ca_sha256 = StoredCertificate.from_der(trustpoint.name, CertRole.CA, ca_der).sha256
+        if not any(c.sha256 == ca_sha256 for c in held):  # not trusted yet (compared by fingerprint: query mode)
             if held:
                 raise TrustpointError(f"Trustpoint {trustpoint.name} already trusts another CA",
                                       "Import into a new trustpoint, or remove this one first (no crypto pki "

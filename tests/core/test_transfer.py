@@ -145,6 +145,16 @@ def test_usage_keys_are_exported_as_ios_names_them(usage: Pki, tmp_path: Path) -
     assert sorted(p.usage for p in new.config.key_pairs.values()) == ["encryption", "signature"]
     own = {c.key_id for c in new.config.certificates if c.role in ("device", "imported")}
     assert own == {"lab#signature", "lab#encryption"}
+    # pasted as the terminal export prints it, the headers name each pair's usage
+    bundle = usage.transfer.export_pem("lab", "3des", PW)
+    text = "\n".join([bundle.ca_pem] + [f"% Key name: vpn\n   Usage: {p.usage_text}\n{p.private_pem}"
+                                        f"% Certificate:\n{p.certificate_pem}" for p in reversed(bundle.key_pairs)])
+    pasted = _new_device(tmp_path / "pasted")
+    assert pasted.transfer.import_pem("lab", text, PW, confirm=lambda c: True).accepted
+    def by_usage(pki: Pki) -> dict[str, str]:
+        return {p.usage: key_fingerprints(p.public_der)["sha256"] for p in pki.config.key_pairs.values()}
+
+    assert by_usage(pasted) == by_usage(usage)
 
 
 def _ca_sha256_of(pki: Pki) -> str:
@@ -238,6 +248,10 @@ def test_pkcs12_import_declares_the_trustpoint(general: Pki, tmp_path: Path) -> 
     assert result.accepted and result.trustpoint == "vpn-id" and _spkis(new) == _spkis(general)
     assert [c.role for c in new.config.certificates] == ["ca", "imported"]
     assert new.trustpoints.get("vpn-id").rsakeypair == "vpn-id"
+    # refused at the CA question: the trustpoint the import declared is gone again
+    refused = Pki.open(tmp_path / "refused")
+    assert not refused.transfer.import_pkcs12_from("x", str(tmp_path / "r1.p12"), PW, confirm=lambda c: False).accepted
+    assert "x" not in refused.config.trustpoints and not refused.config.key_pairs
 
 
 def test_tftp_export_and_import(general: Pki, tftp: TftpServer, tmp_path: Path) -> None:
