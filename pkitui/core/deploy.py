@@ -29,6 +29,7 @@ import grp
 import json
 import os
 import pwd
+import shlex
 import subprocess
 import threading
 from collections.abc import Callable
@@ -304,7 +305,7 @@ class Deployer:
             failure = _run_one(argv, env)
             if failure is not None:
                 report.command_ok = False
-                report.error = f"{' '.join(argv)}: {failure}; it runs again at the next deployment"
+                report.error = f"{shlex.join(argv)}: {failure}; it runs again at the next deployment"
                 return
             report.command_ok = True
 
