@@ -1,5 +1,5 @@
 """Snapshot tests (pytest-textual-snapshot): every screen at 120x40 with fixed data, a frozen
-clock and no cursor blink; the main screens at 80x24 too (``each_size``), the smallest terminal
+clock and no cursor blink; every screen at 80x24 too (``each_size``), the smallest terminal
 the console must stay readable in. Update with ``pytest tests/test_tui_snapshots.py --snapshot-update``
 after checking the new pictures."""
 
@@ -16,7 +16,7 @@ from pkitui.tui.app import PkiConsole
 from pkitui.tui.screens.crls import CrlsPane
 from pkitui.tui.screens.enrollment import EnrollmentEventReceived, EnrollmentScreen
 from pkitui.tui.screens.fingerprint import FingerprintDialog
-from tui_support import SIZE, add_fixed_crl, each_size, fixed_chain, fixed_pki, freeze_cursors, frozen_app
+from tui_support import add_fixed_crl, each_size, fixed_chain, fixed_pki, freeze_cursors, frozen_app
 
 
 def scripted(*keys: str, then: Callable[[PkiConsole], Any] | None = None) -> Callable[[Any], Any]:
@@ -100,7 +100,8 @@ def test_fingerprint_dialog_mismatch(snap_compare: Any, size: tuple[int, int]) -
     assert snap_compare(frozen_app(pki), terminal_size=size, run_before=scripted(then=show_and_type_wrong))
 
 
-def test_enrollment_progress(snap_compare: Any) -> None:
+@each_size
+def test_enrollment_progress(snap_compare: Any, size: tuple[int, int]) -> None:
     async def show(app: PkiConsole) -> None:
         screen = EnrollmentScreen("lab")
         await app.push_screen(screen)
@@ -110,8 +111,9 @@ def test_enrollment_progress(snap_compare: Any) -> None:
                    EnrollmentEvent("lab", "r1.example.com#other", "failed", "the CA refused the request",
                                    fail_info="badRequest")):
             app.call_later(screen.post_message, EnrollmentEventReceived(ev))
-    assert snap_compare(frozen_app(fixed_pki()), terminal_size=SIZE, run_before=scripted(then=show))
+    assert snap_compare(frozen_app(fixed_pki()), terminal_size=size, run_before=scripted(then=show))
 
 
-def test_help(snap_compare: Any) -> None:
-    assert snap_compare(frozen_app(fixed_pki()), terminal_size=SIZE, run_before=scripted("question_mark"))
+@each_size
+def test_help(snap_compare: Any, size: tuple[int, int]) -> None:
+    assert snap_compare(frozen_app(fixed_pki()), terminal_size=size, run_before=scripted("question_mark"))
