@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 # IOS's timer names; CRL FETCH, ROLLOVER and EXPIRY ALERT are ours (IOS's client lists none for them).
 TIMER_NAMES = {"renew": "RENEW", "poll": "POLL", "crl-refresh": "CRL FETCH", "rollover": "ROLLOVER",
                "expiry": "EXPIRY ALERT"}
-COUNTDOWN_WIDTH = 15
+COUNTDOWN_WIDTH = 17  # up to 9999 days: "9999d23:59:59.999"
 
 
 def ios_countdown(left: timedelta) -> str:
