@@ -241,3 +241,21 @@ def test_bad_deploy_values_say_what_to_do(tmp_path: Path) -> None:
         err = rec.fail(line)
         assert any(said in e for e in err), (line, err)
     assert OPTIONS_BY_KEY["deploy_key_password"].secret
+
+
+def test_usage_keys_deploy_the_signature_pair(lab: Lab, lab_pki: Pki, tmp_path: Path) -> None:
+    """IKE authenticates by signing: of usage keys, the signature key and its certificate."""
+    lab_pki.keys.generate(usage_keys=True, modulus=1024)
+    lab_pki.trustpoints.get("lab").set_fingerprint(lab.fingerprint)
+    lab_pki.ca_trust.authenticate("lab")
+    lab_pki.scep.enroll("lab")
+    lab_pki.trustpoints.get("lab").set_deploy_pem(str(tmp_path / "pem"))
+    report = lab_pki.deployment.deploy("lab")
+    assert report.error is None and report.refused is None, report
+    [signature] = [i for i in lab_pki.certificates.list("lab") if i.role == "device" and i.usage == "Signature"]
+    assert signature.der is not None
+    cert = x509.load_pem_x509_certificate((tmp_path / "pem/lab.crt").read_bytes())
+    assert cert == x509.load_der_x509_certificate(signature.der)
+    key = serialization.load_pem_private_key((tmp_path / "pem/lab.key").read_bytes(), None)
+    assert key.public_key().public_numbers() == cert.public_key().public_numbers()  # type: ignore[union-attr]
+    assert any("no CRL" in note for note in report.notes)
