@@ -45,8 +45,9 @@ RENEWAL_SUFFIX = ".renewal"  # the temporary label of regenerated keys: LABEL.re
 
 
 def renewal_label(label: str) -> str:
-    """The temporary label a ``regenerate`` renewal generates its key pairs under."""
-    return f"{label}{RENEWAL_SUFFIX}"
+    """The temporary label a ``regenerate`` renewal generates its key pairs under (a label stays
+    within the 64 characters the store accepts)."""
+    return f"{label[:64 - len(RENEWAL_SUFFIX)]}{RENEWAL_SUFFIX}"
 
 
 class RenewalOutcome(enum.StrEnum):
