@@ -1,5 +1,5 @@
 """The service layer's modules import each other without a cycle, and only the composition root
-(``pkitui.core.pki``) knows ``Pki``.
+(``pkitui.core.pki``) and the agent that drives it (``pkitui.core.agent``) know ``Pki``.
 
 Every import counts: at module level, under ``if TYPE_CHECKING:`` and inside functions. An
 import cycle inside core is a design smell (services reaching siblings through a facade), not
@@ -14,7 +14,10 @@ from pathlib import Path
 CORE = Path(__file__).resolve().parents[2] / "pkitui" / "core"
 PACKAGE = "pkitui.core"
 ROOT_MODULE = "pkitui.core.pki"
-MAY_IMPORT_ROOT = {ROOT_MODULE, PACKAGE}
+# The agent drives the whole Python API on a timer, as a front end does (every service's timers,
+# saves, deployment); nothing imports it back, so it adds no cycle. No service may hold Pki.
+DRIVERS = {"pkitui.core.agent"}
+MAY_IMPORT_ROOT = {ROOT_MODULE, PACKAGE} | DRIVERS
 
 
 def _modules() -> dict[str, Path]:
