@@ -101,9 +101,9 @@ def usage(config: RunningConfig, private_dir: Path) -> NvramUsage:
         crl = group[0]
         names = ", ".join(dict.fromkeys(c.trustpoint for c in group))
         if not any(c.in_nvram for c in group):
-            result.cached_outside.append(f"{names} CRL {crl.issuer} ({crl.size} bytes)")
+            result.cached_outside.append(f"{names} CRL {crl.issuer} ({crl.size:,} bytes)")
         elif config.query_mode:
-            result.next_save_removes.append(f"{names} CRL {crl.issuer}")
+            result.next_save_removes.append(f"{names} CRL {crl.issuer} ({crl.size:,} bytes)")
         else:
             used["CRLs"] += crl.size
     return result
