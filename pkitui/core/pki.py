@@ -106,7 +106,8 @@ class Pki:
         from pkitui.core.renewal import RenewalService
 
         return RenewalService(self.config, self.trustpoints.get, self.clock, scep=lambda: self.scep,
-                              save_objects=self.save_objects, lock=self.lock)
+                              save_objects=self.save_objects, lock=self.lock,
+                              remove_files=lambda files: self.store.remove_files(files - self.pending_book.key_files()))
 
     @functools.cached_property
     def timers(self) -> Timers:

@@ -83,15 +83,18 @@ class RenewalService:
 
     def __init__(self, config: RunningConfig, trustpoint: Callable[[str], Trustpoint], clock: Clock, *,
                  scep: Callable[[], ScepService], save_objects: Callable[[list[str]], None],
-                 lock: threading.RLock) -> None:
+                 lock: threading.RLock, remove_files: Callable[[set[tuple[str, str]]], None] | None = None) -> None:
         """``scep`` gives the enrollment service (built on first use); ``save_objects`` saves the
-        named objects alone (``Pki.save_objects``); ``lock`` is the core's lock."""
+        named objects alone (``Pki.save_objects``); ``lock`` is the core's lock; ``remove_files``
+        removes store files by (area, name): the old private key once ``regenerate`` replaced it
+        (a save of named objects leaves files alone)."""
         self._config = config
         self._trustpoint = trustpoint
         self._clock = clock
         self._scep = scep
         self._save_objects = save_objects
         self._lock = lock
+        self._remove_files = remove_files
 
     def _tp(self, tp: str | Trustpoint) -> Trustpoint:
         return tp if isinstance(tp, Trustpoint) else self._trustpoint(tp)
@@ -243,6 +246,8 @@ class RenewalService:
                 except PkiError as exc:
                     result.message += f"; not saved: {_text(exc)}"
                     return result
+                if regenerated and self._remove_files is not None:  # the replaced private keys, now saved away
+                    self._remove_files(merge.files_of(before) - merge.files_of(after))
             result.saved = names
         return result
 

@@ -16,6 +16,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from pkitui.core.clock import FixedClock
+from pkitui.core.config import key_file_name
 from pkitui.core.pki import Pki
 from pkitui.core.renewal import RenewalOutcome, renewal_label
 from pkitui.core.scep.ca import fingerprints
@@ -85,6 +86,8 @@ def test_regenerate_switches_to_the_new_key_pair_once_issued(scep_ca: ScepServer
     clock = FixedClock(datetime.datetime.now(datetime.timezone.utc))
     pki = _device(tmp_path, scep_ca.url, clock, ca_der=_lab_ca_der(scep_ca), auto_enroll="80 regenerate")
     old_key = pki.config.key_pairs["r1.example.com"].public_der
+    old_file = pki.store.private_dir / key_file_name(pki.config.key_pairs["r1.example.com"])
+    assert old_file.exists()
     (old,) = _device_certs(pki).values()
     due = pki.renewal.due("lab")
     assert due is not None
@@ -100,6 +103,8 @@ def test_regenerate_switches_to_the_new_key_pair_once_issued(scep_ca: ScepServer
     assert reopened.config.key_pairs["r1.example.com"].public_der == pair.public_der
     assert list(_device_certs(reopened).values()) == [new]
     assert not any(p.label == renewal_label("r1.example.com") for p in reopened.config.key_pairs.values())
+    assert not old_file.exists()  # the replaced private key is gone from the store, not only from the config
+    assert (pki.store.private_dir / key_file_name(pair)).exists()
 
 
 def test_regenerate_refused_by_the_ca_leaves_the_old_pair_and_certificate(scep_ca: ScepServer,
