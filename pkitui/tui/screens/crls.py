@@ -124,8 +124,8 @@ class CrlsPane(PkiPane):
 
     @staticmethod
     def _source(info: CrlInfo) -> str:
-        """Where it came from and where it is held, short enough for the table."""
-        source = info.source if len(info.source) <= 28 else info.source[:27] + "…"
+        """Where it came from and where it is held, short enough for the table (whole at 120 columns)."""
+        source = info.source if len(info.source) <= 24 else info.source[:23] + "…"
         return f"{source} ({info.location})" if info.location else source
 
     @staticmethod

@@ -189,15 +189,16 @@ class TrustpointsPane(PkiPane):
         """The trustpoint's name and state (core's TrustpointStatus, as show crypto pki trustpoints
         has it): CA authenticated, device certificates, pending requests."""
         status = self.pki.trustpoints.status(tp.name)
-        title = self.toned(f"trustpoint {tp.name}   ", Tone.STRONG)
+        title = self.toned(f"trustpoint {tp.name}  ", Tone.STRONG)
         if status.ca_sha256 is None:
             title.append("CA not authenticated (a)", style=self.tone(Tone.WARNING))
         else:
-            title.append(f"CA authenticated, SHA-256 {status.ca_sha256[:16]}…", style=self.tone(Tone.OK))
+            # The first 8-digit group of the fingerprint: the line fits the form at 120 columns.
+            title.append(f"CA authenticated, SHA-256 {status.ca_sha256[:8]}…", style=self.tone(Tone.OK))
         devices = status.device_certificates
-        title.append(f"   device certificates: {devices}", style=self.tone(Tone.OK if devices else Tone.MUTED))
+        title.append(f"  device certificates: {devices}", style=self.tone(Tone.OK if devices else Tone.MUTED))
         if status.pending:
-            title.append(f"   PENDING: {status.pending} (u resumes)", style=self.tone(Tone.WARNING_STRONG))
+            title.append(f"  PENDING: {status.pending} (u resumes)", style=self.tone(Tone.WARNING_STRONG))
         return title
 
     @on(ListView.Highlighted, "#tp-list")
