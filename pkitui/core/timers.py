@@ -11,6 +11,12 @@ an expiry warning. The choices:
 - Expiry warning: 30 days, 7 days and 1 day before a device or CA certificate's notAfter
   (:data:`EXPIRY_WARNINGS`), then at notAfter itself; the timer is the next of these still ahead.
   An expired certificate has no timer (``show crypto pki certificates`` says it is expired).
+  This is the one warning rule: ``pkitui agent`` warns once per point reached
+  (:func:`expiry_warning_reached`), remembering across runs which it gave.
+- Next CA certificate (GetNextCACert): when the CA advertised GetNextCACert (the capabilities
+  held) and no next CA certificate is held, it is fetched from the longer of the CA certificate's
+  last 10 % of lifetime and its last 30 days (:func:`next_ca_fetch_time`); the agent tries at most
+  once a day.
 - Rollover: a held next CA certificate (GetNextCACert, :attr:`CertRole.CA_NEXT`) is switched to
   when the current CA certificate expires (or when the next one starts, whichever is later).
 - Renew: each key pair's :meth:`RenewalService.due_by_key`; a renewal already overdue is listed at
@@ -37,6 +43,8 @@ if TYPE_CHECKING:
 EXPIRY_WARNINGS = (timedelta(days=30), timedelta(days=7), timedelta(days=1))
 CRL_MARGIN_FRACTION = 0.05  # of the CRL's validity
 CRL_MARGIN_MIN = timedelta(minutes=1)
+NEXT_CA_FRACTION = 0.10  # of the CA certificate's lifetime ...
+NEXT_CA_MIN = timedelta(days=30)  # ... or this, whichever is longer
 
 
 class TimerKind(enum.StrEnum):
@@ -46,6 +54,7 @@ class TimerKind(enum.StrEnum):
     CRL_REFRESH = "crl-refresh"
     POLL = "poll"
     ROLLOVER = "rollover"
+    NEXT_CA = "next-ca"
     EXPIRY = "expiry"
 
 
@@ -85,6 +94,25 @@ def expiry_warning_time(not_after: datetime, now: datetime) -> tuple[datetime, s
         if not_after - before > now:
             return not_after - before, f"expires in {before.days} day{'s' if before.days > 1 else ''}"
     return not_after, "expires"
+
+
+def expiry_warning_reached(not_after: datetime, now: datetime) -> tuple[datetime, str]:
+    """The latest expiry warning point (30, 7, 1 days before ``not_after``, then ``not_after``)
+    that ``now`` has reached and what it says; the certificate's notBefore side is not looked at,
+    so a certificate issued with 5 days left has reached the 7-day point. The first point (30 days
+    before) when none is reached yet (its time is then after ``now``)."""
+    if now >= not_after:
+        return not_after, "expired"
+    reached = [b for b in EXPIRY_WARNINGS if now >= not_after - b]
+    before = min(reached) if reached else EXPIRY_WARNINGS[0]
+    return not_after - before, f"expires in {before.days} day{'s' if before.days > 1 else ''}"
+
+
+def next_ca_fetch_time(not_before: datetime, not_after: datetime) -> datetime:
+    """When the next CA certificate of a CA certificate valid from ``not_before`` to ``not_after``
+    is first asked for (GetNextCACert): at the start of the longer of its last 10 % of lifetime
+    and its last 30 days."""
+    return not_after - max((not_after - not_before) * NEXT_CA_FRACTION, NEXT_CA_MIN)
 
 
 def _instant(text: str | None) -> datetime | None:
@@ -155,6 +183,14 @@ class Timers:
                                     f"{_ROLE_TEXT[rec.role]} serial {serial_hex(cert.serial_number)} {what} "
                                     f"({cert.not_valid_after_utc.isoformat(timespec='seconds')})"))
         for tp, roles in by_tp.items():
+            advertised = "GETNEXTCACERT" in {c.upper() for c in self._config.ca_caps_seen.get(tp, [])}
+            if advertised and not roles.get(CertRole.CA_NEXT) and tp in self._config.trustpoints:
+                for ca in roles.get(CertRole.CA, [])[:1]:  # the trustpoint's own CA (the first held)
+                    timers.append(Timer(TimerKind.NEXT_CA, tp,
+                                        next_ca_fetch_time(ca.not_valid_before_utc, ca.not_valid_after_utc),
+                                        f"next CA certificate asked for (GetNextCACert, CA certificate serial "
+                                        f"{serial_hex(ca.serial_number)} ends "
+                                        f"{ca.not_valid_after_utc.isoformat(timespec='seconds')})"))
             for nxt in roles.get(CertRole.CA_NEXT, []):
                 current = roles.get(CertRole.CA, [])
                 ends = max((c.not_valid_after_utc for c in current), default=nxt.not_valid_before_utc)

@@ -18,9 +18,9 @@ if TYPE_CHECKING:
     from pkitui.core.lifecycle_status import HeldCertificate, TrustpointState
     from pkitui.core.timers import Timer
 
-# IOS's timer names; CRL FETCH, ROLLOVER and EXPIRY ALERT are ours (IOS's client lists none for them).
+# IOS's timer names; CRL FETCH, ROLLOVER, NEXT CA and EXPIRY ALERT are ours (IOS's client lists none for them).
 TIMER_NAMES = {"renew": "RENEW", "poll": "POLL", "crl-refresh": "CRL FETCH", "rollover": "ROLLOVER",
-               "expiry": "EXPIRY ALERT"}
+               "next-ca": "NEXT CA", "expiry": "EXPIRY ALERT"}
 COUNTDOWN_WIDTH = 17  # up to 9999 days: "9999d23:59:59.999"
 
 

@@ -14,7 +14,8 @@ from pkitui.core.clock import FixedClock
 from pkitui.core.errors import ConfigError
 from pkitui.core.records import CertRole, CrlRecord, PendingEnrollment, StoredCertificate
 from pkitui.core.renewal import RenewalOutcome, renewal_time
-from pkitui.core.timers import TimerKind, crl_refresh_time, expiry_warning_time
+from pkitui.core.timers import (TimerKind, crl_refresh_time, expiry_warning_reached, expiry_warning_time,
+                                next_ca_fetch_time)
 from pkitui.core.trustpoints import AutoEnroll, Trustpoint
 
 DAY = datetime.timedelta(days=1)
@@ -77,6 +78,36 @@ def test_expiry_warnings_30_7_1_days_then_expiry() -> None:
     assert expiry_warning_time(end, end - 2 * DAY) == (end - DAY, "expires in 1 day")
     assert expiry_warning_time(end, end - datetime.timedelta(hours=1)) == (end, "expires")
     assert expiry_warning_time(end, end) is None
+
+
+def test_the_expiry_warning_reached_is_the_latest_point_passed() -> None:
+    """The agent's rule is the timers' rule: the point it warns at is the one the timer showed."""
+    end = T0 + 100 * DAY
+    assert expiry_warning_reached(end, T0) == (end - 30 * DAY, "expires in 30 days")  # none reached yet
+    assert expiry_warning_reached(end, end - 30 * DAY) == (end - 30 * DAY, "expires in 30 days")
+    assert expiry_warning_reached(end, end - 5 * DAY) == (end - 7 * DAY, "expires in 7 days")  # 30 skipped: 7
+    assert expiry_warning_reached(end, end - datetime.timedelta(hours=2)) == (end - DAY, "expires in 1 day")
+    assert expiry_warning_reached(end, end) == (end, "expired")
+    for now in (T0 + DAY, end - 20 * DAY, end - 2 * DAY, end - datetime.timedelta(hours=1)):
+        upcoming = expiry_warning_time(end, now)
+        assert upcoming is not None and expiry_warning_reached(end, upcoming[0])[0] == upcoming[0]
+
+
+def test_next_ca_fetch_time_is_the_longer_of_10_percent_and_30_days() -> None:
+    assert next_ca_fetch_time(T0, T0 + 3650 * DAY) == T0 + 3285 * DAY  # 10 % of ten years: 365 days
+    assert next_ca_fetch_time(T0, T0 + 100 * DAY) == T0 + 70 * DAY  # 10 % is 10 days: 30 days instead
+
+
+def test_next_ca_timer_only_when_advertised_and_no_shadow_held(tmp_path: Path) -> None:
+    pki = device(tmp_path, FixedClock(T0), days=(100,))
+    assert not any(t.kind == TimerKind.NEXT_CA for t in pki.timers.list(T0))
+    pki.config.ca_caps_seen["lab"] = ["Renewal", "GetNextCACert"]
+    [timer] = [t for t in pki.timers.list(T0) if t.kind == TimerKind.NEXT_CA]
+    ca = pki.certificates.ca_certificate("lab")
+    assert timer.due == next_ca_fetch_time(ca.not_valid_before_utc, ca.not_valid_after_utc)
+    shadow = certificate("Lifecycle CA", rsa.generate_private_key(65537, 1024).public_key(), days=3650, ca=True)
+    pki.config.certificates.append(StoredCertificate.from_der("lab", CertRole.CA_NEXT, shadow.public_bytes(DER)))
+    assert not any(t.kind == TimerKind.NEXT_CA for t in pki.timers.list(T0))
 
 
 def test_timers_list_every_kind_sorted_by_due(tmp_path: Path) -> None:
