@@ -76,6 +76,14 @@ def deployed(events: list[dict[str, Any]]) -> dict[str, Any]:
     return event
 
 
+def charon_revoked(pair: IkePair, gw: Gateway, cert: x509.Certificate) -> bool:
+    """Whether a CRL ``gw``'s charon holds lists ``cert`` (swanctl prints serials as colon hex)."""
+    digits = f"{cert.serial_number:x}"
+    digits = "0" * (len(digits) % 2) + digits
+    serial = ":".join(digits[i:i + 2] for i in range(0, len(digits), 2))
+    return f"\n    {serial}: " in pair.swanctl(gw, "--list-certs", "--type", "x509crl").stdout
+
+
 def tunnel_up(pair: IkePair) -> None:
     """gw1 initiates; the CHILD_SA is up on both and a ping crosses it."""
     started = pair.initiate(pair.gw1)
@@ -162,6 +170,43 @@ def test_agent_deploys_to_strongswan_and_a_revoked_peer_is_refused(lab: Lab, ike
         assert "--flush-certs --type x509crl" in ran, ran
 
     seconds = refused_after_revocation(pair, lab, gw2_cert, refresh)
-    assert "1 revoked certificate" in pair.swanctl(pair.gw1, "--list-certs", "--type", "x509crl").stdout
+    assert charon_revoked(pair, pair.gw1, gw2_cert)
     print(f"\nIKEv2: from the CA revoking gw2 to gw1's charon refusing it: {seconds:.2f} s "
           f"(of which pkitui agent --once, a new process fetching and deploying the CRL: {agent_took[0]:.2f} s)")
+
+
+def test_agent_renews_deploys_and_the_tunnel_comes_up_with_the_new_certificate(lab: Lab, ike_pair: IkePair,
+                                                                               tmp_path: Path) -> None:
+    """auto-enroll at work: gw1 has ``auto-enroll 70 regenerate``; its agent, with the core's clock
+    past 70% of the certificate's lifetime, renews at the lab CA (new key pair), deploys the new key
+    and certificate, and the tunnel comes up again with them. Proof that charon uses the new one:
+    the CA then revokes gw1's old certificate and gw2 (holding that CRL) still accepts gw1."""
+    pair = ike_pair
+    for gw in pair.gateways:
+        enroll(tmp_path / gw.name, gw, lab, *([" auto-enroll 70 regenerate"] if gw is pair.gw1 else []))
+        deployed(agent_once(tmp_path / gw.name))
+        pair.load_conns(gw)
+    tunnel_up(pair)
+
+    gw1_store = tmp_path / "gw1"
+    old = device_certificate(gw1_store)
+    old_key = (pair.gw1.swanctl_dir / "private" / f"{TP}.pem").read_bytes()
+    renew_at = old.not_valid_before_utc + (old.not_valid_after_utc - old.not_valid_before_utc) * 0.75
+    events = agent_once(gw1_store, clock=renew_at)
+    kinds = [e["event"] for e in events]
+    assert "cert_issued" in kinds and "deployed" in kinds, events
+    new = device_certificate(gw1_store)
+    assert new.serial_number != old.serial_number and new.public_key() != old.public_key()
+    assert (pair.gw1.swanctl_dir / "private" / f"{TP}.pem").read_bytes() != old_key, "the new key is deployed"
+    assert x509.load_pem_x509_certificate((pair.gw1.swanctl_dir / "x509" / f"{TP}.pem").read_bytes()) == new
+
+    pair.terminate_ike(pair.gw1)
+    # no --load-conns: the swanctl preset's --load-creds alone puts the new certificate in use
+    lab.scep.revoke(old.serial_number)
+    lab.publish_crl()
+    crl_at = Pki.open(tmp_path / "gw2").revocation.crls(TP)[0].next_update
+    assert crl_at is not None
+    events = agent_once(tmp_path / "gw2", clock=crl_at - timedelta(minutes=30))
+    assert [e["event"] for e in events] == ["crl_fetched", "deployed"], events
+    assert charon_revoked(pair, pair.gw2, old) and not charon_revoked(pair, pair.gw2, new)
+    tunnel_up(pair)
