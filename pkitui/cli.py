@@ -116,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     agent = sub.add_parser("agent", help="keep the identity valid: renew, refresh CRLs, poll, deploy",
                            description="The PKI timers of the store, as IOS runs them: renew (auto-enroll), poll "
                            "pending requests, refresh each held CRL before its nextUpdate, warn before a certificate "
-                           "expires, then deploy. One %%PKI-... line per event on stdout (journald). In the foreground "
+                           "expires, then deploy. One %PKI-... line per event on stdout (journald). In the foreground "
                            "it sleeps until the next timer (at most an hour) until SIGTERM or ctrl+c (exit 0); "
                            "SIGHUP runs the timers now.",
                            epilog=exit_codes_text(AGENT_EXIT_CODES, "with --once"),
