@@ -8,7 +8,8 @@ PENDING transaction is journaled and resumed by the next :meth:`RenewalService.r
 challenge password is the trustpoint's: nobody is there to type one.
 
 With ``regenerate`` the new key pair is generated under a temporary label
-(:func:`renewal_label`) and enrolled; the old pair and its certificate stay in use until every new
+(:func:`renewal_label`) and enrolled (a RenewalReq signed with the old certificate and key when the
+CA advertises Renewal, else a PKCSReq); the old pair and its certificate stay in use until every new
 pair holds its certificate, then they are removed and the new pairs take the label. A refusal
 removes the new pairs and leaves the old ones untouched.
 
@@ -171,8 +172,11 @@ class RenewalService:
             with self._lock:
                 request_tp = self._generate_renewal_keys(trustpoint)
         try:
+            # regenerate: the new pair's request is a RenewalReq signed with the old certificate and
+            # key when the CA advertises Renewal (RFC 8894 allows it for a new key), else a PKCSReq.
             results = scep.enroll(request_tp, password=trustpoint.password, answers=_answers(trustpoint),
-                                  on_event=on_event, cancel=cancel)
+                                  on_event=on_event, cancel=cancel,
+                                  renew_with=self._label(trustpoint) if regenerate and not resuming else None)
         except PkiError as exc:
             with self._lock:
                 if regenerate and not resuming:

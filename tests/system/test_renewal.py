@@ -15,6 +15,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from pkitui.core import trace
 from pkitui.core.clock import FixedClock
 from pkitui.core.config import key_file_name
 from pkitui.core.pki import Pki
@@ -92,8 +93,18 @@ def test_regenerate_switches_to_the_new_key_pair_once_issued(scep_ca: ScepServer
     due = pki.renewal.due("lab")
     assert due is not None
     clock.set(due)
-    result = pki.renewal.renew("lab")
+    steps: list[str] = []
+    trace.install(lambda _level, text: steps.append(text), [trace.TraceLevel.TRANSACTIONS])
+    try:
+        result = pki.renewal.renew("lab")
+    finally:
+        trace.install(None)
     assert result.outcome == RenewalOutcome.RENEWED and result.regenerated, result.message
+    # The CA advertises Renewal: the new key's request is a RenewalReq signed with the old
+    # certificate (micromdm's reply is encrypted to it, so only the old key could read it).
+    assert [e.message_type for e in result.enrollments] == ["RenewalReq"]
+    assert any(s.startswith("transaction RenewalReq started") for s in steps), steps
+    assert not any("PKCSReq" in s for s in steps), steps
     pair = pki.config.key_pairs["r1.example.com"]
     assert pair.public_der != old_key and set(pki.config.key_pairs) == {"r1.example.com"}
     (new,) = _device_certs(pki).values()
@@ -166,6 +177,10 @@ def test_pending_renewal_is_journaled_then_resumed_and_switched(tmp_path: Path) 
         clock.set(pki.renewal.due("lab"))
         first = pki.renewal.renew("lab")
         assert first.outcome == RenewalOutcome.PENDING, first.message
+        # A RenewalReq for the new key signed with the old certificate; its polls are signed with the old key.
+        [pending] = pki.scep.pending("lab")
+        assert pending.message_type == "RenewalReq" and pending.extra["signer_key_id"] == "r1.example.com"
+        assert pending.signer_der == next(iter(_device_certs(pki).values())).public_bytes(DER)
         # The old pair still serves; the new one waits under the temporary label, journaled.
         assert pki.config.key_pairs["r1.example.com"].public_der == old_key
         assert renewal_label("r1.example.com") in {p.label for p in pki.config.key_pairs.values()}

@@ -237,6 +237,21 @@ class ScepService:
                                + (f" label {label}" if tp.rsakeypair else ""))
         return pairs
 
+    def _renewal_signer(self, tp: Trustpoint, pair: KeyPair,
+                        renew_with: str | None) -> tuple[x509.Certificate | None, KeyPair]:
+        """The certificate and key pair a request for ``pair`` is signed with as a RenewalReq:
+        ``pair``'s own valid certificate, or with ``renew_with`` the valid certificate of a pair
+        of that label (the same usage first); (None, ``pair``): none, a PKCSReq."""
+        if renew_with is None:
+            return self._current_cert(tp, pair), pair
+        olds = sorted((p for p in self._config.key_pairs.values() if p.label == renew_with),
+                      key=lambda p: p.usage != pair.usage)
+        for old in olds:
+            cert = self._current_cert(tp, old)
+            if cert is not None:
+                return cert, old
+        return None, pair
+
     def _current_cert(self, tp: Trustpoint, pair: KeyPair) -> x509.Certificate | None:
         now = self._clock.now()
         for rec in self._config.certificates:
@@ -252,7 +267,7 @@ class ScepService:
     def enroll(self, tp: str | Trustpoint, *, password: str | None = None,
                ask_password: Callable[[], str | None] | None = None, answers: RequestAnswers | None = None,
                on_event: Callable[[EnrollmentEvent], None] | None = None,
-               cancel: threading.Event | None = None) -> list[EnrollmentResult]:
+               cancel: threading.Event | None = None, renew_with: str | None = None) -> list[EnrollmentResult]:
         """``crypto pki enroll``: one request per key pair of the trustpoint.
 
         The plan (:meth:`prepare_enrollment`) decides: a pending transaction of ``tp`` saved in
@@ -260,7 +275,10 @@ class ScepService:
         raised before anything is asked or sent. The challenge password is ``password``, else the
         trustpoint's, else what ``ask_password`` answers (None or "": no password; to abort,
         it raises). A key pair that already holds a valid certificate is renewed (RenewalReq
-        signed by the old certificate and key) when the CA advertises Renewal. PENDING is polled
+        signed by the old certificate and key) when the CA advertises Renewal. ``renew_with``
+        names the label of other key pairs whose valid certificates sign the requests instead
+        (``auto-enroll regenerate``: a RenewalReq for a new key, signed with the old certificate
+        and key, RFC 8894 §3.3.1.2; the pair of the same usage, else any). PENDING is polled
         every retry period, at most retry count times (0: until ``cancel`` is set).
 
         ``answers``: what the person answered to the plan's questions (challenge password, serial
@@ -301,7 +319,7 @@ class ScepService:
                 break
             with self._lock:
                 subject = request_subject(self._config.identity, request_tp)
-                old = self._current_cert(trustpoint, pair) if renewal_ok else None
+                old, signer_pair = self._renewal_signer(trustpoint, pair, renew_with) if renewal_ok else (None, pair)
                 message_type = "RenewalReq" if old is not None else "PKCSReq"
                 signer = old or self_signed_signer(pair.private_key, subject)
                 csr = request_csr(self._config.identity, request_tp, pair.private_key, challenge=challenge,
@@ -311,12 +329,15 @@ class ScepService:
                                  f"{message_type} sent to {ex.transport.url}",
                                  tid, algorithms=ex.algorithms))
             rep = self._send_retrying(ex, trustpoint, pair, emit, stop, functools.partial(
-                ex.send, message_type, csr, signer=signer, key=pair.private_key, transaction_id=tid,
+                ex.send, message_type, csr, signer=signer, key=signer_pair.private_key, transaction_id=tid,
                 public_keys=[pair.public_der]))
+            extra = {"subject_der": b64(subject.public_bytes())}
+            if signer_pair is not pair:  # the polls are signed (and the replies decrypted) with the old key
+                extra["signer_key_id"] = signer_pair.key_id
             pending = PendingEnrollment(
                 trustpoint=trustpoint.name, key_id=pair.key_id, transaction_id=tid, signer_der=der_of(signer),
                 message_type=message_type, started=self._clock.now().isoformat(timespec="seconds"),
-                extra={"subject_der": b64(subject.public_bytes())})
+                extra=extra)
             if rep.status == "PENDING":
                 with self._lock:
                     self._config.pending.append(pending)
@@ -375,8 +396,16 @@ class ScepService:
                                       or p.trustpoint != pending.trustpoint] + [pending]
                 self._journal.record_pending(pending, pair)
 
+        key = pair.private_key
+        signer_id = pending.extra.get("signer_key_id")
+        if signer_id:  # a RenewalReq for a new key: signed with the old pair, which must still be there
+            signer_pair = config.key_pairs.get(str(signer_id))
+            if signer_pair is None:
+                raise KeyPairError(f"Pending renewal for {pending.trustpoint} is signed with key pair {signer_id!r}, "
+                                   "which no longer exists", f"Enroll again: crypto pki enroll {pending.trustpoint}")
+            key = signer_pair.private_key
         # Messages are sent under the lock (_LockedExchange), the waits between polls outside it.
-        result, _ = run_transaction(ex, pending, pair.private_key, pair.public_der, rep,
+        result, _ = run_transaction(ex, pending, key, pair.public_der, rep,
                                     on_event=emit, cancel=stop, persist=persist)
         with self._lock:
             if result.state in (EnrollmentState.ISSUED, EnrollmentState.FAILED):
