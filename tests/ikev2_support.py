@@ -193,13 +193,15 @@ class IkePair:
                    [gw.proc], [gw.home / "charon.out", gw.log], CHARON_START)
 
     def down(self) -> None:
-        """Stop both charons by PID, delete the namespaces (the veth goes with them)."""
+        """Stop both charons by PID, delete the namespaces (the veth goes with them) and the socket folder."""
         for gw in self.gateways:
             if gw.proc is not None:
                 stop_pid(gw.proc.pid)
                 gw.proc = None
         while self._made:
             _run([self.paths["ip"], "netns", "del", self._made.pop()], check=False)
+        # a veth still in this namespace (up() failed before moving it); gone with its namespace otherwise
+        _run([self.paths["ip"], "link", "del", self.gw1.veth], check=False)
         shutil.rmtree(self.sockets, ignore_errors=True)
 
     # -- what a test does ----------------------------------------------------------------------------

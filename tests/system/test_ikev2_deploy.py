@@ -15,11 +15,14 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import ikev2_support
+import pytest
 from cryptography import x509
 from ikev2_support import Gateway, IkePair
 
 from pkitui.core.pki import Pki
 from pkitui.lab import Lab
+from pkitui.lab.process import LabError
 
 ROOT = Path(__file__).resolve().parents[2]
 PKITUI_CLOCK = "PKITUI_CLOCK"  # pkitui.cli.CLOCK_ENV: the core's clock frozen there (tests only)
@@ -111,6 +114,15 @@ def refused_after_revocation(pair: IkePair, lab: Lab, gw2_cert: x509.Certificate
     ping = pair.ping(count=1)
     assert ping.returncode != 0, "no tunnel, no ping"
     return refused_after
+
+
+def test_a_missing_strongswan_binary_fails_the_test_naming_its_package(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fixture fails (never skips) when a binary is missing, and says which package to install."""
+    monkeypatch.setitem(ikev2_support.BINARIES, "charon-not-installed", "charon-systemd")
+    with pytest.raises(LabError, match="charon-not-installed not found") as raised:
+        IkePair(tmp_path / "ike", TP)
+    assert raised.value.hint == "Install the Debian package: apt-get install charon-systemd"
 
 
 def test_lab_crl_names_its_ca_by_key_identifier(lab: Lab) -> None:
