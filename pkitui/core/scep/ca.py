@@ -162,7 +162,8 @@ def parse_ca_reply(body: bytes, content_type: str = "", now: datetime.datetime |
     return from_chain(certs, now)
 
 
-def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+def signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """True when ``issuer``'s key signed ``cert`` (and the names chain)."""
     try:
         cert.verify_directly_issued_by(issuer)
         return True
@@ -186,12 +187,12 @@ def from_chain(certs: list[x509.Certificate], now: datetime.datetime | None = No
     issuing = [ca for ca in cas if any(r.issuer == ca.subject for r in others)] or \
               [ca for ca in cas if not any(o is not ca and o.issuer == ca.subject for o in cas)] or cas
     ca = issuing[0]
-    ras = [r for r in others if r.issuer == ca.subject and _signed_by(r, ca)]
+    ras = [r for r in others if r.issuer == ca.subject and signed_by(r, ca)]
     above: list[x509.Certificate] = []
     top = ca
     while top.issuer != top.subject:
         parent = next((c for c in cas if c is not top and c not in above and c.subject == top.issuer
-                       and _signed_by(top, c)), None)
+                       and signed_by(top, c)), None)
         if parent is None:
             break
         above.append(parent)

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from pkitui.core.errors import VerificationError
 from pkitui.core.scep.asn1 import attribute_values, signed_attributes_for_signature
-from pkitui.core.scep.ca import is_ca
+from pkitui.core.scep.ca import is_ca, signed_by
 
 _HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
     "sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384,
@@ -62,14 +62,6 @@ def _verify(signer_info: cms.SignerInfo, content: bytes, signer: x509.Certificat
                                 "current CA certificate", _HINT) from None
 
 
-def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    try:
-        cert.verify_directly_issued_by(issuer)
-        return True
-    except (ValueError, TypeError, InvalidSignature):
-        return False
-
-
 def check_next_ca(new: x509.Certificate, current: x509.Certificate) -> None:
     """VerificationError("chain") unless ``new`` can sensibly take over from ``current``."""
     if new == current:
@@ -79,7 +71,7 @@ def check_next_ca(new: x509.Certificate, current: x509.Certificate) -> None:
     if new.subject != current.subject:
         raise VerificationError("chain", f"the next CA certificate names {new.subject.rfc4514_string()}, not the "
                                 f"current CA {current.subject.rfc4514_string()}", _HINT)
-    if not (_signed_by(new, new) or _signed_by(new, current)):
+    if not (signed_by(new, new) or signed_by(new, current)):
         raise VerificationError("chain", "the next CA certificate is signed neither by its own key nor by the "
                                 "current CA's", _HINT)
     if new.not_valid_after_utc <= current.not_valid_after_utc:
@@ -106,7 +98,7 @@ def parse_next_ca_reply(body: bytes, current: x509.Certificate,
     if len(signer_infos) != 1:
         raise VerificationError("format", f"the GetNextCACert reply has {len(signer_infos)} signers, expected 1 "
                                 "(the current CA)", _HINT)
-    trusted = [current] + [r for r in ra_signers or [] if _signed_by(r, current)]
+    trusted = [current] + [r for r in ra_signers or [] if signed_by(r, current)]
     signer = _signer_of(signer_infos[0], trusted)
     _verify(signer_infos[0], content, signer)
     try:
