@@ -3,12 +3,19 @@ systemd timer) beside the console and ``pkitui exec`` on the same store.
 
 :meth:`Agent.run_once` does what is due now, in IOS's order: renew (``auto-enroll``), poll
 pending requests, refresh each held CRL before its nextUpdate (and when the trustpoint's CRL
-sources changed), fetch the CA's next certificate (rollover), warn before a certificate expires,
-then deploy (idempotent: only what changed is written). :meth:`Agent.next_wake` says when the
+sources changed), fetch the CA's next certificate (GetNextCACert) and switch to it at the old
+one's end (rollover), warn before a certificate expires, then deploy (idempotent: only what
+changed is written). :meth:`Agent.next_wake` says when the
 next thing is due. Each operation first takes over what other sessions saved (``Pki.refresh``)
 and saves only what it produced (``Pki.save_objects``, or the pending journal), so a console or
 script working on the same store loses nothing. A failure is an event, retried later (backing off,
 never in a loop); nothing is raised.
+
+What the agent must remember from one run to the next (``--once`` from cron starts afresh each
+time) is kept in ``STORE/agent/state.json`` (:class:`AgentState`, written atomically): the expiry
+warnings given (one per point of :func:`pkitui.core.timers.expiry_warning_reached`, the rule
+``show crypto pki timers`` shows), when the next CA certificate was last asked for (at most once a
+day) and a renewal held back because the certificate the CA issued was already due again.
 
 What happened is a list of typed :class:`AgentEvent` (severity 3 error, 4 warning, 6 info): the
 IOS layer words them as ``%PKI-...`` lines (:mod:`pkitui.ios.syslog`); the core never does.
@@ -18,6 +25,7 @@ from __future__ import annotations
 
 import datetime
 import enum
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,10 +33,12 @@ from typing import TYPE_CHECKING, Any
 
 from pkitui.core import merge
 from pkitui.core.clock import Clock
-from pkitui.core.errors import PkiError
+from pkitui.core.errors import PkiError, VerificationError
 from pkitui.core.records import CertRole, CrlRecord
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from cryptography import x509
 
     from pkitui.core.deploy import DeployReport
@@ -41,9 +51,13 @@ ERROR, WARNING, INFO = 3, 4, 6
 # the time left before it matters, within these bounds: never a loop, never days of silence.
 RETRY_MIN = datetime.timedelta(minutes=5)
 RETRY_MAX = datetime.timedelta(hours=1)
-# IOS's PKI credentials expiry alerts: from 60 days before expiry, weekly; daily in the last week.
-EXPIRY_WARNING = datetime.timedelta(days=60)
-EXPIRY_ALERT = datetime.timedelta(days=7)
+# GetNextCACert is asked for at most this often while no next CA certificate is held.
+NEXT_CA_INTERVAL = datetime.timedelta(days=1)
+# A renewal whose new certificate is already due again (the CA cut it short, a tiny PERCENT, or
+# our clock ahead of the CA's) waits this share of the new certificate's lifetime (at least the
+# trustpoint's retry period) before the next one.
+RENEW_HOLD_FRACTION = 0.10
+STATE_DIR = "agent"  # STORE/agent/state.json
 
 
 class AgentEventKind(enum.StrEnum):
@@ -63,6 +77,7 @@ class AgentEventKind(enum.StrEnum):
     ROLLOVER_INSTALLED = "rollover_installed"
     ROLLOVER_ACTIVE = "rollover_active"
     ROLLOVER_FAILED = "rollover_failed"
+    RENEW_HELD = "renew_held"
     DEPLOYED = "deployed"
     DEPLOY_FAILED = "deploy_failed"
     SAVE_CONFLICT = "save_conflict"
@@ -98,6 +113,48 @@ class Due:
     key: str
 
 
+class AgentState:
+    """What the agent remembers across runs, in ``STATE_DIR/state.json`` of the store (0600,
+    replaced atomically): ``warned`` (certificate SHA-256 -> the expiry warning point last warned
+    of), ``next_ca_tried`` (trustpoint -> when GetNextCACert was last asked) and ``renew_held``
+    (trustpoint -> until when a renewal is held back). An unreadable file counts as empty (at
+    worst a warning is given again)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.path = directory / "state.json"
+        self.warned: dict[str, str] = {}
+        self.next_ca_tried: dict[str, str] = {}
+        self.renew_held: dict[str, str] = {}
+        self.load()
+
+    def load(self) -> None:
+        """Read the file again (another run may have written it)."""
+        try:
+            doc = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            doc = {}
+        doc = doc if isinstance(doc, dict) else {}
+        for name in ("warned", "next_ca_tried", "renew_held"):
+            value = doc.get(name)
+            setattr(self, name, {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {})
+
+    def save(self) -> None:
+        """Write it (atomically); an OSError is the caller's to report."""
+        from pkitui.core.store import atomic_write
+
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        doc = {"warned": self.warned, "next_ca_tried": self.next_ca_tried, "renew_held": self.renew_held}
+        atomic_write(self.path, json.dumps(doc, indent=1, sort_keys=True).encode(), 0o600)
+
+    @staticmethod
+    def instant(text: str | None) -> datetime.datetime | None:
+        """A stored time (None when missing or unreadable)."""
+        try:
+            return datetime.datetime.fromisoformat(text) if text else None
+        except ValueError:
+            return None
+
+
 def _retry_after(now: datetime.datetime, matters_at: datetime.datetime | None) -> datetime.datetime:
     """When a failed timer is tried again: a quarter of the time left, within RETRY_MIN..RETRY_MAX."""
     left = (matters_at - now) / 4 if matters_at is not None else RETRY_MAX
@@ -111,8 +168,8 @@ class Agent:
         self.pki = pki
         self.clock = clock or pki.clock
         self._not_before: dict[str, datetime.datetime] = {}  # timer key -> retry time after a failure
-        self._warned: dict[str, datetime.datetime] = {}  # certificate -> when its expiry was last warned of
         self._source_checked: set[str] = set()  # CRLs already refetched for a changed source
+        self.state = AgentState(pki.store.root / STATE_DIR)
 
     # -- the schedule -----------------------------------------------------------------------------
     def timers(self) -> list[Due]:
@@ -131,9 +188,19 @@ class Agent:
 
     def _delayed(self, due: Due) -> Due:
         retry = self._not_before.get(due.key)
+        held = {"next-ca": self._next_ca_retry, "renew": self._renew_hold}.get(due.kind)
+        if held is not None and (until := held(due.trustpoint)) is not None and (retry is None or until > retry):
+            retry = until
         if retry is not None and retry > due.due:
             return Due(due.kind, due.trustpoint, retry, due.detail, due.key)
         return due
+
+    def _next_ca_retry(self, tp: str) -> datetime.datetime | None:
+        tried = AgentState.instant(self.state.next_ca_tried.get(tp))
+        return None if tried is None else tried + NEXT_CA_INTERVAL
+
+    def _renew_hold(self, tp: str) -> datetime.datetime | None:
+        return AgentState.instant(self.state.renew_held.get(tp))
 
     def next_wake(self) -> datetime.datetime | None:
         """When the next timer fires (None: nothing is scheduled)."""
@@ -169,19 +236,22 @@ class Agent:
         return not sources or rec.source in sources
 
     def _expiry_timers(self, now: datetime.datetime) -> list[Due]:
+        """Each own certificate's expiry warning (the rule of ``show crypto pki timers``): the
+        point reached, unless it was warned of (in this run or an earlier one); else the next."""
+        from pkitui.core.timers import expiry_warning_reached, expiry_warning_time
+
         out = []
         for name, cert in self._own_certificates():
             end = cert.not_valid_after_utc
-            key = f"expiry {cert.fingerprint(_sha256()).hex()}"
-            last = self._warned.get(key)
-            if last is None:
-                when = end - EXPIRY_WARNING
-            else:
-                when = last + (datetime.timedelta(days=1) if end - now <= EXPIRY_ALERT else datetime.timedelta(days=7))
-            if last is not None and now >= end:
-                continue  # reported expired once in this run of the agent
+            fingerprint = cert.fingerprint(_sha256()).hex()
+            when, _ = expiry_warning_reached(end, now)
+            if self.state.warned.get(fingerprint) == when.isoformat():
+                upcoming = expiry_warning_time(end, now)
+                if upcoming is None:
+                    continue  # reported expired already
+                when = upcoming[0]
             out.append(Due("expiry", name, when, f"serial {cert.serial_number:X} expires {end:%Y-%m-%d %H:%M} UTC",
-                           key))
+                           f"expiry {fingerprint}"))
         return out
 
     # -- running ----------------------------------------------------------------------------------
@@ -192,15 +262,16 @@ class Agent:
         refreshed = self._refresh(events)
         if not refreshed:
             return events
+        self.state.load()  # what earlier runs (another process) remembered; saved at the end of this one
         now = self.clock.now()
         due = [d for d in self.timers() if d.due <= now]
         handlers: dict[str, Callable[[Due, list[AgentEvent]], None]] = {
             "renew": self._renew, "poll": self._poll, "crl-refresh": self._refresh_crl,
-            "rollover": self._rollover, "expiry": self._warn_expiry}
+            "next-ca": self._fetch_next_ca, "rollover": self._rollover, "expiry": self._warn_expiry}
         done: set[tuple[str, str]] = set()
-        for kind in ("renew", "poll", "crl-refresh", "rollover", "expiry"):
+        for kind in ("renew", "poll", "crl-refresh", "next-ca", "rollover", "expiry"):
             for timer in (d for d in due if d.kind == kind):
-                if kind in ("renew", "crl-refresh", "rollover"):  # one per trustpoint (several key pairs or CRLs)
+                if kind in ("renew", "crl-refresh", "next-ca", "rollover"):  # once per trustpoint
                     if (kind, timer.trustpoint) in done:
                         continue
                     done.add((kind, timer.trustpoint))
@@ -219,8 +290,27 @@ class Agent:
                     self._not_before[timer.key] = _retry_after(now, self._matters_at(timer))
                 else:
                     self._not_before.pop(timer.key, None)
+        self._save_state(events)
         self._deploy(events)
         return events
+
+    def _save_state(self, events: list[AgentEvent]) -> None:
+        """Keep what the next run must know; entries of certificates and trustpoints no longer
+        held are dropped."""
+        now = self.clock.now()
+        held = {c.fingerprint(_sha256()).hex() for _, c in self._own_certificates()}
+        state = self.state
+        state.warned = {k: v for k, v in state.warned.items() if k in held}
+        tps = self.pki.config.trustpoints
+        state.next_ca_tried = {k: v for k, v in state.next_ca_tried.items() if k in tps}
+        state.renew_held = {k: v for k, v in state.renew_held.items()
+                            if k in tps and (AgentState.instant(v) or now) > now}
+        try:
+            state.save()
+        except OSError as exc:
+            events.append(AgentEvent(AgentEventKind.STORE_ERROR, ERROR, None,
+                                     f"Cannot write the agent's state {state.path}: {exc.strerror}",
+                                     {"reason": str(exc.strerror), "path": str(state.path)}))
 
     def _matters_at(self, timer: Due) -> datetime.datetime | None:
         if timer.kind == "crl-refresh":
@@ -268,6 +358,28 @@ class Agent:
                 events.append(event)
         if result.outcome == RenewalOutcome.FAILED:
             events.append(self._failure_event(timer, result.message))
+        elif result.outcome == RenewalOutcome.RENEWED:
+            self._hold_if_due_again(timer.trustpoint, result.certificates, events)
+
+    def _hold_if_due_again(self, tp: str, issued: list[x509.Certificate], events: list[AgentEvent]) -> None:
+        """A renewal whose new certificate is already due again (cut short by the CA's own expiry,
+        a tiny PERCENT, our clock ahead of the CA's) would renew at every run: the next one waits
+        RENEW_HOLD_FRACTION of the new certificate's lifetime, at least the retry period (said once)."""
+        now = self.clock.now()
+        due = self.pki.renewal.due(tp)
+        if due is None or due > now or not issued:
+            return
+        lifetime = min(c.not_valid_after_utc - c.not_valid_before_utc for c in issued)
+        period = datetime.timedelta(minutes=self.pki.config.trustpoints[tp].enrollment_retry_period)
+        until = now + max(lifetime * RENEW_HOLD_FRACTION, period)
+        self.state.renew_held[tp] = until.isoformat()
+        events.append(AgentEvent(AgentEventKind.RENEW_HELD, WARNING, tp,
+                                 f"The certificate issued for trustpoint {tp} was due for renewal again at once "
+                                 f"(due {due:%Y-%m-%d %H:%M:%S} UTC, valid until "
+                                 f"{min(c.not_valid_after_utc for c in issued):%Y-%m-%d %H:%M:%S} UTC); "
+                                 f"not renewed again before {until:%Y-%m-%d %H:%M:%S} UTC",
+                                 {"due": due.isoformat(), "held_until": until.isoformat(),
+                                  "lifetime_seconds": lifetime.total_seconds()}))
 
     # -- poll ---------------------------------------------------------------------------------------
     def _poll(self, timer: Due, events: list[AgentEvent]) -> None:
@@ -320,6 +432,35 @@ class Agent:
                                  f"CRL request for trustpoint {name} from {info.source}: {info.issuer}, number "
                                  f"{info.crl_number}, {info.entries:,} entries{until}", data))
 
+    # -- next CA certificate (GetNextCACert) -------------------------------------------------------
+    def _fetch_next_ca(self, timer: Due, events: list[AgentEvent]) -> None:
+        """Ask the CA for its next certificate (at most once a day). Not offered yet (an HTTP
+        error, no answer) is quiet: asked again tomorrow; a reply that fails a check (not signed
+        by the current CA, not chaining) is an error and nothing of it is kept."""
+        pki = self.pki
+        name = timer.trustpoint
+        self.state.next_ca_tried[name] = self.clock.now().isoformat()
+        try:
+            with pki.lock:
+                before = {merge.object_name("certificates", c.to_doc()) for c in pki.config.certificates}
+                new = pki.ca_trust.fetch_next_ca(name)
+                after = {merge.object_name("certificates", c.to_doc()) for c in pki.config.certificates}
+                pki.save_objects(sorted(before ^ after))
+        except VerificationError as exc:
+            events.append(AgentEvent(AgentEventKind.ROLLOVER_FAILED, ERROR, name,
+                                     f"The next CA certificate offered to trustpoint {name} was refused: "
+                                     f"{exc.message}; nothing kept, asked again in a day",
+                                     {"check": exc.check, "reason": exc.message}))
+            return
+        except PkiError:
+            return  # not offered yet (or the CA is unreachable): asked again in a day
+        events.append(AgentEvent(AgentEventKind.ROLLOVER_INSTALLED, INFO, name,
+                                 f"A rollover CA certificate has been installed under trustpoint {name} (serial "
+                                 f"{new.serial_number:X}, valid from {new.not_valid_before_utc:%Y-%m-%d %H:%M} UTC)",
+                                 {"serial": f"{new.serial_number:X}",
+                                  "not_before": new.not_valid_before_utc.isoformat(),
+                                  "not_after": new.not_valid_after_utc.isoformat()}))
+
     # -- rollover -----------------------------------------------------------------------------------
     def _rollover(self, timer: Due, events: list[AgentEvent]) -> None:
         """The shadow CA certificate (GetNextCACert) becomes the trustpoint's CA certificate."""
@@ -346,13 +487,15 @@ class Agent:
 
     # -- expiry -------------------------------------------------------------------------------------
     def _warn_expiry(self, timer: Due, events: list[AgentEvent]) -> None:
+        from pkitui.core.timers import expiry_warning_reached
+
         now = self.clock.now()
-        self._warned[timer.key] = now
         cert = next((c for n, c in self._own_certificates()
                      if n == timer.trustpoint and f"expiry {c.fingerprint(_sha256()).hex()}" == timer.key), None)
         if cert is None:
             return
         end = cert.not_valid_after_utc
+        self.state.warned[cert.fingerprint(_sha256()).hex()] = expiry_warning_reached(end, now)[0].isoformat()
         data = {"serial": f"{cert.serial_number:X}", "not_after": end.isoformat(),
                 "issuer": cert.issuer.rfc4514_string(),
                 "auto_enroll": self.pki.config.trustpoints[timer.trustpoint].auto_enroll is not None}

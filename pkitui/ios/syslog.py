@@ -110,6 +110,7 @@ AGENT_MNEMONICS = {
     "rollover_installed": "CERT_SHADOW_INSTALL",
     "rollover_active": "CERT_ROLLOVER_ACTIVE",
     "rollover_failed": "CERT_ROLLOVER_FAIL",
+    "renew_held": "CERTRENEW_HELD",
     "deployed": "DEPLOYED",
     "deploy_failed": "DEPLOY_FAIL",
     "save_conflict": "SAVE_CONFLICT",

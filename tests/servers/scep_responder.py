@@ -74,7 +74,8 @@ class ScepResponder:
     with the current CA key, as RFC 8894 §4.7 says; "other-key" signs it with another key (naming
     the current CA as signer); "other-name" signs it properly but the next CA has another name.
     The next CA certificate (``next_ca_cert``) starts a day before the current one expires and
-    lasts ten years. None: GetNextCACert answers HTTP 500, as micromdm does."""
+    lasts ten years; "later" advertises GetNextCACert but has no next certificate yet (HTTP 500).
+    None: GetNextCACert is neither advertised nor answered (HTTP 500), as micromdm does."""
 
     ra: bool = True
     caps: str = "SHA-256\nAES\nRenewal"
@@ -149,7 +150,7 @@ class ScepResponder:
         self.requests.append(operation)
         if operation == "GetCACaps":
             return 200, "text/plain", (self.caps + ("\nGetNextCACert" if self.next_ca else "")).encode()
-        if operation == "GetNextCACert" and self.next_ca:
+        if operation == "GetNextCACert" and self.next_ca and self.next_ca != "later":
             return 200, "application/x-x509-next-ca-cert", self._next_ca_reply()
         if operation == "GetCACert":
             if not self.ra:
