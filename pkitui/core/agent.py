@@ -217,6 +217,20 @@ class Agent:
                 out.append((rec.trustpoint, x509.load_der_x509_certificate(rec.der)))
         return out
 
+    def _watched_certificates(self) -> list[tuple[str, x509.Certificate, str]]:
+        """The certificates warned of before they expire, with what they are: our own, and each
+        trustpoint's CA certificate unless its next one is held (the rollover replaces it)."""
+        from cryptography import x509
+
+        config = self.pki.config
+        shadowed = {c.trustpoint for c in config.certificates if c.role == CertRole.CA_NEXT}
+        out = [(tp, cert, "router certificate") for tp, cert in self._own_certificates()]
+        for rec in config.certificates:
+            if rec.role == CertRole.CA and rec.der is not None and rec.trustpoint in config.trustpoints \
+                    and rec.trustpoint not in shadowed:
+                out.append((rec.trustpoint, x509.load_der_x509_certificate(rec.der), "CA certificate"))
+        return out
+
     def _crl_source_timers(self, now: datetime.datetime) -> list[Due]:
         """A held CRL whose trustpoint's CRL sources no longer include the one it came from
         (``crl query`` or the CDP changed) is fetched again at once (once per CRL per process)."""
@@ -241,7 +255,7 @@ class Agent:
         from pkitui.core.timers import expiry_warning_reached, expiry_warning_time
 
         out = []
-        for name, cert in self._own_certificates():
+        for name, cert, _ in self._watched_certificates():
             end = cert.not_valid_after_utc
             fingerprint = cert.fingerprint(_sha256()).hex()
             when, _ = expiry_warning_reached(end, now)
@@ -298,7 +312,7 @@ class Agent:
         """Keep what the next run must know; entries of certificates and trustpoints no longer
         held are dropped."""
         now = self.clock.now()
-        held = {c.fingerprint(_sha256()).hex() for _, c in self._own_certificates()}
+        held = {c.fingerprint(_sha256()).hex() for _, c, _ in self._watched_certificates()}
         state = self.state
         state.warned = {k: v for k, v in state.warned.items() if k in held}
         tps = self.pki.config.trustpoints
@@ -490,26 +504,29 @@ class Agent:
         from pkitui.core.timers import expiry_warning_reached
 
         now = self.clock.now()
-        cert = next((c for n, c in self._own_certificates()
-                     if n == timer.trustpoint and f"expiry {c.fingerprint(_sha256()).hex()}" == timer.key), None)
-        if cert is None:
+        found = next(((c, what) for n, c, what in self._watched_certificates()
+                      if n == timer.trustpoint and f"expiry {c.fingerprint(_sha256()).hex()}" == timer.key), None)
+        if found is None:
             return
+        cert, what = found
         end = cert.not_valid_after_utc
         self.state.warned[cert.fingerprint(_sha256()).hex()] = expiry_warning_reached(end, now)[0].isoformat()
-        data = {"serial": f"{cert.serial_number:X}", "not_after": end.isoformat(),
-                "issuer": cert.issuer.rfc4514_string(),
+        ours = what == "router certificate"
+        data = {"certificate": "router" if ours else "ca", "serial": f"{cert.serial_number:X}",
+                "not_after": end.isoformat(), "issuer": cert.issuer.rfc4514_string(),
                 "auto_enroll": self.pki.config.trustpoints[timer.trustpoint].auto_enroll is not None}
         if now >= end:
             events.append(AgentEvent(AgentEventKind.CERT_EXPIRED, ERROR, timer.trustpoint,
-                                     f"The router certificate of trustpoint {timer.trustpoint} (serial "
+                                     f"The {what} of trustpoint {timer.trustpoint} (serial "
                                      f"{cert.serial_number:X}) expired on {end:%Y-%m-%d %H:%M} UTC", data))
             return
         days = (end - now).days
+        after = (f"; auto-enroll {'on' if data['auto_enroll'] else 'off'}" if ours
+                 else "; no next CA certificate held (GetNextCACert)")
         events.append(AgentEvent(AgentEventKind.CERT_EXPIRING, WARNING, timer.trustpoint,
-                                 f"The router certificate of trustpoint {timer.trustpoint} (serial "
+                                 f"The {what} of trustpoint {timer.trustpoint} (serial "
                                  f"{cert.serial_number:X}, issuer {cert.issuer.rfc4514_string()}) expires in {days} "
-                                 f"day(s), on {end:%Y-%m-%d %H:%M} UTC; auto-enroll "
-                                 f"{'on' if data['auto_enroll'] else 'off'}", data | {"days_left": days}))
+                                 f"day(s), on {end:%Y-%m-%d %H:%M} UTC{after}", data | {"days_left": days}))
 
     # -- deploy -------------------------------------------------------------------------------------
     def _deploy(self, events: list[AgentEvent]) -> None:

@@ -135,13 +135,16 @@ def test_next_ca_not_offered_yet_is_quiet_and_asked_again_a_day_later(tmp_path: 
     with ScepResponder(ra=False, next_ca="later") as r:
         _authenticated(store, r)
         when = r.ca_cert.not_valid_after_utc - datetime.timedelta(days=20)
-        assert _agent(store, when) == (0, [])
+        status, lines = _agent(store, when)  # nothing about the next CA certificate: only the CA's expiry
+        [warning] = lines
+        assert status == 0 and warning.startswith("%PKI-4-CERT_EXPIRY_WARNING: The CA certificate of trustpoint "
+                                                  "lab") and "no next CA certificate held" in warning, lines
         assert r.requests.count("GetNextCACert") == 1 and "ca-next" not in _held_roles(store)
         r.next_ca = "current"
         assert _agent(store, when + datetime.timedelta(hours=23)) == (0, [])  # at most once a day
         assert r.requests.count("GetNextCACert") == 1
         status, lines = _agent(store, when + datetime.timedelta(days=1))
-        assert status == 0 and len(_with(lines, "CERT_SHADOW_INSTALL")) == 1, lines
+        assert status == 0 and _with(lines, "CERT_SHADOW_INSTALL") == lines and len(lines) == 1, lines
         assert _held_roles(store)["ca-next"] == r.next_ca_cert.public_bytes(DER)
 
 
