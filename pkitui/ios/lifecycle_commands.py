@@ -107,8 +107,10 @@ def status_lines(state: TrustpointState) -> list[str]:
     lines += ["  State:", _dots("Keys generated", 13) + keys,
               _dots("Issuing CA authenticated", 7) + ("Yes" if state.ca is not None else "No"),
               _dots("Certificate request(s)", 5) + requests]
+    from pkitui.core.dn import ios_dn
+
     for crl in state.crls:  # pkitui's lines: IOS's status shows no CRL
-        lines.append(f"  CRL {crl['issuer']}: last update {ios_time(crl['this_update'])}, "
+        lines.append(f"  CRL {ios_dn(crl['issuer'])}: last update {ios_time(crl['this_update'])}, "
                      f"next update {ios_time(crl['next_update'])}")
     return lines
 
