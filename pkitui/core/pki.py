@@ -26,7 +26,6 @@ from pkitui.core.pubkey_chain import PubkeyChain
 from pkitui.core.records import PendingEnrollment
 from pkitui.core.saving import Refresh, Saver
 from pkitui.core.schema import MIN_CAPACITY
-from pkitui.core.scep.transport import ScepSettings
 from pkitui.core.secrets import PASSPHRASE_ENV, SecretBox
 from pkitui.core.store import Store
 from pkitui.core.trustpoint_service import TrustpointService
@@ -38,6 +37,7 @@ if TYPE_CHECKING:
     from pkitui.core.renewal import RenewalService
     from pkitui.core.revocation.checker import RevocationService
     from pkitui.core.scep.service import ScepService
+    from pkitui.core.scep.transport import ScepSettings
     from pkitui.core.timers import Timers
     from pkitui.core.transfer import TransferService
 
@@ -81,8 +81,14 @@ class Pki:
         self.keys = KeyRing(self.config, self.clock)
         self.pubkey_chain = PubkeyChain(self.config)
         self.trustpoints = TrustpointService(self.config)
-        # SCEP timeout and retry scale, shared by CA authentication and enrollment.
-        self.scep_settings = ScepSettings()
+
+    @functools.cached_property
+    def scep_settings(self) -> ScepSettings:
+        """SCEP timeout and retry scale, shared by CA authentication and enrollment (built on first
+        use: its module, the HTTP transport, is not on the console's path to its first frame)."""
+        from pkitui.core.scep.transport import ScepSettings
+
+        return ScepSettings()
 
     @functools.cached_property
     def ca_trust(self) -> CaTrust:

@@ -14,8 +14,6 @@ from typing import Callable
 
 from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from pkitui.core.errors import StoreError
 from pkitui.core.store import atomic_create
 
@@ -98,12 +96,16 @@ class SecretBox:
 
     def seal(self, plaintext: str) -> str:
         """Encrypt a short secret (a challenge password) to a printable token."""
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # ~8 ms: not imported by a new store's open
+
         nonce = os.urandom(12)
         ct = AESGCM(self._aead_key).encrypt(nonce, plaintext.encode(), b"pkitui")
         return base64.b64encode(nonce + ct).decode()
 
     def open(self, token: str) -> str:
         """Decrypt a token made by :meth:`seal`."""
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         try:
             raw = base64.b64decode(token, validate=True)
             return AESGCM(self._aead_key).decrypt(raw[:12], raw[12:], b"pkitui").decode()

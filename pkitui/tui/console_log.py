@@ -5,6 +5,8 @@ Certificate Authority``. The ``*`` says the clock is not set from NTP, as IOS do
 An action that ends (enroll, authenticate, a CRL fetch, a save) posts a :class:`ConsoleEvent`;
 the app writes it with the console's clock. What each message says (and its IOS mnemonic) is
 :mod:`pkitui.ios.syslog`'s, shared with ``pkitui agent``; this module makes it a Textual message.
+It imports that module when it first words a message: importing it runs ``pkitui.ios``'s package
+(the command registry and session, ~12 ms), which the console's first frame does not need.
 """
 
 from __future__ import annotations
@@ -15,12 +17,11 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from pkitui.ios import syslog
-from pkitui.ios.syslog import SyslogMessage
 from pkitui.tui.tones import Tone
 
 if TYPE_CHECKING:
     from pkitui.core.scep.enroll import EnrollmentEvent
+    from pkitui.ios.syslog import SyslogMessage
 
 # The tone of a console message by its severity (0 emergency … 7 debug).
 SEVERITY_TONES = {0: Tone.ERROR_STRONG, 1: Tone.ERROR_STRONG, 2: Tone.ERROR_STRONG, 3: Tone.ERROR_STRONG,
@@ -44,6 +45,8 @@ class ConsoleEvent(Message):
     @property
     def syslog_message(self) -> SyslogMessage:
         """The system message it carries."""
+        from pkitui.ios.syslog import SyslogMessage
+
         return SyslogMessage(self.facility, self.severity, self.mnemonic, self.text)
 
 
@@ -64,45 +67,64 @@ def _console(message: SyslogMessage) -> ConsoleEvent:
 
 def certret(trustpoint: str, key: str) -> ConsoleEvent:
     """A certificate was issued and stored (IOS %PKI-6-CERTRET)."""
+    from pkitui.ios import syslog
+
     return _console(syslog.certret(trustpoint, key))
 
 
 def certpending(trustpoint: str, key: str, polls_left: int | None) -> ConsoleEvent:
     """The CA answered PENDING (polling goes on)."""
+    from pkitui.ios import syslog
+
     return _console(syslog.certpending(trustpoint, key, polls_left))
 
 
 def certreject(trustpoint: str, key: str, why: str) -> ConsoleEvent:
     """The CA refused the request (IOS %PKI-6-CERTREJECT)."""
+    from pkitui.ios import syslog
+
     return _console(syslog.certreject(trustpoint, key, why))
 
 
 def enroll_fail(trustpoint: str, reason: str) -> ConsoleEvent:
     """The enrollment could not be carried out (IOS %PKI-2-CERT_ENROLL_FAIL)."""
+    from pkitui.ios import syslog
+
     return _console(syslog.enroll_fail(trustpoint, reason))
 
 
 def ca_authenticated(trustpoint: str, subject: str) -> ConsoleEvent:
     """The CA certificate was accepted and stored (crypto pki authenticate)."""
+    from pkitui.ios import syslog
+
     return _console(syslog.ca_authenticated(trustpoint, subject))
 
 
 def ca_rejected(trustpoint: str) -> ConsoleEvent:
     """The administrator did not accept the CA certificate's fingerprint."""
+    from pkitui.ios import syslog
+
     return _console(syslog.ca_rejected(trustpoint))
 
 
 def crl_fetched(trustpoint: str, issuer: str, entries: int) -> ConsoleEvent:
     """A CRL was downloaded and stored."""
+    from pkitui.ios import syslog
+
     return _console(syslog.crl_fetched(trustpoint, issuer, entries))
 
 
 def config_saved(used: int, capacity: int) -> ConsoleEvent:
     """copy running-config startup-config (IOS %SYS-5-CONFIG_NV_I)."""
+    from pkitui.ios import syslog
+
     return _console(syslog.config_saved(used, capacity))
 
 
 def enrollment_event(event: EnrollmentEvent) -> ConsoleEvent | None:
     """The console message of an enrollment's new state (None for a request merely sent)."""
+    from pkitui.ios import syslog
+
     message = syslog.enrollment_event(event)
     return _console(message) if message is not None else None
+
