@@ -318,7 +318,7 @@ class Session:
 
     def _report_parse(self, text: str, failure: ParseFailure) -> None:
         self.errors += 1
-        text = _masked(text)
+        text = mask_secrets(text)
         prompt = self.prompt
         if failure.kind == "invalid":
             toks = tokenize(text)
@@ -375,20 +375,67 @@ def _stderr_line(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def _masked(text: str) -> str:
-    """``text`` with what follows a ``password`` keyword (or its abbreviation) starred out, for
-    error lines that echo the command: a challenge password must not reach logs in clear. So is
-    everything after ``pem`` in ``crypto key export | import rsa`` (its passphrase has no keyword)
-    and after ``password`` in ``crypto pki export | import``."""
+def mask_secrets(text: str) -> str:
+    """``text`` with its secret starred out, for every line that echoes a command (error lines,
+    the console's log): a password must not reach logs in clear. Masked: what follows a secret
+    trustpoint option (``password``, ``deploy key-password``, abbreviated or not), the passphrase
+    of ``crypto key export | import rsa LABEL pem ...`` (it has no keyword) and what follows
+    ``password`` in ``crypto pki export | import``."""
+    start = secret_start(text)
+    return text if start is None else text[:start] + re.sub(r"\S", "*", text[start:])
+
+
+def without_secrets(text: str) -> str:
+    """``text`` cut where its secret starts (:func:`mask_secrets`): what a command history keeps,
+    so that recalling the line asks for the secret again instead of offering stars to submit."""
+    start = secret_start(text)
+    return text if start is None else text[:start]
+
+
+def secret_start(text: str) -> int | None:
+    """The column where the secret of the command ``text`` starts, or None when it has none."""
+    from pkitui.core.trustpoint_options import OPTIONS
+
     toks = tokenize(text)
     words = [t.text.lower() for t in toks]
     i = 1 if words[:1] in (["no"], ["do"]) else 0
-    if len(toks) > i + 1 and len(words[i]) >= 2 and "password".startswith(words[i]):
-        start = toks[i + 1].col
-        return text[:start] + re.sub(r"\S", "*", text[start:])
-    if len(words) > i + 2 and "crypto".startswith(words[i]) and words[i + 2][:2] in ("ex", "im"):
-        secret = next((n for n, w in enumerate(words) if n > i + 2 and w in ("pem", "password")), None)
-        if secret is not None and secret + 1 < len(toks):
-            start = toks[secret + 1].col
-            return text[:start] + re.sub(r"\S", "*", text[start:])
-    return text
+    for option in OPTIONS:
+        keys = option.words.split()
+        if option.secret and len(toks) > i + len(keys) and all(
+                _abbreviates(words[i + n], key, [o.words.split()[n] for o in OPTIONS
+                                                 if o.words.split()[:n] == keys[:n] and len(o.words.split()) > n])
+                for n, key in enumerate(keys)):
+            return toks[i + len(keys)].col
+    if len(words) > i + 3 and "crypto".startswith(words[i]) and words[i + 2][:2] in ("ex", "im"):
+        secret = _transfer_secret(words, i)
+        if secret is not None and secret < len(toks):
+            return toks[secret].col
+    return None
+
+
+def _abbreviates(word: str, keyword: str, keywords: list[str]) -> bool:
+    """``word`` stands for ``keyword`` (two letters at least) unless it is exactly another of
+    ``keywords`` (``deploy key PATH`` is not ``deploy key-password``); an ambiguous abbreviation
+    counts: better a path starred than a secret shown."""
+    return len(word) >= 2 and keyword.startswith(word) and (word == keyword or word not in keywords)
+
+
+def _transfer_secret(words: list[str], i: int) -> int | None:
+    """Which word starts the secret in ``crypto pki | ca export | import ... password PW`` (after
+    ``password``) and in ``crypto key export | import rsa LABEL pem ... PASSPHRASE`` (after the
+    cipher of an export; after ``terminal`` or the URL of an import); the URL stays readable."""
+    after = range(i + 3, len(words))
+    if words[i + 1] in ("pki", "ca") or "pki".startswith(words[i + 1]):
+        return next((n + 1 for n in after if len(words[n]) >= 2 and "password".startswith(words[n])), None)
+    pem = next((n for n in after if words[n] == "pem"), None)
+    if pem is None:
+        return None
+    importing = words[i + 2][:2] == "im"
+    for n in range(pem + 1, len(words)):
+        if not importing and words[n] in ("3des", "aes"):
+            return n + 1
+        if importing and len(words[n]) >= 2 and "terminal".startswith(words[n]):
+            return n + 1
+        if importing and words[n] == "url":
+            return n + 2
+    return pem + 1  # not the grammar's shape: star everything after pem rather than show a secret

@@ -135,6 +135,8 @@ class CommandLine:
     def drain(self) -> None:
         """Run queued lines until none is left (in the worker thread), each echoed with the
         prompt of the mode it runs in."""
+        from pkitui.ios.session import mask_secrets
+
         try:
             while True:
                 with self._queue_lock:
@@ -142,8 +144,9 @@ class CommandLine:
                         self._draining = False
                         return
                     line = self._queue.popleft()
-                self.app.post_message(CommandOutputWritten(f"{self.prompt()}{line}", Tone.NOTE_STRONG))
-                self.app.network_waits.label(line)
+                shown = mask_secrets(line)  # the log (and its search) and the wait bar never show a secret
+                self.app.post_message(CommandOutputWritten(f"{self.prompt()}{shown}", Tone.NOTE_STRONG))
+                self.app.network_waits.label(shown)
                 name = self.enrollment(line)
                 if name is not None:
                     from pkitui.tui.screens.enrollment import run_enrollment

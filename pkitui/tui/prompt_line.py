@@ -84,7 +84,11 @@ class RouterInput(CommandInput):
         self._typed = ""  # the line being typed, kept while walking the history
 
     def remember(self, line: str) -> None:
-        """A submitted line goes into the history (not twice in a row)."""
+        """A submitted line goes into the history (not twice in a row), cut before its secret
+        (``password ``, ``... aes ``): recalled, it waits for the secret to be typed again."""
+        from pkitui.ios.session import without_secrets
+
+        line = without_secrets(line)
         if line and (not self.history or self.history[-1] != line):
             self.history.append(line)
             del self.history[:-HISTORY_SIZE]
