@@ -2,7 +2,7 @@
 
 The one place that words what the core did as a router's console and syslog would: the console's
 log pane (:mod:`pkitui.tui.console_log`, which adds IOS's timestamp) and ``pkitui agent`` (one line
-per :class:`~pkitui.core.agent.AgentEvent` on stdout, or a JSON line) both take their lines from
+per :class:`~pkitui.core.agent_events.AgentEvent` on stdout, or a JSON line) both take their lines from
 here. Mnemonics are IOS's where IOS has the message (CERTRET, CERTREJECT, CERT_ENROLL_FAIL,
 CERTRENEWAUTO, CRLHTTPFETCH, CRL_FETCH_FAIL, CERT_EXPIRY_WARNING, CONFIG_NV_I, ...); the others
 follow the same FACILITY-SEVERITY-MNEMONIC form. The core never formats these lines.
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pkitui.core.agent import AgentEvent
+    from pkitui.core.agent_events import AgentEvent
     from pkitui.core.scep.enroll import EnrollmentEvent
 
 

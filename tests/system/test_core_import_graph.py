@@ -1,5 +1,5 @@
 """The service layer's modules import each other without a cycle, and only the composition root
-(``pkitui.core.pki``) and the agent that drives it (``pkitui.core.agent``) know ``Pki``.
+(``pkitui.core.pki``) and the agent that drives it (``pkitui.core.agent`` and its modules) know ``Pki``.
 
 Every import counts: at module level, under ``if TYPE_CHECKING:`` and inside functions. An
 import cycle inside core is a design smell (services reaching siblings through a facade), not
@@ -16,7 +16,11 @@ PACKAGE = "pkitui.core"
 ROOT_MODULE = "pkitui.core.pki"
 # The agent drives the whole Python API on a timer, as a front end does (every service's timers,
 # saves, deployment); nothing imports it back, so it adds no cycle. No service may hold Pki.
-DRIVERS = {"pkitui.core.agent"}
+# Its loop (agent) and the modules it is split into that drive Pki: the schedule reads every
+# service's timers, each step calls the services and saves what it produced. Only agent modules
+# import them, so no service reaches Pki through them.
+DRIVERS = {"pkitui.core.agent", "pkitui.core.agent_schedule", "pkitui.core.agent_renewal",
+           "pkitui.core.agent_crl", "pkitui.core.agent_rollover", "pkitui.core.agent_expiry"}
 MAY_IMPORT_ROOT = {ROOT_MODULE, PACKAGE} | DRIVERS
 
 
