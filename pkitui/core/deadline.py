@@ -202,7 +202,24 @@ def current() -> Deadline | None:
 
 
 def _shutdown(sock: socket.socket) -> None:
+    if sock.type == socket.SOCK_DGRAM:
+        _wake(sock)
+        return
     try:
         sock.shutdown(socket.SHUT_RDWR)
     except OSError:
         pass  # not connected yet or already closed: the socket timeout (time left) ends the connect
+
+
+def _wake(sock: socket.socket) -> None:
+    """Wake a receive blocked on an unconnected UDP socket (TFTP): shutdown does not, so send it an
+    empty datagram; the receiver, seeing the deadline passed, ends the transfer."""
+    try:
+        host, port = sock.getsockname()[:2]
+        if not port:
+            return  # nothing sent yet, so nothing received either: the transfer checks the deadline first
+        with socket.socket(sock.family, socket.SOCK_DGRAM) as poke:
+            loopback = "::1" if sock.family == socket.AF_INET6 else "127.0.0.1"
+            poke.sendto(b"", (loopback if host in ("0.0.0.0", "::", "") else host, port))
+    except OSError:
+        pass  # closed meanwhile: the transfer is over

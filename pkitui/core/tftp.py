@@ -1,6 +1,11 @@
 """TFTP (tftpy): downloads for ``root tftp SERVER FILE`` and ``copy tftp://... running-config``,
 uploads for ``copy running-config tftp://...``; one deadline for the whole transfer and, down, a
-size cap checked at every block."""
+size cap checked at every block.
+
+The transfer runs inside its :class:`~pkitui.core.deadline.Deadline` (so a front end sees the wait
+and may cancel it) with the transfer's UDP socket registered: at the deadline or a Cancel the
+watchdog wakes the blocked receive at once (:func:`pkitui.core.deadline.cut`), and the transfer
+ends with the deadline's error or :class:`~pkitui.core.deadline.OperationCancelled`."""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ import logging
 from typing import Any
 
 from pkitui.core import net
-from pkitui.core.deadline import Deadline, deadline_for
+from pkitui.core.deadline import Deadline, OperationCancelled, deadline_for
 from pkitui.core.errors import PkiError
 
 DEFAULT_PORT = 69
@@ -41,12 +46,13 @@ def download(server: str, filename: str, timeout: float | None = TIMEOUT, retrie
     deadline (``timeout``, default :func:`deadline_for`) and ``max_size`` bytes (checked per block);
     ``what`` and ``hint`` name the file and the command in errors."""
     import tftpy
+    from tftpy import TftpContexts
 
     host, port = split_server(server)
     # tftpy logs every packet at INFO level and an error traceback on failure: keep it quiet.
     logging.getLogger("tftpy").setLevel(logging.CRITICAL)
     seconds = timeout or deadline_for()
-    deadline = Deadline(seconds)  # not started: checked at each packet, the waits add up to it
+    deadline = Deadline(seconds)
     per_packet = max(0.05, min(PACKET_TIMEOUT, seconds / max(retries, 1)))
     out = io.BytesIO()
     received = [0]
@@ -59,9 +65,12 @@ def download(server: str, filename: str, timeout: float | None = TIMEOUT, retrie
         if deadline.passed():
             raise _Stop(f"TFTP: {host}:{port} did not send {filename!r} completely within {seconds:g} s")
 
+    late = f"TFTP: {host}:{port} did not send {filename!r} within {seconds:g} s"
     try:
-        client = tftpy.TftpClient(host, port)
-        client.download(filename, out, packethook=hook, timeout=per_packet, retries=retries)
+        with deadline:
+            context = TftpContexts.TftpContextClientDownload(host, port, filename, out, {}, hook, per_packet,
+                                                             retries=retries, flock=False)
+            _transfer(context, deadline, late)
     except _Stop as exc:
         raise TftpError(str(exc), hint
                         + (" (or allow more time: enrollment timeout SECONDS)." if "within" in str(exc) else ".")
@@ -69,8 +78,7 @@ def download(server: str, filename: str, timeout: float | None = TIMEOUT, retrie
     except tftpy.TftpShared.TftpFileNotFoundError:
         raise TftpError(f"TFTP: file {filename!r} not found on {host}:{port}", f"{hint}.") from None
     except tftpy.TftpShared.TftpTimeout:
-        raise TftpError(f"TFTP: {host}:{port} did not send {filename!r} within {seconds:g} s",
-                        "Check that the TFTP server is up and reachable (UDP).") from None
+        raise TftpError(late, "Check that the TFTP server is up and reachable (UDP).") from None
     except (tftpy.TftpShared.TftpException, OSError) as exc:
         raise TftpError(f"TFTP download of {filename!r} from {host}:{port} failed: {exc}",
                         "Check that the TFTP server is up and reachable (UDP).") from None
@@ -80,11 +88,28 @@ def download(server: str, filename: str, timeout: float | None = TIMEOUT, retrie
     return data
 
 
+def _transfer(context: Any, deadline: Deadline, late: str) -> None:
+    """Run a tftpy client context (download or upload) with its socket cut by ``deadline``."""
+    deadline.register(context.sock)
+    try:
+        with context:
+            context.start()
+    except Exception:
+        if deadline.cancelled:
+            raise OperationCancelled(f"Cancelled after {deadline.elapsed():.1f} s (of the {deadline.seconds:g} s "
+                                     "deadline): the transfer was stopped, nothing received was used",
+                                     "Run it again when the TFTP server answers.") from None
+        if deadline.expired:  # the watchdog woke the receive: tftpy saw an empty packet
+            raise _Stop(late) from None
+        raise
+
+
 def upload(server: str, filename: str, data: bytes, timeout: float | None = TIMEOUT, retries: int = 2) -> None:
     """Send ``data`` as ``filename`` to TFTP ``server`` (``host[:port]``), octet mode, within one
     deadline (``timeout``, default :func:`deadline_for`). The server must allow it: tftpd-hpa
     creates a new file only when started with ``-c`` and the directory is writable to its user."""
     import tftpy
+    from tftpy import TftpContexts
 
     host, port = split_server(server)
     logging.getLogger("tftpy").setLevel(logging.CRITICAL)
@@ -98,8 +123,11 @@ def upload(server: str, filename: str, data: bytes, timeout: float | None = TIME
 
     where = f"TFTP upload of {filename!r} to {host}:{port}"
     try:
-        client = tftpy.TftpClient(host, port, flock=False)  # no file to lock: the data is in memory
-        client.upload(filename, io.BytesIO(data), packethook=hook, timeout=per_packet, retries=retries)
+        with deadline:
+            # flock=False: no file to lock, the data is in memory
+            context = TftpContexts.TftpContextClientUpload(host, port, filename, io.BytesIO(data), {}, hook,
+                                                           per_packet, retries=retries, flock=False)
+            _transfer(context, deadline, f"{where}: no answer within {seconds:g} s")
     except _Stop as exc:
         raise TftpError(str(exc), "Check that the TFTP server is up (or allow more time: pkitui exec "
                         "--timeout SECONDS).") from None
