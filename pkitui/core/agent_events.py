@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pkitui.core.agent_schedule import Due
-    from pkitui.core.deploy import DeployReport
+    from pkitui.core.deploy_plan import DeployReport
 
 ERROR, WARNING, INFO = 3, 4, 6
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shlex
 
-from pkitui.core.deploy import DeployReport
+from pkitui.core.deploy_plan import DeployReport
 from pkitui.core.errors import ConfigError
 from pkitui.ios.grammar import Args
 from pkitui.ios.registry import CONFIG, command

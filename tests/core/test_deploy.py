@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import serialization
 
 from ios_support import recorder
 from pkitui.core.clock import FixedClock
-from pkitui.core.deploy import plan_for
+from pkitui.core.deploy_plan import plan_for
 from pkitui.core.pki import Pki
 from pkitui.core.trustpoint_options import OPTIONS_BY_KEY
 from pkitui.ios.show_commands import running_config_lines

@@ -1,0 +1,99 @@
+"""Deployment's file writes: each file written atomically (a temp file in the same folder, its mode
+and owner set, then a rename) and only when its bytes change; an encrypted key compared decrypted
+(its encryption is salted); ``deploy owner USER[:GROUP]`` resolved; a failed write worded.
+"""
+
+from __future__ import annotations
+
+import grp
+import os
+import pwd
+import threading
+from typing import TYPE_CHECKING
+
+from pkitui.core.errors import ConfigError, PkiError
+from pkitui.core.store import fsync_dir
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from pkitui.core.trustpoints import Trustpoint
+
+
+def resolve_owner(owner: str | None) -> tuple[int, int] | None:
+    """``deploy owner USER[:GROUP]`` as (uid, gid); -1 keeps the group. None without an owner."""
+    if owner is None:
+        return None
+    user, _, group = owner.partition(":")
+    try:
+        uid = int(user) if user.isdigit() else pwd.getpwnam(user).pw_uid
+    except KeyError:
+        raise ConfigError(f"deploy owner: this host has no user {user!r}",
+                          "Create the user, or change it: deploy owner USER[:GROUP]") from None
+    try:
+        gid = -1 if not group else int(group) if group.isdigit() else grp.getgrnam(group).gr_gid
+    except KeyError:
+        raise ConfigError(f"deploy owner: this host has no group {group!r}",
+                          "Create the group, or change it: deploy owner USER[:GROUP]") from None
+    return uid, gid
+
+
+def same_key(path: Path, data: bytes, password: str) -> bool:
+    """True when the encrypted key at ``path`` holds the same key as ``data`` (encryption is
+    salted: the bytes differ at every write, so the keys are compared decrypted)."""
+    from cryptography.hazmat.primitives import serialization
+
+    try:
+        old = serialization.load_pem_private_key(path.read_bytes(), password.encode())
+        new = serialization.load_pem_private_key(data, password.encode())
+    except (OSError, ValueError, TypeError):
+        return False
+    plain = (serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return bool(old.private_bytes(*plain) == new.private_bytes(*plain))
+
+
+def write_file(path: Path, data: bytes, mode: int, owner: tuple[int, int] | None, same: bool | None) -> bool:
+    """Write ``data`` to ``path`` atomically unless it holds it already (``same``: that judgement
+    made by the caller); mode and owner are set on the temp file before the rename, and put right
+    on an unchanged file. True when the content changed."""
+    try:
+        unchanged = same if same is not None else path.read_bytes() == data
+    except FileNotFoundError:
+        unchanged = False
+    if unchanged:
+        info = path.stat()
+        if info.st_mode & 0o7777 != mode:
+            os.chmod(path, mode)
+        if owner is not None and (info.st_uid != owner[0] or (owner[1] != -1 and info.st_gid != owner[1])):
+            os.chown(path, *owner)
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700 if mode & 0o077 == 0 else 0o755)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    try:
+        try:
+            os.fchmod(fd, mode)
+            if owner is not None:
+                os.fchown(fd, *owner)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
+    return True
+
+
+def write_error(exc: OSError | PkiError, tp: Trustpoint) -> str:
+    """What a failed write says: the file, why, and what to do."""
+    if isinstance(exc, PkiError):
+        return str(exc)
+    where = f" {exc.filename}" if exc.filename else ""
+    hint = ("run as a user that may write there (and chown: deploy owner needs root)"
+            if isinstance(exc, PermissionError) else "check the deploy paths of trustpoint " + tp.name)
+    return f"cannot write{where}: {exc.strerror or exc}; {hint}; it is written at the next deployment"
