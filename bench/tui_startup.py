@@ -6,12 +6,16 @@ prints min/median/max per variant and the ratios. Target (issue 10): the store's
 screen (not a "loading" frame) at most 1.5x a bare Textual app's first paint, side by side in
 one run.
 
-    .venv/bin/python bench/tui_startup.py [N]
+    .venv/bin/python bench/tui_startup.py [N] [--store DIR]
+
+Without ``--store`` the console opens a new, empty store; with it, a copy of DIR (a saved store:
+its checks, its secret and its keys' records are loaded before the first frame too).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -121,8 +125,16 @@ def run_once(args: list[str], store: str) -> float:
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 9
+    args = sys.argv[1:]
+    source = None
+    if "--store" in args:
+        at = args.index("--store")
+        source = args[at + 1]
+        del args[at:at + 2]
+    n = int(args[0]) if args else 9
     with tempfile.TemporaryDirectory() as store, tempfile.TemporaryDirectory() as pycache:
+        if source is not None:
+            shutil.copytree(source, store, dirs_exist_ok=True)
         ENV.pop("PYTHONDONTWRITEBYTECODE", None)  # time the program, not the bytecode compiler
         ENV.pop("PKITUI_STORE", None)
         ENV["PYTHONPYCACHEPREFIX"] = pycache

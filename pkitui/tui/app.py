@@ -131,6 +131,7 @@ class PkiConsole(App[None]):
         self.network_waits = NetworkWaits()
         self._focus_before_command: Widget | None = None  # given the focus back when ':' closes
         self.user_keymap: dict[str, str] = {}  # binding id -> keys, from the user's keymap file
+        self._chrome_mounted = False  # the log's search field, the waits and the command line (after the first frame)
 
     # -- the store -----------------------------------------------------------------------------
     @property
@@ -220,18 +221,33 @@ class PkiConsole(App[None]):
                 with TabPane(f"{i + 1} {title}", id=tab):
                     # Hidden tabs are imported and mounted once the store is open.
                     yield HomePane(id="home-pane") if tab == "home" else PanePlaceholder(tab)
-        log = LogPane(id="log", wrap=True, markup=False, max_lines=2000)
-        yield log
-        # Hidden until asked for (ctrl+f, ':'), hidden before mounting: hidden on mount, each was
-        # styled twice.
+        yield LogPane(id="log", wrap=True, markup=False, max_lines=2000)
+        # The log's search field, the waits and the command line are hidden until asked for: they
+        # are mounted just after the first frame (_mount_hidden_chrome), which they would slow by
+        # ~20 ms (bench/tui_startup.py).
+        yield KeysFooter()
+
+    async def _mount_hidden_chrome(self) -> None:
+        """Mount the hidden chrome (each hidden before mounting: hidden on mount, each was styled twice)."""
+        log = self.query_one("#log", LogPane)
         search = LogSearch(log, id="log-search")
         search.display = False
-        yield search
-        yield WaitBar(self.network_waits, id="waits")
         bar = CommandBar(self.command_line, id="cmdbar")
         bar.display = False
-        yield bar
-        yield KeysFooter()
+        try:
+            await self.mount(search, WaitBar(self.network_waits, id="waits"), after=log)
+            await self.mount(bar, before=self.query_one(KeysFooter))
+        except Exception:  # noqa: BLE001 - the app quit meanwhile (as PanePlaceholder._become_pane)
+            return
+        self._chrome_mounted = True
+
+    def _when_chrome_mounted(self, action: Callable[[], object]) -> bool:
+        """False, with ``action`` called again once the hidden chrome is mounted (a key pressed
+        within the first frames); True when it is mounted."""
+        if self._chrome_mounted:
+            return True
+        self.call_after_refresh(action)
+        return False
 
     def on_mount(self) -> None:
         if self._store_error is not None:
@@ -239,6 +255,7 @@ class PkiConsole(App[None]):
             self.exit(return_code=2, message=text + (f"\n{hint}" if hint else ""))
             return
         self.network_waits.start()
+        self.call_after_refresh(self._mount_hidden_chrome)
         self.call_after_refresh(self._apply_keymap_file)  # after the first frame: tomllib is not on its path
         self._mount_hidden_tabs()
         self.tell_pending()
@@ -309,8 +326,8 @@ class PkiConsole(App[None]):
         for pane in self.panes():
             pane.reload()
         self.update_status()
-        bar = self.query_one(CommandBar)
-        if bar.display:
+        bar = self.query(CommandBar).first() if self._chrome_mounted else None
+        if bar is not None and bar.display:
             bar.update_prompt()  # a command changed the mode, or the hostname
 
     # -- errors: the one place they are shown ---------------------------------------------------
@@ -433,7 +450,8 @@ class PkiConsole(App[None]):
 
     def action_search_log(self) -> None:
         """Open the log's search field."""
-        self.query_one(LogSearch).open()
+        if self._when_chrome_mounted(self.action_search_log):
+            self.query_one(LogSearch).open()
 
     def action_clear_log(self) -> None:
         """Clear the log pane."""
@@ -441,6 +459,8 @@ class PkiConsole(App[None]):
 
     def action_command_line(self) -> None:
         """Open the IOS command line (Escape closes it and gives the focus back where it was)."""
+        if not self._when_chrome_mounted(self.action_command_line):
+            return
         cmd = self.query_one("#cmdline", Input)
         if self.focused is not cmd:
             self._focus_before_command = self.focused
@@ -534,8 +554,8 @@ class PkiConsole(App[None]):
             self.command_line.submit(line)
 
     def on_key(self, event: events.Key) -> None:
-        cmd = self.query_one("#cmdline", Input)
-        if event.key == "escape" and cmd.has_focus:
+        cmd = self.query_one("#cmdline", Input) if self._chrome_mounted else None
+        if event.key == "escape" and cmd is not None and cmd.has_focus:
             self.query_one("#cmdbar").display = False
             self.screen.remove_class("-command-line")
             event.stop()
