@@ -7,12 +7,13 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.widget import Widget
 from textual.widgets import Input, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
@@ -20,10 +21,8 @@ import pkitui
 from pkitui.tui.bridge import describe_error
 from pkitui.tui.chrome import LogPane, StatusLine
 from pkitui.tui.commandline import CommandLine
-from pkitui.tui.log_search import LogSearch
 from pkitui.tui.console_log import ConsoleEvent, config_saved, console_line
 from pkitui.tui.commands import ActionsProvider
-from pkitui.tui.prompt_line import CommandBar, RouterInput
 from pkitui.tui.messages import (CommandOutputWritten, ConfigChanged, ConfigSaved, CoreCallFailed,
                                  StoreRefreshed)
 from pkitui.tui.screens.base import PkiPane
@@ -34,9 +33,9 @@ from pkitui.tui.widgets.keys_footer import KeysFooter
 from pkitui.tui.waits import CANCEL_KEY, NetworkWaits, WaitBar
 
 if TYPE_CHECKING:
-    from textual.widget import Widget
-
     from pkitui.core.pki import Pki
+    from pkitui.tui.log_search import LogSearch
+    from pkitui.tui.prompt_line import CommandBar, RouterInput
 
 # A second ctrl+q within this many seconds quits although the configuration is unsaved.
 QUIT_CONFIRM_SECONDS = 10.0
@@ -229,6 +228,9 @@ class PkiConsole(App[None]):
 
     async def _mount_hidden_chrome(self) -> None:
         """Mount the hidden chrome (each hidden before mounting: hidden on mount, each was styled twice)."""
+        from pkitui.tui.log_search import LogSearch
+        from pkitui.tui.prompt_line import CommandBar
+
         log = self.query_one("#log", LogPane)
         search = LogSearch(log, id="log-search")
         search.display = False
@@ -326,9 +328,9 @@ class PkiConsole(App[None]):
         for pane in self.panes():
             pane.reload()
         self.update_status()
-        bar = self.query(CommandBar).first() if self._chrome_mounted else None
+        bar = self.query_one("#cmdbar", Widget) if self._chrome_mounted else None
         if bar is not None and bar.display:
-            bar.update_prompt()  # a command changed the mode, or the hostname
+            cast("CommandBar", bar).update_prompt()  # a command changed the mode, or the hostname
 
     # -- errors: the one place they are shown ---------------------------------------------------
     @on(CoreCallFailed)
@@ -451,7 +453,7 @@ class PkiConsole(App[None]):
     def action_search_log(self) -> None:
         """Open the log's search field."""
         if self._when_chrome_mounted(self.action_search_log):
-            self.query_one(LogSearch).open()
+            cast("LogSearch", self.query_one("#log-search")).open()
 
     def action_clear_log(self) -> None:
         """Clear the log pane."""
@@ -464,7 +466,7 @@ class PkiConsole(App[None]):
         cmd = self.query_one("#cmdline", Input)
         if self.focused is not cmd:
             self._focus_before_command = self.focused
-        bar = self.query_one(CommandBar)
+        bar = cast("CommandBar", self.query_one("#cmdbar"))
         bar.display = True
         bar.update_prompt()
         self.screen.add_class("-command-line")  # the log pane grows while the command line is open
@@ -550,7 +552,7 @@ class PkiConsole(App[None]):
         line = event.value.strip()
         event.input.value = ""
         if line:
-            self.query_one(RouterInput).remember(line)
+            cast("RouterInput", self.query_one("#cmdline")).remember(line)
             self.command_line.submit(line)
 
     def on_key(self, event: events.Key) -> None:
