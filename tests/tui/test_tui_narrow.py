@@ -1,17 +1,20 @@
 """The console at 80x24 (issue 10, points 12-13): the footer leads with ``? Help`` and keeps the
-pane's keys, the CRL viewer lists one CRL per issuer, the NVRAM bars are in proportion."""
+pane's keys (at 120 columns too), Help's descriptions wrap inside their column, the CRL viewer
+lists one CRL per issuer, the NVRAM bars are in proportion."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from textual.widgets import Static
 from textual.widgets._footer import FooterKey
 
 from pkitui.core.revocation.crl_info import CrlInfo, CrlLocation
 from pkitui.tui.screens.crls import one_per_issuer
+from pkitui.tui.screens.dialogs import HelpScreen
 from pkitui.tui.tabs import TABS
 from pkitui.tui.widgets.nvram_gauge import BAR_CELLS, category_bar, stacked_bar
-from tui_support import fixed_pki, frozen_app, ready
+from tui_support import each_size, fixed_pki, frozen_app, ready, wait_for
 
 
 def _info(tp: str, issuer: str, number: int | None, day: int) -> CrlInfo:
@@ -59,17 +62,48 @@ async def test_at_80_columns_the_footer_leads_with_help_and_keeps_the_pane_keys(
         assert shown[0] == "help" and "save" in shown and "command_line" in shown
 
 
-async def test_at_80x24_every_pane_shows_all_its_keys_in_the_footer() -> None:
-    """Each tab's own keys (Trustpoints has nine) fit beside ? Help and ^o Jump: none cut at 80."""
+@each_size
+async def test_every_pane_shows_all_its_keys_in_the_footer(size: tuple[int, int]) -> None:
+    """Each tab's own keys (Trustpoints has nine) fit beside ? Help and ^o Jump: none cut at 80
+    columns, none under the palette hint (^p palette, docked right) at 120."""
     app = frozen_app(fixed_pki())
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await ready(pilot)
         for number, (tab, _title, _load) in enumerate(TABS, start=1):
             await pilot.press(str(number))
             await pilot.pause()
             pane = app.pane(tab)
             keys = {k.action: k for k in app.screen.query(FooterKey) if k.display}
+            palette = [k for k in app.screen.query(FooterKey) if k.display and k.has_class("-command-palette")]
+            edge = min([k.region.x for k in palette], default=size[0])
             wanted = [binding.action for binding in pane.BINDINGS if binding.show] + ["help", "jump"]
             for action in wanted:
                 assert action in keys, f"{tab}: {action} is not in the footer"
-                assert keys[action].region.right <= 80, f"{tab}: {action} is cut at 80 columns"
+                assert keys[action].region.right <= edge, f"{tab}: {action} is cut at {size[0]} columns"
+
+
+@each_size
+async def test_help_wraps_each_description_inside_its_column(size: tuple[int, int]) -> None:
+    """Help's key table: a description too long for one line goes on under its own column, never
+    under the key or action columns (nor at the dialog's left edge)."""
+    app = frozen_app(fixed_pki())
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.pause()
+        sections = list(app.screen.query(".help-section").results(Static))
+        assert len(sections) == 1 + len(TABS)
+        rows = []
+        for section in sections:
+            lines = [section.render_line(y).text.rstrip() for y in range(section.size.height)]
+            rows += [line for line in lines[1:] if line]  # the section's title first
+        wrapped = [line for line in rows if line.startswith(" ")]
+        assert wrapped, "no description needed a second line: the test checks nothing"
+        column = len(wrapped[0]) - len(wrapped[0].lstrip())  # where descriptions go on
+        assert column > len("ctrl+s  Hostname and domain"), wrapped[0]  # beyond the key and action columns
+        for line in rows:
+            if line.startswith(" "):
+                assert len(line) - len(line.lstrip()) == column, line
+            else:  # key, action, description: the description starts at that column too
+                assert line[column - 2:column] == "  " and line[column] != " ", line

@@ -169,10 +169,24 @@ class ExportKeyDialog(ModalScreen[str | None]):
         self.dismiss(self.query_one("#path", Input).value if event.button.id == "save" else None)
 
 
+def help_table(title: str, rows: list[tuple[str, str, str]], key_width: int, action_width: int) -> Table:
+    """One section of Help: its title, then key | action | what it does (the columns of every
+    section as wide, so that they line up)."""
+    table = Table(title=title, title_justify="left", title_style="bold", show_header=False, expand=True,
+                  box=None, padding=(0, 2, 0, 0))
+    table.add_column("key", width=key_width, no_wrap=True, style="bold")
+    table.add_column("action", width=action_width, no_wrap=True)
+    table.add_column("what it does", ratio=1, overflow="fold")
+    for key, action, what in rows:
+        table.add_row(key, action, what)
+    return table
+
+
 class HelpScreen(ModalScreen[None]):
     """``?``: what the console is, and every key binding of the app and of each screen."""
 
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="help_close", tooltip="Close help")]
+    DEFAULT_CSS = "HelpScreen .help-section { margin-top: 1; }"
 
     def __init__(self, app: PkiConsole) -> None:
         super().__init__(classes="dialog")
@@ -188,22 +202,23 @@ class HelpScreen(ModalScreen[None]):
             "fingerprint) → [b]Keys[/b] → generate → Trustpoints → Enroll → [b]Certificates[/b] → ctrl+s.\n"
             "[b]:[/b] opens the IOS command line (same commands as [i]pkitui exec[/i]); [b]ctrl+p[/b] finds any "
             "action by name; [b]ctrl+q[/b] quits.\n")
-        table = Table(show_header=True, header_style="bold", expand=True, box=None)
-        table.add_column("where")
-        table.add_column("key")
-        table.add_column("action")
-        table.add_column("what it does", ratio=1)
-        for binding in self.console.BINDINGS:
-            if isinstance(binding, Binding):
-                table.add_row("anywhere", binding.key_display or binding.key, binding.description, binding.tooltip)
-        table.add_row("anywhere", "ctrl+p", "Palette", "Search every action by name")
-        table.add_row("anywhere", "ctrl+q", "Quit", "Leave the console (unsaved changes are lost)")
-        for _tab, title, cls in pane_classes():
-            for binding in cls.BINDINGS:
-                if isinstance(binding, Binding):
-                    table.add_row(title, binding.key_display or binding.key, binding.description, binding.tooltip)
+        # One section per place (anywhere, then each screen), each a table of key, action and what it
+        # does: the description gets every column the others leave and wraps inside its own column.
+        anywhere = [(b.key_display or b.key, b.description, b.tooltip or "")
+                    for b in self.console.BINDINGS if isinstance(b, Binding)]
+        anywhere += [("ctrl+p", "Palette", "Search every action by name"),
+                     ("ctrl+q", "Quit", "Leave the console (unsaved changes are lost)")]
+        sections = [("Anywhere", anywhere)] + [
+            (title, [(b.key_display or b.key, b.description, b.tooltip or "") for b in cls.BINDINGS
+                     if isinstance(b, Binding)])
+            for _tab, title, cls in pane_classes()]
+        rows = [row for _title, section in sections for row in section]
+        key_width = max(len(key) for key, _action, _what in rows)
+        action_width = max(len(action) for _key, action, _what in rows)
         with Vertical(classes="dialog-box wide tall"):
             yield Label("Help", classes="dialog-title")
-            with VerticalScroll():
+            with VerticalScroll(id="help-scroll"):
                 yield Static(intro)
-                yield Static(table)
+                for title, section in sections:
+                    if section:
+                        yield Static(help_table(title, section, key_width, action_width), classes="help-section")

@@ -3,7 +3,9 @@
 Textual's Footer lists the focused widget's bindings first and the app's last, so at 80 columns
 the app-wide ``? Help`` was cut off with half of the pane's keys. Here ``? Help`` leads; under
 110 columns the footer turns compact and leaves out the app-wide keys the status line and Help
-already name (ctrl+s Save, ``:`` Command, ctrl+p palette), so the pane's own keys fit.
+already name (ctrl+s Save, ``:`` Command, ctrl+p palette), so the pane's own keys fit. A wide
+footer whose keys would still run under the palette hint (Trustpoints' nine keys at 120 columns)
+leaves out ctrl+s Save and ``:`` Command the same way ("crowded").
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ class KeysFooter(Footer):
 
     DEFAULT_CSS = """
     KeysFooter.-compact FooterKey.-app-wide, KeysFooter.-compact FooterKey.-command-palette { display: none; }
+    KeysFooter.-crowded FooterKey.-app-wide { display: none; }
     """
+    _cells_needed = 0  # the width of every key of the wide footer (key, description, padding)
 
     def compose(self) -> ComposeResult:
         keys: list[Widget] = list(super().compose())
@@ -36,10 +40,20 @@ class KeysFooter(Footer):
             if isinstance(key, FooterKey) and key.action in APP_WIDE_ACTIONS:
                 key.add_class("-app-wide")
         keys.sort(key=lambda w: not (isinstance(w, FooterKey) and w.action == HELP_ACTION))  # stable
+        # A wide key is " key description " (padding 0 1 around the key, 0 1 0 0 after the
+        # description); the palette hint has a one-cell left border too.
+        self._cells_needed = sum(len(k.key_display) + len(k.description) + 3 + k.has_class("-command-palette")
+                                 for k in keys if isinstance(k, FooterKey))
+        self._fit(self.size.width)
         yield from keys
 
     def on_resize(self, event: events.Resize) -> None:
         self.compact = event.size.width < NARROW_BELOW
+        self._fit(event.size.width)
+
+    def _fit(self, width: int) -> None:
+        """Crowded (no app-wide keys) when the wide footer's keys would not all fit in ``width``."""
+        self.set_class(not self.compact and width > 0 and self._cells_needed > width, "-crowded")
 
     def bindings_changed(self, screen: Screen[object]) -> None:
         """Footer.bindings_changed, coalesced: the binding changes before one refresh (the panes
