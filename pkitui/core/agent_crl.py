@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from pkitui.core import merge
 from pkitui.core.agent_events import INFO, WARNING, AgentEvent, AgentEventKind
+from pkitui.core.dn import ios_dn
 
 if TYPE_CHECKING:
     from pkitui.core.agent_schedule import Due
@@ -43,7 +44,7 @@ def refresh_crl(pki: Pki, clock: Clock, source_checked: set[str], timer: Due, ev
         return
     until = f", next update {info.next_update:%Y-%m-%d %H:%M} UTC" if info.next_update else ""
     events.append(AgentEvent(AgentEventKind.CRL_FETCHED, INFO, name,
-                             f"CRL request for trustpoint {name} from {info.source}: {info.issuer}, number "
+                             f"CRL request for trustpoint {name} from {info.source}: {ios_dn(info.issuer)}, number "
                              f"{info.crl_number}, {info.entries:,} entries{until}", data))
 
 

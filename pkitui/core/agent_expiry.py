@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from pkitui.core.agent_events import ERROR, WARNING, AgentEvent, AgentEventKind
 from pkitui.core.agent_schedule import sha256_hex
+from pkitui.core.dn import ios_dn
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -47,5 +48,5 @@ def warn_expiry(pki: Pki, clock: Clock, state: AgentState, watched: list[tuple[s
              else "; no next CA certificate held (GetNextCACert)")
     events.append(AgentEvent(AgentEventKind.CERT_EXPIRING, WARNING, timer.trustpoint,
                              f"The {what} of trustpoint {timer.trustpoint} (serial "
-                             f"{cert.serial_number:X}, issuer {cert.issuer.rfc4514_string()}) expires in {days} "
+                             f"{cert.serial_number:X}, issuer {ios_dn(cert.issuer)}) expires in {days} "
                              f"day(s), on {end:%Y-%m-%d %H:%M} UTC{after}", data | {"days_left": days}))
