@@ -5,6 +5,7 @@ after checking the new pictures."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,7 @@ from textual.widgets import Input
 
 from pkitui.core.scep.enroll import EnrollmentEvent
 from pkitui.tui.app import PkiConsole
+from pkitui.tui.screens.certificates import CertificatesPane
 from pkitui.tui.screens.crls import CrlsPane
 from pkitui.tui.screens.enrollment import EnrollmentEventReceived, EnrollmentScreen
 from pkitui.tui.screens.fingerprint import FingerprintDialog
@@ -117,3 +119,32 @@ def test_enrollment_progress(snap_compare: Any, size: tuple[int, int]) -> None:
 @each_size
 def test_help(snap_compare: Any, size: tuple[int, int]) -> None:
     assert snap_compare(frozen_app(fixed_pki()), terminal_size=size, run_before=scripted("question_mark"))
+
+
+@each_size
+def test_export_dialog(snap_compare: Any, size: tuple[int, int]) -> None:
+    """The chain browser's export of trustpoint lab (issue 11): form, cipher, URL, the password
+    twice (typed differently: the reason shows and Export stays disabled)."""
+    def open_export(app: PkiConsole) -> None:
+        app.screen.query_one("#cert-tree").focus()
+        app.query_one(CertificatesPane).action_export()
+
+    def mistype(app: PkiConsole) -> None:
+        app.screen.query_one("#transfer-url", Input).value = "/tmp/exports/r1"
+        app.screen.query_one("#transfer-password", Input).value = "secret"
+        app.screen.query_one("#transfer-again", Input).value = "secreT"
+    assert snap_compare(frozen_app(fixed_pki()), terminal_size=size,
+                        run_before=scripted("4", then=lambda app: _then_all(app, open_export, mistype)))
+
+
+@each_size
+def test_import_dialog(snap_compare: Any, size: tuple[int, int]) -> None:
+    """The key manager's import of a key pair (issue 11): label, URL, password, exportable."""
+    assert snap_compare(frozen_app(fixed_pki()), terminal_size=size, run_before=scripted("3", "i"))
+
+
+async def _then_all(app: PkiConsole, *steps: Callable[[PkiConsole], None]) -> None:
+    for step in steps:
+        step(app)
+        await app.workers.wait_for_complete()
+        await asyncio.sleep(0.05)

@@ -1,10 +1,13 @@
 """Certificate chain browser: trustpoint → CA → RA → device certificates, a detail pane, PEM on a
-toggle, delete with confirmation; days left recoloured by a timer so expiry shows live."""
+toggle, delete with confirmation; days left recoloured by a timer so expiry shows live. Export the
+selected trustpoint (PEM as IOS writes it, or PKCS#12) and import one (the CA through the
+fingerprint dialog)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
@@ -18,6 +21,8 @@ from textual.widgets.tree import TreeNode
 from pkitui.core.records import OwnRevocation
 from pkitui.tui.screens.base import PkiPane
 from pkitui.tui.screens.dialogs import ConfirmDialog
+from pkitui.tui.screens.transfer import (ExportDialog, ExportRequest, ImportDialog, ImportRequest, export_trustpoint,
+                                         import_trustpoint)
 from pkitui.tui.tones import Tone
 from pkitui.tui.widgets.cert_detail import ROLE_ORDER, CertDetail, CertView, cert_view, days_left, expiry_tone
 
@@ -48,12 +53,18 @@ class CertificatesPane(PkiPane):
                 tooltip="no certificate SERIAL: delete the selected certificate"),
         Binding("c", "copy_pem", "Copy PEM", id="certs_copy",
                 tooltip="Copy the selected certificate's PEM to the clipboard"),
+        Binding("x", "export", "Export", id="certs_export",
+                tooltip="crypto pki export TP pem | pkcs12: the selected trustpoint's CA, key pair and "
+                        "certificate to files (refused for a key generated without exportable)"),
+        Binding("i", "import", "Import", id="certs_import",
+                tooltip="crypto pki import TP pem | pkcs12: key pair, certificate and CA (fingerprint checked)"),
     ]
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.views: list[CertView] = []
         self._bands: dict[int, str] = {}
+        self._tp_nodes: dict[int, str] = {}  # tree node id -> the trustpoint it heads
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="cert-split"):  # side by side; stacked under 110 columns (styles/app.tcss)
@@ -87,6 +98,7 @@ class CertificatesPane(PkiPane):
         keep = (selected.trustpoint, selected.serial_hex) if selected else None
         tree.clear()
         self._bands.clear()
+        self._tp_nodes.clear()
         by_tp: dict[str, list[CertView]] = {}
         for view in self.views:
             by_tp.setdefault(view.trustpoint, []).append(view)
@@ -95,6 +107,7 @@ class CertificatesPane(PkiPane):
         select_line = None
         for tp_name, views in by_tp.items():
             tp_node = tree.root.add(self.toned(f"trustpoint {tp_name}", Tone.STRONG), data=None, expand=True)
+            self._tp_nodes[tp_node.id] = tp_name
             parent = tp_node
             if not views:
                 tp_node.add_leaf(self.toned("no certificates: authenticate the CA", Tone.MUTED), data=None)
@@ -205,3 +218,55 @@ class CertificatesPane(PkiPane):
         self.core(self.pki.certificates.delete, trustpoint, serial_hex)
         self.say(f"certificate {serial_hex} deleted from {trustpoint}", Tone.WARNING)
         self.changed("certificates")
+
+    # -- export and import of a trustpoint (issue 11) --------------------------------------------
+    @property
+    def selected_trustpoint(self) -> str | None:
+        """The trustpoint of the node under the cursor (a certificate's, or the trustpoint line's)."""
+        if not self.query("#cert-tree"):
+            return None
+        node: TreeNode[CertView | None] | None = self.query_one("#cert-tree", Tree).cursor_node
+        while node is not None:
+            if node.data is not None:
+                return node.data.trustpoint
+            if node.id in self._tp_nodes:
+                return self._tp_nodes[node.id]
+            node = node.parent
+        return None
+
+    def action_export(self) -> None:
+        """Ask PEM or PKCS#12, where to, the cipher and the password (twice); export in a worker."""
+        tp = self.selected_trustpoint
+        if tp is None:
+            self.notify("Select a trustpoint or one of its certificates first", severity="warning")
+            return
+        default = str(Path.cwd() / tp)
+
+        def chosen(request: ExportRequest | None) -> None:
+            if request is not None:
+                self._export(tp, request)
+
+        self.app.push_screen(ExportDialog(f"Export trustpoint {tp}", default, offer_pkcs12=True,
+                                          files="PEM writes URL.ca, URL.prv, URL.crt (usage keys: URL-sign.* and "
+                                                "URL-encr.*); PKCS#12 the file at URL. Mode 0600."), chosen)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="transfer")
+    def _export(self, tp: str, request: ExportRequest) -> None:
+        export_trustpoint(self, tp, request)
+
+    def action_import(self) -> None:
+        """Ask the trustpoint (PKCS#12 declares it when missing), the form, the URL and the
+        password; import in a worker, the CA certificate through the fingerprint dialog."""
+        tp = self.selected_trustpoint or ""
+
+        def chosen(request: ImportRequest | None) -> None:
+            if request is not None:
+                self._import(request)
+
+        self.app.push_screen(ImportDialog("Import into a trustpoint", "trustpoint (PKCS#12 declares a new one)", tp,
+                                          str(Path.cwd()) + "/", offer_pkcs12=True), chosen)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="transfer")
+    def _import(self, request: ImportRequest) -> None:
+        if import_trustpoint(self, request):
+            self.changed("import")

@@ -1,5 +1,6 @@
 """Key manager: own key pairs and the peer public key chain; generate (with progress), zeroize
-(confirm, then the seed's follow-up steps), export a public key."""
+(confirm, then the seed's follow-up steps), show a public key, export a key pair as encrypted PEM
+and import one (``crypto key export | import rsa LABEL pem url URL``)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Label, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
-from pkitui.core.errors import StoreError
+from pkitui.core.errors import KeyPairError, StoreError
+from pkitui.core.export import require_exportable
 from pkitui.core.keys import key_fingerprints, public_pem
 from pkitui.core.previews import ZeroizePreview, zeroize_preview
-from pkitui.tui.messages import KeyPairsGenerated, KeyPairZeroized
+from pkitui.tui.messages import CoreCallFailed, KeyPairsGenerated, KeyPairZeroized
 from pkitui.tui.screens.base import PkiPane
 from pkitui.tui.screens.dialogs import ConfirmDialog, ExportKeyDialog, GenerateKeysDialog, InfoDialog, KeyGeneration
+from pkitui.tui.screens.transfer import (ExportDialog, ExportRequest, ImportDialog, ImportRequest, export_key,
+                                         import_key, transfer_failed)
 from pkitui.tui.tones import Tone
 
 
@@ -66,8 +70,13 @@ class KeysPane(PkiPane):
                 tooltip="crypto key generate rsa (general or usage keys)"),
         Binding("z", "zeroize", "Zeroize", id="keys_zeroize",
                 tooltip="crypto key zeroize rsa LABEL: delete the selected key pair"),
-        Binding("x", "export", "Export public key", id="keys_export",
+        Binding("x", "export", "Public key", id="keys_export",
                 tooltip="Show, copy or save the selected public key (PEM)"),
+        Binding("e", "export_pair", "Export", id="keys_export_pair",
+                tooltip="crypto key export rsa LABEL pem url URL: the key pair, private key encrypted "
+                        "(refused for a key generated without exportable)"),
+        Binding("i", "import_pair", "Import", id="keys_import_pair",
+                tooltip="crypto key import rsa LABEL pem url URL: a key pair from encrypted PEM files"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -249,3 +258,48 @@ class KeysPane(PkiPane):
         except OSError as exc:
             raise StoreError(f"cannot write {path}: {exc.strerror}", "Choose a writable path.") from None
         self.say(f"public key written to {path}", Tone.OK)
+
+    # -- export and import of key pairs (issue 11) -----------------------------------------------
+    def action_export_pair(self) -> None:
+        """Ask where to and the password (twice), then export in a worker; a key generated without
+        ``exportable`` is refused at once with the core's words (nothing asked, nothing written)."""
+        key_id = self.selected_key_id()
+        if key_id is None:
+            self.notify("No key pair selected", severity="warning")
+            return
+        label = self.pki.config.key_pairs[key_id].label
+        try:
+            require_exportable(self.pki.keys.list(label))
+        except KeyPairError as exc:
+            self.console.post_message(transfer_failed("KEY", False, f"Export of RSA key pair {label}",
+                                                                  exc.message))
+            self.console.post_message(CoreCallFailed(exc))
+            return
+        default = str(Path.cwd() / label.replace("#", "-"))
+
+        def chosen(request: ExportRequest | None) -> None:
+            if request is not None:
+                self._export_pair(label, request)
+
+        self.app.push_screen(ExportDialog(f"Export RSA key pair {label} (PEM)", default, offer_pkcs12=False,
+                                          files="Writes URL.pub and URL.prv (usage keys: URL-sign.* and "
+                                                "URL-encr.*), mode 0600."), chosen)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="transfer")
+    def _export_pair(self, label: str, request: ExportRequest) -> None:
+        export_key(self, label, request)
+
+    def action_import_pair(self) -> None:
+        """Ask for the label, the URL (URL.prv) and the password, then import in a worker."""
+        def chosen(request: ImportRequest | None) -> None:
+            if request is not None:
+                self._import_pair(request)
+
+        self.app.push_screen(ImportDialog("Import RSA key pair (PEM: URL.prv, or URL-sign.prv and URL-encr.prv)",
+                                          "key label (e.g. vpn)", "",
+                                          str(Path.cwd()) + "/", offer_pkcs12=False), chosen)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="transfer")
+    def _import_pair(self, request: ImportRequest) -> None:
+        import_key(self, request)
+        self.changed("keys")

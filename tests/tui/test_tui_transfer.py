@@ -1,0 +1,282 @@
+"""Issue 11 in the console: the PKI timers on Home and in the trustpoint pane (refreshed when the
+configuration changes and as time passes), export and import from the key manager and the
+certificate chain browser (files openssl reads, the core's refusal of a key generated without
+exportable, a PKCS#12 import into a new store through the fingerprint dialog), and secrets
+typed on the ':' line kept out of the log, its search and the history."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from textual.widgets import Button, Input, Select, Static
+
+from pkitui.core.clock import FixedClock
+from pkitui.core.keys import KeyPair
+from pkitui.core.pki import Pki
+from pkitui.tui.app import PkiConsole
+from pkitui.tui.messages import ConfigChanged
+from pkitui.tui.screens.fingerprint import FingerprintDialog
+from pkitui.tui.screens.home import HomePane
+from pkitui.tui.screens.transfer import ExportDialog, ImportDialog
+from pkitui.tui.screens.trustpoints import TrustpointsPane
+from tui_support import FROZEN_NOW, SIZE, add_fixed_crl, fixed_chain, fixed_keys, fixed_pki, ready, wait_for
+
+PASSWORD = "Exp0rt-Secret"
+
+
+def log_text(app: PkiConsole) -> str:
+    return "".join(line.text for line in app.query_one("#log").lines)  # wrapped lines keep their spaces
+
+
+def exportable(pki: Pki) -> Pki:
+    """``pki``'s key pairs made exportable (as if generated with ``exportable``)."""
+    for pair in pki.config.key_pairs.values():
+        pair.exportable = True
+    return pki
+
+
+def openssl(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["openssl", *args], capture_output=True, text=True, check=False, timeout=30)
+
+
+async def fill_export(pilot: object, app: PkiConsole, url: str, *, pkcs12: bool = False, again: str = PASSWORD) -> None:
+    dialog = app.screen
+    assert isinstance(dialog, ExportDialog), dialog
+    if pkcs12:
+        dialog.query_one("#transfer-form", Select).value = "pkcs12"
+    dialog.query_one("#transfer-url", Input).value = url
+    dialog.query_one("#transfer-password", Input).value = PASSWORD
+    dialog.query_one("#transfer-again", Input).value = again
+    await pilot.pause()  # type: ignore[attr-defined]
+
+
+async def test_timers_on_home_and_the_trustpoint_pane_follow_the_config_and_the_clock(tmp_path: Path) -> None:
+    pki = fixed_pki(tmp_path / "store")
+    now = [FROZEN_NOW]
+    app = PkiConsole(pki=pki, clock=lambda: now[0])
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        home = app.query_one(HomePane)
+
+        def body() -> str:
+            return _plain(app.query_one("#home-body", Static).content)
+
+        await wait_for(pilot, lambda: "expiry alert" in body())
+        first = pki.timers.list(FROZEN_NOW)[0]
+        assert "Timers" in body() and first.trustpoint in body()
+        assert "CRL refresh" not in body(), "no CRL is held yet"
+        # The configuration changes: a CRL held sets a refresh timer, shown at once.
+        add_fixed_crl(pki)
+        app.post_message(ConfigChanged("crl"))
+        await wait_for(pilot, lambda: "CRL refresh" in body())
+        crl = next(t for t in pki.timers.list(FROZEN_NOW) if t.kind == "crl-refresh")
+        assert (crl.due - FROZEN_NOW) < timedelta(days=7)
+        assert _left(crl.due - FROZEN_NOW) in body()
+        # Time passes: the minute refresh lists them again with less time left.
+        now[0] = FROZEN_NOW + timedelta(hours=5)
+        home._list_timers()
+        await wait_for(pilot, lambda: _left(crl.due - now[0]) in body())
+        # The trustpoint pane shows its own trustpoint's timers.
+        await pilot.press("2")
+        pane = app.query_one(TrustpointsPane)
+        pane._list_timers()  # its own minute refresh
+        await wait_for(pilot, lambda: _left(crl.due - now[0]) in str(pane.query_one("#tp-timers", Static).content))
+        shown = str(pane.query_one("#tp-timers", Static).content)
+        assert "expiry alert" in shown and "CRL refresh" in shown
+
+
+def _left(left: timedelta) -> str:
+    from pkitui.tui.widgets.timers import time_left
+
+    return time_left(left)
+
+
+def _plain(renderable: object) -> str:
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=200, file=io.StringIO())
+    console.print(renderable)
+    return console.file.getvalue()  # type: ignore[attr-defined,no-any-return]
+
+
+async def test_key_pair_export_writes_pem_openssl_reads_and_import_brings_it_back(tmp_path: Path) -> None:
+    pki = Pki.open(tmp_path / "store", clock=FixedClock(FROZEN_NOW))
+    pki.set_hostname("r1")
+    pki.set_domain_name("example.com")
+    _ca, dev_key = fixed_keys()
+    pki.config.key_pairs["vpn"] = KeyPair(label="vpn", usage="general", private_key=dev_key, exportable=True)
+    app = PkiConsole(pki=pki, clock=lambda: FROZEN_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("3", "e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportDialog))
+        await fill_export(pilot, app, str(tmp_path / "vpn"), again="something else")
+        assert app.screen.query_one("#export", Button).disabled, "two different passwords: no export"
+        assert "differ" in str(app.screen.query_one("#transfer-problem").render())
+        app.screen.query_one("#transfer-cipher", Select).value = "3des"
+        await fill_export(pilot, app, str(tmp_path / "vpn"))
+        app.screen.query_one("#export", Button).press()
+        await wait_for(pilot, lambda: "KEY_EXPORT_SUCCESS" in log_text(app))
+        prv = tmp_path / "vpn.prv"
+        assert (prv.stat().st_mode & 0o777) == 0o600
+        assert "DES-EDE3-CBC" in prv.read_text()
+        read = openssl("pkey", "-in", str(prv), "-passin", f"pass:{PASSWORD}", "-pubout")
+        assert read.returncode == 0, read.stderr
+        expected = dev_key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                     serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+        assert read.stdout == expected
+        assert (tmp_path / "vpn.pub").read_text() == expected
+        assert PASSWORD not in log_text(app)
+        # Import it under a new label
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, ImportDialog))
+        dialog = app.screen
+        assert dialog.query_one("#import", Button).disabled
+        dialog.query_one("#transfer-target", Input).value = "copy"
+        dialog.query_one("#transfer-url", Input).value = str(tmp_path / "vpn")
+        dialog.query_one("#transfer-password", Input).value = PASSWORD
+        await pilot.pause()
+        dialog.query_one("#import", Button).press()
+        await wait_for(pilot, lambda: "copy" in pki.config.key_pairs)
+        assert pki.config.key_pairs["copy"].public_der == pki.config.key_pairs["vpn"].public_der
+        await wait_for(pilot, lambda: "KEY_IMPORT_SUCCESS" in log_text(app))
+
+
+async def test_a_key_generated_without_exportable_is_refused_with_the_cores_words(tmp_path: Path) -> None:
+    pki = fixed_pki(tmp_path / "store")  # its key pair was not generated exportable
+    app = PkiConsole(pki=pki, clock=lambda: FROZEN_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("3", "e")
+        await wait_for(pilot, lambda: "KEY_EXPORT_FAILURE" in log_text(app))
+        assert not isinstance(app.screen, ExportDialog), "nothing is asked for a key that never leaves"
+        assert "RSA keypair r1.example.com is not exportable." in log_text(app)
+        # The chain browser's export of the trustpoint: the same refusal, nothing written
+        await pilot.press("4")
+        app.query_one("#cert-tree").focus()
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportDialog))
+        await fill_export(pilot, app, str(tmp_path / "r1"))
+        app.screen.query_one("#export", Button).press()
+        await wait_for(pilot, lambda: "PEM_EXPORT_FAILURE" in log_text(app))
+        assert "%PKI-3-PEM_EXPORT_FAILURE: Export from trustpoint lab failed. Reason: RSA keypair r1.example.com " \
+               "is not exportable." in log_text(app)
+        assert not list(tmp_path.glob("r1*")), "nothing written"
+
+
+async def test_trustpoint_export_pem_and_pkcs12_then_import_into_a_new_store(tmp_path: Path) -> None:
+    pki = exportable(fixed_pki(tmp_path / "store"))
+    ca, device = fixed_chain()
+    app = PkiConsole(pki=pki, clock=lambda: FROZEN_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("4")
+        app.query_one("#cert-tree").focus()
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportDialog))
+        await fill_export(pilot, app, str(tmp_path / "r1"))
+        app.screen.query_one("#export", Button).press()
+        await wait_for(pilot, lambda: "PEM_EXPORT_SUCCESS" in log_text(app))
+        for suffix in (".ca", ".prv", ".crt"):
+            assert ((tmp_path / f"r1{suffix}").stat().st_mode & 0o777) == 0o600, suffix
+        assert x509.load_pem_x509_certificate((tmp_path / "r1.ca").read_bytes()) == ca
+        assert x509.load_pem_x509_certificate((tmp_path / "r1.crt").read_bytes()) == device
+        key = openssl("pkey", "-in", str(tmp_path / "r1.prv"), "-passin", f"pass:{PASSWORD}", "-pubout")
+        cert_key = openssl("x509", "-in", str(tmp_path / "r1.crt"), "-noout", "-pubkey")
+        assert key.returncode == 0 and key.stdout == cert_key.stdout, (key.stderr, "key matches certificate")
+
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportDialog))
+        await fill_export(pilot, app, str(tmp_path / "r1.p12"), pkcs12=True)
+        assert app.screen.query_one("#transfer-cipher", Select).disabled, "PKCS#12 has its own encryption"
+        app.screen.query_one("#export", Button).press()
+        await wait_for(pilot, lambda: "PKCS12_EXPORT_SUCCESS" in log_text(app))
+        info = openssl("pkcs12", "-info", "-in", str(tmp_path / "r1.p12"), "-passin", f"pass:{PASSWORD}",
+                       "-nokeys")
+        assert info.returncode == 0, info.stderr
+        assert PASSWORD not in log_text(app)
+
+    # A new store imports the PKCS#12 into a trustpoint it does not have yet; the CA goes through
+    # the fingerprint dialog.
+    other = Pki.open(tmp_path / "other", clock=FixedClock(FROZEN_NOW))
+    other.set_hostname("r2")
+    other.set_domain_name("example.com")
+    app = PkiConsole(pki=other, clock=lambda: FROZEN_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("4", "i")
+        await wait_for(pilot, lambda: isinstance(app.screen, ImportDialog))
+        dialog = app.screen
+        dialog.query_one("#transfer-target", Input).value = "lab"
+        dialog.query_one("#transfer-form", Select).value = "pkcs12"
+        dialog.query_one("#transfer-url", Input).value = str(tmp_path / "r1.p12")
+        dialog.query_one("#transfer-password", Input).value = PASSWORD
+        await pilot.pause()
+        dialog.query_one("#import", Button).press()
+        await wait_for(pilot, lambda: isinstance(app.screen, FingerprintDialog))
+        from cryptography.hazmat.primitives import hashes
+
+        app.screen.query_one("#fp-input", Input).value = ca.fingerprint(hashes.SHA256()).hex()
+        await pilot.pause()
+        app.screen.query_one("#accept", Button).press()
+        await wait_for(pilot, lambda: "PKCS12_IMPORT_SUCCESS" in log_text(app))
+        assert "lab" in other.config.trustpoints
+        imported = [p.public_der for p in other.config.key_pairs.values()]
+        assert imported == [p.public_der for p in pki.config.key_pairs.values()], "same key pair"
+        assert {c.role for c in other.config.certificates if c.trustpoint == "lab"} == {"ca", "imported"}
+
+
+async def test_secrets_typed_on_the_command_line_stay_out_of_the_log_and_the_history(tmp_path: Path) -> None:
+    pki = Pki.open(tmp_path / "store", clock=FixedClock(FROZEN_NOW))
+    pki.set_hostname("gw1")
+    pki.set_domain_name("example.com")
+    _ca, dev_key = fixed_keys()
+    pki.config.key_pairs["vpn"] = KeyPair(label="vpn", usage="general", private_key=dev_key, exportable=True)
+    app = PkiConsole(pki=pki, clock=lambda: FROZEN_NOW)
+    secrets = ("Ch4llengeSecret", "D3ployKeySecret", "K3yPassphrase", "Pkcs12Secret")
+    lines = ["enable", "configure terminal", "crypto pki trustpoint lab", f"password {secrets[0]}",
+             f"deploy key-password {secrets[1]}", "exit",
+             f"crypto key export rsa vpn pem url {tmp_path / 'vpn'} aes {secrets[2]}",
+             f"crypto pki export lab pkcs12 {tmp_path / 'lab.p12'} password {secrets[3]}"]
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("colon")
+        cmd = app.query_one("#cmdline", Input)
+        for line in lines:
+            cmd.value = line
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: not app.command_line._draining)  # noqa: B023
+        await wait_for(pilot, lambda: (tmp_path / "vpn.prv").exists())
+        log = log_text(app)
+        for secret in secrets:
+            assert secret not in log, secret
+        assert "password " + "*" * len(secrets[0]) in log
+        assert "deploy key-password " + "*" * len(secrets[1]) in log
+        assert f"vpn pem url {tmp_path / 'vpn'} aes " + "*" * len(secrets[2]) in log, "the URL stays readable"
+        assert secrets[3] not in log and "%" in log, "the PKCS#12 export is refused (no certificate) without the secret"
+        history = app.query_one("#cmdline").history  # type: ignore[attr-defined]
+        for secret in secrets:
+            assert not any(secret in h for h in history), (secret, history)
+        # Up recalls the line without its secret, ready for it to be typed again
+        await pilot.press("up", "up")
+        assert cmd.value == f"crypto key export rsa vpn pem url {tmp_path / 'vpn'} aes "
+        assert pki.config.trustpoints["lab"].password == secrets[0], "the secret itself was set"
+        read = openssl("pkey", "-in", str(tmp_path / "vpn.prv"), "-passin", f"pass:{secrets[2]}", "-noout")
+        assert read.returncode == 0, read.stderr
+
+
+def test_time_left_reads_to_the_minute() -> None:
+    from pkitui.tui.widgets.timers import time_left
+
+    assert time_left(timedelta(days=12, hours=3, minutes=59)) == "12d 03h"
+    assert time_left(timedelta(hours=3, minutes=4, seconds=59)) == "3h 04m"
+    assert time_left(timedelta(minutes=4, seconds=1)) == "4m"
+    assert time_left(timedelta(seconds=30)) == "<1m"
+    assert time_left(timedelta(seconds=-5)) == "due now"
+    assert isinstance(FROZEN_NOW, datetime)
