@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from pkitui.core.clock import Clock
 from pkitui.core.config import RunningConfig
 from pkitui.core.config_copy import ConfigCopyError, ConfigUrl, Copied, parse_url, read_bytes, write_bytes
-from pkitui.core.export import Cipher, Exporter, KeyExport, PemExport, TransferError
+from pkitui.core.export import Cipher, Exporter, KeyExport, PemExport, TransferError, require_exportable
 from pkitui.core.import_bundle import (MAX_BUNDLE_BYTES, Bundle, Importer, ImportResult, decrypt_private_key,
                                        key_files, parse_pem_bundle, parse_pkcs12)
 from pkitui.core.keyring import KeyRing
@@ -62,6 +62,16 @@ class TransferService:
         self._importer = Importer(config, trustpoints, ca_trust, certificates, clock)
 
     # -- export ----------------------------------------------------------------------------------
+    def check_export(self, tp: str) -> None:
+        """The refusal any export of ``tp`` would give, without encrypting anything: no certificate
+        of this device held, or a key pair generated without ``exportable`` (KeyNotExportable).
+        A front end calls it before asking for a password."""
+        require_exportable([pair for pair, _der in self._exporter.own(self._trustpoints.get(tp).name)])
+
+    def check_key_export(self, label: str) -> None:
+        """The refusal any export of key label ``label`` would give (KeyNotExportable)."""
+        require_exportable(self._keys.list(label))
+
     def export_pem(self, tp: str, cipher: Cipher, password: str) -> PemExport:
         """``crypto pki export TP pem terminal CIPHER password PW``: CA certificate(s), then each key
         pair (private key encrypted with ``cipher``) with its certificate."""

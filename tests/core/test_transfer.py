@@ -184,12 +184,16 @@ def test_non_exportable_keys_are_refused_by_every_export(general: Pki, tmp_path:
         for export in (lambda: general.transfer.export_pem_to("lab", str(tmp_path / "a"), "aes", PW),
                        lambda: general.transfer.export_pem("lab", "3des", PW),
                        lambda: general.transfer.export_pkcs12_to("lab", str(tmp_path / "b.p12"), PW),
-                       lambda: general.transfer.export_key_to("vpn", str(tmp_path / "c"), "aes", PW)):
+                       lambda: general.transfer.export_key_to("vpn", str(tmp_path / "c"), "aes", PW),
+                       lambda: general.transfer.check_export("lab"),  # what a front end asks before a password
+                       lambda: general.transfer.check_key_export("vpn")):
             with pytest.raises(KeyNotExportable, match="RSA keypair vpn is not exportable"):
                 export()
     finally:
         pair.exportable = True
     assert list(tmp_path.iterdir()) == []  # nothing written
+    general.transfer.check_export("lab")  # exportable again: no refusal
+    general.transfer.check_key_export("vpn")
 
 
 def test_pem_import_into_a_new_store(general: Pki, tmp_path: Path) -> None:
