@@ -107,3 +107,32 @@ async def test_help_wraps_each_description_inside_its_column(size: tuple[int, in
                 assert len(line) - len(line.lstrip()) == column, line
             else:  # key, action, description: the description starts at that column too
                 assert line[column - 2:column] == "  " and line[column] != " ", line
+
+
+async def test_enrollment_toasts_never_cover_the_dialog_buttons_at_80x24() -> None:
+    """A certificate issued is shown in the dialog's table and the log, not in a toast over the
+    Cancel and Close buttons; the summary toast comes once the dialog is closed."""
+    from textual.widgets import Button
+    from textual.widgets._toast import Toast
+
+    from pkitui.core.scep.enroll import EnrollmentEvent, EnrollmentResult, EnrollmentState
+    from pkitui.tui.screens.enrollment import EnrollmentEventReceived, EnrollmentFinished, EnrollmentScreen
+
+    app = frozen_app(fixed_pki())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        screen = EnrollmentScreen("lab")
+        await app.push_screen(screen)
+        screen.post_message(EnrollmentEventReceived(
+            EnrollmentEvent("lab", "r1.example.com", "issued", "certificate issued, serial 2")))
+        cert = app.pki.certificates.ca_certificate("lab")  # any certificate: the dialog counts them
+        screen.post_message(EnrollmentFinished(
+            [EnrollmentResult("lab", "r1.example.com", EnrollmentState.ISSUED, certificate=cert)], None))
+        await wait_for(pilot, lambda: screen.finished)
+        await pilot.pause(0.3)
+        buttons = [b.region for b in screen.query(Button)]
+        toasts = [t.region for t in app.screen.query(Toast)]
+        assert not any(t.overlaps(b) for t in toasts for b in buttons), (toasts, buttons)
+        await pilot.click("#close")
+        await wait_for(pilot, lambda: not isinstance(app.screen, EnrollmentScreen))
+        await wait_for(pilot, lambda: any(n.message == "1 certificate(s) issued for lab" for n in app._notifications))

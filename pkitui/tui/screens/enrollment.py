@@ -79,6 +79,7 @@ class EnrollmentScreen(ModalScreen[None]):
         self.rows: dict[str, EnrollmentEvent] = {}  # the latest event of each key pair's request
         self._deadlines: dict[str, float] = {}  # when a PENDING request is polled next (time.time())
         self.finished = False
+        self.summary = ""  # what the toast says once the dialog is closed
         self.worker: Worker[object] | None = None  # the enrollment's worker: its network wait is shown
         self._tick = 0
 
@@ -113,8 +114,8 @@ class EnrollmentScreen(ModalScreen[None]):
             self._deadlines[key] = datetime.fromisoformat(ev.next_poll_at).timestamp()
         else:
             self._deadlines.pop(key, None)
-        if ev.state == "issued":
-            self.notify(f"Certificate issued for {key}", title="Enrollment")
+        # No toast per certificate issued: the row says so, the log has %PKI-6-CERTRET, and at
+        # 80x24 a toast covered the dialog's Cancel and Close buttons.
         self.render_rows()
 
     def detail(self, key: str) -> str:
@@ -165,6 +166,8 @@ class EnrollmentScreen(ModalScreen[None]):
             status.update(self.toned(text + (f"\n{hint}" if hint else ""), Tone.ERROR_STRONG))
         else:
             issued = sum(1 for r in message.results if r.certificate is not None)
+            if issued:  # told once the dialog is closed: a toast now would cover its buttons
+                self.summary = f"{issued} certificate(s) issued for {self.trustpoint}"
             status.update(self.toned(f"Finished: {issued} of {len(message.results)} certificate(s) issued.",
                                      Tone.OK_STRONG if issued else Tone.WARNING))
         self.query_one("#cancel", Button).disabled = True
@@ -190,6 +193,8 @@ class EnrollmentScreen(ModalScreen[None]):
         """Close once finished; before that Escape cancels."""
         if self.finished:
             self.dismiss(None)
+            if self.summary:
+                self.app.notify(self.summary, title="Enrollment")
         else:
             self.action_cancel()
 
@@ -304,8 +309,5 @@ def run_enrollment(console: PkiConsole, name: str) -> list[EnrollmentResult] | N
     screen.post_message(EnrollmentFinished(results, None))
     for warning in dict.fromkeys(w for r in results for w in r.warnings):
         console.post_message(CommandOutputWritten(f"% Warning: {warning}", Tone.WARNING))
-    issued = [r for r in results if r.certificate is not None]
-    if issued:
-        console.notify(f"{len(issued)} certificate(s) issued for {name}", title="Enrollment")  # thread-safe
     console.post_message(ConfigChanged("enroll"))
     return results
