@@ -133,7 +133,10 @@ def test_export_dialog(snap_compare: Any, size: tuple[int, int]) -> None:
         app.screen.query_one("#transfer-url", Input).value = "/tmp/exports/r1"
         app.screen.query_one("#transfer-password", Input).value = "secret"
         app.screen.query_one("#transfer-again", Input).value = "secreT"
-    assert snap_compare(frozen_app(fixed_pki()), terminal_size=size,
+    pki = fixed_pki()
+    for pair in pki.config.key_pairs.values():
+        pair.exportable = True  # else the export is refused before the dialog opens
+    assert snap_compare(frozen_app(pki), terminal_size=size,
                         run_before=scripted("4", then=lambda app: _then_all(app, open_export, mistype)))
 
 

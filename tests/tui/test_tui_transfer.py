@@ -157,11 +157,19 @@ async def test_a_key_generated_without_exportable_is_refused_with_the_cores_word
         await wait_for(pilot, lambda: "KEY_EXPORT_FAILURE" in log_text(app))
         assert not isinstance(app.screen, ExportDialog), "nothing is asked for a key that never leaves"
         assert "RSA keypair r1.example.com is not exportable." in log_text(app)
-        # The chain browser's export of the trustpoint: the same refusal, nothing written
+        # The chain browser's export of the trustpoint: the same refusal, before any question
         await pilot.press("4")
         app.query_one("#cert-tree").focus()
         await pilot.press("x")
+        await wait_for(pilot, lambda: "%PKI-3-EXPORT_FAILURE" in log_text(app))
+        assert "%PKI-3-EXPORT_FAILURE: Export from trustpoint lab failed. Reason: RSA keypair r1.example.com " \
+               "is not exportable." in log_text(app)
+        assert not isinstance(app.screen, ExportDialog)
+        # The core refuses in the worker too (the key changed after the dialog opened): nothing written
+        pki.config.key_pairs["r1.example.com"].exportable = True
+        await pilot.press("x")
         await wait_for(pilot, lambda: isinstance(app.screen, ExportDialog))
+        pki.config.key_pairs["r1.example.com"].exportable = False
         await fill_export(pilot, app, str(tmp_path / "r1"))
         app.screen.query_one("#export", Button).press()
         await wait_for(pilot, lambda: "PEM_EXPORT_FAILURE" in log_text(app))
@@ -219,7 +227,7 @@ async def test_trustpoint_export_pem_and_pkcs12_then_import_into_a_new_store(tmp
         dialog.query_one("#transfer-password", Input).value = PASSWORD
         await pilot.pause()
         dialog.query_one("#import", Button).press()
-        await wait_for(pilot, lambda: isinstance(app.screen, FingerprintDialog))
+        await wait_for(pilot, lambda: isinstance(app.screen, FingerprintDialog) and bool(app.screen.query("#fp-input")))
         from cryptography.hazmat.primitives import hashes
 
         app.screen.query_one("#fp-input", Input).value = ca.fingerprint(hashes.SHA256()).hex()
@@ -230,6 +238,23 @@ async def test_trustpoint_export_pem_and_pkcs12_then_import_into_a_new_store(tmp
         imported = [p.public_der for p in other.config.key_pairs.values()]
         assert imported == [p.public_der for p in pki.config.key_pairs.values()], "same key pair"
         assert {c.role for c in other.config.certificates if c.trustpoint == "lab"} == {"ca", "imported"}
+
+        # The PEM files into another trustpoint, its CA rejected in the fingerprint dialog: nothing imported
+        other.trustpoints.declare("lab2")
+        app.post_message(ConfigChanged("trustpoint"))
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, ImportDialog))
+        dialog = app.screen
+        dialog.query_one("#transfer-target", Input).value = "lab2"
+        dialog.query_one("#transfer-url", Input).value = str(tmp_path / "r1")
+        dialog.query_one("#transfer-password", Input).value = PASSWORD
+        await pilot.pause()
+        dialog.query_one("#import", Button).press()
+        await wait_for(pilot, lambda: isinstance(app.screen, FingerprintDialog) and bool(app.screen.query("#reject")))
+        app.screen.query_one("#reject", Button).press()
+        await wait_for(pilot, lambda: "CA_CERT_REJECT" in log_text(app))
+        assert not [c for c in other.config.certificates if c.trustpoint == "lab2"]
+        assert len(other.config.key_pairs) == 1
 
 
 async def test_secrets_typed_on_the_command_line_stay_out_of_the_log_and_the_history(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from pkitui.core.records import OwnRevocation
 from pkitui.tui.screens.base import PkiPane
 from pkitui.tui.screens.dialogs import ConfirmDialog
 from pkitui.tui.screens.transfer import (ExportDialog, ExportRequest, ImportDialog, ImportRequest, export_trustpoint,
-                                         import_trustpoint)
+                                         import_trustpoint, refused)
 from pkitui.tui.tones import Tone
 from pkitui.tui.widgets.cert_detail import ROLE_ORDER, CertDetail, CertView, cert_view, days_left, expiry_tone
 
@@ -239,6 +239,8 @@ class CertificatesPane(PkiPane):
         tp = self.selected_trustpoint
         if tp is None:
             self.notify("Select a trustpoint or one of its certificates first", severity="warning")
+            return
+        if refused(self, "", f"Export from trustpoint {tp}", lambda: self.pki.transfer.check_export(tp)):
             return
         default = str(Path.cwd() / tp)
 

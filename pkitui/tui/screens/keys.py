@@ -15,15 +15,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Label, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
-from pkitui.core.errors import KeyPairError, StoreError
-from pkitui.core.export import require_exportable
+from pkitui.core.errors import StoreError
 from pkitui.core.keys import key_fingerprints, public_pem
 from pkitui.core.previews import ZeroizePreview, zeroize_preview
-from pkitui.tui.messages import CoreCallFailed, KeyPairsGenerated, KeyPairZeroized
+from pkitui.tui.messages import KeyPairsGenerated, KeyPairZeroized
 from pkitui.tui.screens.base import PkiPane
 from pkitui.tui.screens.dialogs import ConfirmDialog, ExportKeyDialog, GenerateKeysDialog, InfoDialog, KeyGeneration
 from pkitui.tui.screens.transfer import (ExportDialog, ExportRequest, ImportDialog, ImportRequest, export_key,
-                                         import_key, transfer_failed)
+                                         import_key, refused)
 from pkitui.tui.tones import Tone
 
 
@@ -268,12 +267,7 @@ class KeysPane(PkiPane):
             self.notify("No key pair selected", severity="warning")
             return
         label = self.pki.config.key_pairs[key_id].label
-        try:
-            require_exportable(self.pki.keys.list(label))
-        except KeyPairError as exc:
-            self.console.post_message(transfer_failed("KEY", False, f"Export of RSA key pair {label}",
-                                                                  exc.message))
-            self.console.post_message(CoreCallFailed(exc))
+        if refused(self, "KEY", f"Export of RSA key pair {label}", lambda: self.pki.transfer.check_key_export(label)):
             return
         default = str(Path.cwd() / label.replace("#", "-"))
 

@@ -11,6 +11,7 @@ notification with its hint). No password reaches the log.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ from pkitui.core.export import Cipher
 from pkitui.tui import console_log
 from pkitui.tui.bridge import describe_error
 from pkitui.tui.console_log import ConsoleEvent
+from pkitui.tui.messages import CoreCallFailed
 
 if TYPE_CHECKING:
     from textual.widget import Widget
@@ -250,9 +252,10 @@ def key_imported(label: str, key_ids: list[str]) -> ConsoleEvent:
 
 
 def transfer_failed(form: str, importing: bool, what: str, reason: str) -> ConsoleEvent:
-    """An export or import refused or failed: ``form`` is PKCS12, PEM or KEY (IOS's
-    %PKI-3-PKCS12_IMPORT_FAILURE and its siblings), ``what`` e.g. "import in to trustpoint lab"."""
-    mnemonic = f"{form}_{'IMPORT' if importing else 'EXPORT'}_FAILURE"
+    """An export or import refused or failed: ``form`` is PKCS12, PEM, KEY (IOS's
+    %PKI-3-PKCS12_IMPORT_FAILURE and its siblings) or "" (refused before the form was chosen:
+    %PKI-3-EXPORT_FAILURE), ``what`` e.g. "Import in to trustpoint lab"."""
+    mnemonic = f"{form}_" * bool(form) + f"{'IMPORT' if importing else 'EXPORT'}_FAILURE"
     return ConsoleEvent("PKI", 3, mnemonic, f"{what} failed. Reason: {reason}")
 
 
@@ -274,6 +277,19 @@ def _failed(pane: PkiPane, form: str, importing: bool, what: str, error: PkiErro
 
 def _copied(copies: list[Copied]) -> tuple[list[str], int]:
     return [str(c.url) for c in copies], sum(c.size for c in copies)
+
+
+def refused(pane: PkiPane, form: str, what: str, check: Callable[[], None]) -> bool:
+    """On the UI thread, before a password is asked: run the core's ``check`` of an export; a
+    refusal (a key generated without exportable, no certificate) is logged and shown, and True
+    returned (then nothing is asked)."""
+    try:
+        check()
+    except PkiError as exc:
+        _failed(pane, form, False, what, exc)
+        pane.console.post_message(CoreCallFailed(exc))
+        return True
+    return False
 
 
 def export_trustpoint(pane: PkiPane, trustpoint: str, request: ExportRequest) -> None:
