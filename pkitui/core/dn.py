@@ -97,10 +97,8 @@ def _unescape(value: str, dn: str) -> str:
 _COUNTRY, _COMMON_NAME = "2.5.4.6", "2.5.4.3"
 
 
-def _attribute(ava: str, dn: str) -> x509.NameAttribute[str]:
-    from cryptography import x509
-    from cryptography.x509.oid import ObjectIdentifier
-
+def _attribute(ava: str, dn: str) -> tuple[str, str]:
+    """One ``name=value`` of ``dn``: its dotted OID and unescaped value (ConfigError names the bad part)."""
     name, eq, value = ava.partition("=")
     name = name.strip()
     if not eq:
@@ -109,14 +107,16 @@ def _attribute(ava: str, dn: str) -> x509.NameAttribute[str]:
         raise ConfigError(f"invalid subject-name {dn!r}: {ava.strip()!r} has no attribute name", _HINT)
     dotted = DN_ATTRIBUTES.get(name.upper())
     if dotted is None:
-        if not all(part.isdigit() for part in name.split(".")) or name.count(".") < 1:
+        arcs = name.split(".")
+        # A dotted OID as X.660 allows it: first arc 0-2, second below 40 under 0 and 1.
+        if (len(arcs) < 2 or not all(a.isdigit() for a in arcs) or int(arcs[0]) > 2
+                or (int(arcs[0]) < 2 and int(arcs[1]) >= 40)):
             known = ", ".join(k for k in DN_ATTRIBUTES if len(k) <= 2)
             raise ConfigError(
                 f"invalid subject-name {dn!r}: unknown attribute {name!r}",
                 f"Known attributes: {known}, SERIALNUMBER, UNSTRUCTUREDNAME ... or a dotted OID.",
             )
-        dotted = name
-    oid = ObjectIdentifier(dotted)
+        dotted = ".".join(str(int(a)) for a in arcs)
     text = _unescape(value, dn)
     if not text:
         raise ConfigError(f"invalid subject-name {dn!r}: {name} has an empty value", _HINT)
@@ -124,7 +124,24 @@ def _attribute(ava: str, dn: str) -> x509.NameAttribute[str]:
         raise ConfigError(f"invalid subject-name {dn!r}: C={text!r} is not a two-letter country code", "Example: C=US")
     if dotted == _COMMON_NAME and len(text) > 64:
         raise ConfigError(f"invalid subject-name {dn!r}: CN is longer than 64 characters", "Shorten the common name.")
-    return x509.NameAttribute(oid, text)
+    return dotted, text
+
+
+def _rdns(dn: str) -> list[list[tuple[str, str]]]:
+    """The RDNs of ``dn`` as written (most specific first), each a list of (dotted OID, value);
+    checked without building cryptography objects, so a store's check at load imports no x509."""
+    if not dn.strip():
+        raise ConfigError("invalid subject-name: it is empty", "Example: CN=r1.example.com,O=Example")
+    rdns = []
+    for rdn in _split(dn, ","):
+        if not rdn.strip():
+            raise ConfigError(f"invalid subject-name {dn!r}: empty component between commas", _HINT)
+        attributes = [_attribute(ava, dn) for ava in _split(rdn, "+")]
+        if len(set(attributes)) != len(attributes):
+            raise ConfigError(f"invalid subject-name {dn!r}: {rdn.strip()!r}: duplicate attribute "
+                              "(the same attribute and value twice in one RDN)", _HINT)
+        rdns.append(attributes)
+    return rdns
 
 
 def parse_dn(dn: str) -> x509.Name:
@@ -134,24 +151,22 @@ def parse_dn(dn: str) -> x509.Name:
     most specific one, i.e. the last in the certificate's ASN.1 sequence.
     """
     from cryptography import x509
+    from cryptography.x509.oid import ObjectIdentifier
 
-    if not dn.strip():
-        raise ConfigError("invalid subject-name: it is empty", "Example: CN=r1.example.com,O=Example")
     rdns = []
-    for rdn in _split(dn, ","):
-        if not rdn.strip():
-            raise ConfigError(f"invalid subject-name {dn!r}: empty component between commas", _HINT)
-        attributes = [_attribute(ava, dn) for ava in _split(rdn, "+")]
+    for attributes in _rdns(dn):
         try:
-            rdns.append(x509.RelativeDistinguishedName(attributes))
-        except ValueError as exc:  # e.g. the same attribute twice in one RDN
-            raise ConfigError(f"invalid subject-name {dn!r}: {rdn.strip()!r}: {exc}", _HINT) from None
+            rdns.append(x509.RelativeDistinguishedName(
+                [x509.NameAttribute(ObjectIdentifier(oid), text) for oid, text in attributes]))
+        except ValueError as exc:  # what cryptography refuses beyond the checks above
+            raise ConfigError(f"invalid subject-name {dn!r}: {exc}", _HINT) from None
     return x509.Name(list(reversed(rdns)))
 
 
 def validate_dn(dn: str) -> str:
-    """Return ``dn`` (surrounding blanks removed) if :func:`parse_dn` accepts it."""
-    parse_dn(dn)
+    """Return ``dn`` (surrounding blanks removed) if it is a valid subject name (the checks of
+    :func:`parse_dn`, without importing cryptography)."""
+    _rdns(dn)
     return dn.strip()
 
 
