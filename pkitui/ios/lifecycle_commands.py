@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from pkitui.core.errors import CertificateError
-from pkitui.ios.format import ios_time
+from pkitui.ios.format import COUNTDOWN_WIDTH, TIMER_NAMES, ios_countdown, ios_time
 from pkitui.ios.grammar import Args
 from pkitui.ios.registry import CONFIG, EXEC, USER_EXEC, command
 from pkitui.ios.session import Session
@@ -17,29 +17,6 @@ from pkitui.ios.session import Session
 if TYPE_CHECKING:
     from pkitui.core.lifecycle_status import HeldCertificate, TrustpointState
     from pkitui.core.timers import Timer
-
-# IOS's timer names; CRL FETCH, ROLLOVER, NEXT CA and EXPIRY ALERT are ours (IOS's client lists none for them).
-TIMER_NAMES = {"renew": "RENEW", "poll": "POLL", "crl-refresh": "CRL FETCH", "rollover": "ROLLOVER",
-               "next-ca": "NEXT CA", "expiry": "EXPIRY ALERT"}
-COUNTDOWN_WIDTH = 17  # up to 9999 days: "9999d23:59:59.999"
-
-
-def ios_countdown(left: timedelta) -> str:
-    """IOS's timer layout: ``7d23:59:59.123``, ``1:02:03.004``, ``9:59.999``, ``0.872`` (an
-    overdue timer reads ``0.000``: it fires now)."""
-    ms = max(0, round(left.total_seconds() * 1000))
-    days, ms = divmod(ms, 86_400_000)
-    hours, ms = divmod(ms, 3_600_000)
-    minutes, ms = divmod(ms, 60_000)
-    seconds, ms = divmod(ms, 1000)
-    if days:
-        return f"{days}d{hours:02}:{minutes:02}:{seconds:02}.{ms:03}"
-    if hours:
-        return f"{hours}:{minutes:02}:{seconds:02}.{ms:03}"
-    if minutes:
-        return f"{minutes}:{seconds:02}.{ms:03}"
-    return f"{seconds}.{ms:03}"
-
 
 def timer_lines(timers: list[Timer], now_left: list[timedelta], detail: bool = False) -> list[str]:
     """``show crypto pki timers``: ``PKI Timers``, the soonest countdown alone (the tree's head),

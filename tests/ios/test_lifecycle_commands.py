@@ -13,7 +13,7 @@ from lifecycle_support import CA_CERT, DER, T0, device
 from pkitui.core.clock import FixedClock
 from pkitui.core.keys import key_fingerprints
 from pkitui.core.pki import Pki
-from pkitui.ios.lifecycle_commands import ios_countdown
+from pkitui.ios.format import ios_countdown
 from pkitui.ios.session import Session
 from pkitui.ios.show_commands import running_config_lines
 
@@ -39,6 +39,27 @@ def _grouped(hexs: str) -> str:
 ])
 def test_countdown_is_ios_timer_layout(left: datetime.timedelta, text: str) -> None:
     assert ios_countdown(left) == text
+
+
+@pytest.mark.parametrize("left, text", [
+    (datetime.timedelta(days=12, hours=3, minutes=59), "12d 03h"),
+    (datetime.timedelta(hours=3, minutes=4, seconds=59), "3h 04m"),
+    (datetime.timedelta(minutes=4, seconds=1), "4m"),
+    (datetime.timedelta(seconds=30), "<1m"),
+    (datetime.timedelta(0), "due now"),
+    (datetime.timedelta(seconds=-5), "due now"),
+])
+def test_minutes_left_is_the_consoles_layout_to_the_minute(left: datetime.timedelta, text: str) -> None:
+    from pkitui.ios.format import minutes_left
+
+    assert minutes_left(left) == text
+
+
+def test_every_timer_kind_has_one_name_for_show_and_the_console() -> None:
+    from pkitui.core.timers import TimerKind
+    from pkitui.ios.format import TIMER_NAMES
+
+    assert set(TIMER_NAMES) == set(TimerKind)
 
 
 @pytest.mark.parametrize("line", ["auto-enroll", "auto-enroll 80", "auto-enroll regenerate",
