@@ -7,7 +7,7 @@ typed on the ':' line kept out of the log, its search and the history."""
 from __future__ import annotations
 
 import subprocess
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from cryptography import x509
@@ -23,6 +23,7 @@ from pkitui.tui.screens.fingerprint import FingerprintDialog
 from pkitui.tui.screens.home import HomePane
 from pkitui.tui.screens.transfer import ExportDialog, ImportDialog
 from pkitui.tui.screens.trustpoints import TrustpointsPane
+from pkitui.tui.widgets.timers import PkiTimers
 from tui_support import FROZEN_NOW, SIZE, add_fixed_crl, fixed_chain, fixed_keys, fixed_pki, ready, wait_for
 
 PASSWORD = "Exp0rt-Secret"
@@ -63,34 +64,34 @@ async def test_timers_on_home_and_the_trustpoint_pane_follow_the_config_and_the_
         home = app.query_one(HomePane)
 
         def body() -> str:
-            return _plain(app.query_one("#home-body", Static).content)
+            return _plain(app.query_one("#home-timers", Static).content)
 
-        await wait_for(pilot, lambda: "expiry alert" in body())
+        await wait_for(pilot, lambda: "EXPIRY ALERT" in body())
         first = pki.timers.list(FROZEN_NOW)[0]
         assert "Timers" in body() and first.trustpoint in body()
-        assert "CRL refresh" not in body(), "no CRL is held yet"
+        assert "CRL FETCH" not in body(), "no CRL is held yet"
         # The configuration changes: a CRL held sets a refresh timer, shown at once.
         add_fixed_crl(pki)
         app.post_message(ConfigChanged("crl"))
-        await wait_for(pilot, lambda: "CRL refresh" in body())
+        await wait_for(pilot, lambda: "CRL FETCH" in body())
         crl = next(t for t in pki.timers.list(FROZEN_NOW) if t.kind == "crl-refresh")
         assert (crl.due - FROZEN_NOW) < timedelta(days=7)
         assert _left(crl.due - FROZEN_NOW) in body()
         # Time passes: the minute refresh lists them again with less time left.
         now[0] = FROZEN_NOW + timedelta(hours=5)
-        home._list_timers()
+        home.query_one(PkiTimers).reload()
         await wait_for(pilot, lambda: _left(crl.due - now[0]) in body())
         # The trustpoint pane shows its own trustpoint's timers.
         await pilot.press("2")
         pane = app.query_one(TrustpointsPane)
-        pane._list_timers()  # its own minute refresh
+        pane.query_one(PkiTimers).reload()  # its own minute refresh
         await wait_for(pilot, lambda: _left(crl.due - now[0]) in str(pane.query_one("#tp-timers", Static).content))
         shown = str(pane.query_one("#tp-timers", Static).content)
-        assert "expiry alert" in shown and "CRL refresh" in shown
+        assert "EXPIRY ALERT" in shown and "CRL FETCH" in shown
 
 
 def _left(left: timedelta) -> str:
-    from pkitui.tui.widgets.timers import time_left
+    from pkitui.ios.format import minutes_left as time_left
 
     return time_left(left)
 
@@ -295,13 +296,3 @@ async def test_secrets_typed_on_the_command_line_stay_out_of_the_log_and_the_his
         read = openssl("pkey", "-in", str(tmp_path / "vpn.prv"), "-passin", f"pass:{secrets[2]}", "-noout")
         assert read.returncode == 0, read.stderr
 
-
-def test_time_left_reads_to_the_minute() -> None:
-    from pkitui.tui.widgets.timers import time_left
-
-    assert time_left(timedelta(days=12, hours=3, minutes=59)) == "12d 03h"
-    assert time_left(timedelta(hours=3, minutes=4, seconds=59)) == "3h 04m"
-    assert time_left(timedelta(minutes=4, seconds=1)) == "4m"
-    assert time_left(timedelta(seconds=30)) == "<1m"
-    assert time_left(timedelta(seconds=-5)) == "due now"
-    assert isinstance(FROZEN_NOW, datetime)

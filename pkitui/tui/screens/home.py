@@ -4,7 +4,6 @@ next, as ``show crypto pki timers``), and the lab when it runs."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from rich import box
 from rich.console import Group
@@ -18,10 +17,9 @@ from textual.message import Message
 from textual.widgets import Static
 
 from pkitui.core.records import OWN_ROLES, OwnRevocation
-from pkitui.core.timers import Timer
 from pkitui.tui.screens.base import PkiPane
 from pkitui.tui.tones import Tone
-from pkitui.tui.widgets.timers import REFRESH_SECONDS, TIMER_TITLES, TimersListed, time_left
+from pkitui.tui.widgets.timers import PkiTimers
 
 HOME_TIMERS = 5  # the soonest ones; show crypto pki timers lists every one
 
@@ -48,55 +46,17 @@ class HomePane(PkiPane):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._revocations: dict[str, list[OwnRevocation]] = {}
-        self._pki_timers: list[Timer] | None = None  # None until the first worker listed them
-        self._pki_timers_at = datetime.now(timezone.utc)  # when they were listed (the countdowns' origin)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="home-scroll", can_focus=True):
             yield Static(id="home-body")
-
-    def on_mount(self) -> None:
-        # PkiPane.on_mount (the reload) runs after this one. Time passes: the countdowns are
-        # listed again once a minute (they are shown to the minute).
-        self.set_interval(REFRESH_SECONDS, self._list_timers)
+            yield PkiTimers(limit=HOME_TIMERS, id="home-timers")  # lists them itself, once a minute too
+            yield Static(id="home-keys")
 
     def reload(self) -> None:
         self._show()
         self._check_revocations()
-        self._list_timers()
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="timers")
-    def _list_timers(self) -> None:
-        """The core's timers (parses certificates: not on the UI thread)."""
-        now = self.now()
-        self.post_message(TimersListed(self.core(self.pki.timers.list, now), now))
-
-    @on(TimersListed)
-    def _timers_listed(self, message: TimersListed) -> None:
-        message.stop()
-        self._pki_timers, self._pki_timers_at = message.timers, message.now
-        if self.query("#home-body"):
-            self._show()
-
-    def _timers_table(self) -> Table:
-        """The soonest timers: time left, what fires, for which trustpoint, and what it concerns."""
-        timers = self._pki_timers or []
-        table = Table(title="Timers (show crypto pki timers)", title_justify="left", expand=True,
-                      box=box.SIMPLE_HEAD, show_edge=False)
-        table.add_column("left", no_wrap=True, justify="right", min_width=9)  # up to "9999d 23h"
-        table.add_column("fires", no_wrap=True)
-        table.add_column("trustpoint", no_wrap=True)
-        table.add_column("what", no_wrap=True, overflow="ellipsis", ratio=1)
-        for timer in timers[:HOME_TIMERS]:
-            left = timer.left(self._pki_timers_at)
-            table.add_row(self.toned(time_left(left), Tone.WARNING if left.total_seconds() <= 0 else Tone.STRONG),
-                          TIMER_TITLES[timer.kind], timer.trustpoint, timer.detail)
-        if len(timers) > HOME_TIMERS:
-            table.add_row("", "", "", self.toned(f"{len(timers) - HOME_TIMERS} more: :show crypto pki timers",
-                                                 Tone.MUTED))
-        if not timers:
-            table.add_row("", "", "", self.toned("none: auto-enroll, a CRL held or a certificate sets one", Tone.MUTED))
-        return table
+        self.query_one("#home-timers", PkiTimers).reload()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="revocation")
     def _check_revocations(self) -> None:
@@ -161,7 +121,5 @@ class HomePane(PkiPane):
                         self._device_text(tp.name, devices))
         if not pki.trustpoints.list():
             tps.add_row(toned("none yet: press 2 for Trustpoints, then n", Tone.MUTED), "", "", "")
-        parts: list[Table | Text] = [head, Text(""), tps]
-        if self._pki_timers is not None:
-            parts.append(self._timers_table())
-        self.query_one("#home-body", Static).update(Group(*parts, keys))
+        self.query_one("#home-body", Static).update(Group(head, Text(""), tps))
+        self.query_one("#home-keys", Static).update(keys)

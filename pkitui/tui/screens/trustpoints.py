@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -17,7 +16,6 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, ListItem, ListView, Static
 
-from pkitui.core.timers import Timer
 from pkitui.core.trustpoint_options import OPTIONS_BY_KEY
 from pkitui.core.trustpoints import Trustpoint
 from pkitui.tui import console_log
@@ -28,7 +26,7 @@ from pkitui.tui.screens.enrollment import EnrollmentFinished, EnrollmentScreen, 
 from pkitui.tui.screens.transfer import ask_ca_decision
 from pkitui.tui.screens.trustpoint_fields import FIELDS, FLAGS, SetterValidator
 from pkitui.tui.tones import Tone
-from pkitui.tui.widgets.timers import REFRESH_SECONDS, TIMER_TITLES, TimersListed, time_left
+from pkitui.tui.widgets.timers import PkiTimers
 
 if TYPE_CHECKING:
     from pkitui.core.scep.ca import CaCandidate
@@ -73,7 +71,7 @@ class TrustpointsPane(PkiPane):
             # Not a Tab stop of its own: focused, the container let typing fire the pane's keys.
             with VerticalScroll(id="tp-form", can_focus=False):
                 yield Static("Select or declare a trustpoint.", id="tp-title", classes="section-title")
-                yield Static("", id="tp-timers")
+                yield PkiTimers(one_trustpoint=True, id="tp-timers")  # lists them itself, once a minute too
                 for field in FIELDS:
                     with Horizontal(classes="field"):
                         yield Label(field.label, classes="field-label")
@@ -99,12 +97,6 @@ class TrustpointsPane(PkiPane):
         # Unapplied edits, per trustpoint (option key -> value typed): kept when the form reloads
         # (another action changed the configuration) and when another trustpoint is shown.
         self._drafts: dict[str, dict[str, str | bool]] = {}
-        self._pki_timers: list[Timer] | None = None  # every trustpoint's, as the worker last listed them
-        self._pki_timers_at = datetime.now(timezone.utc)
-
-    def on_mount(self) -> None:
-        # PkiPane.on_mount (the reload) runs after this one; the countdowns are shown to the minute.
-        self.set_interval(REFRESH_SECONDS, self._list_timers)
 
     # -- reading ---------------------------------------------------------------------------------
     @property
@@ -125,38 +117,7 @@ class TrustpointsPane(PkiPane):
         if names != current:
             self.call_later(self._rebuild_list, names)
         self.load_form(keep if keep in names else (names[0] if names else None))
-        self._list_timers()
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="timers")
-    def _list_timers(self) -> None:
-        """The core's timers (parses certificates: not on the UI thread)."""
-        now = self.now()
-        self.post_message(TimersListed(self.core(self.pki.timers.list, now), now))
-
-    @on(TimersListed)
-    def _timers_listed(self, message: TimersListed) -> None:
-        message.stop()
-        self._pki_timers, self._pki_timers_at = message.timers, message.now
-        if self.query("#tp-timers"):
-            self._show_timers()
-
-    def _show_timers(self) -> None:
-        """The form's trustpoint's timers, soonest first (show crypto pki timers, for this one)."""
-        widget = self.query_one("#tp-timers", Static)
-        if self._form_tp is None or self._pki_timers is None:
-            widget.update("")
-            return
-        mine = [t for t in self._pki_timers if t.trustpoint == self._form_tp]
-        text = self.toned("Timers ", Tone.STRONG)
-        if not mine:
-            text.append("none (auto-enroll, a CRL held or a certificate sets one)", style=self.tone(Tone.MUTED))
-        for timer in mine:
-            left = timer.left(self._pki_timers_at)
-            text.append(f"\n{time_left(left):>9}  ", style=self.tone(Tone.WARNING if left.total_seconds() <= 0
-                                                                      else Tone.STRONG))
-            text.append(f"{TIMER_TITLES[timer.kind]}: ", style=self.tone(Tone.NOTE))
-            text.append(timer.detail)
-        widget.update(text)
+        self.query_one("#tp-timers", PkiTimers).reload()
 
     async def _rebuild_list(self, names: list[str]) -> None:
         """Replace the list's items, then highlight the form's trustpoint: set before the new
@@ -204,7 +165,7 @@ class TrustpointsPane(PkiPane):
             box.disabled = tp is None
             box.set_class(flag.key in draft, "-edited")
         self._show_title()
-        self._show_timers()
+        self.query_one("#tp-timers", PkiTimers).show_trustpoint(self._form_tp)
 
     def _show_title(self) -> None:
         tp = self.pki.config.trustpoints.get(self._form_tp) if self._form_tp else None
