@@ -81,6 +81,53 @@ def config_saved(used: int, capacity: int) -> SyslogMessage:
                          f"console ({used:,} of {capacity:,} bytes used)")
 
 
+# Export and import (crypto pki export/import, crypto key export/import rsa): IOS prints
+# %PKI-6-PKCS12_EXPORT_SUCCESS / PKCS12_IMPORT_SUCCESS and %PKI-3-PKCS12_IMPORT_FAILURE; the PEM and
+# key-pair forms follow the same pattern (our mnemonics).
+def _where(urls: list[str]) -> str:
+    return ", ".join(urls)
+
+
+def trustpoint_exported(trustpoint: str, pkcs12: bool, urls: list[str], size: int) -> SyslogMessage:
+    """``crypto pki export TP pem | pkcs12`` wrote these files (``size`` bytes in all)."""
+    if pkcs12:
+        return SyslogMessage("PKI", 6, "PKCS12_EXPORT_SUCCESS",
+                             f"PKCS #12 Export from trustpoint {trustpoint} was successfully Exported "
+                             f"to {_where(urls)} ({size:,} bytes).")
+    return SyslogMessage("PKI", 6, "PEM_EXPORT_SUCCESS",
+                         f"PEM Export from trustpoint {trustpoint} was successfully Exported "
+                         f"to {_where(urls)} ({size:,} bytes).")
+
+
+def key_exported(label: str, urls: list[str], size: int) -> SyslogMessage:
+    """``crypto key export rsa LABEL pem url URL``: the public and encrypted private key files."""
+    return SyslogMessage("PKI", 6, "KEY_EXPORT_SUCCESS",
+                         f"RSA key pair {label} was successfully Exported to {_where(urls)} ({size:,} bytes).")
+
+
+def trustpoint_imported(trustpoint: str, pkcs12: bool, key_ids: list[str], certificates: int) -> SyslogMessage:
+    """``crypto pki import TP pem | pkcs12`` stored a CA, key pair(s) and certificate(s)."""
+    form = "PKCS #12" if pkcs12 else "PEM"
+    mnemonic = "PKCS12_IMPORT_SUCCESS" if pkcs12 else "PEM_IMPORT_SUCCESS"
+    return SyslogMessage("PKI", 6, mnemonic,
+                         f"{form} import in to trustpoint {trustpoint} successfully imported "
+                         f"(key pair(s) {', '.join(key_ids) or 'none'}, {certificates} certificate(s)).")
+
+
+def key_imported(label: str, key_ids: list[str]) -> SyslogMessage:
+    """``crypto key import rsa LABEL pem url URL`` stored these key pairs."""
+    return SyslogMessage("PKI", 6, "KEY_IMPORT_SUCCESS",
+                         f"RSA key pair {label} successfully imported ({', '.join(key_ids)}).")
+
+
+def transfer_failed(form: str, importing: bool, what: str, reason: str) -> SyslogMessage:
+    """An export or import refused or failed: ``form`` is PKCS12, PEM, KEY (IOS's
+    %PKI-3-PKCS12_IMPORT_FAILURE and its siblings) or "" (refused before the form was chosen:
+    %PKI-3-EXPORT_FAILURE), ``what`` e.g. "Import in to trustpoint lab"."""
+    mnemonic = f"{form}_" * bool(form) + f"{'IMPORT' if importing else 'EXPORT'}_FAILURE"
+    return SyslogMessage("PKI", 3, mnemonic, f"{what} failed. Reason: {reason}")
+
+
 def enrollment_event(event: EnrollmentEvent) -> SyslogMessage | None:
     """The message of an enrollment's new state (None for a request merely sent)."""
     if event.state == "issued":

@@ -121,6 +121,41 @@ def config_saved(used: int, capacity: int) -> ConsoleEvent:
     return _console(syslog.config_saved(used, capacity))
 
 
+def trustpoint_exported(trustpoint: str, pkcs12: bool, urls: list[str], size: int) -> ConsoleEvent:
+    """%PKI-6-PKCS12_EXPORT_SUCCESS / PEM_EXPORT_SUCCESS."""
+    from pkitui.ios import syslog
+
+    return _console(syslog.trustpoint_exported(trustpoint, pkcs12, urls, size))
+
+
+def key_exported(label: str, urls: list[str], size: int) -> ConsoleEvent:
+    """%PKI-6-KEY_EXPORT_SUCCESS."""
+    from pkitui.ios import syslog
+
+    return _console(syslog.key_exported(label, urls, size))
+
+
+def trustpoint_imported(trustpoint: str, pkcs12: bool, key_ids: list[str], certificates: int) -> ConsoleEvent:
+    """%PKI-6-PKCS12_IMPORT_SUCCESS / PEM_IMPORT_SUCCESS."""
+    from pkitui.ios import syslog
+
+    return _console(syslog.trustpoint_imported(trustpoint, pkcs12, key_ids, certificates))
+
+
+def key_imported(label: str, key_ids: list[str]) -> ConsoleEvent:
+    """%PKI-6-KEY_IMPORT_SUCCESS."""
+    from pkitui.ios import syslog
+
+    return _console(syslog.key_imported(label, key_ids))
+
+
+def transfer_failed(form: str, importing: bool, what: str, reason: str) -> ConsoleEvent:
+    """%PKI-3-PKCS12_IMPORT_FAILURE and its siblings, %PKI-3-EXPORT_FAILURE."""
+    from pkitui.ios import syslog
+
+    return _console(syslog.transfer_failed(form, importing, what, reason))
+
+
 def enrollment_event(event: EnrollmentEvent) -> ConsoleEvent | None:
     """The console message of an enrollment's new state (None for a request merely sent)."""
     from pkitui.ios import syslog

@@ -3,7 +3,8 @@ and with which password (asked twice for an export), and the one run of each ove
 ``pki.transfer`` that the key manager and the certificate chain browser share.
 
 The runs happen in the panes' thread workers (a TFTP transfer and the CA's fingerprint check
-block). Each ends with one IOS-style console message in the log (a :class:`ConsoleEvent`);
+block). Each ends with one IOS-style console message in the log (worded by
+:mod:`pkitui.ios.syslog`, like every other console line, through :mod:`pkitui.tui.console_log`);
 a refusal (a key generated without ``exportable``, a wrong password) is logged as
 ``%PKI-3-..._FAILURE`` with the core's reason, then raised to the pane's one error handler (the
 notification with its hint). No password reaches the log.
@@ -26,7 +27,6 @@ from pkitui.core.errors import PkiError
 from pkitui.core.export import Cipher
 from pkitui.tui import console_log
 from pkitui.tui.bridge import describe_error
-from pkitui.tui.console_log import ConsoleEvent
 from pkitui.tui.messages import CoreCallFailed
 
 if TYPE_CHECKING:
@@ -213,52 +213,6 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
                                    self.query_one("#transfer-exportable", Checkbox).value))
 
 
-# -- console messages: IOS prints %PKI-6-PKCS12_EXPORT_SUCCESS / PKCS12_IMPORT_SUCCESS and
-# %PKI-3-PKCS12_IMPORT_FAILURE; the PEM and key-pair forms follow the same pattern (our mnemonics).
-def _where(urls: list[str]) -> str:
-    return ", ".join(urls)
-
-
-def trustpoint_exported(trustpoint: str, pkcs12: bool, urls: list[str], size: int) -> ConsoleEvent:
-    """``crypto pki export TP pem | pkcs12`` wrote these files (``size`` bytes in all)."""
-    if pkcs12:
-        return ConsoleEvent("PKI", 6, "PKCS12_EXPORT_SUCCESS",
-                            f"PKCS #12 Export from trustpoint {trustpoint} was successfully Exported "
-                            f"to {_where(urls)} ({size:,} bytes).")
-    return ConsoleEvent("PKI", 6, "PEM_EXPORT_SUCCESS",
-                        f"PEM Export from trustpoint {trustpoint} was successfully Exported "
-                        f"to {_where(urls)} ({size:,} bytes).")
-
-
-def key_exported(label: str, urls: list[str], size: int) -> ConsoleEvent:
-    """``crypto key export rsa LABEL pem url URL``: the public and encrypted private key files."""
-    return ConsoleEvent("PKI", 6, "KEY_EXPORT_SUCCESS",
-                        f"RSA key pair {label} was successfully Exported to {_where(urls)} ({size:,} bytes).")
-
-
-def trustpoint_imported(trustpoint: str, pkcs12: bool, key_ids: list[str], certificates: int) -> ConsoleEvent:
-    """``crypto pki import TP pem | pkcs12`` stored a CA, key pair(s) and certificate(s)."""
-    form = "PKCS #12" if pkcs12 else "PEM"
-    mnemonic = "PKCS12_IMPORT_SUCCESS" if pkcs12 else "PEM_IMPORT_SUCCESS"
-    return ConsoleEvent("PKI", 6, mnemonic,
-                        f"{form} import in to trustpoint {trustpoint} successfully imported "
-                        f"(key pair(s) {', '.join(key_ids) or 'none'}, {certificates} certificate(s)).")
-
-
-def key_imported(label: str, key_ids: list[str]) -> ConsoleEvent:
-    """``crypto key import rsa LABEL pem url URL`` stored these key pairs."""
-    return ConsoleEvent("PKI", 6, "KEY_IMPORT_SUCCESS",
-                        f"RSA key pair {label} successfully imported ({', '.join(key_ids)}).")
-
-
-def transfer_failed(form: str, importing: bool, what: str, reason: str) -> ConsoleEvent:
-    """An export or import refused or failed: ``form`` is PKCS12, PEM, KEY (IOS's
-    %PKI-3-PKCS12_IMPORT_FAILURE and its siblings) or "" (refused before the form was chosen:
-    %PKI-3-EXPORT_FAILURE), ``what`` e.g. "Import in to trustpoint lab"."""
-    mnemonic = f"{form}_" * bool(form) + f"{'IMPORT' if importing else 'EXPORT'}_FAILURE"
-    return ConsoleEvent("PKI", 3, mnemonic, f"{what} failed. Reason: {reason}")
-
-
 # -- the runs (in a pane's thread worker) -------------------------------------------------------------
 def ask_ca_decision(pane: PkiPane, trustpoint: str, candidate: CaCandidate) -> bool:
     """From a worker: the fingerprint dialog for ``candidate``, told which CA ``trustpoint``
@@ -272,7 +226,7 @@ def ask_ca_decision(pane: PkiPane, trustpoint: str, candidate: CaCandidate) -> b
 
 
 def _failed(pane: PkiPane, form: str, importing: bool, what: str, error: PkiError) -> None:
-    pane.console.post_message(transfer_failed(form, importing, what, describe_error(error)[0]))
+    pane.console.post_message(console_log.transfer_failed(form, importing, what, describe_error(error)[0]))
 
 
 def _copied(copies: list[Copied]) -> tuple[list[str], int]:
@@ -303,7 +257,7 @@ def export_trustpoint(pane: PkiPane, trustpoint: str, request: ExportRequest) ->
     except PkiError as exc:
         _failed(pane, "PKCS12" if request.pkcs12 else "PEM", False, f"Export from trustpoint {trustpoint}", exc)
         raise
-    pane.console.post_message(trustpoint_exported(trustpoint, request.pkcs12, *_copied(copies)))
+    pane.console.post_message(console_log.trustpoint_exported(trustpoint, request.pkcs12, *_copied(copies)))
 
 
 def export_key(pane: PkiPane, label: str, request: ExportRequest) -> None:
@@ -313,7 +267,7 @@ def export_key(pane: PkiPane, label: str, request: ExportRequest) -> None:
     except PkiError as exc:
         _failed(pane, "KEY", False, f"Export of RSA key pair {label}", exc)
         raise
-    pane.console.post_message(key_exported(label, *_copied(copies)))
+    pane.console.post_message(console_log.key_exported(label, *_copied(copies)))
 
 
 def import_trustpoint(pane: PkiPane, request: ImportRequest) -> bool:
@@ -336,7 +290,7 @@ def import_trustpoint(pane: PkiPane, request: ImportRequest) -> bool:
     if not result.accepted:
         pane.console.post_message(console_log.ca_rejected(tp))
         return False
-    pane.console.post_message(trustpoint_imported(
+    pane.console.post_message(console_log.trustpoint_imported(
         result.trustpoint, request.pkcs12, [p.key_id for p in result.key_pairs], len(result.certificates)))
     return True
 
@@ -349,4 +303,4 @@ def import_key(pane: PkiPane, request: ImportRequest) -> None:
     except PkiError as exc:
         _failed(pane, "KEY", True, f"Import of RSA key pair {request.target}", exc)
         raise
-    pane.console.post_message(key_imported(request.target, [p.key_id for p in pairs]))
+    pane.console.post_message(console_log.key_imported(request.target, [p.key_id for p in pairs]))
