@@ -21,8 +21,8 @@ from textual.widgets.tree import TreeNode
 from pkitui.core.records import OwnRevocation
 from pkitui.tui.screens.base import PkiPane
 from pkitui.tui.screens.dialogs import ConfirmDialog
-from pkitui.tui.screens.transfer import (ExportDialog, ExportRequest, ImportDialog, ImportRequest, export_trustpoint,
-                                         import_trustpoint, refused)
+from pkitui.tui.screens.transfer import (ExportDialog, ExportRequest, ImportDialog, ImportRequest, ask_export,
+                                         export_trustpoint, import_trustpoint)
 from pkitui.tui.tones import Tone
 from pkitui.tui.widgets.cert_detail import ROLE_ORDER, CertDetail, CertView, cert_view, days_left, expiry_tone
 
@@ -240,17 +240,11 @@ class CertificatesPane(PkiPane):
         if tp is None:
             self.notify("Select a trustpoint or one of its certificates first", severity="warning")
             return
-        if refused(self, "", f"Export from trustpoint {tp}", lambda: self.pki.transfer.check_export(tp)):
-            return
-        default = str(Path.cwd() / tp)
-
-        def chosen(request: ExportRequest | None) -> None:
-            if request is not None:
-                self._export(tp, request)
-
-        self.app.push_screen(ExportDialog(f"Export trustpoint {tp}", default, offer_pkcs12=True,
-                                          files="PEM writes URL.ca, URL.prv, URL.crt (usage keys: URL-sign.* and "
-                                                "URL-encr.*); PKCS#12 the file at URL. Mode 0600."), chosen)
+        dialog = ExportDialog(f"Export trustpoint {tp}", str(Path.cwd() / tp), offer_pkcs12=True,
+                              files="PEM writes URL.ca, URL.prv, URL.crt (usage keys: URL-sign.* and "
+                                    "URL-encr.*); PKCS#12 the file at URL. Mode 0600.")
+        ask_export(self, "", f"Export from trustpoint {tp}", lambda: self.pki.transfer.check_export(tp), dialog,
+                   lambda request: self._export(tp, request))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="transfer")
     def _export(self, tp: str, request: ExportRequest) -> None:

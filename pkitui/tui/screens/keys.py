@@ -21,8 +21,8 @@ from pkitui.core.previews import ZeroizePreview, zeroize_preview
 from pkitui.tui.messages import KeyPairsGenerated, KeyPairZeroized
 from pkitui.tui.screens.base import PkiPane
 from pkitui.tui.screens.dialogs import ConfirmDialog, ExportKeyDialog, GenerateKeysDialog, InfoDialog, KeyGeneration
-from pkitui.tui.screens.transfer import (ExportDialog, ExportRequest, ImportDialog, ImportRequest, export_key,
-                                         import_key, refused)
+from pkitui.tui.screens.transfer import (ExportDialog, ExportRequest, ImportDialog, ImportRequest, ask_export,
+                                         export_key, import_key)
 from pkitui.tui.tones import Tone
 
 
@@ -267,17 +267,11 @@ class KeysPane(PkiPane):
             self.notify("No key pair selected", severity="warning")
             return
         label = self.pki.config.key_pairs[key_id].label
-        if refused(self, "KEY", f"Export of RSA key pair {label}", lambda: self.pki.transfer.check_key_export(label)):
-            return
-        default = str(Path.cwd() / label.replace("#", "-"))
-
-        def chosen(request: ExportRequest | None) -> None:
-            if request is not None:
-                self._export_pair(label, request)
-
-        self.app.push_screen(ExportDialog(f"Export RSA key pair {label} (PEM)", default, offer_pkcs12=False,
-                                          files="Writes URL.pub and URL.prv (usage keys: URL-sign.* and "
-                                                "URL-encr.*), mode 0600."), chosen)
+        dialog = ExportDialog(f"Export RSA key pair {label} (PEM)", str(Path.cwd() / label.replace("#", "-")),
+                              offer_pkcs12=False, files="Writes URL.pub and URL.prv (usage keys: URL-sign.* and "
+                                                        "URL-encr.*), mode 0600.")
+        ask_export(self, "KEY", f"Export of RSA key pair {label}", lambda: self.pki.transfer.check_key_export(label),
+                   dialog, lambda request: self._export_pair(label, request))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="transfer")
     def _export_pair(self, label: str, request: ExportRequest) -> None:

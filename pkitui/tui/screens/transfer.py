@@ -246,6 +246,21 @@ def refused(pane: PkiPane, form: str, what: str, check: Callable[[], None]) -> b
     return False
 
 
+def ask_export(pane: PkiPane, form: str, what: str, check: Callable[[], None], dialog: ExportDialog,
+               run: Callable[[ExportRequest], object]) -> None:
+    """The console's export, in its one order (the key manager's and the chain browser's): the
+    core's ``check`` first (a refusal is said and nothing is asked), then ``dialog``, then ``run``
+    (a pane's worker) with what was chosen; Cancel runs nothing."""
+    if refused(pane, form, what, check):
+        return
+
+    def chosen(request: ExportRequest | None) -> None:
+        if request is not None:
+            run(request)
+
+    pane.app.push_screen(dialog, chosen)
+
+
 def export_trustpoint(pane: PkiPane, trustpoint: str, request: ExportRequest) -> None:
     """``crypto pki export TP pem url URL CIPHER password PW`` or ``... pkcs12 URL password PW``."""
     transfer = pane.pki.transfer
