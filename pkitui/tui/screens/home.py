@@ -55,8 +55,10 @@ class HomePane(PkiPane):
 
     def reload(self) -> None:
         self._show()
-        self._check_revocations()
-        self.query_one("#home-timers", PkiTimers).reload()
+        # The checks run in threads once this frame is painted: started now, their imports (x509,
+        # the CRL index) would compete with the first frame for the interpreter.
+        self.call_after_refresh(self._check_revocations)
+        self.call_after_refresh(self.query_one("#home-timers", PkiTimers).reload)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="revocation")
     def _check_revocations(self) -> None:
