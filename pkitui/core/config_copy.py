@@ -11,6 +11,7 @@ under one deadline (:mod:`pkitui.core.tftp`). Other IOS file systems (``flash:``
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,14 @@ class ConfigCopyError(PkiError):
     """A configuration could not be copied to or from a URL."""
 
 
-_URL_HINT = "Give tftp://HOST[:PORT]/FILE, file:/PATH or a local path such as ./r1-confg."
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")  # an IOS file system or a URL scheme: flash:, http:, scp: ...
+
+
+def _url_hint(example: str) -> str:
+    return f"Give tftp://HOST[:PORT]/FILE, file:/PATH or a local path such as {example}."
+
+
+_URL_HINT = _url_hint("./r1-confg")
 
 
 @dataclass(frozen=True)
@@ -40,25 +48,32 @@ class ConfigUrl:
         return f"tftp://{self.server}/{self.path}" if self.scheme == "tftp" else f"file:{self.path}"
 
 
-def parse_url(text: str, what: str = "a configuration") -> ConfigUrl:
+def parse_url(text: str, what: str = "a configuration", example: str = "./r1-confg") -> ConfigUrl:
     """The URL ``text`` names, or ConfigCopyError saying what is supported (``what`` names what
-    is copied in that error: exports and imports share these URLs)."""
+    is copied in that error and ``example`` is the local path its hint suggests: exports and
+    imports share these URLs). Any other scheme (``http://``, ``flash:``) is refused, never taken
+    for a local path."""
+    hint = _url_hint(example)
+    scheme = _SCHEME.match(text)
+    if scheme and scheme.group(1).lower() not in ("tftp", "file"):
+        raise ConfigCopyError(f"Unsupported URL scheme {scheme.group(0)} use a path, file:PATH or tftp://HOST/FILE",
+                              f"pkitui copies {what} to or from a local file or a TFTP server; for a local file "
+                              f"whose name has a colon, start it with ./ (such as {example}).")
     if text.lower().startswith("tftp:"):
         parts = urlsplit(text)
         name = unquote(parts.path.lstrip("/"))
         if not parts.netloc or not name:
-            raise ConfigCopyError(f"{text}: a TFTP URL needs a server and a file name", _URL_HINT)
+            raise ConfigCopyError(f"{text}: a TFTP URL needs a server and a file name", hint)
         return ConfigUrl("tftp", name, parts.netloc)
     if text.lower().startswith("file:"):
         rest = text[5:]
         path = unquote(urlsplit(text).path) if rest.startswith("//") else rest
         if not path:
-            raise ConfigCopyError(f"{text}: no file name", _URL_HINT)
+            raise ConfigCopyError(f"{text}: no file name", hint)
         return ConfigUrl("file", path)
     if "/" in text or text.startswith(("~", ".")):
         return ConfigUrl("file", text)
-    scheme = text.split(":", 1)[0] + ":" if ":" in text else text
-    raise ConfigCopyError(f"{scheme} is not a place pkitui can copy {what} to or from", _URL_HINT)
+    raise ConfigCopyError(f"{text} is not a place pkitui can copy {what} to or from", hint)
 
 
 @dataclass(frozen=True)

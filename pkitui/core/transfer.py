@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from pkitui.core.trustpoint_service import TrustpointService
 
 
+_PKCS12_EXAMPLE = "./vpn.p12"  # what a URL error's hint suggests: one file for PKCS#12,
+_FILES_EXAMPLE = "/root/vpn"  # a base name for PEM (vpn.ca, vpn.prv, vpn.crt) and keys (vpn.pub, vpn.prv)
 _MISSING = (ConfigCopyError, TftpError)  # a file that is not there (or cannot be read): try the other layout
 
 
@@ -80,7 +82,7 @@ class TransferService:
     def export_pem_to(self, tp: str, url: str, cipher: Cipher, password: str) -> builtins.list[Copied]:
         """``crypto pki export TP pem url URL ...``: ``URL.ca``, ``URL.prv``, ``URL.crt`` (usage keys:
         ``URL-sign.prv`` ... ``URL-encr.crt``), each file written atomically 0600 (or over TFTP)."""
-        target = parse_url(url, "an export")
+        target = parse_url(url, "an export", _FILES_EXAMPLE)
         return [write_bytes(_with_suffix(target, suffix), text.encode())
                 for suffix, text in self.export_pem(tp, cipher, password).files()]
 
@@ -90,7 +92,7 @@ class TransferService:
 
     def export_pkcs12_to(self, tp: str, url: str, password: str) -> Copied:
         """``crypto pki export TP pkcs12 URL password PW``: the file at ``URL`` itself (no suffix)."""
-        target = parse_url(url, "an export")
+        target = parse_url(url, "an export", _PKCS12_EXAMPLE)
         return write_bytes(target, self.export_pkcs12(tp, password))
 
     def export_key(self, label: str, cipher: Cipher, password: str) -> KeyExport:
@@ -100,7 +102,7 @@ class TransferService:
     def export_key_to(self, label: str, url: str, cipher: Cipher, password: str) -> builtins.list[Copied]:
         """``crypto key export rsa LABEL pem url URL ...``: ``URL.pub`` and ``URL.prv`` (usage keys:
         ``URL-sign.pub`` ... ``URL-encr.prv``)."""
-        target = parse_url(url, "an export")
+        target = parse_url(url, "an export", _FILES_EXAMPLE)
         return [write_bytes(_with_suffix(target, suffix), text.encode())
                 for suffix, text in self.export_key(label, cipher, password).files()]
 
@@ -117,7 +119,7 @@ class TransferService:
         """``crypto pki import TP pem url URL password PW``: reads ``URL.ca``, ``URL.prv``, ``URL.crt``
         (usage keys: the ``-sign``/``-encr`` files; None: whichever are there)."""
         self._trustpoints.get(tp)
-        bundle = self._read_pem_files(parse_url(url, "an import"), password, usage_keys)
+        bundle = self._read_pem_files(parse_url(url, "an import", _FILES_EXAMPLE), password, usage_keys)
         return self._importer.bundle(tp, bundle, confirm=confirm, exportable=exportable)
 
     def _read_pem_files(self, base: ConfigUrl, password: str, usage_keys: bool | None) -> Bundle:
@@ -151,7 +153,7 @@ class TransferService:
     def import_pkcs12_from(self, tp: str, url: str, password: str, *, confirm: Confirm | None,
                            exportable: bool = False) -> ImportResult:
         """``crypto pki import TP pkcs12 URL password PW``."""
-        data = read_bytes(parse_url(url, "an import"), "a PKCS#12 file", MAX_BUNDLE_BYTES)
+        data = read_bytes(parse_url(url, "an import", _PKCS12_EXAMPLE), "a PKCS#12 file", MAX_BUNDLE_BYTES)
         return self.import_pkcs12(tp, data, password, confirm=confirm, exportable=exportable)
 
     def import_key(self, label: str, text: str, password: str, *, exportable: bool = False) -> builtins.list[KeyPair]:
@@ -166,7 +168,7 @@ class TransferService:
                         exportable: bool = False) -> builtins.list[KeyPair]:
         """``crypto key import rsa LABEL pem url URL PW``: ``URL.prv`` (usage keys: ``URL-sign.prv``
         and ``URL-encr.prv``; None: whichever are there)."""
-        base = parse_url(url, "an import")
+        base = parse_url(url, "an import", _FILES_EXAMPLE)
         if usage_keys is None:  # URL.prv, else URL-sign.prv and URL-encr.prv
             try:
                 return self.import_key_from(label, url, password, usage_keys=False, exportable=exportable)

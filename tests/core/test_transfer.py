@@ -15,6 +15,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from pkitui.core.ca_trust import CaCandidate
+from pkitui.core.config_copy import ConfigCopyError
 from pkitui.core.errors import FingerprintMismatch, TrustpointError
 from pkitui.core.export import KeyNotExportable, TransferError
 from pkitui.core.keys import key_fingerprints
@@ -269,3 +270,28 @@ def test_tftp_export_and_import(general: Pki, tftp: TftpServer, tmp_path: Path) 
     new = _new_device(tmp_path / "new", _ca_sha256_of(general))
     assert new.transfer.import_pem_from("lab", url, PW, confirm=None).accepted
     assert _spkis(new) == _spkis(general)
+
+
+def test_urls_with_another_scheme_are_refused_not_taken_for_paths(general: Pki, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "http:" / "127.0.0.1"
+    folder.mkdir(parents=True)  # where http://127.0.0.1/x.p12 lands if it is taken for a relative path
+    for call in (lambda: general.transfer.export_pkcs12_to("lab", "http://127.0.0.1/x.p12", PW),
+                 lambda: general.transfer.export_pem_to("lab", "http://127.0.0.1/x", "aes", PW),
+                 lambda: general.transfer.export_key_to("vpn", "scp://127.0.0.1/x", "aes", PW),
+                 lambda: general.transfer.import_pkcs12_from("lab", "http://127.0.0.1/x.p12", PW, confirm=None),
+                 lambda: general.transfer.import_pem_from("lab", "flash:x", PW, confirm=None)):
+        with pytest.raises(ConfigCopyError, match=r"^Unsupported URL scheme (http|scp|flash): use a path, "
+                                                  r"file:PATH or tftp://HOST/FILE\n"):
+            call()
+    assert list(folder.iterdir()) == []
+    # a bare name: the hint fits what is copied (a PKCS#12 file, a base name for PEM files)
+    with pytest.raises(ConfigCopyError) as p12:
+        general.transfer.export_pkcs12_to("lab", "relative.p12", PW)
+    assert p12.value.message == "relative.p12 is not a place pkitui can copy an export to or from"
+    assert "./vpn.p12" in (p12.value.hint or "") and "r1-confg" not in (p12.value.hint or "")
+    with pytest.raises(ConfigCopyError) as pem:
+        general.transfer.import_pem_from("lab", "relative", PW, confirm=None)
+    assert "/root/vpn" in (pem.value.hint or "") and "an import" in pem.value.message
+    assert list(tmp_path.iterdir()) == [tmp_path / "http:"]

@@ -72,8 +72,19 @@ def test_a_merged_file_with_a_bad_line_runs_the_others_and_fails(tmp_path: Path)
 
 def test_bad_urls_are_clear_errors(tmp_path: Path) -> None:
     proc = exec_(tmp_path, "copy running-config flash:r1-confg")
-    assert proc.returncode == 2 and proc.stderr.startswith("% flash: is not a place pkitui can copy")
-    assert "tftp://HOST" in proc.stderr
+    assert proc.returncode == 2 and proc.stderr.startswith(
+        "% Unsupported URL scheme flash: use a path, file:PATH or tftp://HOST/FILE")
+    assert "./r1-confg" in proc.stderr
+    # a URL with a scheme pkitui does not speak is never taken for a local path (no folder 'http:' written)
+    (tmp_path / "http:" / "127.0.0.1").mkdir(parents=True)
+    proc = subprocess.run([sys.executable, "-m", "pkitui", "exec", "--store", str(tmp_path / "s"), "-c",
+                           "copy running-config http://127.0.0.1/r1-confg"], capture_output=True, text=True,
+                          timeout=60, cwd=tmp_path)
+    assert proc.returncode == 2 and proc.stderr.startswith("% Unsupported URL scheme http:"), proc.stderr
+    assert list((tmp_path / "http:" / "127.0.0.1").iterdir()) == []
+    proc = exec_(tmp_path, "copy running-config r1-confg")
+    assert proc.returncode == 2 and proc.stderr.startswith("% r1-confg is not a place pkitui can copy")
+    assert "tftp://HOST" in proc.stderr and "./r1-confg" in proc.stderr
     proc = exec_(tmp_path, "copy running-config tftp://127.0.0.1")
     assert proc.returncode == 2 and "needs a server and a file name" in proc.stderr
     proc = exec_(tmp_path, f"copy {tmp_path}/none running-config")
