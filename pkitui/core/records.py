@@ -168,6 +168,9 @@ class CrlRecord(_Doc):
     issuer_key: str = ""
     # When it was fetched (ISO 8601), for ``crl cache delete-after MINUTES``; "" in older stores.
     fetched: str = ""
+    # What ``source`` is (revocation.crl_info.CrlVia: "cdp", "crl query", "scep"); "" in older
+    # stores (then a "scep ..." source is SCEP GetCRL, anything else a CRL distribution point).
+    via: str = ""
 
     def key(self) -> str:
         """The record's identity: ``trustpoint|issuer|scope`` (two records with one key are one CRL
