@@ -381,7 +381,7 @@ OPTIONS: tuple[TrustpointOption, ...] = (
         "deploy_swanctl", "deploy swanctl", "[DIR] [uri URI]",
         _set_deploy_swanctl, _deploy_swanctl_text,
         f"Deploy for strongSwan: private/, x509/, x509ca/, x509crl/ under DIR (default {SWANCTL_DIR}), then "
-        "swanctl --load-creds (after --flush-certs --type x509crl when the CRL changed), through the vici URI "
+        "swanctl --load-creds (after --flush-certs --type x509_crl when the CRL changed), through the vici URI "
         "if given.",
         "deploy swanctl (dir [uri URI])", "e.g. /etc/swanctl uri unix:///var/run/charon.vici",
         no_syntax="deploy swanctl [DIR] [uri URI]"),
