@@ -7,8 +7,8 @@ A bundle's CA certificate goes through the same decision as ``crypto pki authent
 (:meth:`~pkitui.core.ca_trust.CaTrust.decide`: the trustpoint's pre-configured fingerprint alone,
 else the person asked through ``confirm``; with neither, refused). Everything is checked before
 anything is stored (keys decrypt, each certificate was issued by the CA and holds one of the
-keys, the key label is free); a refused CA stores nothing. The key pair is named after the
-trustpoint (its ``rsakeypair`` when set, else the trustpoint's name, which then becomes its
+keys, the key label is free, the key is not already held under another label); a refused CA
+stores nothing. The key pair is named after the trustpoint (its ``rsakeypair`` when set, else the trustpoint's name, which then becomes its
 ``rsakeypair``), as IOS names imported keys.
 """
 
@@ -202,6 +202,7 @@ class Importer:
                 return existing
             raise KeyPairError(f"You already have RSA keys named {label}.",
                                f"Zeroize them first (crypto key zeroize rsa {label}) or import under another label.")
+        self._refuse_held_elsewhere(label, keys)
         created = self._clock.now().isoformat(timespec="seconds")
         pairs = [KeyPair(label, usage, key, created, exportable) for usage, key in keys]
         for pair in pairs:
@@ -255,7 +256,7 @@ class Importer:
         ca = self._issuing_ca(trustpoint.name, bundle)
         ca_der = ca.public_bytes(Encoding.DER)
         label = trustpoint.rsakeypair or trustpoint.name
-        self._check_label(label, bundle)
+        self._check_label(label, bundle, trustpoint.name)
         held = [c for c in self._config.certificates if c.trustpoint == trustpoint.name and c.role == CertRole.CA]
         cand = None
         ca_sha256 = StoredCertificate.from_der(trustpoint.name, CertRole.CA, ca_der).sha256
@@ -279,9 +280,26 @@ class Importer:
                 infos.append(service.import_certificate(trustpoint.name, der))
         return ImportResult(trustpoint.name, cand, True, pairs, infos)
 
-    def _check_label(self, label: str, bundle: Bundle) -> None:
+    def _check_label(self, label: str, bundle: Bundle, tp: str) -> None:
         existing = [p for p in self._config.key_pairs.values() if p.label == label]
         if existing and sorted(p.public_der for p in existing) != sorted(_spki(k) for _, k in bundle.keys):
             raise KeyPairError(f"You already have RSA keys named {label}.",
                                f"Zeroize them first (crypto key zeroize rsa {label}), or import into a "
                                "trustpoint with another rsakeypair.")
+        if not existing:
+            self._refuse_held_elsewhere(label, bundle.keys, tp=tp)
+
+    def _refuse_held_elsewhere(self, label: str, keys: list[tuple[Usage, rsa.RSAPrivateKey]], *,
+                               tp: str | None = None) -> None:
+        """KeyPairError when one of ``keys`` is already on this device under another label: one
+        key pair has one label (its exportable flag, the certificates bound to it), so a second
+        copy is refused, as IOS refuses importing a key that exists (ask to use the pair held)."""
+        wanted = {_spki(k) for _, k in keys}
+        for pair in self._config.key_pairs.values():
+            if pair.label != label and pair.public_der in wanted:
+                use = (f"To use it for trustpoint {tp}: rsakeypair {pair.label} there, then crypto pki authenticate "
+                       f"{tp} and crypto pki import {tp} certificate; or zeroize it first "
+                       f"(crypto key zeroize rsa {pair.label})." if tp else
+                       f"Use that label, or zeroize it first (crypto key zeroize rsa {pair.label}).")
+                raise KeyPairError(f"This key pair is already on this device as RSA keys {pair.label}: "
+                                   f"it is not imported again as {label}.", use)

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 
 from pkitui.core.ca_trust import CaCandidate
 from pkitui.core.config_copy import ConfigCopyError
-from pkitui.core.errors import FingerprintMismatch, TrustpointError
+from pkitui.core.errors import FingerprintMismatch, KeyPairError, TrustpointError
 from pkitui.core.export import KeyNotExportable, TransferError
 from pkitui.core.keys import key_fingerprints
 from pkitui.core.pki import Pki
@@ -295,3 +295,18 @@ def test_urls_with_another_scheme_are_refused_not_taken_for_paths(general: Pki, 
         general.transfer.import_pem_from("lab", "relative", PW, confirm=None)
     assert "/root/vpn" in (pem.value.hint or "") and "an import" in pem.value.message
     assert list(tmp_path.iterdir()) == [tmp_path / "http:"]
+
+
+def test_a_key_already_held_under_another_label_is_not_imported_again(general: Pki, tmp_path: Path) -> None:
+    general.transfer.export_pkcs12_to("lab", str(tmp_path / "vpn.p12"), PW)
+    general.transfer.export_key_to("vpn", str(tmp_path / "k"), "aes", PW)
+    before = dict(general.config.key_pairs)
+    with pytest.raises(KeyPairError) as refused:
+        general.transfer.import_pkcs12_from("tp2", str(tmp_path / "vpn.p12"), PW, confirm=lambda c: True)
+    assert refused.value.message == "This key pair is already on this device as RSA keys vpn: it is not imported " \
+                                    "again as tp2."
+    assert "rsakeypair vpn" in (refused.value.hint or "")
+    with pytest.raises(KeyPairError, match="already on this device as RSA keys vpn"):
+        general.transfer.import_key_from("copy", str(tmp_path / "k"), PW, exportable=False)
+    # nothing changed: no second label for the key, no trustpoint tp2 whose rsakeypair names a pair it does not use
+    assert general.config.key_pairs == before and "tp2" not in general.config.trustpoints
