@@ -8,8 +8,8 @@ A bundle's CA certificate goes through the same decision as ``crypto pki authent
 else the person asked through ``confirm``; with neither, refused). Everything is checked before
 anything is stored (keys decrypt, each certificate was issued by the CA and holds one of the
 keys, the key label is free, the key is not already held under another label); a refused CA
-stores nothing. The key pair is named after the trustpoint (its ``rsakeypair`` when set, else the trustpoint's name, which then becomes its
-``rsakeypair``), as IOS names imported keys.
+stores nothing. The key pair is named after the trustpoint (its ``rsakeypair`` when set, else the
+trustpoint's name, which then becomes its ``rsakeypair``), as IOS names imported keys.
 """
 
 from __future__ import annotations
