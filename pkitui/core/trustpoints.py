@@ -313,8 +313,14 @@ class Trustpoint:
         self.deploy_mode = parse_mode(text)
 
     def set_deploy_owner(self, owner: str) -> None:
-        """``deploy owner USER[:GROUP]``: the files' owner (resolved when deploying)."""
-        self.deploy_owner = validate_owner(owner)
+        """``deploy owner USER[:GROUP]``: the files' owner. A user or group this host does not have
+        is refused here (ConfigError naming it), as the deployment would fail; a saved configuration
+        naming one is still read (the store check takes the form only)."""
+        from pkitui.core.deploy_files import resolve_owner
+
+        text = validate_owner(owner)
+        resolve_owner(text)
+        self.deploy_owner = text
 
     def set_deploy_command(self, line: str) -> None:
         """``deploy command LINE...``: run after anything changed (no shell), instead of the preset's."""
