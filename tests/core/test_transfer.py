@@ -310,3 +310,17 @@ def test_a_key_already_held_under_another_label_is_not_imported_again(general: P
         general.transfer.import_key_from("copy", str(tmp_path / "k"), PW, exportable=False)
     # nothing changed: no second label for the key, no trustpoint tp2 whose rsakeypair names a pair it does not use
     assert general.config.key_pairs == before and "tp2" not in general.config.trustpoints
+
+
+def test_an_export_password_needs_eight_characters(general: Pki, tmp_path: Path) -> None:
+    for export in (lambda pw: general.transfer.export_pkcs12_to("lab", str(tmp_path / "x.p12"), pw),
+                   lambda pw: general.transfer.export_pem_to("lab", str(tmp_path / "x"), "3des", pw),
+                   lambda pw: general.transfer.export_pem("lab", "aes", pw),
+                   lambda pw: general.transfer.export_key_to("vpn", str(tmp_path / "k"), "aes", pw)):
+        for short in ("P", "1234567"):
+            with pytest.raises(TransferError, match="needs a password of at least 8 characters"):
+                export(short)
+        with pytest.raises(TransferError, match="needs a password\n"):
+            export("")
+    assert list(tmp_path.iterdir()) == []  # nothing written
+    general.transfer.export_pkcs12_to("lab", str(tmp_path / "x.p12"), "12345678")  # eight are enough

@@ -108,3 +108,11 @@ def test_passwords_are_not_echoed_in_error_lines(enrolled: Recorder) -> None:
     assert not any(PW in line or "blowfish" in line for line in err), err
     err = enrolled.fail(f"crypto pki export lab pem terminal aes password {PW} extra")
     assert not any(PW in line for line in err), err
+
+
+def test_a_short_export_password_is_refused(enrolled: Recorder, tmp_path: Path) -> None:
+    err = enrolled.fail(f"crypto pki export lab pkcs12 {tmp_path}/r1.p12 password P")
+    assert err[0] == "% A PKCS#12 export needs a password of at least 8 characters", err
+    err = enrolled.fail("crypto key export rsa vpn pem terminal aes short")
+    assert err[0] == "% Exporting a private key needs a password of at least 8 characters", err
+    assert list(tmp_path.iterdir()) == []
