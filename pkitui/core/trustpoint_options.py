@@ -39,7 +39,7 @@ class TrustpointOption:
     args: str  # the IOS argument grammar after the words ("" for a flag)
     parse: Parser  # sets the option from its argument text (raises ConfigError)
     text: Text  # the value as argument text ("" when unset, and for a flag)
-    help: str  # IOS help and the console's tooltip
+    help: str  # the console's tooltip (and IOS's ``?`` line unless ``brief`` gives a shorter one)
     label: str  # the console's label
     placeholder: str = ""  # an example in the console's empty field ("e.g. ...")
     no_syntax: str | None = None  # the ``no`` form after "no", when it is not WORDS [ARGS]
@@ -47,6 +47,12 @@ class TrustpointOption:
     shown_at_default: bool = False  # in show running-config even at its default (revocation-check)
     secret: bool = False  # a password: hidden in the console, sealed in show running-config
     flag: bool = False  # on or off (a checkbox in the console); ``parse`` turns it on
+    brief: str = ""  # IOS's one-line ``?`` help when ``help`` is longer (IOS help is short)
+
+    @property
+    def summary(self) -> str:
+        """The option's ``?`` line in IOS: ``brief``, else ``help``."""
+        return self.brief or self.help
 
     @property
     def default(self) -> object:
@@ -211,7 +217,7 @@ def _deploy_swanctl_text(tp: Trustpoint) -> str:
     return f"{folder} uri {uri}" if uri else folder
 
 
-def _deploy_file(what: str, title: str, example: str) -> TrustpointOption:
+def _deploy_file(what: str, title: str, brief: str, example: str) -> TrustpointOption:
     """The ``deploy {key | certificate | chain | ca | crl} PATH`` row of one file."""
 
     def parse(tp: Trustpoint, text: str) -> None:
@@ -223,7 +229,7 @@ def _deploy_file(what: str, title: str, example: str) -> TrustpointOption:
     return TrustpointOption(
         f"deploy_{what}", f"deploy {what}", "PATH", parse, value,
         f"Where to write {title} (instead of the preset's path, or without a preset).",
-        f"deploy {what} (path)", f"e.g. {example}")
+        f"deploy {what} (path)", f"e.g. {example}", brief=f"Where to write {brief}")
 
 
 _METHOD = "{" + " | ".join(REVOCATION_METHODS) + "}"
@@ -238,12 +244,14 @@ OPTIONS: tuple[TrustpointOption, ...] = (
         "enrollment_command", "enrollment command", "[PATH]",
         lambda tp, v: tp.set_enrollment_command(v or None), lambda tp: tp.enrollment_command or "",
         f"The HTTP path sent to the CA ({DEFAULT_SCEP_PATH} when none is given).",
-        "enrollment command", f"e.g. {DEFAULT_SCEP_PATH}", config_text=_command_config_text),
+        "enrollment command", f"e.g. {DEFAULT_SCEP_PATH}", config_text=_command_config_text,
+        brief="HTTP path of the CA's SCEP service"),
     TrustpointOption(
         "enrollment_terminal", "enrollment terminal", "",
         lambda tp, v: tp.set_enrollment_terminal(), lambda tp: "",
         "Cut-and-paste enrollment: the request is shown, the certificate pasted back (crypto pki import).",
-        "enrollment terminal", flag=True),
+        "enrollment terminal", flag=True,
+        brief="Cut-and-paste enrollment"),
     TrustpointOption(
         "enrollment_mode_ra", "enrollment mode ra", "",
         _set_mode_ra, lambda tp: "",
@@ -253,7 +261,8 @@ OPTIONS: tuple[TrustpointOption, ...] = (
         "enrollment_retry_period", "enrollment retry period", "MINUTES:int",
         lambda tp, v: tp.set_retry_period(v), lambda tp: str(tp.enrollment_retry_period),
         "Minutes between polls of a pending enrollment (1-60, default 1).",
-        "enrollment retry period (min)", "e.g. 2"),
+        "enrollment retry period (min)", "e.g. 2",
+        brief="Minutes between polls of a pending enrollment"),
     TrustpointOption(
         "enrollment_retry_count", "enrollment retry count", "COUNT:int",
         lambda tp, v: tp.set_retry_count(v), lambda tp: str(tp.enrollment_retry_count),
@@ -264,7 +273,8 @@ OPTIONS: tuple[TrustpointOption, ...] = (
         lambda tp, v: tp.set_timeout(v),
         lambda tp: str(tp.enrollment_timeout) if tp.enrollment_timeout is not None else "",
         "Deadline of each network operation to this CA, connect to last byte (1-3600 s, default 30; our addition).",
-        "enrollment timeout (s, per operation)", "e.g. 30"),
+        "enrollment timeout (s, per operation)", "e.g. 30",
+        brief="Deadline of each network operation to this CA"),
     TrustpointOption(
         "enrollment_http_proxy", "enrollment http-proxy", "HOST PORT:int",
         _set_http_proxy,
@@ -275,17 +285,20 @@ OPTIONS: tuple[TrustpointOption, ...] = (
         "crl_query", "crl query", "URL",
         lambda tp, v: tp.set_crl_query(v), lambda tp: tp.crl_query or "",
         "Where to query CRLs: LDAP (ldap://HOST[:PORT]) or HTTP (http://HOST/PATH, our addition).",
-        "crl query", "e.g. ldap://ldap.example.com:389"),
+        "crl query", "e.g. ldap://ldap.example.com:389",
+        brief="Where to query CRLs (LDAP or HTTP)"),
     TrustpointOption(
         "revocation_check", "revocation-check", f"{_METHOD} [{_METHOD} [{_METHOD}]]",
         lambda tp, v: tp.set_revocation_check(v.split()), lambda tp: " ".join(tp.revocation_check),
         "Revocation methods tried in order: crl, ocsp, none (default: crl).",
-        "revocation-check (in order)", "e.g. crl ocsp none", shown_at_default=True),
+        "revocation-check (in order)", "e.g. crl ocsp none", shown_at_default=True,
+        brief="Revocation methods, tried in order"),
     TrustpointOption(
         "ocsp_url", "ocsp url", "URL",
         lambda tp, v: tp.set_ocsp_url(v), lambda tp: tp.ocsp_url or "",
         "The OCSP responder to ask (instead of the certificate's AIA).",
-        "ocsp url", "e.g. http://ocsp.example.com/"),
+        "ocsp url", "e.g. http://ocsp.example.com/",
+        brief="The OCSP responder to ask"),
     TrustpointOption(
         "root_tftp", "root tftp", "SERVER FILE",
         _set_root_tftp, lambda tp: " ".join(tp.root_tftp) if tp.root_tftp else "",
@@ -295,12 +308,14 @@ OPTIONS: tuple[TrustpointOption, ...] = (
         "fingerprint", "fingerprint", "HEX...",
         lambda tp, v: tp.set_fingerprint(v), lambda tp: tp.fingerprint or "",
         "The CA fingerprint expected at authentication (MD5, SHA-1 or SHA-256 hex).",
-        "fingerprint (CA, pre-configured)", "MD5, SHA-1 or SHA-256 hex"),
+        "fingerprint (CA, pre-configured)", "MD5, SHA-1 or SHA-256 hex",
+        brief="The CA fingerprint expected at authentication"),
     TrustpointOption(
         "password", "password", "[SECRET]",
         lambda tp, v: tp.set_password(v), lambda tp: tp.password or "",
         "The SCEP challenge password (stored encrypted; asked at enrollment when none is set).",
-        "password (challenge)", "asked at enrollment when empty", secret=True),
+        "password (challenge)", "asked at enrollment when empty", secret=True,
+        brief="The SCEP challenge password"),
     TrustpointOption(
         "ocsp_disable_nonce", "ocsp disable-nonce", "",
         lambda tp, v: setattr(tp, "ocsp_disable_nonce", True), lambda tp: "",
@@ -311,29 +326,34 @@ OPTIONS: tuple[TrustpointOption, ...] = (
         _set_crl_cache, _crl_cache_text,
         "How long a fetched CRL is kept: none (for that check only) or delete-after MINUTES "
         "(default: until its next update).",
-        "crl cache", "e.g. delete-after 60"),
+        "crl cache", "e.g. delete-after 60",
+        brief="How long a fetched CRL is kept"),
     TrustpointOption(
         "chain_validation", "chain-validation", "{stop | continue [PARENT]}",
         _set_chain_validation, lambda tp: tp.chain_validation or "",
         "Where a certificate path ends: stop (this CA is trusted as it is) or continue to the "
         "parent trustpoint's CA (default: continue).",
-        "chain-validation", "e.g. continue root-ca"),
+        "chain-validation", "e.g. continue root-ca",
+        brief="Where a certificate path ends"),
     TrustpointOption(
         "match_certificate", "match certificate", "MAP",
         lambda tp, v: tp.set_match_certificate(v), lambda tp: tp.match_certificate or "",
         "A peer certificate must match this certificate map (crypto pki certificate map).",
-        "match certificate (map)", "e.g. peers"),
+        "match certificate (map)", "e.g. peers",
+        brief="Match peer certificates against a certificate map"),
     TrustpointOption(
         "rsakeypair", "rsakeypair", "LABEL [SIZE:int [ENCRYPTION_SIZE:int]]",
         _set_rsakeypair, _rsakeypair_text,
         "The key pair this trustpoint enrolls (default: the FQDN's keys), and the key sizes "
         "generated when it is missing.",
-        "rsakeypair (label [size [enc-size]])", "default: the FQDN"),
+        "rsakeypair (label [size [enc-size]])", "default: the FQDN",
+        brief="The key pair this trustpoint enrolls"),
     TrustpointOption(
         "subject_name", "subject-name", "DN...",
         lambda tp, v: tp.set_subject_name(v), lambda tp: tp.subject_name or "",
         "The subject DN requested (RFC 4514: CN=r1.example.com,O=Example).",
-        "subject-name", "e.g. CN=r1.example.com,O=Example"),
+        "subject-name", "e.g. CN=r1.example.com,O=Example",
+        brief="The subject DN requested"),
     TrustpointOption(
         "subject_alt_name", "subject-alt-name", "NAME",
         lambda tp, v: tp.set_subject_alt_name(v), lambda tp: tp.subject_alt_name or "",
@@ -343,23 +363,27 @@ OPTIONS: tuple[TrustpointOption, ...] = (
         "fqdn", "fqdn", "NAME",
         lambda tp, v: tp.set_fqdn(v), lambda tp: tp.fqdn or "",
         "The FQDN the request carries instead of hostname.domain (none: no FQDN).",
-        "fqdn (or none)", "e.g. r1.example.com"),
+        "fqdn (or none)", "e.g. r1.example.com",
+        brief="The FQDN put in the certificate request"),
     TrustpointOption(
         "serial_number", "serial-number", "[none]",
         _set_serial_number, _serial_number_text,
         "Put the device serial number in the certificate request (none: leave it out; unset: asked at enrollment).",
         "serial-number (include or none)", "e.g. none", no_syntax="serial-number [none]",
+        brief="Put the serial number in the certificate request",
         config_text=lambda tp: "none" if tp.serial_number is False else ""),
     TrustpointOption(
         "ip_address", "ip-address", "ADDRESS",
         lambda tp, v: tp.set_ip_address(v), lambda tp: tp.ip_address or "",
         "Put this IP address, or an interface's address, in the certificate request (none: no address).",
-        "ip-address (address, interface or none)", "e.g. 192.0.2.1"),
+        "ip-address (address, interface or none)", "e.g. 192.0.2.1",
+        brief="Put an IP address in the certificate request"),
     TrustpointOption(
         "usage", "usage", f"{_choice(USAGES)} [{_choice(USAGES)} [{_choice(USAGES)}]]",
         lambda tp, v: tp.set_usage(v.split()), lambda tp: " ".join(tp.usage),
         "What the certificate is for: ike, ssl-client, ssl-server (the request's key usage and EKU).",
-        "usage", "e.g. ike ssl-client"),
+        "usage", "e.g. ike ssl-client",
+        brief="What the certificate is for"),
     TrustpointOption(
         "eku_request", "eku request", f"{_choice(tuple(EKU_OIDS))} [{_choice(tuple(EKU_OIDS))}]*",
         lambda tp, v: tp.set_eku_request(v.split()), lambda tp: " ".join(tp.eku_request),
@@ -375,7 +399,8 @@ OPTIONS: tuple[TrustpointOption, ...] = (
         _set_auto_enroll, _auto_enroll_text,
         "Renew the certificate when PERCENT of its lifetime has passed (at expiry without one); "
         "regenerate: with a new key pair.",
-        "auto-enroll (percent [regenerate])", "e.g. 80 regenerate", config_text=_auto_enroll_config_text),
+        "auto-enroll (percent [regenerate])", "e.g. 80 regenerate", config_text=_auto_enroll_config_text,
+        brief="Renew the certificate automatically"),
     # Deployment (our addition, issue 11): pkitui.core.deploy writes these files and runs the command.
     TrustpointOption(
         "deploy_swanctl", "deploy swanctl", "[DIR] [uri URI]",
@@ -384,38 +409,46 @@ OPTIONS: tuple[TrustpointOption, ...] = (
         "swanctl --load-creds (after --flush-certs --type x509_crl when the CRL changed), through the vici URI "
         "if given.",
         "deploy swanctl (dir [uri URI])", "e.g. /etc/swanctl uri unix:///var/run/charon.vici",
+        brief="Deploy for strongSwan (swanctl)",
         no_syntax="deploy swanctl [DIR] [uri URI]"),
     TrustpointOption(
         "deploy_pem", "deploy pem", "DIR",
         lambda tp, v: tp.set_deploy_pem(v), lambda tp: tp.deploy_pem or "",
         "Deploy as PEM files in DIR (nginx, openssl): TP.key, TP.crt, TP-chain.pem, TP-ca.crt, TP.crl.pem.",
-        "deploy pem (dir)", "e.g. /etc/nginx/ssl"),
-    _deploy_file("key", "the private key (PKCS#8 PEM; the signature key of usage keys)", "/etc/ssl/private/vpn.key"),
+        "deploy pem (dir)", "e.g. /etc/nginx/ssl",
+        brief="Deploy as PEM files in a folder"),
+    _deploy_file("key", "the private key (PKCS#8 PEM; the signature key of usage keys)", "the private key",
+                 "/etc/ssl/private/vpn.key"),
     _deploy_file("certificate", "the device certificate (the signature certificate of usage keys)",
-                 "/etc/ssl/vpn.crt"),
-    _deploy_file("chain", "the device certificate followed by the CA certificate", "/etc/ssl/vpn-chain.pem"),
-    _deploy_file("ca", "the CA certificate", "/etc/ssl/vpn-ca.crt"),
-    _deploy_file("crl", "the CA's CRL held (PEM)", "/etc/ssl/vpn.crl.pem"),
+                 "the device certificate", "/etc/ssl/vpn.crt"),
+    _deploy_file("chain", "the device certificate followed by the CA certificate", "the certificate chain",
+                 "/etc/ssl/vpn-chain.pem"),
+    _deploy_file("ca", "the CA certificate", "the CA certificate", "/etc/ssl/vpn-ca.crt"),
+    _deploy_file("crl", "the CA's CRL held (PEM)", "the CRL", "/etc/ssl/vpn.crl.pem"),
     TrustpointOption(
         "deploy_key_password", "deploy key-password", "[SECRET]",
         lambda tp, v: tp.set_deploy_key_password(v), lambda tp: tp.deploy_key_password or "",
         "Write the deployed private key encrypted with this password (AES-256 PKCS#8; stored encrypted).",
-        "deploy key-password", "none: the key is written unencrypted", secret=True),
+        "deploy key-password", "none: the key is written unencrypted", secret=True,
+        brief="Encrypt the deployed private key with a password"),
     TrustpointOption(
         "deploy_mode", "deploy mode", "OCTAL",
         lambda tp, v: tp.set_deploy_mode(v), lambda tp: "" if tp.deploy_mode is None else f"{tp.deploy_mode:04o}",
         "The mode of every deployed file (default 0600 for the key, 0644 for the others; none for others).",
-        "deploy mode (octal)", "e.g. 0640"),
+        "deploy mode (octal)", "e.g. 0640",
+        brief="The mode of the deployed files"),
     TrustpointOption(
         "deploy_owner", "deploy owner", "OWNER",
         lambda tp, v: tp.set_deploy_owner(v), lambda tp: tp.deploy_owner or "",
         "The owner of the deployed files: USER or USER:GROUP (default: the user pkitui runs as).",
-        "deploy owner (user[:group])", "e.g. root:ssl-cert"),
+        "deploy owner (user[:group])", "e.g. root:ssl-cert",
+        brief="The owner of the deployed files"),
     TrustpointOption(
         "deploy_command", "deploy command", "LINE...",
         lambda tp, v: tp.set_deploy_command(v), lambda tp: tp.deploy_command or "",
         "Run after a deployed file changed, instead of the preset's command (no shell; retried until it succeeds).",
-        "deploy command", "e.g. systemctl reload nginx"),
+        "deploy command", "e.g. systemctl reload nginx",
+        brief="Run a command after a deployed file changed"),
 )
 OPTIONS_BY_KEY: dict[str, TrustpointOption] = {o.key: o for o in OPTIONS}
 

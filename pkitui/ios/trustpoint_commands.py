@@ -104,8 +104,8 @@ def _register_options() -> None:
         if option.secret:
             continue
         no_spec = option.no_syntax or f"{option.words} {_optional(option.args)}".strip()
-        handler = command(T, f"no {no_spec}", help=option.help)(_option_handler(option))
-        command(T, f"{option.words} {option.args}".strip(), help=option.help)(handler)
+        handler = command(T, f"no {no_spec}", help=option.summary)(_option_handler(option))
+        command(T, f"{option.words} {option.args}".strip(), help=option.summary)(handler)
 
 
 _register_options()
@@ -148,7 +148,7 @@ def _register_secrets() -> None:
             handler = _secret_handler(option, ask, hint)
             for spec in (f"no {option.words} {_optional(option.args)}", f"{option.words} 7 SEALED",
                          f"{option.words} {option.args}"):
-                command(T, spec, help=option.help)(handler)
+                command(T, spec, help=option.summary)(handler)
 
 
 _register_secrets()
