@@ -13,10 +13,13 @@ daemon reads them, and the daemon told, after anything changed.
   does it by hand).
 
 Each file is written atomically (a temp file in the same folder, its mode and owner set, then a
-rename) and only when its bytes change; then the command runs (``deploy command``, else the
-preset's: ``swanctl --load-creds``, after ``swanctl --flush-certs --type x509crl`` when the CRL
-changed). A failing command is reported and remembered in ``STORE/deploy/TP.json``, so the next
-deployment runs it again even when no file changed. Our own certificate is checked first against
+rename) and only when its bytes change. A missing folder is created 0755 (a daemon running as
+another user, e.g. nginx's workers, must reach the certificates, 0644), except the key's when it
+holds only the key (swanctl's ``private/``): 0700; an existing folder is left as it is. Then the
+command runs (``deploy command``, else the preset's: ``swanctl --load-creds``, after
+``swanctl --flush-certs --type x509_crl`` when the CRL changed). A failing command is reported
+and remembered in ``STORE/deploy/TP.json``, so the next deployment runs it again even when no file
+changed. Our own certificate is checked first against
 the CRL held (:meth:`CertificateService.own_revocation`) and its validity: a revoked or expired
 one is refused (reported, never written); the CA certificate and CRL are still deployed.
 
@@ -34,7 +37,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from pkitui.core.deploy_command import OwedCommands, run_one
-from pkitui.core.deploy_files import resolve_owner, same_key, write_error, write_file
+from pkitui.core.deploy_files import (
+    KEY_FOLDER_MODE,
+    PUBLIC_FOLDER_MODE,
+    resolve_owner,
+    same_key,
+    write_error,
+    write_file,
+)
 from pkitui.core.deploy_plan import DeployContents, DeployReport, Plan, plan_for
 from pkitui.core.deploy_values import FILES, KEY_MODE, PUBLIC_MODE
 from pkitui.core.errors import PkiError
@@ -94,6 +104,7 @@ class Deployer:
                 report.error = str(exc)
                 return report
             owner = None
+            others = {p.parent for what in FILES if what != "key" and (p := plan.paths.get(what)) is not None}
             try:
                 owner = resolve_owner(tp.deploy_owner)
                 for what in FILES:
@@ -105,8 +116,11 @@ class Deployer:
                                                                               else PUBLIC_MODE)
                     same = same_key(path, data, tp.deploy_key_password) if what == "key" and \
                         tp.deploy_key_password else None
-                    if write_file(path, data, mode, owner, same):
+                    folder_mode = KEY_FOLDER_MODE if what == "key" and path.parent not in others else \
+                        PUBLIC_FOLDER_MODE
+                    if write_file(path, data, mode, owner, same, folder_mode):
                         report.changed.append(path)
+                        report.written.append(what)
             except (OSError, PkiError) as exc:
                 report.error = write_error(exc, tp)
             crl_changed = plan.paths.crl in report.changed

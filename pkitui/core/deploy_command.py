@@ -7,6 +7,7 @@ deployment even when no file changed.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from typing import TYPE_CHECKING, Any
 
@@ -50,7 +51,7 @@ class OwedCommands:
 
 def run_one(argv: list[str], env: dict[str, str]) -> str | None:
     """Run one command without a shell, bounded by COMMAND_TIMEOUT; None when it succeeded, else
-    what went wrong (its exit status and last line of output)."""
+    what went wrong (its exit status and :func:`failure_cause`)."""
     try:
         done = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, capture_output=True,
                               timeout=COMMAND_TIMEOUT, check=False)
@@ -64,6 +65,30 @@ def run_one(argv: list[str], env: dict[str, str]) -> str | None:
         return f"cannot run: {exc.strerror or exc}"
     if done.returncode == 0:
         return None
-    output = (done.stderr or done.stdout).decode(errors="replace").strip().splitlines()
-    return f"exited with status {done.returncode}" + (f" ({output[-1].strip()})" if output else "")
+    cause = failure_cause((done.stderr or done.stdout).decode(errors="replace"))
+    return f"exited with status {done.returncode}" + (f" ({cause})" if cause else "")
+
+
+# Lines of a command's output that say nothing of why it failed: a plugin strongSwan could not load
+# (swanctl lists every one on each run), and everything from a usage text on (swanctl prints its
+# usage after a failed connection, so the last line is "--uri (-u) service URI to connect to").
+_NOISE = re.compile(r"^plugin '[^']*': failed to load\b")
+_USAGE = re.compile(r"^usage:", re.IGNORECASE)
+_CAUSE = re.compile(r"fail|error|denied|refused|not found|no such|cannot|invalid|timed? ?out", re.IGNORECASE)
+MAX_CAUSE_LINES = 2
+
+
+def failure_cause(output: str) -> str:
+    """What a failed command's output says of why: the lines naming a failure or an error (at most
+    MAX_CAUSE_LINES, the first ones: later ones tend to repeat them), else its first line; the
+    noise of ``_NOISE`` and a usage text left out. "" when it said nothing."""
+    lines: list[str] = []
+    for raw in output.splitlines():
+        line = raw.strip()
+        if _USAGE.match(line):
+            break
+        if line and not _NOISE.match(line):
+            lines.append(line)
+    causes = [line for line in lines if _CAUSE.search(line)] or lines[:1]
+    return "; ".join(causes[:MAX_CAUSE_LINES])
 

@@ -52,10 +52,34 @@ def same_key(path: Path, data: bytes, password: str) -> bool:
     return bool(old.private_bytes(*plain) == new.private_bytes(*plain))
 
 
-def write_file(path: Path, data: bytes, mode: int, owner: tuple[int, int] | None, same: bool | None) -> bool:
+PUBLIC_FOLDER_MODE = 0o755  # a folder holding certificates, a chain, a CA certificate or a CRL
+KEY_FOLDER_MODE = 0o700  # a folder holding only the private key (swanctl's private/)
+
+
+def make_folder(folder: Path, mode: int) -> None:
+    """Create ``folder`` and its missing parents: ``folder`` with ``mode``, a parent with
+    PUBLIC_FOLDER_MODE (the daemon must traverse it). Each is created 0700 then given its mode
+    with chmod, so neither the umask (0077 in the agent's unit) nor a moment of wider access
+    decides it. A folder that exists is left as it is (the administrator's)."""
+    missing = []
+    at = folder
+    while not at.exists():
+        missing.append(at)
+        at = at.parent
+    for made in reversed(missing):
+        try:
+            os.mkdir(made, 0o700)
+        except FileExistsError:
+            continue
+        os.chmod(made, mode if made == folder else PUBLIC_FOLDER_MODE)
+
+
+def write_file(path: Path, data: bytes, mode: int, owner: tuple[int, int] | None, same: bool | None,
+               folder_mode: int = PUBLIC_FOLDER_MODE) -> bool:
     """Write ``data`` to ``path`` atomically unless it holds it already (``same``: that judgement
     made by the caller); mode and owner are set on the temp file before the rename, and put right
-    on an unchanged file. True when the content changed."""
+    on an unchanged file; a missing folder is created with ``folder_mode`` (:func:`make_folder`).
+    True when the content changed."""
     try:
         unchanged = same if same is not None else path.read_bytes() == data
     except FileNotFoundError:
@@ -67,7 +91,7 @@ def write_file(path: Path, data: bytes, mode: int, owner: tuple[int, int] | None
         if owner is not None and (info.st_uid != owner[0] or (owner[1] != -1 and info.st_gid != owner[1])):
             os.chown(path, *owner)
         return False
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700 if mode & 0o077 == 0 else 0o755)
+    make_folder(path.parent, folder_mode)
     tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
     try:

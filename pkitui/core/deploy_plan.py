@@ -39,8 +39,9 @@ if TYPE_CHECKING:
 @dataclass
 class DeployReport:
     """What one deployment did. ``error``: a write or the command failed (the next deployment
-    retries); ``refused``: our own certificate was not deployed (revoked per the CRL held, or
-    expired); ``notes``: what was skipped and why (no CRL held, not enrolled)."""
+    retries); ``refused``: why our own certificate was not deployed (revoked per the CRL held, or
+    expired), ``remedy`` what to do about it; ``written``: the kinds of file written (``FILES``'
+    names, in ``changed``'s order); ``notes``: what was skipped and why (no CRL held, not enrolled)."""
 
     trustpoint: str
     changed: list[Path] = field(default_factory=list)
@@ -48,8 +49,10 @@ class DeployReport:
     command_ok: bool | None = None  # None: no command ran
     error: str | None = None
     refused: str | None = None
+    remedy: str | None = None
     commands: list[list[str]] = field(default_factory=list)  # every command run, in order
     notes: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -60,7 +63,7 @@ class DeployReport:
         """A JSON-ready dict."""
         return {"trustpoint": self.trustpoint, "changed": [str(p) for p in self.changed], "command": self.command,
                 "command_ok": self.command_ok, "commands": self.commands, "error": self.error,
-                "refused": self.refused, "notes": self.notes}
+                "refused": self.refused, "remedy": self.remedy, "notes": self.notes}
 
 
 @dataclass(frozen=True)
@@ -137,7 +140,7 @@ class DeployContents:
             info, cert = own
             refused = self._refusal(info, cert)
             if refused:
-                report.refused = refused
+                report.refused, report.remedy = refused
             else:
                 pair = self._key_pair(cert)
                 if pair is None:
@@ -173,18 +176,18 @@ class DeployContents:
         assert info.der is not None
         return info, x509.load_der_x509_certificate(info.der)
 
-    def _refusal(self, info: CertificateInfo, cert: x509.Certificate) -> str | None:
+    def _refusal(self, info: CertificateInfo, cert: x509.Certificate) -> tuple[str, str] | None:
+        """Why our certificate is not deployed, and what to do (None: it is deployed)."""
         now = self._clock.now()
+        enroll = f"enroll again: crypto pki enroll {info.trustpoint}"
         if info.revocation is OwnRevocation.REVOKED:
-            return (f"certificate serial {info.serial_hex} of trustpoint {info.trustpoint} is revoked "
-                    f"({info.revocation_note}): enroll again (crypto pki enroll {info.trustpoint})")
+            return f"our certificate serial {info.serial_hex} is revoked {info.revocation_note}", enroll
         if cert.not_valid_after_utc <= now:
-            return (f"certificate serial {info.serial_hex} of trustpoint {info.trustpoint} expired on "
-                    f"{cert.not_valid_after_utc:%Y-%m-%d %H:%M} UTC: enroll again "
-                    f"(crypto pki enroll {info.trustpoint})")
+            return (f"our certificate serial {info.serial_hex} expired on "
+                    f"{cert.not_valid_after_utc:%Y-%m-%d %H:%M} UTC", enroll)
         if cert.not_valid_before_utc > now:
-            return (f"certificate serial {info.serial_hex} of trustpoint {info.trustpoint} is not valid before "
-                    f"{cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC: check this host's clock")
+            return (f"our certificate serial {info.serial_hex} is not valid before "
+                    f"{cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC", "check this host's clock")
         return None
 
     def _key_pair(self, cert: x509.Certificate) -> KeyPair | None:

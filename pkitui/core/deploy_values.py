@@ -131,8 +131,11 @@ def pem_paths(name: str, folder: str) -> DeployPaths:
 def swanctl_commands(folder: str, uri: str | None, crl_changed: bool) -> tuple[list[list[str]], dict[str, str]]:
     """The swanctl preset's commands after a change, and the environment they run with: the
     credentials reloaded, preceded by dropping the cached CRLs when a CRL changed (charon
-    otherwise keeps checking against the older CRL it cached)."""
+    otherwise keeps checking against the older CRL it cached). The type is spelled ``x509_crl`` as
+    swanctl's usage does (charon 5.9.8 also takes the legacy ``x509crl``); swanctl exits 0 even when
+    charon refuses the type (it prints the refusal only with --raw), so a misspelling would pass
+    unseen."""
     via = ["--uri", uri] if uri else []
     load = ["swanctl", "--load-creds", "--noprompt", *via]
-    commands = [["swanctl", "--flush-certs", "--type", "x509crl", *via], load] if crl_changed else [load]
+    commands = [["swanctl", "--flush-certs", "--type", "x509_crl", *via], load] if crl_changed else [load]
     return commands, {"SWANCTL_DIR": folder}

@@ -13,16 +13,32 @@ from pkitui.ios.registry import CONFIG, command
 from pkitui.ios.session import AlreadyReported, Session
 
 
+# What each kind of file is called in a refusal line ("the CA certificate and CRL were written").
+_FILE_WORDS = {"key": "key", "certificate": "certificate", "chain": "chain", "ca": "CA certificate", "crl": "CRL"}
+
+
+def _written_words(report: DeployReport) -> str:
+    """What a refused deployment still wrote, in words: "the CA certificate and CRL were written"."""
+    words = [_FILE_WORDS.get(what, what) for what in report.written]
+    if not words:
+        return "nothing else changed"
+    listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    return f"the {listed} {'was' if len(words) == 1 else 'were'} written"
+
+
 def report_lines(report: DeployReport) -> tuple[list[str], list[str]]:
-    """IOS-style lines of one deployment: (what was done, what failed with what to do)."""
+    """IOS-style lines of one deployment: (what was done, what failed with what to do). A refused
+    deployment (our certificate revoked or expired) is one line: why, what was still written (the
+    CA certificate and CRL: peers need them) and what to do."""
     tp = report.trustpoint
     done: list[str] = []
     failed: list[str] = []
     if report.refused:
-        failed.append(f"% Not deployed {tp}: {report.refused}")
-    if report.changed:
+        remedy = f"; {report.remedy}" if report.remedy else ""
+        failed.append(f"% Deployment of {tp} refused: {report.refused}; {_written_words(report)}{remedy}")
+    elif report.changed:
         done.append(f"% Deployed {tp}: wrote {', '.join(map(str, report.changed))}")
-    elif report.error is None and report.refused is None and not report.commands:
+    elif report.error is None and not report.commands:
         done.append(f"% Deployed {tp}: nothing changed")
     done += [f"% {note}" for note in report.notes]
     for argv in report.commands:
@@ -55,4 +71,5 @@ def deploy(session: Session, args: Args) -> None:
             session.warn(line)
         failures += bool(failed)
     if failures:
+        session.errors += 1  # a failed line like any other: exec stops (exit 2), or exits 1 with --continue
         raise AlreadyReported

@@ -18,7 +18,10 @@ from cryptography.hazmat.primitives import serialization
 
 from ios_support import recorder
 from pkitui.core.clock import FixedClock
+from pkitui.core.deploy_command import failure_cause, run_one
 from pkitui.core.deploy_plan import plan_for
+from pkitui.core.errors import ConfigError
+from pkitui.core.held import serial_hex
 from pkitui.core.pki import Pki
 from pkitui.core.trustpoint_options import OPTIONS_BY_KEY
 from pkitui.ios.show_commands import running_config_lines
@@ -79,6 +82,53 @@ def test_swanctl_preset_writes_each_file_with_its_mode(enrolled: Pki, tmp_path: 
     assert _runs(log) == 1 and log.read_text() == f"{folder}\n"  # the command sees SWANCTL_DIR
     assert report.command_ok is True and report.command == command.split()
     assert not [p for p in folder.rglob(".*")], "a temp file was left behind"
+    # Created folders: the key's alone is private (it holds only the key); the others are readable.
+    assert stat.S_IMODE(key.parent.stat().st_mode) == 0o700
+    assert {stat.S_IMODE(p.parent.stat().st_mode) for p in (cert, ca, crl)} == {0o755}
+
+
+def test_a_created_pem_folder_lets_other_users_read_the_certificates(enrolled: Pki, tmp_path: Path) -> None:
+    """deploy pem DIR puts the key beside the certificates: DIR is created 0755 (the certificates
+    are 0644 for a daemon's other users), the key alone stays 0600; its parents 0755, whatever the
+    umask (the agent's unit runs with 0077); a folder that exists keeps its mode."""
+    folder = tmp_path / "etc/ssl/vpn"
+    enrolled.trustpoints.get("lab").set_deploy_pem(str(folder))
+    old = os.umask(0o077)
+    try:
+        assert enrolled.deployment.deploy("lab").ok
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o755 and stat.S_IMODE(folder.parent.stat().st_mode) == 0o755
+    assert stat.S_IMODE((folder / "lab.key").stat().st_mode) == 0o600
+    assert stat.S_IMODE((folder / "lab.crt").stat().st_mode) == 0o644
+    mine = tmp_path / "mine"
+    mine.mkdir(mode=0o750)
+    enrolled.trustpoints.get("lab").set_deploy_pem(str(mine))
+    assert enrolled.deployment.deploy("lab").ok and stat.S_IMODE(mine.stat().st_mode) == 0o750
+
+
+def test_a_failed_command_is_reported_by_its_cause_not_its_usage_text() -> None:
+    """swanctl without its charon: the cause is the connection line, not the last line of the usage
+    text it prints after it, nor the plugins it could not load (swanctl 5.9.8's real output)."""
+    output = ("plugin 'ldap': failed to load - ldap_plugin_create not found and no plugin file available\n"
+              "connecting to 'unix:///var/run/charon.vici' failed: No such file or directory\n"
+              "Error: connecting to 'default' URI failed: No such file or directory\n"
+              "strongSwan 5.9.8 swanctl\nusage:\n  swanctl --flush-certs [--type x509|x509_ac|x509_crl]\n"
+              "           --uri             (-u)  service URI to connect to\n")
+    assert failure_cause(output) == ("connecting to 'unix:///var/run/charon.vici' failed: No such file or directory; "
+                                     "Error: connecting to 'default' URI failed: No such file or directory")
+    assert failure_cause("reload refused\nsee the log\n") == "reload refused"
+    assert failure_cause("just one line\nand another\n") == "just one line"
+    assert failure_cause("") == ""
+
+
+def test_real_swanctl_without_charon_says_why(tmp_path: Path) -> None:
+    """The real swanctl (strongswan-swanctl) against a vici socket nobody serves: the report names the
+    connection that failed."""
+    failure = run_one(["swanctl", "--load-creds", "--noprompt", "--uri", f"unix://{tmp_path}/none.vici"],
+                      dict(os.environ, SWANCTL_DIR=str(tmp_path)))
+    assert failure is not None and f"connecting to 'unix://{tmp_path}/none.vici' failed" in failure, failure
+    assert "service URI to connect to" not in failure and "plugin" not in failure
 
 
 def test_nothing_changed_nothing_written_nothing_run(enrolled: Pki, tmp_path: Path) -> None:
@@ -145,7 +195,10 @@ def test_our_revoked_certificate_is_refused(lab: Lab, enrolled: Pki, tmp_path: P
         assert time.monotonic() < deadline, "the lab never republished its CRL"
         time.sleep(0.5)
     report = enrolled.deployment.deploy("lab")
-    assert report.refused is not None and "revoked" in report.refused and "crypto pki enroll lab" in report.refused
+    serial = serial_hex(_device_certificate(enrolled).serial_number)
+    assert report.refused is not None
+    assert report.refused.startswith(f"our certificate serial {serial} is revoked since ")
+    assert report.remedy == "enroll again: crypto pki enroll lab" and report.written == ["ca", "crl"]
     assert not (folder / "private/lab.pem").exists() and not (folder / "x509/lab.pem").exists()
     # The CA and its CRL (which revokes us, and maybe peers) are still deployed.
     assert report.changed == [folder / "x509ca/lab-ca.pem", folder / "x509crl/lab.crl"] and _runs(log) == 1
@@ -179,9 +232,12 @@ def test_encrypted_key_and_overrides(enrolled: Pki, tmp_path: Path) -> None:
     serialization.load_pem_private_key(key.read_bytes(), b"k3y-passw0rd")
     assert {stat.S_IMODE(p.stat().st_mode) for p in report.changed} == {0o640}
     assert enrolled.deployment.deploy("lab").changed == []
-    tp.set_deploy_owner("no-such-user-here")
-    failed = enrolled.deployment.deploy("lab")
-    assert failed.error is not None and "no user 'no-such-user-here'" in failed.error
+    # A user or group this host does not have is refused when configured (the deployment would fail).
+    with pytest.raises(ConfigError, match="this host has no user 'no-such-user-here'"):
+        tp.set_deploy_owner("no-such-user-here")
+    with pytest.raises(ConfigError, match="this host has no group 'no-such-group'"):
+        tp.set_deploy_owner("root:no-such-group")
+    assert tp.deploy_owner == "root:root"
 
 
 def test_a_write_that_fails_is_reported(enrolled: Pki, tmp_path: Path) -> None:
@@ -192,14 +248,14 @@ def test_a_write_that_fails_is_reported(enrolled: Pki, tmp_path: Path) -> None:
 
 
 def test_swanctl_argv_and_environment(tmp_path: Path) -> None:
-    """The preset's commands: --load-creds, after --flush-certs --type x509crl when the CRL changed,
+    """The preset's commands: --load-creds, after --flush-certs --type x509_crl when the CRL changed,
     through the vici URI; SWANCTL_DIR is the folder. Configured as the IKEv2 test does (pkitui exec)."""
     rec = recorder(tmp_path / "store")
     rec.ok("crypto pki trustpoint gw1\ndeploy swanctl /run/gw1/swanctl uri unix:///run/gw1/charon.vici\nend")
     plan = plan_for(rec.pki.trustpoints.get("gw1"))
     via = ["--uri", "unix:///run/gw1/charon.vici"]
     assert plan.commands(False) == [["swanctl", "--load-creds", "--noprompt", *via]]
-    assert plan.commands(True) == [["swanctl", "--flush-certs", "--type", "x509crl", *via],
+    assert plan.commands(True) == [["swanctl", "--flush-certs", "--type", "x509_crl", *via],
                                    ["swanctl", "--load-creds", "--noprompt", *via]]
     assert plan.env == {"SWANCTL_DIR": "/run/gw1/swanctl"}
     assert plan.paths.key == Path("/run/gw1/swanctl/private/gw1.pem") and plan.paths.chain is None
