@@ -151,7 +151,7 @@ def key_pair_from_doc(doc: dict[str, Any], store: Store, box: SecretBox) -> KeyP
         return key
 
     pair = KeyPair(label=doc["label"], usage=doc["usage"], created=doc["created"],
-                   exportable=doc.get("exportable", False),
+                   exportable=doc.get("exportable", False), imported=doc.get("imported", False),
                    saved=SavedKey(file=doc["file"], modulus=int(doc.get("modulus") or 0), load=load))
     if not doc.get("modulus"):
         pair.private_key  # noqa: B018 -- a record without its size: decrypt now to know it
@@ -179,7 +179,7 @@ def key_pair_doc(pair: KeyPair) -> dict[str, Any]:
         "created": pair.created,
         "exportable": pair.exportable,
         "file": key_file_name(pair),
-    }
+    } | ({"imported": True} if pair.imported else {})  # how the pair came to be: generated unless said
 
 
 def trustpoint_from_doc(doc: dict[str, Any], box: SecretBox) -> Trustpoint:

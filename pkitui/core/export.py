@@ -50,12 +50,20 @@ class KeyNotExportable(KeyPairError):
 def require_exportable(pairs: list[KeyPair]) -> None:
     """KeyNotExportable (IOS's words) for the first pair generated without ``exportable``."""
     for pair in pairs:
-        if not pair.exportable:
+        if pair.exportable:
+            continue
+        if pair.imported:
             raise KeyNotExportable(
                 f"RSA keypair {pair.label} is not exportable.",
-                "It was generated without 'exportable', so its private key stays on this device. To have a key "
-                f"you can export, generate one: crypto key generate rsa label {pair.label} exportable (then enroll "
-                "again), or deploy it to this host's daemons instead.")
+                "It was imported without 'exportable', so its private key stays on this device. To export it, "
+                f"import it again with exportable (crypto key zeroize rsa {pair.label}, then crypto pki import ... "
+                "exportable or crypto key import rsa ... exportable from the original file), or deploy it to "
+                "this host's daemons instead.")
+        raise KeyNotExportable(
+            f"RSA keypair {pair.label} is not exportable.",
+            "It was generated without 'exportable', so its private key stays on this device. To have a key "
+            f"you can export, generate one: crypto key generate rsa label {pair.label} exportable (then enroll "
+            "again), or deploy it to this host's daemons instead.")
 
 
 MIN_EXPORT_PASSWORD = 8  # characters; IOS documents none, a key leaving the device deserves more than one

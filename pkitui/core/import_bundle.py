@@ -204,7 +204,7 @@ class Importer:
                                f"Zeroize them first (crypto key zeroize rsa {label}) or import under another label.")
         self._refuse_held_elsewhere(label, keys)
         created = self._clock.now().isoformat(timespec="seconds")
-        pairs = [KeyPair(label, usage, key, created, exportable) for usage, key in keys]
+        pairs = [KeyPair(label, usage, key, created, exportable, imported=True) for usage, key in keys]
         for pair in pairs:
             self._config.key_pairs[pair.key_id] = pair
         return pairs

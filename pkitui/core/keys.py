@@ -79,16 +79,19 @@ class KeyPair:
     """One RSA key pair of the device. A usage-keys label holds two: signature and encryption.
 
     Either ``private_key`` (generated here) or ``saved`` (read from the store, decrypted on first
-    use of :attr:`private_key`) is given."""
+    use of :attr:`private_key`) is given. ``imported``: the pair came from ``crypto ... import``
+    (``created`` is then when it was imported), not generated here."""
 
     def __init__(self, label: str, usage: Usage, private_key: rsa.RSAPrivateKey | None = None,
-                 created: str | None = None, exportable: bool = False, *, saved: SavedKey | None = None) -> None:
+                 created: str | None = None, exportable: bool = False, *, saved: SavedKey | None = None,
+                 imported: bool = False) -> None:
         if private_key is None and saved is None:
             raise ValueError("a key pair needs its private key or where it is saved")
         self.label = label
         self.usage = usage
         self.created = created or datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.exportable = exportable
+        self.imported = imported
         self.saved = saved
         self._private_key = private_key
 

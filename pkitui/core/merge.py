@@ -143,7 +143,7 @@ def _round_trip(table: str, doc: Doc, open_sealed: Callable[[str], str]) -> Doc:
 
     if table == "key_pairs":
         return {k: doc.get(k) for k in ("key_id", "label", "usage", "modulus", "created", "file")} | {
-            "exportable": bool(doc.get("exportable", False))}
+            "exportable": bool(doc.get("exportable", False))} | ({"imported": True} if doc.get("imported") else {})
     if table == "certificates":
         return StoredCertificate.from_doc(doc).to_doc()
     if table == "crls":

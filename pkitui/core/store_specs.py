@@ -94,6 +94,7 @@ KEY_PAIRS: Spec = {
     "modulus": (False, integer(MIN_MODULUS, MAX_MODULUS)),
     "created": (True, iso_time),
     "exportable": (False, boolean),
+    "imported": (False, boolean),
     "file": (True, file_name),
 }
 PEER_KEYS: Spec = {

@@ -87,6 +87,7 @@ def key_json(pair: KeyPair) -> dict[str, Any]:
         "modulus": pair.modulus,
         "exportable": pair.exportable,
         "created": pair.created,
+        "imported": pair.imported,
         "fingerprints": key_fingerprints(der),
         "der_hex": der.hex().upper(),
         "pem": public_pem(pair.public_key),
@@ -99,7 +100,7 @@ def key_lines(pair: KeyPair, pem: bool) -> list[str]:
     der = pair.public_der
     fps = key_fingerprints(der)
     lines = [
-        f"% Key pair was generated at: {ios_time(pair.created)}",
+        f"% Key pair was {'imported' if pair.imported else 'generated'} at: {ios_time(pair.created)}",
         f"Key name: {pair.label}",
         "Key type: RSA KEYS",
         " Storage Device: private-config",

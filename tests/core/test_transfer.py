@@ -324,3 +324,25 @@ def test_an_export_password_needs_eight_characters(general: Pki, tmp_path: Path)
             export("")
     assert list(tmp_path.iterdir()) == []  # nothing written
     general.transfer.export_pkcs12_to("lab", str(tmp_path / "x.p12"), "12345678")  # eight are enough
+
+
+def test_an_imported_key_is_said_imported_and_its_refusal_says_import_it_again(general: Pki, tmp_path: Path) -> None:
+    general.transfer.export_key_to("vpn", str(tmp_path / "k"), "aes", PW)
+    new = Pki.open(tmp_path / "new")
+    new.transfer.import_key_from("copy", str(tmp_path / "k"), PW)
+    with pytest.raises(KeyNotExportable) as refused:
+        new.transfer.check_key_export("copy")
+    assert refused.value.message == "RSA keypair copy is not exportable."
+    assert "imported without 'exportable'" in (refused.value.hint or "")
+    assert "import it again with exportable" in (refused.value.hint or "")
+    assert "generate" not in (refused.value.hint or "") and "enroll" not in (refused.value.hint or "")
+    new.save()
+    again = Pki.open(tmp_path / "new").config.key_pairs["copy"]  # how the pair came to be round-trips
+    assert again.imported and not again.exportable
+    assert not general.config.key_pairs["vpn"].imported  # generated here
+    with pytest.raises(KeyNotExportable, match="generated without 'exportable'"):
+        general.config.key_pairs["vpn"].exportable = False
+        try:
+            general.transfer.check_key_export("vpn")
+        finally:
+            general.config.key_pairs["vpn"].exportable = True

@@ -116,3 +116,14 @@ def test_a_short_export_password_is_refused(enrolled: Recorder, tmp_path: Path) 
     err = enrolled.fail("crypto key export rsa vpn pem terminal aes short")
     assert err[0] == "% Exporting a private key needs a password of at least 8 characters", err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_imported_key_is_shown_as_imported(enrolled: Recorder, tmp_path: Path) -> None:
+    out = enrolled.ok(f"crypto key export rsa vpn pem terminal aes {PW}")
+    keys = recorder(tmp_path / "keys")
+    keys.ok("\n".join([f"crypto key import rsa moved pem terminal {PW}", *out, "quit"]))
+    shown = keys.ok("show crypto key mypubkey rsa moved")
+    assert shown[0].startswith("% Key pair was imported at: "), shown
+    err = keys.fail(f"crypto key export rsa moved pem terminal aes {PW}")
+    assert err[0] == "% RSA keypair moved is not exportable." and "imported without 'exportable'" in err[1], err
+    assert enrolled.ok("show crypto key mypubkey rsa vpn")[0].startswith("% Key pair was generated at: ")
