@@ -157,6 +157,36 @@ def parse_pem_bundle(text: str, password: str) -> Bundle:
     return bundle
 
 
+def parse_pem_parts(ca_text: str, pairs: list[tuple[Usage, str, str]], password: str) -> Bundle:
+    """IOS's separate pastes of ``crypto pki import TP pem terminal``: the CA certificate, then per
+    key pair its encrypted private key and its certificate (``pairs``: usage, key text, certificate
+    text). Each paste must hold what it was asked for; TransferError names the one that does not."""
+    def part(text: str, what: str) -> Bundle:
+        if "-----BEGIN " not in text:
+            raise TransferError(f"No PEM block in what was pasted for {what}",
+                                f"Paste {what} (from -----BEGIN to -----END), then quit.")
+        return parse_pem_bundle(text, password)
+
+    ca = part(ca_text, "the CA certificate")
+    if ca.keys or not (ca.ca_certificates or ca.certificates):
+        raise TransferError("What was pasted for the CA certificate is not one (no certificate, or a private key)",
+                            "Paste the CA certificate first (the export's .ca file or its '% CA certificate:').")
+    bundle = Bundle(ca_certificates=ca.ca_certificates + ca.certificates)
+    for usage, key_text, cert_text in pairs:
+        words = {"general": "general purpose", "signature": "signature", "encryption": "encryption"}[usage]
+        key = part(key_text, f"the encrypted private {words} key")
+        if len(key.keys) != 1 or key.certificates or key.ca_certificates:
+            raise TransferError(f"What was pasted for the {words} private key is not one private key",
+                                "Paste the -----BEGIN RSA PRIVATE KEY----- block alone (the export's .prv file).")
+        cert = part(cert_text, f"the {words} certificate")
+        if cert.keys or not cert.certificates:
+            raise TransferError(f"What was pasted for the {words} certificate is not the device's certificate",
+                                "Paste the certificate issued for this key (the export's .crt file).")
+        bundle.keys.append((usage, key.keys[0][1]))
+        bundle.certificates += cert.certificates
+    return bundle
+
+
 def parse_pkcs12(data: bytes, password: str) -> Bundle:
     """Key, certificate and CA certificates of a PKCS#12 file."""
     from cryptography.hazmat.primitives.asymmetric import rsa

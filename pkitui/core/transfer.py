@@ -8,6 +8,7 @@ Each method is one user intention; the front ends render what it returns::
     pki.transfer.export_pkcs12_to("lab", "tftp://10.0.0.1/r1.p12", "pw")
     pki.transfer.export_key("vpn", "aes", "pw")                  # KeyExport: public and private PEM per pair
     pki.transfer.import_pem("lab", pasted_text, "pw", confirm=ask)   # ImportResult (.accepted: CA decision)
+    pki.transfer.import_pem_parts("lab", ca_text, [("general", key_text, cert_text)], "pw", confirm=ask)  # IOS's pastes
     pki.transfer.import_pem_from("lab", "/tmp/r1", "pw", confirm=None)  # the trustpoint's fingerprint decides
     pki.transfer.import_pkcs12_from("lab", "/tmp/r1.p12", "pw", confirm=ask)
     pki.transfer.import_key("vpn", pasted_text, "pw", exportable=True)
@@ -30,9 +31,9 @@ from pkitui.core.config import RunningConfig
 from pkitui.core.config_copy import ConfigCopyError, ConfigUrl, Copied, parse_url, read_bytes, write_bytes
 from pkitui.core.export import Cipher, Exporter, KeyExport, PemExport, TransferError, require_exportable
 from pkitui.core.import_bundle import (MAX_BUNDLE_BYTES, Bundle, Importer, ImportResult, decrypt_private_key,
-                                       key_files, parse_pem_bundle, parse_pkcs12)
+                                       key_files, parse_pem_bundle, parse_pem_parts, parse_pkcs12)
 from pkitui.core.keyring import KeyRing
-from pkitui.core.keys import KeyPair
+from pkitui.core.keys import KeyPair, Usage
 from pkitui.core.tftp import TftpError
 
 if TYPE_CHECKING:
@@ -113,6 +114,14 @@ class TransferService:
         export's terminal output as printed). The CA goes through the fingerprint decision."""
         self._trustpoints.get(tp)
         return self._importer.bundle(tp, parse_pem_bundle(text, password), confirm=confirm, exportable=exportable)
+
+    def import_pem_parts(self, tp: str, ca_text: str, pairs: builtins.list[tuple[Usage, str, str]], password: str,
+                         *, confirm: Confirm | None, exportable: bool = False) -> ImportResult:
+        """``crypto pki import TP pem terminal password PW`` pasted as IOS asks for it: the CA
+        certificate, then per key pair (usage, encrypted private key, certificate) as three pastes."""
+        self._trustpoints.get(tp)
+        return self._importer.bundle(tp, parse_pem_parts(ca_text, pairs, password), confirm=confirm,
+                                     exportable=exportable)
 
     def import_pem_from(self, tp: str, url: str, password: str, *, confirm: Confirm | None,
                         usage_keys: bool | None = None, exportable: bool = False) -> ImportResult:

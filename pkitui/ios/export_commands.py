@@ -18,10 +18,11 @@ if TYPE_CHECKING:
     from pkitui.core.ca_trust import Confirm
     from pkitui.core.config_copy import Copied
     from pkitui.core.import_bundle import ImportResult
-    from pkitui.core.keys import KeyPair
+    from pkitui.core.keys import KeyPair, Usage
     from pkitui.core.scep.ca import CaCandidate
 
-PASTE_PROMPT = "End with the word \"quit\" on a line by itself."
+PASTE_PROMPT = "% End with \"quit\" on a line by itself."
+_USAGE_WORDS = {"general": "General Purpose", "signature": "Signature", "encryption": "Encryption"}  # IOS's
 
 
 def _cipher(args: Args) -> Cipher:
@@ -126,7 +127,9 @@ def _usage_keys(args: Args) -> bool | None:
                  "password PASSWORD [exportable]")
 def import_pem(session: Session, args: Args) -> None:
     """Import a key pair, its certificate and the CA certificate (the CA's fingerprint decided
-    as by ``crypto pki authenticate``): pasted, or from ``URL.ca``, ``URL.prv``, ``URL.crt``."""
+    as by ``crypto pki authenticate``): pasted as IOS asks (the CA certificate, the private key,
+    the certificate, each ended by ``quit``) or at once as ``pem terminal`` printed, or from
+    ``URL.ca``, ``URL.prv``, ``URL.crt``."""
     pki = session.pki
     tp = pki.trustpoints.get(args["name"]).name
     exportable = "exportable" in args.words
@@ -135,15 +138,55 @@ def import_pem(session: Session, args: Args) -> None:
                                                         confirm=_confirm(session, tp), usage_keys=_usage_keys(args),
                                                         exportable=exportable))
         return
-    session.print("% Paste the CA certificate, the encrypted private key(s) and the certificate(s) in PEM "
-                  "(what crypto pki export ... pem terminal printed).")
-    session.print(PASTE_PROMPT)
+    _PemPastes(session, tp, args["password"], exportable, usage_keys=_usage_keys(args) is True).start()
 
-    def done(text: str) -> None:
-        _imported(session, pki.transfer.import_pem(tp, text, args["password"], confirm=_confirm(session, tp),
-                                                   exportable=exportable))
 
-    session.collect_block(done)
+class _PemPastes:
+    """``crypto pki import TP pem terminal``'s pastes, as IOS asks for them: the CA certificate,
+    then per key pair its encrypted private key and its certificate, each ended by ``quit``. A
+    first paste that holds a private key is a whole bundle (what ``crypto pki export ... pem
+    terminal`` printed, pasted at once): imported as it is, nothing more asked."""
+
+    def __init__(self, session: Session, tp: str, password: str, exportable: bool, *, usage_keys: bool) -> None:
+        self.session, self.tp, self.password, self.exportable = session, tp, password, exportable
+        self.usages: list[Usage] = ["signature", "encryption"] if usage_keys else ["general"]
+        self.ca = ""
+        self.pairs: list[tuple[Usage, str, str]] = []
+
+    def start(self) -> None:
+        self.session.print("% Enter PEM-formatted CA certificate.")
+        self.session.print(PASTE_PROMPT)
+        self.session.collect_block(self._ca_pasted)
+
+    def _ca_pasted(self, text: str) -> None:
+        transfer = self.session.pki.transfer
+        if "PRIVATE KEY-----" in text:  # the whole export at once
+            _imported(self.session, transfer.import_pem(self.tp, text, self.password,
+                                                        confirm=_confirm(self.session, self.tp),
+                                                        exportable=self.exportable))
+            return
+        self.ca = text
+        self._ask_key()
+
+    def _ask_key(self) -> None:
+        usage = self.usages[len(self.pairs)]
+        self.session.print(f"% Enter PEM-formatted encrypted private {_USAGE_WORDS[usage]} key.")
+        self.session.print(PASTE_PROMPT)
+        self.session.collect_block(lambda key: self._ask_certificate(usage, key))
+
+    def _ask_certificate(self, usage: Usage, key: str) -> None:
+        self.session.print(f"% Enter PEM-formatted {_USAGE_WORDS[usage]} certificate.")
+        self.session.print(PASTE_PROMPT)
+        self.session.collect_block(lambda cert: self._pair_pasted(usage, key, cert))
+
+    def _pair_pasted(self, usage: Usage, key: str, cert: str) -> None:
+        self.pairs.append((usage, key, cert))
+        if len(self.pairs) < len(self.usages):
+            self._ask_key()
+            return
+        _imported(self.session, self.session.pki.transfer.import_pem_parts(
+            self.tp, self.ca, self.pairs, self.password, confirm=_confirm(self.session, self.tp),
+            exportable=self.exportable))
 
 
 @command(CONFIG, "crypto {pki | ca} import NAME pkcs12 URL password PASSWORD [exportable]")

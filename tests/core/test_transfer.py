@@ -346,3 +346,20 @@ def test_an_imported_key_is_said_imported_and_its_refusal_says_import_it_again(g
             general.transfer.check_key_export("vpn")
         finally:
             general.config.key_pairs["vpn"].exportable = True
+
+
+def test_pem_pasted_as_ios_asks_for_it_usage_keys(usage: Pki, tmp_path: Path) -> None:
+    bundle = usage.transfer.export_pem("lab", "aes", PW)
+    pairs = [(p.usage, p.private_pem, p.certificate_pem or "") for p in bundle.key_pairs]
+    assert [u for u, _k, _c in pairs] == ["signature", "encryption"]
+    new = _new_device(tmp_path / "new")
+    swapped = [("signature", pairs[0][1], pairs[0][1]), pairs[1]]  # a key pasted where its certificate was asked
+    with pytest.raises(TransferError, match="pasted for the signature certificate is not the device's certificate"):
+        new.transfer.import_pem_parts("lab", bundle.ca_pem, swapped, PW, confirm=lambda c: True)  # type: ignore[arg-type]
+    with pytest.raises(TransferError, match="No PEM block in what was pasted for the CA certificate"):
+        new.transfer.import_pem_parts("lab", "quit", pairs, PW, confirm=lambda c: True)  # type: ignore[arg-type]
+    assert not new.config.key_pairs
+    result = new.transfer.import_pem_parts("lab", bundle.ca_pem, pairs, PW, confirm=lambda c: True)  # type: ignore[arg-type]
+    assert result.accepted
+    by_usage = {p.usage: key_fingerprints(p.public_der)["sha256"] for p in new.config.key_pairs.values()}
+    assert by_usage == {p.usage: key_fingerprints(p.public_der)["sha256"] for p in usage.config.key_pairs.values()}

@@ -127,3 +127,25 @@ def test_an_imported_key_is_shown_as_imported(enrolled: Recorder, tmp_path: Path
     err = keys.fail(f"crypto key export rsa moved pem terminal aes {PW}")
     assert err[0] == "% RSA keypair moved is not exportable." and "imported without 'exportable'" in err[1], err
     assert enrolled.ok("show crypto key mypubkey rsa vpn")[0].startswith("% Key pair was generated at: ")
+
+
+def test_pem_terminal_import_as_ios_asks_for_it(enrolled: Recorder, tmp_path: Path) -> None:
+    enrolled.ok(f"crypto pki export lab pem url {tmp_path}/r1 3des password {PW}")
+    ca, prv, crt = ((tmp_path / f"r1.{ext}").read_text().splitlines() for ext in ("ca", "prv", "crt"))
+    new = recorder(tmp_path / "new", confirm=lambda prompt: True)
+    new.ok("crypto pki trustpoint lab\nexit")
+    lines = new.ok("\n".join([f"crypto pki import lab pem terminal password {PW}", *ca, "quit", *prv, "quit",
+                              *crt, "quit"]))
+    assert lines[:2] == ["% Enter PEM-formatted CA certificate.", '% End with "quit" on a line by itself.']
+    assert "% Enter PEM-formatted encrypted private General Purpose key." in lines
+    assert "% Enter PEM-formatted General Purpose certificate." in lines
+    assert "% Trustpoint lab imported successfully." in lines
+    assert _spkis(new) == [key_fingerprints(enrolled.pki.config.key_pairs["vpn"].public_der)["sha256"]]
+    # each paste must be what was asked for: a certificate where the key was asked is refused, nothing stored
+    other = recorder(tmp_path / "other", confirm=lambda prompt: True)
+    other.ok("crypto pki trustpoint lab\nexit")
+    other.err.clear()
+    assert other.run("\n".join([f"crypto pki import lab pem terminal password {PW}", *ca, "quit", *crt, "quit",
+                                *crt, "quit"])) == 1
+    assert "% What was pasted for the general purpose private key is not one private key" in other.err, other.err
+    assert not other.pki.config.key_pairs
