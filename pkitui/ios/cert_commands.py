@@ -233,9 +233,7 @@ def crl_lines(info: CrlInfo) -> list[str]:
     lines = ["CRL Issuer Name:", f"    {ios_dn(info.issuer)}", f"    LastUpdate: {ios_time(info.this_update)}",
              f"    NextUpdate: {ios_time(info.next_update)}" + ("  (expired: fetched again at the next check)"
                                                                if info.expired else ""),
-             "    Retrieved from CRL Distribution Point:",
-             f"      {info.source}" if not info.source.startswith("scep ") else
-             f"      ** CDP Not Published - Retrieved via SCEP ({info.source[5:]})",
+             *_retrieved_lines(info),
              f"    CRL size is {info.size:,} bytes, {info.entries:,} revoked certificate(s)"]
     if info.crl_number is not None:
         lines.append(f"    CRL number: {info.crl_number}")
@@ -243,11 +241,23 @@ def crl_lines(info: CrlInfo) -> list[str]:
     return lines + [f"% {note}" for note in info.notes]
 
 
+def _retrieved_lines(info: CrlInfo) -> list[str]:
+    """Where the CRL came from: IOS's CRL Distribution Point and SCEP lines; a ``crl query`` URL
+    (LDAP in IOS, HTTP too in pkitui) named as such."""
+    from pkitui.core.revocation.crl_info import CrlVia
+
+    if info.via is CrlVia.SCEP:  # as IOS prints a CRL fetched with GetCRL
+        return ["    Retrieved from CRL Distribution Point:",
+                f"      ** CDP Not Published - Retrieved via SCEP ({info.source.removeprefix('scep ')})"]
+    title = "Retrieved via crl query" if info.via is CrlVia.CRL_QUERY else "Retrieved from CRL Distribution Point"
+    return [f"    {title}:", f"      {info.source}"]
+
+
 @command(CONFIG, "crypto {pki | ca} crl request NAME")
 def crl_request(session: Session, args: Args) -> None:
     """Download the newest CRL of trustpoint NAME now (SCEP GetCRL, CDP, then crl query)."""
     info = session.pki.revocation.request_crl(args["name"])
-    session.print(f"% CRL received for trustpoint {info.trustpoint}: {info.entries:,} entries from {info.source}")
+    session.print(f"% CRL received for trustpoint {info.trustpoint}: {info.entries:,} entries from {info.where}")
     for note in info.notes:
         session.print(f"% {note}")
 

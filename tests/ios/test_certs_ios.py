@@ -94,7 +94,7 @@ def test_verify_and_crl_commands(tmp_path: Path, ca: LabCa, cdp: CrlHttpServer) 
     rec.pki.config.certificates.append(
         StoredCertificate.from_der("lab", "device", issue(ca, "r1", 5, cdp=[url]).public_bytes(DER)))
     out = rec.ok("crypto pki crl request lab")
-    assert out == [f"% CRL received for trustpoint lab: 1 entries from {url}"]
+    assert out == [f"% CRL received for trustpoint lab: 1 entries from CRL distribution point {url}"]
     shown = "\n".join(rec.ok("show crypto pki crls"))
     assert "CRL Issuer Name:" in shown and url in shown and "1 revoked certificate(s)" in shown
     [doc] = rec.json("show crypto pki crls lab")

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from pkitui.core.pki import Pki
 from pkitui.core.records import StoredCertificate
+from pkitui.core.revocation.crl_info import CrlVia
+from pkitui.ios.cert_commands import crl_lines
 from pkitui.lab.bigcrl import LabCa
 from pkitui.lab.crl_http import CrlHttpServer
 from revocation_support import DER, issue, make_crl, make_device, pem
@@ -50,8 +52,40 @@ def test_crl_query_http_failures_are_named(tmp_path: Path, ca: LabCa, rogue_ca: 
     verdict = pki.certificates.verify_peer(pem(issue(ca, "peer", 0x70)))
     assert not verdict.ok and verdict.check == "revocation"
     assert "missing.crl" in verdict.reason and "HTTP 404" in verdict.reason
+    assert "crl query http://" in verdict.reason and "distribution point" not in verdict.reason  # named as what it is
     (cdp.directory / "rogue.crl").write_bytes(make_crl(rogue_ca, []))  # same issuer name, another key
     pki.trustpoints.get("lab").set_crl_query(cdp.url_for("rogue.crl"))
     verdict = pki.certificates.verify_peer(pem(issue(ca, "peer", 0x71)))
     assert not verdict.ok and "signature check failed" in verdict.reason
     assert pki.revocation.crls() == []
+
+
+def test_a_changed_crl_query_is_where_the_next_crl_request_fetches_from(
+        tmp_path: Path, ca: LabCa, cdp: CrlHttpServer) -> None:
+    # The walkthrough's case: the same CA's CRL published at a new URL. The CRL fetched there is the
+    # one held already (same number): the record must now name the configured crl query, not the old one.
+    crl = make_crl(ca, [7], number=3)
+    (cdp.directory / "lab.crl").write_bytes(crl)
+    pki = make_device(tmp_path / "store", ca)
+    device = issue(ca, "r1.example.com", 0x43)
+    pki.config.certificates.append(StoredCertificate.from_der("lab", "device", device.public_bytes(DER)))
+    tp = pki.trustpoints.get("lab")
+    old = cdp.url_for("lab.crl")
+    tp.set_crl_query(old)
+    assert pki.revocation.request_crl("lab").source == old
+    with CrlHttpServer(tmp_path / "new") as moved:
+        (moved.directory / "r.crl").write_bytes(crl)
+        new = moved.url_for("r.crl")
+        tp.set_crl_query(new)
+        assert pki.revocation.crl_sources("lab") == [new]
+        info = pki.revocation.request_crl("lab")
+        assert moved.requests == ["/r.crl"] and cdp.requests == ["/lab.crl"]
+    assert info.source == new and info.notes == [] and info.where == f"crl query {new}"
+    [held] = pki.revocation.crls("lab")
+    assert held.source == new and held.via is CrlVia.CRL_QUERY
+    # show crypto pki crls names the source as the crl query, not as a CRL distribution point
+    lines = crl_lines(held)
+    assert "    Retrieved via crl query:" in lines and f"      {new}" in lines
+    assert not any("Distribution Point" in line for line in lines)
+    pki.save()
+    assert [c.source for c in Pki.open(tmp_path / "store").revocation.crls("lab")] == [new]

@@ -48,7 +48,7 @@ class RevocationService:
     def crl_sources(self, tp: str) -> list[str]:
         """Where ``crypto pki crl request TP`` fetches from, in order (the CDPs of its own
         certificates, ``crl query``, SCEP GetCRL); nothing is fetched."""
-        return [name for name, _ in self._fetcher.sources(self._trustpoint(tp), None)]
+        return [source.name for source in self._fetcher.sources(self._trustpoint(tp), None)]
 
     @with_trustpoint_deadline
     def request_crl(self, tp: str) -> CrlInfo:

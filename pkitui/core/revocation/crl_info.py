@@ -26,6 +26,27 @@ class CrlLocation(enum.StrEnum):
     MEMORY = "memory"  # query mode: this process only
 
 
+class CrlVia(enum.StrEnum):
+    """What a CRL's source is (``CrlRecord.via``); :attr:`label` is how messages name it."""
+
+    CDP = "cdp"  # a URL in the certificate's CRL distribution points
+    CRL_QUERY = "crl query"  # the trustpoint's crl query URL
+    SCEP = "scep"  # the SCEP CA's GetCRL (source "scep URL")
+
+    @property
+    def label(self) -> str:
+        """``CRL distribution point``, ``crl query``, ``SCEP GetCRL``."""
+        return {"cdp": "CRL distribution point", "crl query": "crl query", "scep": "SCEP GetCRL"}[self.value]
+
+    @classmethod
+    def of(cls, via: str, source: str) -> CrlVia:
+        """The kind recorded (``via``), or for a record of an older store, read from ``source``."""
+        try:
+            return cls(via)
+        except ValueError:
+            return cls.SCEP if source.startswith("scep ") else cls.CDP
+
+
 @dataclass
 class CrlInfo:
     """A CRL held for a trustpoint, as ``show crypto pki crls`` prints it."""
@@ -42,6 +63,14 @@ class CrlInfo:
     location: CrlLocation
     notes: list[str] = field(default_factory=list)
     clock: Clock = field(default=SYSTEM_CLOCK, repr=False, compare=False)
+    via: CrlVia = CrlVia.CDP
+
+    @property
+    def where(self) -> str:
+        """The source named as what it is: ``crl query URL``, ``CRL distribution point URL``,
+        ``SCEP GetCRL URL``."""
+        url = self.source[5:] if self.via is CrlVia.SCEP and self.source.startswith("scep ") else self.source
+        return f"{self.via.label} {url}"
 
     @property
     def expired(self) -> bool:
@@ -54,7 +83,7 @@ class CrlInfo:
                 "this_update": self.this_update.isoformat(),
                 "next_update": self.next_update.isoformat() if self.next_update else None,
                 "entries": self.entries, "size": self.size, "sha256": self.sha256, "crl_number": self.crl_number,
-                "location": self.location, "expired": self.expired, "notes": self.notes}
+                "location": self.location, "expired": self.expired, "notes": self.notes, "via": self.via.value}
 
 
 def issuer_key_id(ca: x509.Certificate) -> str:
@@ -71,7 +100,8 @@ def crl_info(rec: CrlRecord, clock: Clock) -> CrlInfo:
                    this_update=datetime.fromisoformat(rec.this_update),
                    next_update=datetime.fromisoformat(rec.next_update) if rec.next_update else None,
                    entries=rec.entries, size=rec.size, sha256=rec.sha256, crl_number=rec.crl_number,
-                   location=CrlLocation.NVRAM if rec.in_nvram else CrlLocation.CACHE, clock=clock)
+                   location=CrlLocation.NVRAM if rec.in_nvram else CrlLocation.CACHE, clock=clock,
+                   via=CrlVia.of(rec.via, rec.source))
 
 
 def older_note(fetched: CrlRecord, held: CrlRecord) -> str:

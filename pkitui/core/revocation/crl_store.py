@@ -29,7 +29,7 @@ from pkitui.core.config import RunningConfig
 from pkitui.core.errors import RevocationError
 from pkitui.core.records import CrlRecord
 from pkitui.core.revocation.crl import ParsedCrl, parse_crl, scope_key, verify_crl
-from pkitui.core.revocation.crl_info import CrlInfo, CrlLocation, crl_info, issuer_key_id, older_note
+from pkitui.core.revocation.crl_info import CrlInfo, CrlLocation, CrlVia, crl_info, issuer_key_id, older_note
 from pkitui.core.revocation.crl_index import CrlIndex
 from pkitui.core.revocation.issuers import IssuerCache
 from pkitui.core.store import Store, atomic_write
@@ -168,8 +168,8 @@ class CrlStore:
         except RevocationError:
             return None
 
-    def keep(self, tp: str, source: str, parsed: ParsedCrl,
-              signer: x509.Certificate | None = None) -> tuple[CrlInfo, ParsedCrl]:
+    def keep(self, tp: str, source: str, parsed: ParsedCrl, signer: x509.Certificate | None = None, *,
+             via: CrlVia = CrlVia.CDP) -> tuple[CrlInfo, ParsedCrl]:
         """Hold a CRL verified with ``signer`` (default: the trustpoint CA), one per trustpoint,
         issuer and scope: it replaces an older one held, from whatever source; when the one held is
         as new or newer (and still usable) that one is kept and returned. NVRAM when it fits the
@@ -182,7 +182,7 @@ class CrlStore:
                         next_update=parsed.next_update.isoformat() if parsed.next_update else None,
                         entries=len(parsed.index), crl_number=parsed.crl_number, scope=scope_key(parsed.scope),
                         issuer_key=issuer_key_id(signer),
-                        fetched=self._clock.now().isoformat(timespec="seconds"))
+                        fetched=self._clock.now().isoformat(timespec="seconds"), via=via.value)
         if config.query_mode or self._trustpoint(tp).crl_cache == 0:  # crl cache none: this check only
             return self._keep_in_memory(rec, parsed, signer)
         same = [r for r in config.crls if r.trustpoint == tp and r.issuer == rec.issuer
@@ -190,7 +190,13 @@ class CrlStore:
         kept = self._newest_usable(same, signer)
         if kept is not None and not rec.newer_than(kept[0]):
             held, held_parsed = kept
+            if held.sha256 == rec.sha256 and (held.source, held.via) != (source, rec.via):
+                # The same CRL, fetched from where it is configured now (a changed crl query or CDP):
+                # the record names that source (a new record, so a merge-on-save sees the change).
+                held = dataclasses.replace(held, source=source, via=rec.via, fetched=rec.fetched)
             config.crls = [r for r in config.crls if r is held or not any(r is o for o in same)]
+            if not any(r is held for r in config.crls):
+                config.crls.append(held)
             info = self.info(held)
             if held.sha256 != rec.sha256:
                 info.notes.append(older_note(rec, held))
@@ -242,7 +248,8 @@ class CrlStore:
         """Query mode: one CRL per trustpoint, issuer and scope, in memory only."""
         key = rec.key()
         old = self._memory.get(key)
-        if old is not None and not rec.newer_than(old[0]):
+        moved = old is not None and old[0].sha256 == rec.sha256 and (old[0].source, old[0].via) != (rec.source, rec.via)
+        if old is not None and not moved and not rec.newer_than(old[0]):  # moved: held as from its new source
             held_parsed = self._held(old[0], signer)
             if held_parsed is not None:
                 info = old[1]
@@ -284,7 +291,7 @@ class CrlStore:
                 continue
             parsed = self._held(rec, signer)
             if parsed is not None and parsed.issuer_der == name and parsed.covers(cert) and not parsed.expired(now):
-                return self.keep(tp, rec.source, parsed, signer)
+                return self.keep(tp, rec.source, parsed, signer, via=CrlVia.of(rec.via, rec.source))
         return None
 
     def _cache_allows(self, tp: str, sha256: str, now: datetime.datetime) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 from cryptography import x509
@@ -25,7 +26,7 @@ from pkitui.core.config import RunningConfig
 from pkitui.core.errors import PkiError, RevocationError
 from pkitui.core.records import CertRole, StoredCertificate
 from pkitui.core.revocation.crl import ParsedCrl, parse_crl
-from pkitui.core.revocation.crl_info import CrlInfo
+from pkitui.core.revocation.crl_info import CrlInfo, CrlVia
 from pkitui.core.revocation.crl_store import CrlStore
 from pkitui.core.trustpoints import Trustpoint
 
@@ -33,14 +34,15 @@ HTTP_TIMEOUT: float | None = None  # None: deadline_for() (the run's --timeout, 
 MAX_CRL_BYTES = net.CRL_BYTES
 
 
-def http_get(url: str, timeout: float | None = HTTP_TIMEOUT) -> bytes:
-    """GET ``url`` (a CRL distribution point) under one deadline (``timeout``, default
-    :func:`deadline_for`); the body streamed to a temporary file and refused past MAX_CRL_BYTES
-    (as sent and as decoded), redirects on the same host only; RevocationError when it fails."""
-    op = net.Operation("CRL download", "the CRL distribution point", RevocationError)
+def http_get(url: str, timeout: float | None = HTTP_TIMEOUT, via: CrlVia = CrlVia.CDP) -> bytes:
+    """GET ``url`` (a CRL distribution point, or with ``via`` a ``crl query`` URL: messages name it
+    as what it is) under one deadline (``timeout``, default :func:`deadline_for`); the body streamed
+    to a temporary file and refused past MAX_CRL_BYTES (as sent and as decoded), redirects on the
+    same host only; RevocationError when it fails."""
+    op = net.Operation("CRL download", f"the {via.label}", RevocationError)
     reply = net.fetch(op, url, seconds=timeout or deadline_for(), max_bytes=MAX_CRL_BYTES, to_file=True)
     if reply.status != 200 or reply.file is None:
-        raise RevocationError(f"CRL distribution point {url} answered HTTP {reply.status}")
+        raise RevocationError(f"{via.label} {url} answered HTTP {reply.status}")  # "crl query" stays lower case
     with reply.file:
         return reply.file.read()
 
@@ -68,6 +70,14 @@ def same_certificate(a: x509.Certificate, b: x509.Certificate) -> bool:
 
 
 
+class CrlSource(NamedTuple):
+    """One place a CRL may come from: its URL (``scep URL`` for GetCRL), what it is, the download."""
+
+    name: str
+    via: CrlVia
+    fetch: Callable[[], list[bytes]]
+
+
 class CrlFetcher:
     """Download a trustpoint's CRLs from their sources and hold them in a :class:`CrlStore`."""
 
@@ -80,41 +90,41 @@ class CrlFetcher:
         self._ca_certificate = ca_certificate
         self._der_of = der_of
         self._get_crl = get_crl
-        self.http_get: Callable[[str], bytes] = http_get
+        self.http_get: Callable[[str, CrlVia], bytes] = lambda url, via: http_get(url, via=via)
 
     def sources(self, tp: Trustpoint, cert: x509.Certificate | None,
-                 issuer_is_ca: bool = True) -> list[tuple[str, Callable[[], list[bytes]]]]:
+                 issuer_is_ca: bool = True) -> list[CrlSource]:
         """Where a CRL may come from, in IOS's order: the certificate's CRL distribution points
         (for ``crypto pki crl request``, those of the trustpoint's own certificates), then
         ``crl query``, then SCEP GetCRL only when neither gave a source. GetCRL and ``crl query``
         give the trustpoint CA's CRL, so they are used only when the certificate checked was issued
         by the trustpoint CA."""
-        sources: list[tuple[str, Callable[[], list[bytes]]]] = []
+        sources: list[CrlSource] = []
         certs = [cert] if cert is not None else self._own_certificates(tp.name)
         for url in dict.fromkeys(u for c in certs for u in crl_distribution_points(c)):
             if url.lower().startswith(("http://", "https://")):
-                sources.append((url, functools.partial(self._http_crls, url)))
+                sources.append(CrlSource(url, CrlVia.CDP, functools.partial(self._http_crls, url, CrlVia.CDP)))
             elif url.lower().startswith(("ldap://", "ldaps://")):
                 # A CDP naming only the DN (ldap:///cn=CA,...) is read from the crl query server.
                 full = _with_server(url, tp.crl_query)
                 if full:
-                    sources.append((full, functools.partial(ldap_crls, full)))
-        if issuer_is_ca and tp.crl_query and all(tp.crl_query != name for name, _ in sources):
-            sources.append((tp.crl_query, self._crl_query_fetch(tp.crl_query)))
+                    sources.append(CrlSource(full, CrlVia.CDP, functools.partial(ldap_crls, full)))
+        if issuer_is_ca and tp.crl_query and all(tp.crl_query != s.name for s in sources):
+            sources.append(CrlSource(tp.crl_query, CrlVia.CRL_QUERY, self._crl_query_fetch(tp.crl_query)))
         if not sources and issuer_is_ca and tp.enrollment_url and not tp.enrollment_mode_ra:
             get_crl = self._get_crl
-            sources.append((f"scep {tp.enrollment_url}", lambda: [get_crl(tp)]))
+            sources.append(CrlSource(f"scep {tp.enrollment_url}", CrlVia.SCEP, lambda: [get_crl(tp)]))
         return sources
 
     def _crl_query_fetch(self, url: str) -> Callable[[], list[bytes]]:
         """``crl query``: an LDAP search (IOS), or an HTTP(S) GET (our addition) through the same
         bounded download as an HTTP distribution point."""
         if url.lower().startswith(("http://", "https://")):
-            return functools.partial(self._http_crls, url)
+            return functools.partial(self._http_crls, url, CrlVia.CRL_QUERY)
         return functools.partial(ldap_crls, url)
 
-    def _http_crls(self, url: str) -> list[bytes]:
-        return [self.http_get(url)]
+    def _http_crls(self, url: str, via: CrlVia) -> list[bytes]:
+        return [self.http_get(url, via)]
 
     def _own_certificates(self, tp: str) -> list[x509.Certificate]:
         return [x509.load_der_x509_certificate(d) for r in self._config.certificates
@@ -139,7 +149,7 @@ class CrlFetcher:
             raise RevocationError(f"No CRL source for trustpoint {tp.name}",
                                   "Configure enrollment url (SCEP GetCRL), crl query ldap://... or http://..., "
                                   "or use certificates with a CRL distribution point.")
-        for source, fetch in sources:
+        for source, via, fetch in sources:
             try:
                 blobs = fetch()
             except PkiError as exc:
@@ -155,6 +165,6 @@ class CrlFetcher:
                 if cert is not None and not parsed.covers(cert):
                     errors.append(f"{source}: the CRL's issuing distribution point does not cover this certificate")
                     continue
-                return self._crls.keep(tp.name, source, parsed, signer)
+                return self._crls.keep(tp.name, source, parsed, signer, via=via)
         raise RevocationError(f"No CRL could be obtained for trustpoint {tp.name}: " + "; ".join(errors),
                               "Check that the CRL sources are reachable and publish this CA's CRL.")
