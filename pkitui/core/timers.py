@@ -61,12 +61,14 @@ class TimerKind(enum.StrEnum):
 @dataclass(frozen=True)
 class Timer:
     """One thing due at ``due`` for ``trustpoint``; ``detail`` says which (key pair, CRL issuer,
-    transaction, certificate)."""
+    transaction, certificate); ``concerns``, in a few words, what it is about when one trustpoint
+    can have several of its kind (an expiry alert: ``router cert``, ``CA cert``)."""
 
     kind: TimerKind
     trustpoint: str
     due: datetime
     detail: str
+    concerns: str = ""
 
     def left(self, now: datetime) -> timedelta:
         """Time left until it fires (negative: overdue)."""
@@ -75,7 +77,8 @@ class Timer:
     def to_doc(self, now: datetime) -> dict[str, object]:
         """JSON-ready (ISO 8601 time, seconds left)."""
         return {"kind": str(self.kind), "trustpoint": self.trustpoint, "due": self.due.isoformat(timespec="seconds"),
-                "seconds_left": round(self.left(now).total_seconds(), 3), "detail": self.detail}
+                "seconds_left": round(self.left(now).total_seconds(), 3), "detail": self.detail,
+                "concerns": self.concerns}
 
 
 def crl_refresh_time(this_update: datetime, next_update: datetime) -> datetime:
@@ -181,7 +184,8 @@ class Timers:
                 due, what = warning
                 timers.append(Timer(TimerKind.EXPIRY, rec.trustpoint, due,
                                     f"{_ROLE_TEXT[rec.role]} serial {serial_hex(cert.serial_number)} {what} "
-                                    f"({cert.not_valid_after_utc.isoformat(timespec='seconds')})"))
+                                    f"({cert.not_valid_after_utc.isoformat(timespec='seconds')})",
+                                    _concerns(rec.role, rec.key_id)))
         for tp, roles in by_tp.items():
             advertised = "GETNEXTCACERT" in {c.upper() for c in self._config.ca_caps_seen.get(tp, [])}
             if advertised and not roles.get(CertRole.CA_NEXT) and tp in self._config.trustpoints:
@@ -198,6 +202,15 @@ class Timers:
                                     "CA certificate replaced by its rollover certificate "
                                     f"(serial {serial_hex(nxt.serial_number)})"))
         return timers
+
+
+def _concerns(role: str, key_id: str | None) -> str:
+    """An expiry alert's short label: ``CA cert``, ``router cert`` (a usage-keys pair's:
+    ``router signature cert``, ``router encryption cert``), as IOS calls the router's certificate."""
+    if role == CertRole.CA:
+        return "CA cert"
+    usage = (key_id or "").partition("#")[2]
+    return f"router {usage} cert" if usage in ("signature", "encryption") else "router cert"
 
 
 _WATCHED = (CertRole.DEVICE, CertRole.IMPORTED, CertRole.CA, CertRole.CA_NEXT)

@@ -21,14 +21,15 @@ if TYPE_CHECKING:
 def timer_lines(timers: list[Timer], now_left: list[timedelta], detail: bool = False) -> list[str]:
     """``show crypto pki timers``: ``PKI Timers``, the soonest countdown alone (the tree's head),
     then one line per timer, soonest first: countdown, (with ``detail``: the time it fires,) the
-    timer's name and trustpoint (with ``detail``: what it concerns)."""
+    timer's name and trustpoint, then what it concerns: with ``detail`` the whole of it, else the
+    short label that tells timers of one kind apart (``EXPIRY ALERT vpn (CA cert)``)."""
     lines = ["PKI Timers"]
     if not timers:
         return lines
     lines.append(f"|{ios_countdown(now_left[0]):>{COUNTDOWN_WIDTH}}")
     for timer, left in zip(timers, now_left, strict=True):
         when = f"  ({ios_time(timer.due)})" if detail else ""
-        what = f" {timer.detail}" if detail else ""
+        what = f" {timer.detail}" if detail else (f" ({timer.concerns})" if timer.concerns else "")
         name = f"{TIMER_NAMES[timer.kind]} {timer.trustpoint}{what}"
         lines.append(f"|{ios_countdown(left):>{COUNTDOWN_WIDTH}}{when}  {name}")
     return lines

@@ -90,16 +90,24 @@ def test_show_timers_layout(tmp_path: Path) -> None:
     assert r.ok("show crypto pki timers") == [
         "PKI Timers",
         "|  60d00:00:00.000",
-        "|  60d00:00:00.000  EXPIRY ALERT lab",  # the device certificate: 30 days before its end
+        "|  60d00:00:00.000  EXPIRY ALERT lab (router cert)",  # the device certificate: 30 days before its end
         "|  70d00:00:00.000  RENEW lab",
-        "|3610d00:00:00.000  EXPIRY ALERT lab",  # the CA certificate
+        "|3610d00:00:00.000  EXPIRY ALERT lab (CA cert)",  # told apart without detail (walkthrough finding)
     ]
     detail = r.ok("show crypto pki timers detail")
     assert detail[3] == "|  70d00:00:00.000  (00:00:00 UTC Mar 22 2026)  RENEW lab key pair r1.example.com"
     docs = r.json("show crypto pki timers")
     assert [d["kind"] for d in docs] == ["expiry", "renew", "expiry"]
     assert docs[1] == {"kind": "renew", "trustpoint": "lab", "due": "2026-03-22T00:00:00+00:00",
-                       "seconds_left": 70 * 86400.0, "detail": "key pair r1.example.com"}
+                       "seconds_left": 70 * 86400.0, "detail": "key pair r1.example.com", "concerns": ""}
+    assert [d["concerns"] for d in docs] == ["router cert", "", "CA cert"]
+
+
+def test_show_timers_tells_the_expiry_alerts_of_usage_keys_apart(tmp_path: Path) -> None:
+    pki = device(tmp_path, FixedClock(T0), usage_keys=True, auto_enroll=None)
+    names = [line.split("  ")[-1] for line in _session(pki).ok("show crypto pki timers")[2:]]
+    assert sorted(names) == ["EXPIRY ALERT lab (CA cert)", "EXPIRY ALERT lab (router encryption cert)",
+                             "EXPIRY ALERT lab (router signature cert)"]
 
 
 def test_show_timers_without_any(tmp_path: Path) -> None:
