@@ -253,3 +253,44 @@ class Args(dict[str, Any]):
     def all(self, name: str) -> list[Any]:
         """Every value captured for placeholder ``name``, in order."""
         return list(self._lists.get(name, []))
+
+
+def name_words(spec: Seq) -> list[tuple[str, ...]]:
+    """The command's name: its leading keywords, each a tuple of the words allowed there. A choice
+    of synonyms is one word of the name (``{pki | ca}``, ``{system:running-config | running-config}``);
+    any other choice (``{sha1 | sha256}``) and what follows are the command's arguments."""
+    name: list[tuple[str, ...]] = []
+    for item in spec.items:
+        if isinstance(item, Kw):
+            name.append((item.word,))
+        elif isinstance(item, Choice) and (words := _synonyms(item)):
+            name.append(words)
+        else:
+            break
+    return name
+
+
+def _synonyms(choice: Choice) -> tuple[str, ...] | None:
+    """The words of ``choice`` when they name one thing: ``pki`` and ``ca`` (IOS's two spellings
+    of every PKI command), or a word with and without its file system (``nvram:startup-config``)."""
+    words = tuple(a.items[0].word for a in choice.alts
+                  if isinstance(a, Seq) and len(a.items) == 1 and isinstance(a.items[0], Kw))
+    if len(words) != 2 or len(choice.alts) != 2:
+        return None
+    if set(words) == {"pki", "ca"} or words[0].endswith(":" + words[1]) or words[1].endswith(":" + words[0]):
+        return words
+    return None
+
+
+def placeholders(node: Node) -> dict[str, str]:
+    """Each placeholder's label as ``?`` lists it (``<1-100>``, ``URL``) → its spec name (``PERCENT``)."""
+    if isinstance(node, Arg):
+        return {node.label: node.name}
+    if isinstance(node, Rest):
+        return {node.name: node.name}
+    children: list[Node] = (node.items if isinstance(node, Seq) else node.alts if isinstance(node, Choice)
+                            else [node.node] if isinstance(node, Opt) else [])
+    found: dict[str, str] = {}
+    for child in children:
+        found.update(placeholders(child))
+    return found

@@ -6,7 +6,9 @@ nothing matches there, IOS-style fallbacks apply: a sub-mode tries its parent mo
 the sub-mode if the parent takes the line), configuration modes accept exec commands (as with
 ``do``), and privileged exec accepts configuration commands when ``implicit_configure`` is on (an
 implicit ``configure terminal``, so that ``pkitui exec -c 'hostname r1'`` works; scripts have it,
-an interactive prompt only with ``pkitui exec --lenient``). ``?`` lists the current mode only.
+an interactive prompt only with ``pkitui exec --lenient``). ``?`` lists what the line would accept
+there: the current mode, and in privileged exec with the implicit ``configure terminal`` the
+configuration commands too.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pkitui.ios.grammar import EOL, Args, Caps, Token, Tracker, tokenize
+from pkitui.ios.grammar import EOL, Args, Caps, Token, Tracker, name_words, placeholders, tokenize
+from pkitui.ios.help_texts import ARG_HELP, NAME_HELP
 from pkitui.ios.registry import CONFIG, EXEC, MODES, USER_EXEC, Command, commands_for
 
 PIPE = "|"
@@ -147,66 +150,90 @@ def parse(mode: str, text: str, *, implicit_configure: bool = True) -> Match | P
     return ParseFailure(best.kind, best.pos, sorted(expected))
 
 
-def help_words(mode: str, text: str) -> list[str]:
+def help_modes(mode: str, *, implicit_configure: bool = True) -> list[str]:
+    """The modes whose commands ``?`` lists in ``mode``: the current one (as IOS: a sub-mode's
+    parents still take a line, but ``?`` does not offer their commands), and in privileged exec
+    with an implicit ``configure terminal`` (scripts, ``--lenient``) the configuration commands
+    too, since the line runs there."""
+    return [EXEC, CONFIG] if mode == EXEC and implicit_configure else [mode]
+
+
+# Configuration commands ``?`` does not offer in privileged exec even with the implicit
+# ``configure terminal``: they only move between modes (exec's own ``end`` takes the line).
+CONFIG_ONLY = ("do", "end")
+
+
+def help_words(mode: str, text: str, *, implicit_configure: bool = True) -> list[str]:
     """IOS's ``?``: the words that may come next (``text`` ending in a space) or that complete
     the partial last word, plus argument placeholders and ``<cr>`` when the line may end there."""
-    return [word for word, _help in help_entries(mode, text)]
+    return [word for word, _help in help_entries(mode, text, implicit_configure=implicit_configure)]
 
 
-def help_entries(mode: str, text: str) -> list[tuple[str, str]]:
-    """:func:`help_words` with each word's help: the first line of the help of the command it
-    leads to (empty when several commands share the word, and for ``<cr>``). Only the commands of
-    ``mode`` are listed (as IOS: the parent modes' commands still run, but ``?`` does not offer
-    them), hidden ones never; ``|`` (output modifiers) where a ``show`` command may end."""
+def help_entries(mode: str, text: str, *, implicit_configure: bool = True) -> list[tuple[str, str]]:
+    """:func:`help_words` with each word's one-line help (:func:`word_help`; empty for ``<cr>``).
+    The commands of :func:`help_modes` are listed, hidden ones never; ``|`` (output modifiers)
+    where a ``show`` command may end."""
     toks = tokenize(text)
     if mode not in (EXEC, USER_EXEC) and len(toks) > 1 and toks[0].text.lower() == "do":
-        return help_entries(EXEC, text[toks[1].col :])
+        return help_entries(EXEC, text[toks[1].col :], implicit_configure=False)
     partial = ""
     if toks and text and not text[-1].isspace():
         partial = toks.pop().text.lower()
     pos = len(toks)
     probe = toks + [Token("\0", len(text))]  # a word no keyword matches: shows what is tried there
     helps: dict[str, set[str]] = {}
-    for cmd in commands_for(mode):
-        if cmd.hidden:
-            continue
-        tr = Tracker()
-        words: set[str] = set()
-        for j, _caps in cmd.node.match(probe, text, 0, (), tr):
-            if j == pos:
-                words.add(EOL)
-                if cmd.filterable:
-                    helps.setdefault(PIPE, set()).add(PIPE_HELP)
-        words |= {w for w in tr.tried.get(pos, set()) if w.startswith(partial)}
-        if not partial:
-            words |= tr.args_at.get(pos, set())
-        summary = cmd.help.strip().splitlines()[0] if cmd.help.strip() else ""
-        for word in words:
-            helps.setdefault(word, set()).add(summary)
+    for m in help_modes(mode, implicit_configure=implicit_configure):
+        for cmd in commands_for(m):
+            if not cmd.hidden and not (m != mode and cmd.spec.split()[0] in CONFIG_ONLY):
+                _collect(cmd, probe, text, pos, partial, helps)
     if partial:
         helps.pop(EOL, None)
         helps.pop(PIPE, None)
     order = sorted(helps, key=lambda w: (w == EOL, w == PIPE, w.startswith("<") or w[:1].isupper(), w))
-    return [(w, _one_help(w, helps[w], first=pos == 0)) for w in order]
+    return [(w, _one_help(helps[w])) for w in order]
 
 
-# IOS's help for first words that lead to several commands (``Device#?``).
-FIRST_WORD_HELP = {
-    "clear": "Reset functions",
-    "copy": "Copy from one file to another",
-    "crypto": "Encryption related commands.",
-    "debug": "Debugging functions (see also 'undebug')",
-    "no": "Negate a command or set its defaults",
-    "show": "Show running system information",
-    "terminal": "Set terminal line parameters",
-    "undebug": "Disable debugging functions (see also 'debug')",
-    "write": "Write running configuration to memory, network, or terminal",
-}
+def _collect(cmd: Command, probe: list[Token], text: str, pos: int, partial: str, helps: dict[str, set[str]]) -> None:
+    """Add to ``helps`` the words ``cmd`` accepts at word ``pos`` (starting with ``partial``)."""
+    tr = Tracker()
+    words: set[str] = set()
+    for j, _caps in cmd.node.match(probe, text, 0, (), tr):
+        if j == pos:
+            words.add(EOL)
+            if cmd.filterable:
+                helps.setdefault(PIPE, set()).add(PIPE_HELP)
+    words |= {w for w in tr.tried.get(pos, set()) if w.startswith(partial)}
+    if not partial:
+        words |= tr.args_at.get(pos, set())
+    for word in words:
+        helps.setdefault(word, set()).add("" if word == EOL else word_help(cmd, word, pos))
 
 
-def _one_help(word: str, summaries: set[str], *, first: bool) -> str:
-    if word == EOL:
-        return ""
-    if first and word in FIRST_WORD_HELP:
-        return FIRST_WORD_HELP[word]
+def command_key(cmd: Command) -> tuple[str, ...]:
+    """The command's name as the help tables key it: its leading keywords (``pki`` for
+    ``{pki | ca}``, ``running-config`` for its ``system:`` synonym), without ``no`` (a ``no``
+    form is described by its positive form)."""
+    words = [("pki" if "pki" in alts else min(alts, key=len)) for alts in name_words(cmd.node)]
+    return tuple(words[1:] if words[:1] == ["no"] else words)
+
+
+def word_help(cmd: Command, word: str, pos: int) -> str:
+    """The help of ``word`` (a keyword or a placeholder's label) at word ``pos`` of ``cmd``.
+
+    A word of the command's name (its leading keywords) is described by :data:`NAME_HELP` for
+    the name so far (``crypto pki export``: the words shared by several commands), else as the
+    whole command (:data:`NAME_HELP`'s short line for it, else its own help); an argument by
+    :data:`ARG_HELP` for the command's name (one place for every argument's help)."""
+    key = command_key(cmd)
+    name_length = len(name_words(cmd.node))
+    negated = name_length > len(key)
+    if pos == 0 and negated:
+        return NAME_HELP[("no",)]
+    if pos < name_length:
+        return NAME_HELP.get(key[: pos + 1 - negated]) or NAME_HELP.get(key, cmd.help)
+    arg = placeholders(cmd.node).get(word, word)
+    return ARG_HELP.get(key, {}).get(arg, "")
+
+
+def _one_help(summaries: set[str]) -> str:
     return next(iter(summaries)) if len(summaries) == 1 else ""

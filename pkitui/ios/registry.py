@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -95,11 +96,19 @@ def command(modes: str | Iterable[str], spec: str, *, help: str = "",
     node = compile_spec(spec)
 
     def decorate(handler: Handler) -> Handler:
-        COMMANDS.append(Command(mode_tuple, spec, node, handler, help or (handler.__doc__ or "").strip().split("\n")[0],
+        COMMANDS.append(Command(mode_tuple, spec, node, handler, help_line(help or handler.__doc__ or ""),
                                 len(COMMANDS), hidden))
         return handler
 
     return decorate
+
+
+def help_line(text: str) -> str:
+    """A command's one-line ``?`` help from its help text or docstring: the first sentence of the
+    first paragraph, whole (never cut mid-sentence), as plain text (no RST ````markup````)."""
+    paragraph = " ".join(text.strip().split("\n\n")[0].split()).replace("``", "")
+    sentence = re.match(r"(.+?[.!?])(?=\s+[A-Z(]|$)", paragraph)
+    return sentence.group(1) if sentence else paragraph
 
 
 def commands_for(mode: str) -> list[Command]:

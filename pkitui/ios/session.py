@@ -10,6 +10,7 @@ import json
 import os
 import re
 import sys
+import textwrap
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -207,7 +208,7 @@ class Session:
         if is_comment(text):
             return True
         if text.endswith("?"):
-            self.print(help_text(self._help(text[:-1])) or "% Unrecognized command")
+            self.print(help_text(self.help_entries(text[:-1])) or "% Unrecognized command")
             return True
         piped = self._piped(text)
         if piped is not None:
@@ -222,7 +223,7 @@ class Session:
         """What may follow ``text`` in the current mode (IOS ``?``; usable for tab completion):
         keywords, ``NAME``-style placeholders, ``|`` after a ``show`` command and ``<cr>`` when
         the line may end there."""
-        return [word for word, _help in self._help(text)]
+        return [word for word, _help in self.help_entries(text)]
 
     def _show_before_pipe(self, text: str) -> tuple[Match, str] | None:
         """The ``show`` command before ``|`` in ``text`` and what follows the ``|``, if so."""
@@ -232,11 +233,14 @@ class Session:
         found = parse(self.mode, split[0], implicit_configure=self.implicit_configure)
         return (found, split[1]) if isinstance(found, Match) and found.command.filterable else None
 
-    def _help(self, text: str) -> list[tuple[str, str]]:
+    def help_entries(self, text: str) -> list[tuple[str, str]]:
+        """IOS's ``?`` after ``text``: each word that may follow, with its one-line help. What this
+        session would run: in privileged exec with the implicit ``configure terminal`` (scripts,
+        ``--lenient``) the configuration commands too; output modifiers after ``show ... |``."""
         piped = self._show_before_pipe(text)
         if piped is not None:
             return modifier_help(piped[1] + (" " if text[-1:].isspace() else ""))
-        return help_entries(self.mode, text)
+        return help_entries(self.mode, text, implicit_configure=self.implicit_configure)
 
     def _piped(self, text: str) -> bool | None:
         """Run ``show ... | MODIFIER REGEX`` (None: ``text`` is not a show command with a pipe)."""
@@ -318,13 +322,13 @@ class Session:
 
     def _report_parse(self, text: str, failure: ParseFailure) -> None:
         self.errors += 1
-        text = mask_secrets(text)
+        shown = mask_secrets(text)
         prompt = self.prompt
         if failure.kind == "invalid":
-            toks = tokenize(text)
-            self.warn(prompt + text.replace("\t", " "))  # one column per character, like the caret
-            self.warn(" " * (len(prompt) + toks[failure.pos].col) + "^")
-        self.warn(failure.message(text))
+            column = tokenize(shown)[failure.pos].col
+            self.warn(prompt + shown.replace("\t", " "))  # one column per character, like the caret
+            self.warn(" " * (len(prompt) + column) + "^")
+        self.warn(failure.message(shown))
         elsewhere = self._other_mode_hint(text) if failure.kind == "invalid" else None
         if elsewhere:
             self.warn(elsewhere)
@@ -363,10 +367,20 @@ def lenient_requested() -> bool:
     return os.environ.get(LENIENT_ENV, "").strip().lower() in ("1", "yes", "true", "on")
 
 
+HELP_WIDTH = 80  # IOS's default terminal width: a longer help wraps under its own column
+
+
 def help_text(entries: list[tuple[str, str]]) -> str:
-    """IOS's ``?`` listing: each word, and its help in a column after the longest word."""
+    """IOS's ``?`` listing: each word, and its help in a column after the longest word; a help
+    too long for the line wraps under that column, as IOS does (never cut)."""
     width = max((len(word) for word, _ in entries), default=0)
-    return "\n".join(f"  {word:<{width}}  {text}".rstrip() for word, text in entries)
+    column = width + 4
+    lines: list[str] = []
+    for word, text in entries:
+        wrapped = textwrap.wrap(text, max(HELP_WIDTH - 1 - column, 20)) or [""]
+        lines.append(f"  {word:<{width}}  {wrapped[0]}".rstrip())
+        lines += [" " * column + more for more in wrapped[1:]]
+    return "\n".join(lines)
 
 
 def _stderr_line(line: str) -> None:
@@ -375,9 +389,13 @@ def _stderr_line(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
+SECRET_MARK = "********"  # a secret's place in an echoed line: always as long, whatever its length
+
+
 def mask_secrets(text: str) -> str:
-    """``text`` with its secret starred out, for every line that echoes a command (error lines,
-    the console's log): a password must not reach logs in clear. Masked: what follows a secret
+    """``text`` with its secret replaced by :data:`SECRET_MARK`, for every line that echoes a
+    command (error lines, the console's log): a password must not reach logs in clear, nor its
+    length (one mark for the whole secret, spaces and all). Masked: what follows a secret
     trustpoint option (``password``, ``deploy key-password``, abbreviated or not), the passphrase
     of ``crypto key export | import rsa LABEL pem ...`` (it has no keyword) and what follows
     ``password`` in ``crypto pki export | import``."""

@@ -1,7 +1,7 @@
 """The ``:`` line as a router's prompt: the live IOS prompt before the input (``gw1(ca-trustpoint)#``),
 Up/Down through the history, Tab completing a keyword from the grammar, and ``?`` listing what
 may follow, each word with its one-line description (the same listing as ``pkitui exec``'s ``?``:
-:func:`pkitui.ios.parser.help_entries` and :func:`pkitui.ios.session.help_text`).
+:meth:`pkitui.ios.session.Session.help_entries` and :func:`pkitui.ios.session.help_text`).
 """
 
 from __future__ import annotations
@@ -31,11 +31,9 @@ HISTORY_SIZE = 200  # lines kept for Up/Down (IOS: terminal history size, up to 
 def show_help(command_line: CommandLine, text: str) -> None:
     """IOS ``?`` after ``text``: the line echoed with ``?``, then each word that may follow with
     its one-line description, in the log pane."""
-    from pkitui.ios.parser import help_entries
     from pkitui.ios.session import help_text
 
-    session = command_line.session()
-    entries = help_entries(session.mode, text)
+    entries = command_line.session().help_entries(text)  # what this session's line would accept
     post = command_line.app.post_message
     post(CommandOutputWritten(f"{command_line.prompt()}{text}?", Tone.NOTE_STRONG))
     if not entries:

@@ -131,21 +131,23 @@ def test_question_mark_lists_next_words(tmp_path: Path) -> None:
 
 
 def test_question_mark_shows_each_words_help_from_the_option_table(tmp_path: Path) -> None:
-    """IOS's ``?`` prints each next word with its help in a column; in ca-trustpoint mode that
-    help is the option table's (pkitui.core.trustpoint_options), the one the console's tooltips use."""
+    """IOS's ``?`` prints each next word with its help in a column; in ca-trustpoint mode an
+    option's help is the option table's short line (pkitui.core.trustpoint_options), a word shared
+    by several options and an argument their own (pkitui.ios.help_texts)."""
     from pkitui.core.trustpoint_options import OPTIONS_BY_KEY
 
     rec = recorder(tmp_path)
     rec.ok("conf t\ncrypto pki trustpoint ka")
     lines = rec.ok("enrollment ?")
     url = next(line for line in lines if line.split()[0] == "url")
-    assert url.split(None, 1)[1] == OPTIONS_BY_KEY["enrollment_url"].help.splitlines()[0]
+    assert url.split(None, 1)[1] == OPTIONS_BY_KEY["enrollment_url"].summary
+    period = rec.ok("enrollment retry ?")[1]
+    assert period.split(None, 1) == ["period", OPTIONS_BY_KEY["enrollment_retry_period"].summary]
     columns = {len(line) - len(line[2:].split(None, 1)[1]) for line in lines if len(line.split()) > 1}
     assert len(columns) == 1, "the help column is aligned"
     retry = next(line for line in lines if line.split()[0] == "retry")
-    assert retry.strip() == "retry", "a word shared by two commands (period, count) shows no single help"
-    assert rec.ok("enrollment retry period ?") == [
-        f"  <MINUTES>  {OPTIONS_BY_KEY['enrollment_retry_period'].help.splitlines()[0]}"]
+    assert retry.split(None, 1) == ["retry", "Polling parameters"], "a word shared by two options has its own help"
+    assert rec.ok("enrollment retry period ?") == ["  <MINUTES>  Minutes between polls (1-60)"]
 
 
 def test_do_failure_counts_as_an_error(tmp_path: Path) -> None:

@@ -104,7 +104,10 @@ def test_question_mark_after_the_pipe_lists_the_modifiers(rec: Recorder) -> None
     assert rec.session.completions("show running-config | ex") == ["exclude"]
 
 
-def test_question_mark_lists_the_current_mode_only(rec: Recorder) -> None:
+def test_question_mark_lists_what_the_mode_accepts(rec: Recorder) -> None:
+    """A strict exec prompt lists exec commands only (as IOS); a sub-mode its own commands only
+    (its parents' still run, as in IOS). Scripts: tests/ios/test_ios_help.py."""
+    rec.session.implicit_configure = False
     exec_words = [line.split()[0] for line in rec.ok("?")]
     assert "configure" in exec_words and "hostname" not in exec_words and "end" not in exec_words
     show = next(line for line in rec.ok("?") if line.split()[0] == "show")
