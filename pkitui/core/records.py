@@ -95,7 +95,17 @@ class StoredCertificate(_Doc):
     der: bytes | None = None
     key_id: str | None = None
     source: str = "scep"
-    orphaned: bool = False
+    orphaned: bool = False  # a certificate of this device whose key pair is not in this store
+
+    @property
+    def key_pair_missing(self) -> str:
+        """The one wording of "a device certificate without its key pair" (``orphaned``), every
+        front end's: "" when not orphaned; "its key pair was zeroized" when a zeroize (or a key
+        replacement) took it (the record still names the key pair); else "its key pair is not in
+        this store" (restored from a running configuration or imported without its key pair)."""
+        if not self.orphaned:
+            return ""
+        return "its key pair was zeroized" if self.key_id else "its key pair is not in this store"
 
     @classmethod
     def from_der(cls, trustpoint: str, role: str, der: bytes, **kw: Any) -> StoredCertificate:
