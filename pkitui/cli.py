@@ -369,11 +369,7 @@ def run_agent(args: argparse.Namespace, where: Path) -> int:
     """``pkitui agent``: the store's PKI timers, once (``--once``) or in the foreground until
     SIGTERM/SIGINT (exit 0)."""
     if args.print_unit:
-        from importlib.resources import files
-
-        name = {"service": "pkitui-agent.service", "once-service": "pkitui-agent-once.service",
-                "once-timer": "pkitui-agent-once.timer"}[args.print_unit]
-        sys.stdout.write((files("pkitui") / "data" / name).read_text())
+        sys.stdout.write(agent_unit(args.print_unit, where))
         return EXIT_OK
     import json
     import signal
@@ -401,6 +397,7 @@ def run_agent(args: argparse.Namespace, where: Path) -> int:
     stops = {signal.SIGTERM, signal.SIGINT}
     wakes = stops | {signal.SIGHUP}
     stopping: list[int] = []
+    report([agent.started_event()])
     # Between sleeps a stop signal is noted and the agent ends after the current operation; while
     # it sleeps the signals are blocked and taken by sigtimedwait (no handler races the sleep).
     for sig in wakes:
@@ -420,8 +417,55 @@ def run_agent(args: argparse.Namespace, where: Path) -> int:
         finally:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, wakes)
         if got is not None and got.si_signo in stops:
+            stopping.append(got.si_signo)
             break
+        if got is not None:
+            report([agent.signal_event(signal.Signals(got.si_signo).name, stopping=False)])
+    report([agent.signal_event(signal.Signals(stopping[0]).name, stopping=True)])
     return EXIT_OK
+
+
+# The shipped units are templates: their ExecStart and store line are replaced by this install's.
+UNIT_FILES = {"service": "pkitui-agent.service", "once-service": "pkitui-agent-once.service",
+              "once-timer": "pkitui-agent-once.timer"}
+_UNIT_EXEC = "ExecStart=/usr/bin/env pkitui "
+_UNIT_STORE = "Environment=PKITUI_STORE="
+
+
+def _systemd_word(text: str) -> str:
+    """One word of a unit's ExecStart or Environment line (quoted when it holds a space or a quote)."""
+    if not any(c.isspace() or c in "\"'\\$%" for c in text):
+        return text
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "$$").replace("%", "%%") + '"'
+
+
+def this_pkitui() -> list[str]:
+    """The command that runs this pkitui, absolute (systemd's PATH has no venv in it): the console
+    script that started us, else this Python with -m pkitui."""
+    import shutil
+
+    started = sys.argv[0] if sys.argv and sys.argv[0] else ""
+    found = shutil.which(started) if started and os.sep not in started else started
+    if found and Path(found).name.startswith("pkitui") and os.access(found, os.X_OK) and Path(found).is_file():
+        return [str(Path(found).absolute())]
+    return [str(Path(sys.executable).absolute()), "-m", "pkitui"]
+
+
+def agent_unit(kind: str, store: Path) -> str:
+    """The systemd unit ``kind`` (UNIT_FILES) for this install: the shipped template with ExecStart
+    running this pkitui by its absolute path and PKITUI_STORE the store given (--store,
+    PKITUI_STORE or the default)."""
+    from importlib.resources import files
+
+    lines = []
+    for line in (files("pkitui") / "data" / UNIT_FILES[kind]).read_text().splitlines(keepends=True):
+        if line.startswith(_UNIT_EXEC):
+            argv = [*this_pkitui(), *line.removeprefix(_UNIT_EXEC).split()]
+            line = "ExecStart=" + " ".join(_systemd_word(w) for w in argv) + "\n"
+        elif line.startswith(_UNIT_STORE):
+            line = "Environment=" + _systemd_word(f"PKITUI_STORE={store.absolute()}") + "\n"
+        lines.append(line)
+    return "".join(lines)
 
 
 def run_console(where: Path) -> int:

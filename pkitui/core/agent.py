@@ -5,7 +5,9 @@ systemd timer) beside the console and ``pkitui exec`` on the same store.
 pending requests, refresh each held CRL before its nextUpdate (and when the trustpoint's CRL
 sources changed), fetch the CA's next certificate (GetNextCACert) and switch to it at the old
 one's end (rollover), warn before a certificate expires, then deploy (idempotent: only what
-changed is written). :meth:`Agent.next_wake` says when the
+changed is written; a certificate of ours refused as revoked or expired is reported once per CRL,
+and a revoked one is not renewed: the CA revoked it on purpose, enrolling again is the
+administrator's decision, as on IOS). :meth:`Agent.next_wake` says when the
 next thing is due. Each operation first takes over what other sessions saved (``Pki.refresh``)
 and saves only what it produced (``Pki.save_objects``, or the pending journal), so a console or
 script working on the same store loses nothing. A failure is an event, retried later (backing off,
@@ -23,13 +25,22 @@ words them as ``%PKI-...`` lines (:mod:`pkitui.ios.syslog`); the core never does
 from __future__ import annotations
 
 import datetime
+import hashlib
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from pkitui.core import merge
 from pkitui.core.agent_crl import refresh_crl
-from pkitui.core.agent_events import ERROR, AgentEvent, AgentEventKind, deploy_events, failure_event
+from pkitui.core.agent_events import (
+    ERROR,
+    INFO,
+    AgentEvent,
+    AgentEventKind,
+    deploy_events,
+    failure_event,
+    refusal_event,
+)
 from pkitui.core.agent_expiry import warn_expiry
 from pkitui.core.agent_renewal import poll, renew
 from pkitui.core.agent_rollover import fetch_next_ca, rollover
@@ -40,6 +51,19 @@ from pkitui.core.errors import PkiError
 if TYPE_CHECKING:
     from pkitui.core.clock import Clock
     from pkitui.core.pki import Pki
+
+
+# What each timer of the schedule is called in the agent's start line.
+TIMER_WORDS = {"renew": "renewal", "poll": "poll", "crl-refresh": "CRL refresh", "next-ca": "next CA certificate fetch",
+               "rollover": "CA rollover", "expiry": "expiry warning"}
+
+
+def _left(delta: datetime.timedelta) -> str:
+    """A time left, to the minute: 255d 03h, 4h 12m, 7m."""
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    return f"{days}d {hours:02d}h" if days else f"{hours}h {mins:02d}m" if hours else f"{mins}m"
 
 
 class Agent:
@@ -63,6 +87,36 @@ class Agent:
         """When the next timer fires (None: nothing is scheduled)."""
         timers = self.timers()
         return timers[0].due if timers else None
+
+    # -- the foreground agent's own lines -------------------------------------------------------------
+    def started_event(self) -> AgentEvent:
+        """What the foreground agent says when it starts: its store, how many trustpoints, and the
+        next timer (what fires, for which trustpoint, when)."""
+        tps = len(self.pki.config.trustpoints)
+        timers = self.timers()
+        where = f"store {self.pki.store.root}, {tps} trustpoint{'' if tps == 1 else 's'}"
+        data: dict[str, object] = {"store": str(self.pki.store.root), "trustpoints": tps}
+        if not timers:
+            return AgentEvent(AgentEventKind.AGENT_START, INFO, None,
+                              f"PKI agent started ({where}); no timer is set: the store is read again within "
+                              "the hour", data)
+        first = timers[0]
+        now = self.clock.now()
+        when = "now" if first.due <= now else f"at {first.due:%Y-%m-%d %H:%M:%S} UTC (in {_left(first.due - now)})"
+        data.update(next_timer=first.kind, next_trustpoint=first.trustpoint, next_due=first.due.isoformat())
+        return AgentEvent(AgentEventKind.AGENT_START, INFO, None,
+                          f"PKI agent started ({where}); next timer: {TIMER_WORDS.get(first.kind, first.kind)} of "
+                          f"trustpoint {first.trustpoint} {when}", data)
+
+    @staticmethod
+    def signal_event(name: str, *, stopping: bool) -> AgentEvent:
+        """What the foreground agent says on a signal: SIGHUP runs the timers now, SIGTERM and SIGINT
+        stop it."""
+        if stopping:
+            return AgentEvent(AgentEventKind.AGENT_STOP, INFO, None, f"{name} received: PKI agent stopping",
+                              {"signal": name})
+        return AgentEvent(AgentEventKind.AGENT_RUN_NOW, INFO, None, f"{name} received: running the PKI timers now",
+                          {"signal": name})
 
     # -- running ----------------------------------------------------------------------------------
     def run_once(self, cancel: threading.Event | None = None) -> list[AgentEvent]:
@@ -105,8 +159,8 @@ class Agent:
                     schedule.not_before[timer.key] = retry_after(now, schedule.matters_at(timer))
                 else:
                     schedule.not_before.pop(timer.key, None)
-        self._save_state(events)
         self._deploy(events)
+        self._save_state(events)
         return events
 
     def _save_state(self, events: list[AgentEvent]) -> None:
@@ -120,6 +174,7 @@ class Agent:
         state.next_ca_tried = {k: v for k, v in state.next_ca_tried.items() if k in tps}
         state.renew_held = {k: v for k, v in state.renew_held.items()
                             if k in tps and (AgentState.instant(v) or now) > now}
+        state.refused = {k: v for k, v in state.refused.items() if k in tps}
         try:
             state.save()
         except OSError as exc:
@@ -151,4 +206,15 @@ class Agent:
                                      {"reason": exc.message}))
             return
         for report in reports:
-            events += deploy_events(report)
+            if report.refused is None:
+                self.state.refused.pop(report.trustpoint, None)
+                events += deploy_events(report)
+                continue
+            # Once per refusal and CRL: a newer CRL still revoking us is said again, a rerun is not.
+            crls = sorted(r.sha256 for r in self.pki.config.crls if r.trustpoint == report.trustpoint)
+            said = hashlib.sha256("\n".join([report.refused, *crls]).encode()).hexdigest()
+            if self.state.refused.get(report.trustpoint) != said:
+                self.state.refused[report.trustpoint] = said
+                events.append(refusal_event(report))
+            else:
+                events += deploy_events(report)  # said already: only what was written (the CA, a CRL)

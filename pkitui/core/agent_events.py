@@ -38,8 +38,12 @@ class AgentEventKind(enum.StrEnum):
     RENEW_HELD = "renew_held"
     DEPLOYED = "deployed"
     DEPLOY_FAILED = "deploy_failed"
+    DEPLOY_REFUSED = "deploy_refused"
     SAVE_CONFLICT = "save_conflict"
     STORE_ERROR = "store_error"
+    AGENT_START = "agent_start"  # the foreground agent started (its store, trustpoints, next timer)
+    AGENT_RUN_NOW = "agent_run_now"  # SIGHUP: the timers run now
+    AGENT_STOP = "agent_stop"  # SIGTERM or SIGINT: it stops
 
 
 @dataclass(frozen=True)
@@ -92,19 +96,28 @@ def enrollment_result_event(result: Any) -> AgentEvent | None:
 
 
 def deploy_events(report: DeployReport) -> list[AgentEvent]:
-    """The events of one deployment (``pki.deployment.deploy_all``): what it wrote and ran, what
-    was refused (a revoked or expired certificate of ours) or why it failed."""
+    """The events of one deployment (``pki.deployment.deploy_all``): what it wrote and ran, or why
+    it failed (the core's reason says when it is tried again, once). A refusal of our own
+    certificate is the agent's to report (once per CRL: :meth:`Agent._deploy`), not an event here."""
     tp, data = report.trustpoint, report.as_json()
-    events = []
-    if report.refused:
-        events.append(AgentEvent(AgentEventKind.DEPLOY_FAILED, ERROR, tp,
-                                 f"Trustpoint {tp} not deployed: {report.refused}", data))
     if report.error or report.command_ok is False:
         why = report.error or f"command {' '.join(report.command or [])} failed"
-        events.append(AgentEvent(AgentEventKind.DEPLOY_FAILED, ERROR, tp,
-                                 f"Deployment of trustpoint {tp} failed: {why}; tried again at the next run", data))
-    elif report.changed or report.commands:
+        return [AgentEvent(AgentEventKind.DEPLOY_FAILED, ERROR, tp, f"Deployment of trustpoint {tp} failed: {why}",
+                           data)]
+    if report.changed or report.commands:
         files = ", ".join(str(p) for p in report.changed) or "no file changed"
         ran = f"; ran {'; '.join(' '.join(c) for c in report.commands)}" if report.commands else ""
-        events.append(AgentEvent(AgentEventKind.DEPLOYED, INFO, tp, f"Trustpoint {tp} deployed: {files}{ran}", data))
-    return events
+        return [AgentEvent(AgentEventKind.DEPLOYED, INFO, tp, f"Trustpoint {tp} deployed: {files}{ran}", data)]
+    return []
+
+
+def refusal_event(report: DeployReport) -> AgentEvent:
+    """The error event of a deployment that refused our own certificate (revoked per the CRL held,
+    or expired): why, what was still written, what to do."""
+    tp = report.trustpoint
+    written = ", ".join(str(p) for p in report.changed)
+    still = f"; wrote {written}" if written else ""
+    still += f"; ran {'; '.join(' '.join(c) for c in report.commands)}" if report.commands else ""
+    remedy = f"; {report.remedy}" if report.remedy else ""
+    return AgentEvent(AgentEventKind.DEPLOY_REFUSED, ERROR, tp,
+                      f"Deployment of trustpoint {tp} refused: {report.refused}{still}{remedy}", report.as_json())

@@ -5,7 +5,8 @@ agent's own: a CRL fetched again at once when its trustpoint's CRL sources chang
 expiry warning point (of our certificates and of each CA certificate whose next one is not held).
 A timer that failed waits until its retry time (a quarter of the time left before it matters,
 within RETRY_MIN..RETRY_MAX); GetNextCACert waits NEXT_CA_INTERVAL after it was asked, a renewal
-held back (:mod:`pkitui.core.agent_renewal`) until its hold ends.
+held back (:mod:`pkitui.core.agent_renewal`) until its hold ends. A trustpoint whose certificate
+is revoked per the CRL held has no renew timer (:meth:`AgentSchedule.revoked`).
 """
 
 from __future__ import annotations
@@ -79,9 +80,29 @@ class AgentSchedule:
         now = self.clock.now()
         out = [Due(str(t.kind), t.trustpoint, t.due, t.detail, f"{t.kind} {t.trustpoint} {t.detail}")
                for t in self.pki.timers.list(now) if t.kind != TimerKind.EXPIRY]
+        revoked = self.revoked({d.trustpoint for d in out if d.kind == "renew"})
+        out = [d for d in out if not (d.kind == "renew" and d.trustpoint in revoked)]
         out += self._crl_source_timers(now)
         out += self._expiry_timers(now)
         return sorted((self._delayed(d) for d in out), key=lambda d: d.due)
+
+    def revoked(self, trustpoints: set[str]) -> set[str]:
+        """Those of ``trustpoints`` whose newest certificate of ours is revoked per the CRL held:
+        not renewed (the CA revoked it on purpose; IOS does not re-enroll either), the deployment's
+        refusal says to enroll again."""
+        from pkitui.core.records import OWN_ROLES, OwnRevocation
+
+        out = set()
+        for tp in trustpoints:
+            try:
+                infos = [i for i in self.pki.certificates.list(tp)
+                         if i.role in OWN_ROLES and not i.orphaned and i.usage != "Encryption"]
+            except PkiError:
+                continue
+            newest = max(infos, key=lambda i: (i.not_before is not None, i.not_before), default=None)
+            if newest is not None and newest.revocation is OwnRevocation.REVOKED:
+                out.add(tp)
+        return out
 
     def _delayed(self, due: Due) -> Due:
         retry = self.not_before.get(due.key)

@@ -122,12 +122,21 @@ def test_foreground_agent_idles_and_stops_on_sigterm(enrolled: tuple[Path, datet
         rss = _rss_kib(proc.pid)
         print(f"idle agent: {idle} CPU ticks in 5 s, RSS {rss} KiB")
         assert idle <= 1, f"the idle agent used {idle} ticks of CPU in 5 s"
+        proc.send_signal(signal.SIGHUP)
+        time.sleep(1)
         started = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=5)
         assert time.monotonic() - started < 1.0
         assert proc.returncode == 0, err
         assert err == "" and "Traceback" not in out
+        # It says it started (store, trustpoints, the next timer and when), SIGHUP and SIGTERM.
+        lines = out.splitlines()
+        assert lines[0].startswith(f"%PKI-6-AGENT_START: PKI agent started (store {store}, 1 trustpoint); "
+                                   "next timer: "), out
+        assert " of trustpoint lab at " in lines[0] and " UTC (in " in lines[0], out
+        assert lines[1:] == ["%PKI-6-AGENT_RUN_NOW: SIGHUP received: running the PKI timers now",
+                             "%PKI-6-AGENT_STOP: SIGTERM received: PKI agent stopping"], out
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -156,3 +165,55 @@ def test_agent_and_exec_saving_together_lose_nothing(lab: Lab, enrolled: tuple[P
     assert {"lab", "console-tp", "exec-tp"} <= set(final.config.trustpoints)
     assert _held_crl_number(store) == number
     assert [c.role for c in final.config.certificates if c.trustpoint == "lab"].count("device") == 1
+
+
+def _once(store: Path, clock: datetime) -> tuple[int, list[str]]:
+    proc = _agent(store, "--once", clock=clock)
+    out, err = proc.communicate(timeout=120)
+    assert err == "", err
+    return proc.returncode, out.splitlines()
+
+
+def test_a_revoked_certificate_is_reported_once_per_crl_and_not_renewed(lab: Lab,
+                                                                         enrolled: tuple[Path, datetime]) -> None:
+    """The CA revoked our certificate (auto-enroll on): the agent does not enroll again (the CA
+    meant it; IOS would not either) and says so once per CRL, with what to do, not at every run;
+    the CA certificate and CRL are still deployed (peers need the CRL)."""
+    from cryptography import x509
+
+    from pkitui.core.agent import Agent
+    from pkitui.core.clock import FixedClock
+
+    store, _ = enrolled
+    pki = Pki.open(store)
+    tp = pki.trustpoints.get("lab")
+    tp.set_auto_enroll(1)
+    tp.set_deploy_pem(str(store.parent / "pem"))
+    [rec] = [c for c in pki.config.certificates if c.role == "device"]
+    assert rec.der is not None
+    cert = x509.load_der_x509_certificate(rec.der)
+    lab.scep.revoke(cert.serial_number)
+    deadline = time.monotonic() + 15
+    while (info := pki.revocation.request_crl("lab")) and \
+            pki.revocation.open_crl(info).find(cert.serial_number) is None:
+        assert time.monotonic() < deadline, "the lab never republished its CRL"
+        time.sleep(0.5)
+    pki.save()
+    past_renewal = cert.not_valid_before_utc + (cert.not_valid_after_utc - cert.not_valid_before_utc) / 2
+    assert not [t for t in Agent(Pki.open(store), FixedClock(past_renewal)).timers() if t.kind == "renew"]
+    status, lines = _once(store, past_renewal)
+    refused = [line for line in lines if line.startswith("%PKI-3-DEPLOY_REFUSED: ")]
+    assert status == 1 and len(refused) == 1, lines
+    assert refused[0].startswith("%PKI-3-DEPLOY_REFUSED: Deployment of trustpoint lab refused: our certificate serial ")
+    assert " is revoked since " in refused[0] and refused[0].endswith("; enroll again: crypto pki enroll lab")
+    assert not [line for line in lines if "RENEW" in line or "CERTRET" in line], lines  # no re-enrollment
+    assert (store.parent / "pem/lab.crl.pem").exists() and not (store.parent / "pem/lab.key").exists()
+    status, lines = _once(store, past_renewal + timedelta(minutes=15))  # said already: not again
+    assert status == 0 and not [ln for ln in lines if "DEPLOY" in ln or "RENEW" in ln], lines
+    # A newer CRL (still revoking us) is a new fact: said once more.
+    _publish_newer_crl(lab)
+    next_update = Pki.open(store).revocation.crls("lab")[0].next_update
+    assert next_update is not None
+    status, lines = _once(store, next_update - timedelta(minutes=30))
+    assert status == 1 and len([ln for ln in lines if "DEPLOY_REFUSED" in ln]) == 1, lines
+    assert any("CRLHTTPFETCH" in ln for ln in lines), lines

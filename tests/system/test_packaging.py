@@ -104,3 +104,23 @@ def test_wheel_carries_the_agent_units(wheel: Path) -> None:
     units = sorted(p.name for p in (REPO / "pkitui" / "data").iterdir() if p.suffix in (".service", ".timer"))
     assert units == ["pkitui-agent-once.service", "pkitui-agent-once.timer", "pkitui-agent.service"]
     assert all(f"pkitui/data/{u}" in names for u in units)
+
+
+def test_printed_units_run_this_install_on_the_store_given(venv: Path, tmp_path: Path) -> None:
+    """The unit printed runs the installed console script by its absolute path (systemd's PATH has no
+    venv in it) on the store given, not the template's /usr/bin/env pkitui and /var/lib/pkitui/store."""
+    store = tmp_path / "var lib" / "pkitui"
+    service = run_outside(venv, str(venv / "bin" / "pkitui"), "agent", "--store", str(store), "--print-unit",
+                          "service", tmp_path=tmp_path)
+    assert service.returncode == 0, service.stderr
+    assert f"\nExecStart={venv / 'bin' / 'pkitui'} agent\n" in service.stdout
+    assert f'\nEnvironment="PKITUI_STORE={store}"\n' in service.stdout  # quoted: the path has a space
+    assert "/usr/bin/env" not in service.stdout and "/var/lib/pkitui/store" not in service.stdout
+    once = run_outside(venv, str(venv / "bin" / "pkitui"), "agent", "--print-unit", "once-service", tmp_path=tmp_path)
+    assert f"\nExecStart={venv / 'bin' / 'pkitui'} agent --once\n" in once.stdout  # PKITUI_STORE: run_outside's
+    assert f"\nEnvironment=PKITUI_STORE={tmp_path / 'store'}\n" in once.stdout
+    module = run_outside(venv, str(venv / "bin" / "python"), "-m", "pkitui", "agent", "--print-unit", "service",
+                         tmp_path=tmp_path)
+    assert f"\nExecStart={venv / 'bin' / 'python'} -m pkitui agent\n" in module.stdout
+    timer = run_outside(venv, str(venv / "bin" / "pkitui"), "agent", "--print-unit", "once-timer", tmp_path=tmp_path)
+    assert "[Timer]" in timer.stdout
