@@ -60,3 +60,21 @@ def device(store: Path, clock: FixedClock, *, usage_keys: bool = False, days: tu
         pki.config.certificates.append(StoredCertificate.from_der("lab", CertRole.DEVICE, cert.public_bytes(DER),
                                                                   key_id=pair.key_id))
     return pki
+
+
+def hold_crl(pki: Pki, revoked: list[x509.Certificate], *, tp: str = "lab") -> None:
+    """Hold a CRL of the test CA for ``tp`` revoking ``revoked`` (as after crypto pki crl request),
+    dated from the device's clock."""
+    from pkitui.core.revocation.crl import parse_crl
+
+    now = pki.clock.now()
+    builder = (x509.CertificateRevocationListBuilder().issuer_name(name("Lifecycle CA"))
+               .last_update(now - datetime.timedelta(hours=1)).next_update(now + datetime.timedelta(days=7))
+               .add_extension(x509.CRLNumber(1), critical=False))
+    for cert in revoked:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(cert.serial_number)
+            .revocation_date(now - datetime.timedelta(hours=2))
+            .add_extension(x509.CRLReason(x509.ReasonFlags.key_compromise), critical=False).build())
+    der = builder.sign(_CA_KEY, hashes.SHA256()).public_bytes(DER)
+    pki.revocation.store.keep(tp, "http://ca.example/lab.crl", parse_crl(der))

@@ -91,7 +91,8 @@ class CertificateInfo:
     pem: str | None = None
     der: bytes | None = field(default=None, repr=False)
     source: str = "scep"
-    orphaned: bool = False  # its key pair was zeroized
+    orphaned: bool = False  # its key pair is not in this store (key_pair_missing says why)
+    key_pair_missing: str = ""  # StoredCertificate.key_pair_missing: "" or why its key pair is not here
     revocation: OwnRevocation = OwnRevocation.NOT_CHECKED  # our own certificates: against the CRL held
     revocation_note: str = ""  # which CRL said it, or what to do when none is held
 
@@ -133,11 +134,11 @@ def info_for(record: StoredCertificate, der: bytes | None, now: datetime | None 
                                status="Fingerprint only (fetched again when needed)",
                                usage=_usage(record, None), key_label=key_label,
                                fingerprints={"sha256": record.sha256}, source=record.source,
-                               orphaned=record.orphaned)
+                               orphaned=record.orphaned, key_pair_missing=record.key_pair_missing)
     cert = x509.load_der_x509_certificate(der)
     now = now or datetime.now(timezone.utc)
     if record.orphaned:
-        status = "Available (its key pair was zeroized)"
+        status = f"Available ({record.key_pair_missing})"
     elif cert.not_valid_after_utc < now:
         status = "Expired"
     elif cert.not_valid_before_utc > now:
@@ -152,7 +153,7 @@ def info_for(record: StoredCertificate, der: bytes | None, now: datetime | None 
         ocsp_urls=ocsp_urls(cert),
         fingerprints=key_fingerprints(der),
         pem=cert.public_bytes(serialization.Encoding.PEM).decode(), der=der, source=record.source,
-        orphaned=record.orphaned)
+        orphaned=record.orphaned, key_pair_missing=record.key_pair_missing)
 
 
 class CertificateService:

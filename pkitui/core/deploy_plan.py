@@ -132,7 +132,13 @@ class DeployContents:
         contents: dict[str, bytes] = {"ca": ca_pem}
         own = self._own_certificate(tp.name)
         if own is None:
-            if paths.key or paths.certificate or paths.chain:
+            keyless = [i for i in self._certificates().list(tp.name) if i.role in OWN_ROLES and i.orphaned]
+            if (paths.key or paths.certificate or paths.chain) and keyless:  # as validate and status say it
+                report.notes.append(f"the certificate of trustpoint {tp.name} (serial {keyless[-1].serial_hex}) "
+                                    f"cannot be deployed: {keyless[-1].key_pair_missing}; only the CA certificate "
+                                    f"and CRL are deployed (crypto pki import {tp.name} ..., or crypto pki enroll "
+                                    f"{tp.name})")
+            elif paths.key or paths.certificate or paths.chain:
                 report.notes.append(f"trustpoint {tp.name} holds no certificate of this device: only the CA "
                                     "certificate and CRL are deployed (crypto pki enroll "
                                     f"{tp.name})")

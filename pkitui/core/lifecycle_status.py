@@ -4,9 +4,12 @@ the renewal and CRL times; and whether its own certificate chain is valid now.
 
 :func:`trustpoint_state` reads the running configuration only (no network); :func:`validate_chain`
 checks each device certificate's path to the trustpoint's CA (and on to the parent trustpoint's
-CA with ``chain-validation continue PARENT``): signatures, validity at the core's clock, key
-usage. Revocation is not checked here (``crypto pki verify`` does, with the trustpoint's
-``revocation-check``): IOS's ``cert validate`` checks the chain the router would present.
+CA with ``chain-validation continue PARENT``): signatures, validity at the core's clock, then,
+when the trustpoint's ``revocation-check`` has ``crl``, revocation against the CRL held
+(``CertificateService.own_revocation``: nothing is fetched, the answer is as new as that CRL; a
+revoked certificate fails, no CRL held is said). A device certificate without its key pair
+(``StoredCertificate.key_pair_missing``) is shown by the status and makes validate fail when it
+is the only one: it is not a chain the router can present.
 """
 
 from __future__ import annotations
@@ -18,12 +21,27 @@ from typing import TYPE_CHECKING, Any
 
 from pkitui.core.config import RunningConfig
 from pkitui.core.errors import PkiError
+from pkitui.core.held import serial_hex
 from pkitui.core.keys import key_fingerprints
-from pkitui.core.records import CertRole
+from pkitui.core.records import OWN_ROLES, CertRole, OwnRevocation, StoredCertificate
 from pkitui.core.trustpoints import Trustpoint
 
 if TYPE_CHECKING:
     from cryptography import x509
+
+    from pkitui.core.certs import CertificateInfo
+
+# The certificates of a trustpoint as ``pki.certificates.list`` gives them (own ones with their
+# revocation per the CRL held).
+CertificateList = Callable[[str], list["CertificateInfo"]]
+
+
+def revocation_text(state: OwnRevocation, note: str) -> str:
+    """An own certificate's revocation, as status and validate say it: ``revoked since ...``,
+    ``not revoked (not listed on the CRL from ...)``, ``no CRL held (fetch one with ...)``."""
+    if state is OwnRevocation.REVOKED:
+        return f"revoked {note}"
+    return f"{state.value} ({note})" if note else state.value
 
 
 @dataclass(frozen=True)
@@ -37,6 +55,9 @@ class HeldCertificate:
     sha1: str
     not_after: datetime | None
     renew_at: datetime | None = None  # auto-enroll's renewal time (device certificates)
+    key_pair_missing: str = ""  # StoredCertificate.key_pair_missing (device certificates)
+    revocation: OwnRevocation | None = None  # per the CRL held (device certificates)
+    revocation_note: str = ""
 
     def as_json(self) -> dict[str, Any]:
         """JSON-ready (fingerprints in hex, times ISO 8601)."""
@@ -46,7 +67,10 @@ class HeldCertificate:
                 "subject": ",".join(ios_dn_parts(self.subject_der)) if self.subject_der else None,
                 "md5": self.md5, "sha1": self.sha1,
                 "not_after": self.not_after.isoformat() if self.not_after else None,
-                "renew_at": self.renew_at.isoformat() if self.renew_at else None}
+                "renew_at": self.renew_at.isoformat() if self.renew_at else None,
+                "key_pair_missing": self.key_pair_missing,
+                "revocation": self.revocation.value if self.revocation else None,
+                "revocation_note": self.revocation_note}
 
 
 @dataclass
@@ -76,23 +100,30 @@ class TrustpointState:
 
 
 def trustpoint_state(config: RunningConfig, tp: Trustpoint,
-                     renew_at: Callable[[Trustpoint], dict[str, datetime]]) -> TrustpointState:
-    """``tp``'s state (``renew_at``: the renewal time per key pair, ``pki.renewal.due_by_key``)."""
+                     renew_at: Callable[[Trustpoint], dict[str, datetime]],
+                     certificates: CertificateList | None = None) -> TrustpointState:
+    """``tp``'s state (``renew_at``: the renewal time per key pair, ``pki.renewal.due_by_key``;
+    ``certificates``: ``pki.certificates.list``, for the device certificates' revocation per the
+    CRL held). A device certificate whose key pair is not in this store is listed, saying so."""
     from cryptography import x509
 
     due = renew_at(tp)
+    revocations = {i.der: (i.revocation, i.revocation_note) for i in (certificates(tp.name) if certificates else [])
+                   if i.role in OWN_ROLES and i.der is not None}
     ca: HeldCertificate | None = None
     device: list[HeldCertificate] = []
     for rec in config.certificates:
-        if rec.trustpoint != tp.name or rec.orphaned:
+        if rec.trustpoint != tp.name or (rec.orphaned and rec.role not in OWN_ROLES):
             continue
         if rec.role not in (CertRole.CA, CertRole.DEVICE, CertRole.IMPORTED):
             continue
         cert = x509.load_der_x509_certificate(rec.der) if rec.der is not None else None
         fps = key_fingerprints(rec.der) if rec.der is not None else {"md5": "", "sha1": ""}
+        revocation, note = revocations.get(rec.der, (None, "")) if rec.der is not None else (None, "")
         held = HeldCertificate(rec.role, rec.key_id, cert.subject.public_bytes() if cert else None,
                                fps["md5"], fps["sha1"], cert.not_valid_after_utc if cert else None,
-                               due.get(rec.key_id or "") if rec.role == CertRole.DEVICE else None)
+                               due.get(rec.key_id or "") if rec.role == CertRole.DEVICE and not rec.orphaned else None,
+                               rec.key_pair_missing, revocation, note)
         if rec.role == CertRole.CA:
             ca = ca or held
         else:
@@ -114,17 +145,21 @@ class ChainValidation:
     reason: str  # why it failed ("" when valid)
     certificates: int = 0  # the length of the longest chain checked (device certificate to the last CA)
     chains: list[list[str]] = field(default_factory=list)  # subjects, device certificate first
+    notes: list[str] = field(default_factory=list)  # each router certificate's revocation, what was not checked
 
     def as_json(self) -> dict[str, Any]:
         """JSON-ready."""
         return {"trustpoint": self.trustpoint, "valid": self.ok, "reason": self.reason,
-                "certificates": self.certificates, "chains": self.chains}
+                "certificates": self.certificates, "chains": self.chains, "notes": self.notes}
 
 
 def validate_chain(config: RunningConfig, tp: Trustpoint, *, ca_certificate: Callable[[str], x509.Certificate],
-                   trustpoint: Callable[[str], Trustpoint], now: datetime) -> ChainValidation:
-    """``crypto pki cert validate TP``: every device certificate of ``tp`` has a valid path to its
-    CA (and beyond, per ``chain-validation``) at ``now``. Never raises for a bad chain."""
+                   trustpoint: Callable[[str], Trustpoint], now: datetime,
+                   certificates: CertificateList) -> ChainValidation:
+    """``crypto pki cert validate TP``: every device certificate of ``tp`` (with its key pair) has
+    a valid path to its CA (and beyond, per ``chain-validation``) at ``now`` and, when ``tp``'s
+    ``revocation-check`` has ``crl``, is not revoked per the CRL held (``certificates``:
+    ``pki.certificates.list``). Never raises for a bad chain."""
     from cryptography import x509
 
     from pkitui.core.certmaps import CertificateMaps
@@ -138,8 +173,15 @@ def validate_chain(config: RunningConfig, tp: Trustpoint, *, ca_certificate: Cal
         def check(self, tp: str, cert: x509.Certificate, issuer: x509.Certificate) -> RevocationOutcome:
             return RevocationOutcome(RevocationStatus.UNCHECKED, None, "not checked by cert validate")
 
-    own = [rec for rec in config.certificates if rec.trustpoint == tp.name and not rec.orphaned
-           and rec.role in (CertRole.DEVICE, CertRole.IMPORTED) and rec.der is not None]
+    held = [rec for rec in config.certificates if rec.trustpoint == tp.name
+            and rec.role in (CertRole.DEVICE, CertRole.IMPORTED) and rec.der is not None]
+    own = [rec for rec in held if not rec.orphaned]
+    if not own and held:
+        keyless = held[-1]
+        assert keyless.der is not None
+        serial = serial_hex(x509.load_der_x509_certificate(keyless.der).serial_number)
+        return ChainValidation(tp.name, False, f"the router certificate (serial {serial}) cannot be used: "
+                                               f"{keyless.key_pair_missing}")
     if not own:
         return ChainValidation(tp.name, False, "can't get local certificate chain")
     try:
@@ -159,4 +201,25 @@ def validate_chain(config: RunningConfig, tp: Trustpoint, *, ca_certificate: Cal
             return ChainValidation(tp.name, False, verdict.reason, len(verdict.chain), result.chains + [verdict.chain])
         result.chains.append(verdict.chain)
         result.certificates = max(result.certificates, len(verdict.chain))
+    return _own_revocation(result, tp, own, certificates)
+
+
+def _own_revocation(result: ChainValidation, tp: Trustpoint, own: list[StoredCertificate],
+                    certificates: CertificateList) -> ChainValidation:
+    """Revocation of the router certificates of a valid chain, per ``revocation-check``: with
+    ``crl``, the CRL held says (revoked: not valid); without, it is said not to be checked."""
+    if "crl" not in tp.revocation_check:
+        result.notes.append(f"Revocation not checked: revocation-check {' '.join(tp.revocation_check)} "
+                            "(crypto pki verify checks a certificate with it)")
+        return result
+    ders = {rec.der for rec in own}
+    for info in certificates(tp.name):
+        if info.der not in ders:
+            continue
+        text = revocation_text(info.revocation, info.revocation_note)
+        if info.revocation is OwnRevocation.REVOKED:
+            result.ok = False
+            result.reason = f"certificate serial {info.serial_hex} is {text}"
+            return result
+        result.notes.append(f"Revocation of certificate serial {info.serial_hex}: {text}")
     return result

@@ -61,6 +61,12 @@ def _certificate_block(title: str, cert: HeldCertificate) -> list[str]:
         lines += [f"    Fingerprint MD5: {grouped(cert.md5)}", f"    Fingerprint SHA1: {grouped(cert.sha1)}"]
     if cert.renew_at is not None:
         lines.append(f"    Renew Date: {ios_time(cert.renew_at)}")  # as IOS shows it with auto-enroll
+    if cert.key_pair_missing:  # pkitui's lines: what the router certificate can be used for now
+        lines.append(f"    Key pair: missing ({cert.key_pair_missing})")
+    if cert.revocation is not None:
+        from pkitui.core.lifecycle_status import revocation_text
+
+        lines.append(f"    Revocation: {revocation_text(cert.revocation, cert.revocation_note)}")
     return lines
 
 
@@ -100,7 +106,7 @@ def show_trustpoints_status(session: Session, args: Args) -> None:
 
     pki = session.pki
     tps = [pki.trustpoints.get(args["name"])] if "name" in args else pki.trustpoints.list()
-    states = [trustpoint_state(pki.config, tp, pki.renewal.due_by_key) for tp in tps]
+    states = [trustpoint_state(pki.config, tp, pki.renewal.due_by_key, pki.certificates.list) for tp in tps]
     lines: list[str] = []
     for state in states:
         lines += status_lines(state)
@@ -112,8 +118,10 @@ def show_trustpoints_status(session: Session, args: Args) -> None:
 @command((EXEC, CONFIG), "crypto {pki | ca} cert validate NAME")
 def cert_validate(session: Session, args: Args) -> None:
     """Check the trustpoint's own certificate chain (each router certificate to its CA, and on to
-    the parent's with chain-validation continue): signatures and validity now. A chain that is not
-    valid makes the command fail (a script exits non-zero)."""
+    the parent's with chain-validation continue): signatures and validity now, and with
+    revocation-check crl, revocation per the CRL held (nothing fetched). A chain that is not valid
+    (a revoked router certificate, one without its key pair) makes the command fail (a script
+    exits non-zero)."""
     from pkitui.core.lifecycle_status import validate_chain
 
     pki = session.pki
@@ -124,10 +132,10 @@ def cert_validate(session: Session, args: Args) -> None:
         raise CertificateError(f"% Certificate chain for {name} is not valid", "See: show crypto pki trustpoints")
     tp = pki.trustpoints.get(name)
     result = validate_chain(pki.config, tp, ca_certificate=pki.certificates.ca_certificate,
-                            trustpoint=pki.trustpoints.get, now=pki.clock.now())
-    if result.ok:
+                            trustpoint=pki.trustpoints.get, now=pki.clock.now(), certificates=pki.certificates.list)
+    if result.ok:  # IOS's two lines, then pkitui's: the router certificates' revocation per the CRL held
         session.show(result.as_json(), [f"Certificate chain has {result.certificates} certificates.",
-                                        f"Certificate chain for {tp.name} is valid"])
+                                        f"Certificate chain for {tp.name} is valid", *result.notes])
         return
     session.show(result.as_json(), [f"Validation Failed: {result.reason}"])
     raise CertificateError(f"% Certificate chain for {tp.name} is not valid")

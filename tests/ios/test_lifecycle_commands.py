@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from ios_support import Recorder, recorder
-from lifecycle_support import CA_CERT, DER, T0, device
+from cryptography import x509
+
+from lifecycle_support import CA_CERT, DER, T0, device, hold_crl
 from pkitui.core.clock import FixedClock
 from pkitui.core.keys import key_fingerprints
 from pkitui.core.pki import Pki
@@ -132,6 +134,7 @@ def test_trustpoint_status_lines(tmp_path: Path) -> None:
         f"    Fingerprint MD5: {_grouped(dev_fps['md5'])}",
         f"    Fingerprint SHA1: {_grouped(dev_fps['sha1'])}",
         "    Renew Date: 00:00:00 UTC Mar 22 2026",
+        "    Revocation: no CRL held (fetch one with crypto pki crl request lab)",  # pkitui's line
         "  State:",
         "    Keys generated ............. Yes (General Purpose, non-exportable)",
         "    Issuing CA authenticated ....... Yes",
@@ -158,10 +161,43 @@ def test_trustpoint_status_usage_keys_and_nothing_yet(tmp_path: Path) -> None:
 def test_cert_validate_a_valid_chain(tmp_path: Path) -> None:
     pki = device(tmp_path, FixedClock(T0 + DAY))
     r = _session(pki)
-    assert r.ok("crypto pki cert validate lab") == ["Certificate chain has 2 certificates.",
-                                                     "Certificate chain for lab is valid"]
+    serial = _device_serial(pki)
+    assert r.ok("crypto pki cert validate lab") == [
+        "Certificate chain has 2 certificates.", "Certificate chain for lab is valid",
+        f"Revocation of certificate serial {serial}: no CRL held (fetch one with crypto pki crl request lab)"]
     doc = r.json("crypto pki cert validate lab")
     assert doc["valid"] and doc["chains"] == [["CN=r1.example.com", "CN=Lifecycle CA"]]
+    hold_crl(pki, [])
+    assert r.ok("crypto pki cert validate lab")[2].startswith(
+        f"Revocation of certificate serial {serial}: not revoked (not listed on the CRL from http://ca.example/lab.crl")
+    pki.trustpoints.get("lab").set_revocation_check(["none"])
+    assert r.ok("crypto pki cert validate lab")[2] == (
+        "Revocation not checked: revocation-check none (crypto pki verify checks a certificate with it)")
+
+
+def _device_serial(pki: Pki) -> str:
+    from pkitui.core.held import serial_hex
+
+    der = next(c.der for c in pki.config.certificates if c.role == "device")
+    assert der is not None
+    return serial_hex(x509.load_der_x509_certificate(der).serial_number)
+
+
+def test_cert_validate_and_status_say_a_revoked_router_certificate(tmp_path: Path) -> None:
+    # The walkthrough: validate said "valid" while certificates said Revoked and deploy refused.
+    pki = device(tmp_path, FixedClock(T0 + DAY))
+    der = next(c.der for c in pki.config.certificates if c.role == "device")
+    assert der is not None
+    hold_crl(pki, [x509.load_der_x509_certificate(der)])
+    r = _session(pki)
+    assert "% Certificate chain for lab is not valid" in r.fail("crypto pki cert validate lab")
+    serial = _device_serial(pki)
+    assert r.out[-1].startswith(f"Validation Failed: certificate serial {serial} is revoked since ")
+    assert "reason key_compromise" in r.out[-1] and "CRL from http://ca.example/lab.crl" in r.out[-1]
+    status = r.ok("show crypto pki trustpoints lab status")
+    assert any(line.startswith("    Revocation: revoked since ") for line in status)
+    (doc,) = r.json("show crypto pki trustpoints lab status")
+    assert doc["device_certificates"][0]["revocation"] == "revoked"
 
 
 def test_cert_validate_failures(tmp_path: Path) -> None:
@@ -181,3 +217,33 @@ def test_cert_validate_failures(tmp_path: Path) -> None:
     assert r.out[-1] == "Validation Failed: can't get local certificate chain"
     r.fail("crypto pki cert validate nope")
     assert r.out[-1] == "Validation Failed: trustpoint not found for nope"
+
+
+def test_a_router_certificate_without_its_key_pair_is_said_alike_everywhere(tmp_path: Path) -> None:
+    # The walkthrough: show running-config into a new store brings certificate 02 back but not the
+    # key pair; certificates said "zeroized", validate "can't get local certificate chain", status
+    # showed no router certificate. One notion now: its key pair is not in this store.
+    source = device(tmp_path / "a", FixedClock(T0 + DAY))
+    serial = _device_serial(source)
+    fresh = recorder(tmp_path / "b")
+    fresh.ok("\n".join(running_config_lines(source)))
+    assert fresh.pki.config.key_pairs == {} and [c.orphaned for c in fresh.pki.config.certificates
+                                                 if c.role == "device"] == [True]
+    certificates = fresh.ok("show crypto pki certificates lab")
+    assert "  Status: Available (its key pair is not in this store)" in certificates
+    status = fresh.ok("show crypto pki trustpoints lab status")
+    assert "  Router General Purpose certificate configured:" in status
+    assert "    Key pair: missing (its key pair is not in this store)" in status
+    assert "    Keys generated ............. No" in status
+    fresh.fail("crypto pki cert validate lab")
+    assert fresh.out[-1] == (f"Validation Failed: the router certificate (serial {serial}) cannot be used: "
+                             "its key pair is not in this store")
+    fresh.pki.trustpoints.get("lab").set_deploy_pem(str(tmp_path / "pem"))
+    report = fresh.pki.deployment.deploy("lab")
+    assert any(f"(serial {serial}) cannot be deployed: its key pair is not in this store" in note
+               for note in report.notes), report.notes
+    # A zeroize is remembered as such.
+    source.keys.zeroize()
+    assert "  Status: Available (its key pair was zeroized)" in _session(source).ok("show crypto pki certificates")
+    assert "    Key pair: missing (its key pair was zeroized)" in _session(source).ok(
+        "show crypto pki trustpoints lab status")
