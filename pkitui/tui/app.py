@@ -336,7 +336,8 @@ class PkiConsole(App[None]):
     @on(CoreCallFailed)
     def _core_call_failed(self, message: CoreCallFailed) -> None:
         text, hint = describe_error(message.error)
-        self.write_log(text, Tone.ERROR_STRONG)
+        if not message.logged:
+            self.write_log(text, Tone.ERROR_STRONG)
         if hint:
             self.write_log(hint, Tone.ERROR)
         self.notify(text + (f"\n{hint}" if hint else ""), title="Error", severity="error", timeout=8)

@@ -36,9 +36,11 @@ class CommandOutputWritten(Message):
 
 @dataclass
 class CoreCallFailed(Message):
-    """A core call in a worker raised; the app shows it in one place."""
+    """A core call in a worker raised; the app shows it in one place. ``logged``: its reason is
+    already in the log (an IOS-style %PKI-3 line): the app adds only the hint there."""
 
     error: BaseException
+    logged: bool = False
 
 
 @dataclass

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
@@ -240,29 +239,23 @@ class CertificatesPane(PkiPane):
         if tp is None:
             self.notify("Select a trustpoint or one of its certificates first", severity="warning")
             return
-        dialog = ExportDialog(f"Export trustpoint {tp}", str(Path.cwd() / tp), offer_pkcs12=True,
+        dialog = ExportDialog(f"Export trustpoint {tp}", f"~/{tp}", offer_pkcs12=True,
                               files="PEM writes URL.ca, URL.prv, URL.crt (usage keys: URL-sign.* and "
-                                    "URL-encr.*); PKCS#12 the file at URL. Mode 0600.")
-        ask_export(self, "", f"Export from trustpoint {tp}", lambda: self.pki.transfer.check_export(tp), dialog,
-                   lambda request: self._export(tp, request))
+                                    "URL-encr.*); PKCS#12 the file at URL. Mode 0600.",
+                              run=lambda dialog, request: self._export(dialog, tp, request))
+        ask_export(self, "", f"Export from trustpoint {tp}", lambda: self.pki.transfer.check_export(tp), dialog)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="transfer")
-    def _export(self, tp: str, request: ExportRequest) -> None:
-        export_trustpoint(self, tp, request)
+    def _export(self, dialog: ExportDialog, tp: str, request: ExportRequest) -> None:
+        export_trustpoint(self, dialog, tp, request)
 
     def action_import(self) -> None:
         """Ask the trustpoint (PKCS#12 declares it when missing), the form, the URL and the
         password; import in a worker, the CA certificate through the fingerprint dialog."""
         tp = self.selected_trustpoint or ""
-
-        def chosen(request: ImportRequest | None) -> None:
-            if request is not None:
-                self._import(request)
-
         self.app.push_screen(ImportDialog("Import into a trustpoint", "trustpoint (PKCS#12 declares a new one)", tp,
-                                          str(Path.cwd()) + "/", offer_pkcs12=True), chosen)
+                                          f"~/{tp or 'r1'}", offer_pkcs12=True, run=self._import))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="transfer")
-    def _import(self, request: ImportRequest) -> None:
-        if import_trustpoint(self, request):
-            self.changed("import")
+    def _import(self, dialog: ImportDialog, request: ImportRequest) -> None:
+        import_trustpoint(self, dialog, request)

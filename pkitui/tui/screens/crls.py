@@ -94,7 +94,8 @@ class CrlsPane(PkiPane):
             yield Label("CRLs held (each verified with its issuer's certificate)", classes="section-title")
             yield DataTable(id="crl-list", cursor_type="row", zebra_stripes=True)
             with Horizontal(id="crl-search-row"):
-                yield Input(placeholder="search serial: hex (0x1F, 1f:2a) or decimal", id="crl-search")
+                yield Input(placeholder="search serial: hex (0x1F, 1f:2a) or decimal", id="crl-search",
+                            select_on_focus=False)
                 yield Label("", id="crl-search-result")
             yield CrlTable(id="crl-table")
             yield Label("", id="crl-status")

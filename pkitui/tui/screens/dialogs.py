@@ -78,7 +78,7 @@ class SecretDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield Label(self.prompt, classes="dialog-title")
-            yield Input(password=True, id="secret")
+            yield Input(password=True, id="secret", select_on_focus=False)
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
@@ -110,7 +110,8 @@ class GenerateKeysDialog(ModalScreen[KeyGeneration | None]):
             yield Select([("General purpose keys (one pair)", "general"),
                           ("Usage keys (signature + encryption)", "usage")],
                          value="general", allow_blank=False, id="kind")
-            yield Input(placeholder=f"label (default: {self.default_label or 'the FQDN'})", id="label")
+            yield Input(placeholder=f"label (default: {self.default_label or 'the FQDN'})", id="label",
+                        select_on_focus=False)
             yield Select([(f"{m} bits", m) for m in (1024, 2048, 3072, 4096)], value=2048, allow_blank=False,
                          id="modulus")
             yield Checkbox("exportable", id="exportable")
@@ -154,7 +155,7 @@ class ExportKeyDialog(ModalScreen[str | None]):
         with Vertical(classes="dialog-box wide"):
             yield Label(f"Public key {self.key_id}", classes="dialog-title")
             yield TextArea(self.pem, read_only=True, id="pem")
-            yield Input(self.default_path, id="path")
+            yield Input(self.default_path, id="path", select_on_focus=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Close", id="close")
                 yield Button("Copy", id="copy")

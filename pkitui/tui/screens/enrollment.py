@@ -213,7 +213,7 @@ class AddressDialog(SecretDialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield Label(self.prompt, classes="dialog-title")
-            yield Input(id="secret", placeholder="e.g. 192.0.2.1 or eth0")
+            yield Input(id="secret", placeholder="e.g. 192.0.2.1 or eth0", select_on_focus=False)
 
 
 def ask_questions(console: PkiConsole, plan: EnrollmentPlan) -> RequestAnswers | None:

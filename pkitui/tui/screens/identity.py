@@ -60,11 +60,11 @@ class IdentityDialog(ModalScreen[Identity | None]):
         with Vertical(classes="dialog-box"):
             yield Label("Device identity (hostname, ip domain-name)", classes="dialog-title")
             yield Label("hostname (one DNS label; the certificate subject and the IOS prompt use it)")
-            yield Input(self.hostname, placeholder="e.g. gw1", id="hostname",
+            yield Input(self.hostname, placeholder="e.g. gw1", id="hostname", select_on_focus=False,
                         validators=[CoreRule("hostname")], validate_on=["changed", "submitted"])
             yield Label("", id="hostname-error", classes="field-error")
             yield Label("ip domain-name (empty: no ip domain-name)")
-            yield Input(self.domain_name, placeholder="e.g. example.com", id="domain",
+            yield Input(self.domain_name, placeholder="e.g. example.com", id="domain", select_on_focus=False,
                         validators=[CoreRule("domain", optional=True)], validate_on=["changed", "submitted"])
             yield Label("", id="domain-error", classes="field-error")
             with Horizontal(classes="dialog-buttons"):

@@ -267,27 +267,23 @@ class KeysPane(PkiPane):
             self.notify("No key pair selected", severity="warning")
             return
         label = self.pki.config.key_pairs[key_id].label
-        dialog = ExportDialog(f"Export RSA key pair {label} (PEM)", str(Path.cwd() / label.replace("#", "-")),
+        dialog = ExportDialog(f"Export RSA key pair {label} (PEM)", f"~/{label.replace('#', '-')}",
                               offer_pkcs12=False, files="Writes URL.pub and URL.prv (usage keys: URL-sign.* and "
-                                                        "URL-encr.*), mode 0600.")
+                                                        "URL-encr.*), mode 0600.",
+                              run=lambda dialog, request: self._export_pair(dialog, label, request))
         ask_export(self, "KEY", f"Export of RSA key pair {label}", lambda: self.pki.transfer.check_key_export(label),
-                   dialog, lambda request: self._export_pair(label, request))
+                   dialog)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="transfer")
-    def _export_pair(self, label: str, request: ExportRequest) -> None:
-        export_key(self, label, request)
+    def _export_pair(self, dialog: ExportDialog, label: str, request: ExportRequest) -> None:
+        export_key(self, dialog, label, request)
 
     def action_import_pair(self) -> None:
         """Ask for the label, the URL (URL.prv) and the password, then import in a worker."""
-        def chosen(request: ImportRequest | None) -> None:
-            if request is not None:
-                self._import_pair(request)
-
-        self.app.push_screen(ImportDialog("Import RSA key pair (PEM: URL.prv, or URL-sign.prv and URL-encr.prv)",
-                                          "key label (e.g. vpn)", "",
-                                          str(Path.cwd()) + "/", offer_pkcs12=False), chosen)
+        self.app.push_screen(ImportDialog("Import an RSA key pair (PEM)", "key label (e.g. vpn)", "", "~/vpn",
+                                          offer_pkcs12=False, run=self._import_pair,
+                                          files="Reads URL.prv (usage keys: URL-sign.prv and URL-encr.prv)."))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="transfer")
-    def _import_pair(self, request: ImportRequest) -> None:
-        import_key(self, request)
-        self.changed("keys")
+    def _import_pair(self, dialog: ImportDialog, request: ImportRequest) -> None:
+        import_key(self, dialog, request)

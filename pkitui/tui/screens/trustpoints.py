@@ -67,7 +67,7 @@ class TrustpointsPane(PkiPane):
             with Vertical(id="tp-side", classes="side"):
                 yield Label("Trustpoints", classes="section-title")
                 yield ListView(id="tp-list")
-                yield Input(placeholder="new: name ⏎", id="tp-new")
+                yield Input(placeholder="new: name ⏎", id="tp-new", select_on_focus=False)
             # Not a Tab stop of its own: focused, the container let typing fire the pane's keys.
             with VerticalScroll(id="tp-form", can_focus=False):
                 yield Static("Select or declare a trustpoint.", id="tp-title", classes="section-title")
@@ -78,7 +78,8 @@ class TrustpointsPane(PkiPane):
                         with Vertical(classes="field-input"):
                             yield Input(placeholder=field.placeholder, id=f"f-{field.key}", password=field.secret,
                                         tooltip=field.help, validators=[SetterValidator(field)],
-                                        validate_on=["changed", "submitted"], disabled=blank)
+                                        validate_on=["changed", "submitted"], disabled=blank,
+                                        select_on_focus=False)
                             yield Label("", id=f"err-{field.key}", classes="field-error")
                 with Horizontal(classes="field"):
                     for flag in FLAGS:
