@@ -71,3 +71,8 @@ def test_chain_browser_marks_an_orphaned_certificate(tmp_path: Path) -> None:
     device.orphaned = True
     views = {v.role: v for v in map(cert_view, pki.certificates.list())}
     assert views["device"].orphaned and not views["ca"].orphaned
+    # The core's one wording: zeroized only when the record still names the key pair it lost.
+    assert views["device"].key_pair_missing == device.key_pair_missing
+    device.key_id = None  # restored without its key pair (show running-config into a new store)
+    assert cert_view(next(i for i in pki.certificates.list() if i.role == "device")).key_pair_missing == \
+        "its key pair is not in this store"

@@ -78,6 +78,7 @@ class CertView:
     orphaned: bool = False
     revocation: OwnRevocation = OwnRevocation.NOT_CHECKED
     revocation_note: str = ""
+    key_pair_missing: str = "its key pair was zeroized"  # the core's wording (CertificateInfo.key_pair_missing)
 
 
 def _extensions(cert: x509.Certificate) -> list[tuple[str, str]]:
@@ -135,7 +136,8 @@ def cert_view(info: CertificateInfo) -> CertView:
         key_label=info.key_label or "", key=key,
         extensions=extensions, fingerprints={k.lower(): v for k, v in fps.items()},
         crl_distribution_points=list(info.crl_distribution_points), pem=pem,
-        orphaned=info.orphaned, revocation=info.revocation, revocation_note=info.revocation_note)
+        orphaned=info.orphaned, revocation=info.revocation, revocation_note=info.revocation_note,
+        key_pair_missing=info.key_pair_missing)
 
 
 def detail_table(view: CertView, now: datetime, styles: ToneStyles) -> Table:
@@ -153,7 +155,7 @@ def detail_table(view: CertView, now: datetime, styles: ToneStyles) -> Table:
         t.add_row("Revocation", Text(f"{view.revocation}: {view.revocation_note}",
                                      style=tone(styles, REVOCATION_TONES[view.revocation])))
     if view.orphaned:
-        t.add_row("", Text("orphaned: its key pair was zeroized", style=tone(styles, Tone.WARNING_STRONG)))
+        t.add_row("", Text(f"orphaned: {view.key_pair_missing}", style=tone(styles, Tone.WARNING_STRONG)))
     t.add_row("Subject", view.subject)
     t.add_row("Issuer", view.issuer)
     t.add_row("Serial", view.serial_hex)
