@@ -38,8 +38,11 @@ def _enrolled(lab: Lab, store: Path) -> datetime:
 
 
 def _publish_newer_crl(lab: Lab) -> int:
-    """The lab CA publishes a new CRL (its number is the second it was made in)."""
-    time.sleep(1.1)
+    """The lab CA publishes a new CRL (its number is the second it was made in).
+
+    First wait out the lab's depot watcher (it republishes within 2 s of the CA's index changing,
+    e.g. after the enrollment just made): a republish after ours would carry a higher number."""
+    time.sleep(2.5)
     from cryptography import x509
 
     return x509.load_der_x509_crl(lab.publish_crl()).extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
