@@ -9,7 +9,6 @@ from pathlib import Path
 from textual.widgets import Input, Label
 
 from pkitui.core.pki import Pki
-from pkitui.ios.parser import help_entries
 from pkitui.tui.app import PkiConsole
 from pkitui.tui.messages import CommandOutputWritten
 from tui_support import SIZE, Messages, ready, wait_for
@@ -51,12 +50,19 @@ async def test_question_mark_lists_what_may_follow_with_descriptions(tmp_path: P
         await wait_for(pilot, lambda: len(said(messages)) > 2)
         lines = said(messages)
         assert lines[0] == "gw1# show crypto pki ?" or lines[0].endswith("show crypto pki ?"), lines
-        expected = help_entries(app.command_line.session().mode, "show crypto pki ")
+        expected = app.command_line.session().help_entries("show crypto pki ")
         described = [(w, h) for w, h in expected if h]
         assert len(described) >= 3, expected
         for word, text in described:
             assert any(line.split() and line.split()[0] == word and text in line for line in lines[1:]), (word, lines)
         assert app.screen is app.screen_stack[0], "'?' in the line is the IOS help, not the console's help screen"
+        # The console's exec prompt is strict, as IOS (no implicit configure terminal): ? offers what
+        # it runs there, not the configuration commands
+        messages.clear()
+        cmd.value = ""
+        await pilot.press(*"crypto pki export ", "question_mark")
+        await wait_for(pilot, lambda: len(said(messages)) > 1)
+        assert said(messages) == ["gw1# crypto pki export ?", "% Unrecognized command"], said(messages)
 
 
 async def test_tab_completes_and_history_walks_back_and_forth(tmp_path: Path) -> None:
