@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pkitui.core.errors import TrustpointError
-from pkitui.core.records import CertRole
+from pkitui.core.records import OWN_ROLES, CertRole
 from pkitui.core.trustpoint_values import validate_name
 from pkitui.core.trustpoints import Trustpoint
 
@@ -40,7 +40,7 @@ class TrustpointStatus:
 
     name: str
     ca_sha256: str | None  # the CA certificate's SHA-256 fingerprint; None: not authenticated
-    device_certificates: int
+    device_certificates: int  # this device's own: enrolled or imported (OWN_ROLES)
     pending: int
 
     @property
@@ -88,7 +88,7 @@ class TrustpointService:
         return TrustpointStatus(
             name,
             ca.sha256 if ca is not None else None,
-            sum(1 for c in certs if c.role == CertRole.DEVICE),
+            sum(1 for c in certs if c.role in OWN_ROLES),
             sum(1 for p in config.pending if p.trustpoint == name),
         )
 
