@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 import textwrap
 from collections.abc import Callable, Iterable
@@ -325,7 +324,10 @@ class Session:
         shown = mask_secrets(text)
         prompt = self.prompt
         if failure.kind == "invalid":
-            column = tokenize(shown)[failure.pos].col
+            column = tokenize(text)[failure.pos].col
+            secret = secret_start(text)
+            if secret is not None and column > secret:
+                column = secret  # the secret's marker: where the secret was
             self.warn(prompt + shown.replace("\t", " "))  # one column per character, like the caret
             self.warn(" " * (len(prompt) + column) + "^")
         self.warn(failure.message(shown))
@@ -400,7 +402,7 @@ def mask_secrets(text: str) -> str:
     of ``crypto key export | import rsa LABEL pem ...`` (it has no keyword) and what follows
     ``password`` in ``crypto pki export | import``."""
     start = secret_start(text)
-    return text if start is None else text[:start] + re.sub(r"\S", "*", text[start:])
+    return text if start is None else text[:start] + SECRET_MARK
 
 
 def without_secrets(text: str) -> str:
