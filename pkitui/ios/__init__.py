@@ -35,6 +35,11 @@ elsewhere). A command is a spec in IOS documentation syntax plus a handler
   ``NAME...`` the rest of the line verbatim, ``[a | b]`` optional, ``{a | b}`` choice,
   ``[...]*`` repeatable in any order. ``args.words`` holds the keywords given (full spelling),
   ``args.kw`` the same in order, ``args.no`` is true for the ``no`` form.
+- ``?`` help: the command's ``help=`` or its docstring's first sentence (plain, short: IOS's
+  lines are). Its arguments (each keyword and ``NAME`` after the command's leading keywords),
+  and a leading word several commands share, get their own line in :mod:`pkitui.ios.help_texts`
+  (``ARG_HELP`` / ``NAME_HELP``, keyed by the command's name); tests/ios/test_ios_help.py fails
+  for a word ``?`` would list without one.
 - Handlers raise :class:`pkitui.core.errors.PkiError` subclasses: the session prints
   ``% message`` and the hint (never a traceback) and counts the error.
 - A handler that runs a nested line (like ``do``) and sees it fail raises ``AlreadyReported``.
