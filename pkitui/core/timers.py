@@ -34,6 +34,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from pkitui.core.config import RunningConfig
+from pkitui.core.dn import ios_dn
 from pkitui.core.held import serial_hex
 from pkitui.core.records import CertRole
 
@@ -69,6 +70,12 @@ class Timer:
     due: datetime
     detail: str
     concerns: str = ""
+    until: datetime | None = None  # the moment ``detail`` ends with (a certificate's end), if any
+
+    def text(self, layout: Callable[[datetime], str]) -> str:
+        """``detail`` with the moment it names (``until``) in the front end's ``layout`` of a time
+        (show and the console: IOS's ``03:37:30 UTC Dec 1 2027``; JSON: ISO 8601)."""
+        return f"{self.detail} ({layout(self.until)})" if self.until is not None else self.detail
 
     def left(self, now: datetime) -> timedelta:
         """Time left until it fires (negative: overdue)."""
@@ -77,7 +84,8 @@ class Timer:
     def to_doc(self, now: datetime) -> dict[str, object]:
         """JSON-ready (ISO 8601 time, seconds left)."""
         return {"kind": str(self.kind), "trustpoint": self.trustpoint, "due": self.due.isoformat(timespec="seconds"),
-                "seconds_left": round(self.left(now).total_seconds(), 3), "detail": self.detail,
+                "seconds_left": round(self.left(now).total_seconds(), 3),
+                "detail": self.text(lambda t: t.isoformat(timespec="seconds")),
                 "concerns": self.concerns}
 
 
@@ -157,7 +165,7 @@ class Timers:
             this_update, next_update = _instant(crl.this_update), _instant(crl.next_update)
             if this_update is not None and next_update is not None:
                 timers.append(Timer(TimerKind.CRL_REFRESH, crl.trustpoint, crl_refresh_time(this_update, next_update),
-                                    f"CRL of {crl.issuer}"))
+                                    f"CRL of {ios_dn(crl.issuer)}"))
         return timers
 
     def _polls(self) -> builtins.list[Timer]:
@@ -183,18 +191,16 @@ class Timers:
             if rec.role != CertRole.CA_NEXT and (warning := expiry_warning_time(cert.not_valid_after_utc, now)):
                 due, what = warning
                 timers.append(Timer(TimerKind.EXPIRY, rec.trustpoint, due,
-                                    f"{_ROLE_TEXT[rec.role]} serial {serial_hex(cert.serial_number)} {what} "
-                                    f"({cert.not_valid_after_utc.isoformat(timespec='seconds')})",
-                                    _concerns(rec.role, rec.key_id)))
+                                    f"{_ROLE_TEXT[rec.role]} serial {serial_hex(cert.serial_number)} {what}",
+                                    _concerns(rec.role, rec.key_id), cert.not_valid_after_utc))
         for tp, roles in by_tp.items():
             advertised = "GETNEXTCACERT" in {c.upper() for c in self._config.ca_caps_seen.get(tp, [])}
             if advertised and not roles.get(CertRole.CA_NEXT) and tp in self._config.trustpoints:
                 for ca in roles.get(CertRole.CA, [])[:1]:  # the trustpoint's own CA (the first held)
                     timers.append(Timer(TimerKind.NEXT_CA, tp,
                                         next_ca_fetch_time(ca.not_valid_before_utc, ca.not_valid_after_utc),
-                                        f"next CA certificate asked for (GetNextCACert, CA certificate serial "
-                                        f"{serial_hex(ca.serial_number)} ends "
-                                        f"{ca.not_valid_after_utc.isoformat(timespec='seconds')})"))
+                                        f"next CA certificate asked for (GetNextCACert), CA certificate serial "
+                                        f"{serial_hex(ca.serial_number)} ends", until=ca.not_valid_after_utc))
             for nxt in roles.get(CertRole.CA_NEXT, []):
                 current = roles.get(CertRole.CA, [])
                 ends = max((c.not_valid_after_utc for c in current), default=nxt.not_valid_before_utc)

@@ -29,7 +29,7 @@ def timer_lines(timers: list[Timer], now_left: list[timedelta], detail: bool = F
     lines.append(f"|{ios_countdown(now_left[0]):>{COUNTDOWN_WIDTH}}")
     for timer, left in zip(timers, now_left, strict=True):
         when = f"  ({ios_time(timer.due)})" if detail else ""
-        what = f" {timer.detail}" if detail else (f" ({timer.concerns})" if timer.concerns else "")
+        what = f" {timer.text(ios_time)}" if detail else (f" ({timer.concerns})" if timer.concerns else "")
         name = f"{TIMER_NAMES[timer.kind]} {timer.trustpoint}{what}"
         lines.append(f"|{ios_countdown(left):>{COUNTDOWN_WIDTH}}{when}  {name}")
     return lines
