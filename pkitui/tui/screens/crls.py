@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Label
 
 from pkitui.core.dn import ios_dn
+from pkitui.ios.format import ios_time
 from pkitui.tui.screens.base import PkiPane
 from pkitui.tui.tones import Tone
 from pkitui.tui.widgets.crl_table import CrlTable, RowIndex, parse_serial
@@ -69,7 +70,7 @@ def one_per_issuer(infos: list[CrlInfo]) -> tuple[list[CrlInfo], list[list[str]]
 
 
 def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value is not None else "—"
+    return ios_time(value) if value is not None else "—"  # IOS's layout, as show crypto pki crls
 
 
 class CrlsPane(PkiPane):

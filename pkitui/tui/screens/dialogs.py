@@ -178,8 +178,8 @@ def help_table(title: str, rows: list[tuple[str, str, str]], key_width: int, act
     table.add_column("key", width=key_width, no_wrap=True, style="bold")
     table.add_column("action", width=action_width, no_wrap=True)
     table.add_column("what it does", ratio=1, overflow="fold")
-    for key, action, what in rows:
-        table.add_row(key, action, what)
+    for key, action, what in rows:  # plain text: a description may show IOS syntax in brackets
+        table.add_row(Text(key), Text(action), Text(what))
     return table
 
 

@@ -20,6 +20,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from pkitui.core.dn import ios_dn
 from pkitui.core.fingerprint import DIGESTS, MatchState, grouped
+from pkitui.ios.format import ios_time
 from pkitui.tui.screens.dialogs import ConfirmDialog
 from pkitui.tui.tones import Tone, tone_classes, tone_style, toned
 from pkitui.tui.widgets.fingerprint import FingerprintMatchView
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 
 def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value is not None else "?"
+    return ios_time(value) if value is not None else "?"  # IOS's layout, as show prints validity
 
 
 class FingerprintDialog(ModalScreen[bool]):

@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from pkitui.core.records import OWN_ROLES, OwnRevocation
+from pkitui.ios.format import ios_time
 from pkitui.tui.screens.base import PkiPane
 from pkitui.tui.tones import Tone
 from pkitui.tui.widgets.timers import PkiTimers
@@ -108,19 +109,20 @@ class HomePane(PkiPane):
         for col in ("label", "usage", "modulus", "created"):
             keys.add_column(col)
         for pair in list(pki.config.key_pairs.values()):
-            keys.add_row(pair.label, pair.usage_text, str(pair.modulus), pair.created)
+            keys.add_row(pair.label, pair.usage_text, str(pair.modulus), ios_time(pair.created))
         if not pki.config.key_pairs:
             keys.add_row(toned("none yet: press 3 for Keys, then g", Tone.MUTED), "", "", "")
         tps = Table(title="Trustpoints", title_justify="left", expand=True, box=box.SIMPLE_HEAD, show_edge=False)
         for col in ("name", "enrollment url", "CA", "device certificates"):
             tps.add_column(col)
-        certs = list(pki.config.certificates)
         for tp in pki.trustpoints.list():
-            has_ca = any(c.trustpoint == tp.name and c.role == "ca" for c in certs)
-            devices = sum(1 for c in certs if c.trustpoint == tp.name and c.role == "device")
+            # The core's one count of this device's own certificates (enrolled or imported), as the
+            # trustpoint pane and show crypto pki trustpoints have it.
+            status = pki.trustpoints.status(tp.name)
             tps.add_row(tp.name, tp.enrollment_url or "—",
-                        toned("authenticated", Tone.OK) if has_ca else toned("not authenticated", Tone.WARNING),
-                        self._device_text(tp.name, devices))
+                        toned("authenticated", Tone.OK) if status.ca_sha256 else toned("not authenticated",
+                                                                                      Tone.WARNING),
+                        self._device_text(tp.name, status.device_certificates))
         if not pki.trustpoints.list():
             tps.add_row(toned("none yet: press 2 for Trustpoints, then n", Tone.MUTED), "", "", "")
         self.query_one("#home-body", Static).update(Group(head, Text(""), tps))

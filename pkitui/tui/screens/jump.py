@@ -8,6 +8,7 @@ import string
 from dataclasses import dataclass
 
 from rich.table import Table
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -77,7 +78,8 @@ class JumpScreen(ModalScreen[Widget | None]):
             table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
         half = (len(self.targets) + 1) // 2
         for left, right in zip(self.targets[:half], [*self.targets[half:], None], strict=False):
-            table.add_row(left.key, left.title, right.key if right else "", right.title if right else "")
+            # A title is plain text (a field's label: "rsakeypair (label [size [enc-size]])"), never markup.
+            table.add_row(left.key, Text(left.title), right.key if right else "", Text(right.title) if right else "")
         with Vertical(classes="dialog-box wide", id="jump-box"):
             yield Label(f"Jump to ({self.title_text}): press a key, Esc stays", classes="dialog-title")
             with VerticalScroll(id="jump-scroll", can_focus=False):

@@ -16,7 +16,9 @@ from textual.widgets import Button, DataTable, Label, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from pkitui.core.errors import StoreError
+from pkitui.core.fingerprint import grouped_lines, groups
 from pkitui.core.keys import key_fingerprints, public_pem
+from pkitui.ios.format import ios_time
 from pkitui.core.previews import ZeroizePreview, zeroize_preview
 from pkitui.tui.messages import KeyPairsGenerated, KeyPairZeroized
 from pkitui.tui.screens.base import PkiPane
@@ -106,7 +108,7 @@ class KeysPane(PkiPane):
         table.clear()
         for pair in list(self.pki.config.key_pairs.values()):
             bound = sum(1 for c in certs if c.key_id == pair.key_id and not c.orphaned)
-            table.add_row(pair.label, pair.usage_text, str(pair.modulus), pair.created[:10],
+            table.add_row(pair.label, pair.usage_text, str(pair.modulus), ios_time(pair.created),
                           "yes" if pair.exportable else "no", str(bound), key=pair.key_id)
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
@@ -114,7 +116,9 @@ class KeysPane(PkiPane):
         peers = self.query_one("#peers-table", DataTable)
         peers.clear()
         for peer in list(self.pki.config.peer_keys):
-            digest = key_fingerprints(peer.der)["sha256"][:32] + "…" if peer.der else "(no key-string yet)"
+            # The first four 8-digit groups (the one fingerprint layout): the table fits 80 columns.
+            digest = " ".join(groups(key_fingerprints(peer.der)["sha256"])[:4]) + " …" if peer.der \
+                else "(no key-string yet)"
             peers.add_row(peer.kind, peer.name, peer.usage, digest)
         self.query_one("#peers-empty").display = not peers.row_count
 
@@ -131,7 +135,10 @@ class KeysPane(PkiPane):
             pair = self.pki.config.key_pairs[key_id]
             fps = key_fingerprints(pair.public_der)
             text.append(f"{pair.key_id}: {pair.usage_text}, {pair.modulus} bits\n", style=self.tone(Tone.STRONG))
-            text.append(f"public key SHA-256 {fps['sha256']}\npublic key SHA-1   {fps['sha1']}",
+            # The one fingerprint layout (8-digit groups), four to a line: it fits 80 columns.
+            pad = "\n" + " " * len("public key SHA-256 ")
+            text.append(f"public key SHA-256 {pad.join(grouped_lines(fps['sha256'], per_line=4))}\n"
+                        f"public key SHA-1   {pad.join(grouped_lines(fps['sha1'], per_line=4))}",
                         style=self.tone(Tone.NOTE))
         if orphans:
             text.append(f"\n{len(orphans)} certificate(s) are orphaned (their key was zeroized): "

@@ -13,6 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, ListItem, ListView, Static
 
@@ -74,16 +75,20 @@ class TrustpointsPane(PkiPane):
                 yield PkiTimers(one_trustpoint=True, id="tp-timers")  # lists them itself, once a minute too
                 for field in FIELDS:
                     with Horizontal(classes="field"):
-                        yield Label(field.label, classes="field-label")
+                        # Labels and help come from the core's table, with IOS syntax in brackets
+                        # ("rsakeypair (label [size [enc-size]])"): plain text, never markup (which
+                        # ate them, and whose escape does not cover nested brackets).
+                        yield Label(field.label, classes="field-label", markup=False)
                         with Vertical(classes="field-input"):
                             yield Input(placeholder=field.placeholder, id=f"f-{field.key}", password=field.secret,
-                                        tooltip=field.help, validators=[SetterValidator(field)],
+                                        tooltip=Content(field.help), validators=[SetterValidator(field)],
                                         validate_on=["changed", "submitted"], disabled=blank,
                                         select_on_focus=False)
                             yield Label("", id=f"err-{field.key}", classes="field-error")
                 with Horizontal(classes="field"):
                     for flag in FLAGS:
-                        yield Checkbox(flag.label, id=f"f-{flag.key}", tooltip=flag.help, disabled=blank)
+                        yield Checkbox(Content(flag.label), id=f"f-{flag.key}", tooltip=Content(flag.help),
+                                       disabled=blank)
                 with Horizontal(classes="buttons"):
                     yield Button("Apply", id="apply", variant="primary")
                     yield Button("Authenticate", id="authenticate")
@@ -222,7 +227,7 @@ class TrustpointsPane(PkiPane):
         result = event.validation_result
         reason = "" if result is None or result.is_valid else "✗ " + "; ".join(result.failure_descriptions)
         label = self.query_one(f"#err-{key}", Label)
-        label.update(reason)
+        label.update(Content(reason))
         label.display = bool(reason)
 
     @on(Checkbox.Changed)
@@ -264,7 +269,7 @@ class TrustpointsPane(PkiPane):
         bad = [OPTIONS_BY_KEY[k].label for k, v in values.items()
                if not SetterValidator(OPTIONS_BY_KEY[k]).validate(v).is_valid]
         if bad:
-            self.notify("Fix the marked fields first: " + ", ".join(bad), severity="warning")
+            self.notify("Fix the marked fields first: " + ", ".join(bad), severity="warning", markup=False)
             return
         flags = {flag.key: self.query_one(f"#f-{flag.key}", Checkbox).value for flag in FLAGS}
         self._apply(name, values, flags)
@@ -367,7 +372,7 @@ class TrustpointsPane(PkiPane):
             self.notify(f"Trustpoint {name}: nothing to apply", severity="information")
             return
         self.say(f"trustpoint {name} updated: {', '.join(changed)}", Tone.OK)
-        self.notify(f"Trustpoint {name} updated: {', '.join(changed)}", severity="information")
+        self.notify(f"Trustpoint {name} updated: {', '.join(changed)}", severity="information", markup=False)
         self.changed("trustpoint")
 
     @on(FormApplied)

@@ -17,6 +17,7 @@ from rich.text import Text
 from pkitui.core.dn import ios_dn
 from pkitui.core.fingerprint import DIGESTS, grouped_lines
 from pkitui.core.records import OwnRevocation
+from pkitui.ios.format import ios_time
 from pkitui.tui.tones import Tone
 from pkitui.tui.widgets.toned import TonedStatic, ToneStyles, tone
 
@@ -159,8 +160,8 @@ def detail_table(view: CertView, now: datetime, styles: ToneStyles) -> Table:
     t.add_row("Subject", view.subject)
     t.add_row("Issuer", view.issuer)
     t.add_row("Serial", view.serial_hex)
-    t.add_row("Valid from", view.not_before.strftime("%Y-%m-%d %H:%M:%S UTC"))
-    t.add_row("Valid until", view.not_after.strftime("%Y-%m-%d %H:%M:%S UTC"))
+    t.add_row("Valid from", ios_time(view.not_before))  # IOS's layout, as show crypto pki certificates
+    t.add_row("Valid until", ios_time(view.not_after))
     t.add_row("", expiry_text(view.not_after, now, styles))
     t.add_row("Key", view.key)
     if view.usage:

@@ -19,8 +19,10 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from pkitui.ios.format import ios_time
+
 # Serial numbers have up to 20 octets (RFC 5280): 40 hex digits.
-COLUMNS = (("#", 7), ("serial number (hex)", 40), ("revoked (UTC)", 19), ("reason", 22))
+COLUMNS = (("#", 7), ("serial number (hex)", 40), ("revoked", 24), ("reason", 22))
 ROW_WIDTH = sum(w for _n, w in COLUMNS) + 2 * (len(COLUMNS) - 1)
 CACHE_ROWS = 512
 
@@ -42,7 +44,7 @@ def format_row(i: int, row: CrlRow) -> str:
     serial_hex = format(serial, "X")
     if len(serial_hex) % 2:
         serial_hex = "0" + serial_hex
-    cells = (str(i + 1), serial_hex, date.strftime("%Y-%m-%d %H:%M:%S"), reason or "")
+    cells = (str(i + 1), serial_hex, ios_time(date), reason or "")
     return "  ".join(c[:w].ljust(w) for c, (_n, w) in zip(cells, COLUMNS, strict=True))
 
 

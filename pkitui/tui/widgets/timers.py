@@ -23,7 +23,7 @@ from textual.message import Message
 from textual.worker import Worker, WorkerState
 
 from pkitui.core.timers import Timer
-from pkitui.ios.format import TIMER_NAMES, minutes_left
+from pkitui.ios.format import TIMER_NAMES, ios_time, minutes_left
 from pkitui.tui.messages import CoreCallFailed
 from pkitui.tui.tones import Tone
 from pkitui.tui.widgets.toned import TonedStatic, ToneStyles, tone
@@ -60,7 +60,8 @@ def timers_table(timers: list[Timer], at: datetime, styles: ToneStyles, limit: i
     table.add_column("what", no_wrap=True, overflow="ellipsis", ratio=1)
     shown = timers if limit is None else timers[:limit]
     for timer in shown:
-        table.add_row(_left_text(timer, at, styles), TIMER_NAMES[timer.kind], timer.trustpoint, timer.detail)
+        table.add_row(_left_text(timer, at, styles), TIMER_NAMES[timer.kind], timer.trustpoint,
+                      timer.text(ios_time))
     if len(timers) > len(shown):
         table.add_row("", "", "", Text(f"{len(timers) - len(shown)} more: :show crypto pki timers",
                                        style=tone(styles, Tone.MUTED)))
@@ -81,7 +82,7 @@ def trustpoint_timers(timers: list[Timer], at: datetime, styles: ToneStyles) -> 
         text.append_text(_left_text(timer, at, styles, width=9))
         text.append("  ")
         text.append(f"{TIMER_NAMES[timer.kind]}: ", style=tone(styles, Tone.NOTE))
-        text.append(timer.detail)
+        text.append(timer.text(ios_time))
     return text
 
 
