@@ -20,6 +20,7 @@ from textual.message import Message
 from pkitui.tui.tones import Tone
 
 if TYPE_CHECKING:
+    from pkitui.core.deploy_plan import DeployReport
     from pkitui.core.scep.enroll import EnrollmentEvent
     from pkitui.ios.syslog import SyslogMessage
 
@@ -147,6 +148,17 @@ def key_imported(label: str, key_ids: list[str]) -> ConsoleEvent:
     from pkitui.ios import syslog
 
     return _console(syslog.key_imported(label, key_ids))
+
+
+def deployed(report: DeployReport) -> list[ConsoleEvent]:
+    """A deployment's console messages, worded as ``pkitui agent`` logs them (%PKI-6-DEPLOYED,
+    %PKI-3-DEPLOY_FAIL, %PKI-3-DEPLOY_REFUSED); none when nothing changed (the agent is quiet
+    then too: the pane says it as ``crypto pki deploy`` does)."""
+    from pkitui.core.agent_events import deploy_events, refusal_event
+    from pkitui.ios import syslog
+
+    events = [refusal_event(report)] if report.refused else deploy_events(report)
+    return [_console(syslog.agent_event(event)) for event in events]
 
 
 def transfer_failed(form: str, importing: bool, what: str, reason: str) -> ConsoleEvent:

@@ -20,6 +20,7 @@ from pkitui.core.pki import Pki
 from pkitui.ios.session import SECRET_MARK
 from pkitui.tui.app import PkiConsole
 from pkitui.tui.messages import ConfigChanged
+from pkitui.tui.screens.dialogs import HelpScreen
 from pkitui.tui.screens.fingerprint import FingerprintDialog
 from pkitui.tui.screens.home import HomePane
 from pkitui.tui.screens.transfer import ExportDialog, ImportDialog
@@ -361,3 +362,31 @@ async def test_secrets_typed_on_the_command_line_stay_out_of_the_log_and_the_his
         read = openssl("pkey", "-in", str(tmp_path / "vpn.prv"), "-passin", f"pass:{secrets[2]}", "-noout")
         assert read.returncode == 0, read.stderr
 
+
+
+async def test_deploy_from_the_trustpoint_pane_writes_the_files_in_a_worker_and_logs_the_agents_line(
+        tmp_path: Path) -> None:
+    """p on Trustpoints: crypto pki deploy NAME (review of issue 11), its result the agent's
+    %PKI-6-DEPLOYED line; a second run changes nothing and says so; Help's flow says how a
+    certificate is kept valid."""
+    pki = fixed_pki(tmp_path / "store")
+    folder = tmp_path / "pem"
+    pki.trustpoints.get("lab").set_deploy_pem(str(folder))
+    app = PkiConsole(pki=pki, clock=lambda: FROZEN_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("2")
+        app.query_one("#tp-list").focus()
+        await pilot.press("p")
+        await wait_for(pilot, lambda: "%PKI-6-DEPLOYED" in log_text(app))
+        assert "Trustpoint lab deployed:" in log_text(app) and str(folder) in log_text(app)
+        written = sorted(p.name for p in folder.iterdir())
+        assert written and any(name.endswith(".key") or "key" in name for name in written), written
+        await pilot.press("p")
+        await wait_for(pilot, lambda: "% Deployed lab: nothing changed" in log_text(app))
+        assert log_text(app).count("%PKI-6-DEPLOYED") == 1, "nothing rewritten the second time"
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        intro = " ".join(str(w.render()) for w in app.screen.query(Static)).replace("\n", " ")
+        for words in ("Keep it valid", "auto-enroll", "deploy", "pkitui agent"):
+            assert words in intro, words

@@ -201,6 +201,10 @@ class HelpScreen(ModalScreen[None]):
             "Typical flow: [b]Home[/b] → [b]i[/b]: hostname and ip domain-name (certificate subjects use them) → "
             "[b]Trustpoints[/b] → declare one with the CA's URL → Authenticate (compare the "
             "fingerprint) → [b]Keys[/b] → generate → Trustpoints → Enroll → [b]Certificates[/b] → ctrl+s.\n"
+            "Keep it valid: on the trustpoint, [i]auto-enroll[/i] (renew at a percent of the lifetime) and "
+            "[i]deploy swanctl[/i] or [i]deploy pem[/i] (where the daemons read key, certificates and CRL; "
+            "[b]p[/b] deploys now); then run [i]pkitui agent[/i] (its systemd unit, or [i]--once[/i] from cron): "
+            "it renews, refreshes CRLs, polls and deploys when the PKI timers on Home say.\n"
             "[b]:[/b] opens the IOS command line (same commands as [i]pkitui exec[/i]); [b]ctrl+p[/b] finds any "
             "action by name; [b]ctrl+q[/b] quits.\n")
         # One section per place (anywhere, then each screen), each a table of key, action and what it

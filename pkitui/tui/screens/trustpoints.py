@@ -43,21 +43,24 @@ class FormApplied(Message):
 class TrustpointsPane(PkiPane):
     """The trustpoint editor."""
 
-    # Short labels: at 80 columns the footer holds every one of them with ? Help and ^o Jump (the
-    # tooltips, Help and the palette say the rest).
+    # Short labels: at 80 columns the footer holds every one of them (ten) with ? Help and ^o Jump
+    # (the tooltips, Help and the palette say the rest).
     BINDINGS = [
         Binding("n", "new", "New", id="tp_new", tooltip="Declare a new trustpoint (crypto pki trustpoint NAME)"),
         Binding("ctrl+enter,f2", "apply", "Apply", id="tp_apply", key_display="F2",
                 tooltip="Apply the form to the running configuration"),
-        Binding("a", "authenticate", "Auth CA", id="tp_authenticate",
-                tooltip="Fetch the CA certificate and confirm its fingerprint"),
+        Binding("a", "authenticate", "Auth", id="tp_authenticate",
+                tooltip="crypto pki authenticate NAME: fetch the CA certificate and confirm its fingerprint"),
         Binding("e", "enroll", "Enroll", id="tp_enroll", tooltip="Request certificates for the trustpoint's key pairs"),
         Binding("r", "request_crl", "CRL", id="tp_request_crl", tooltip="Download the newest CRL now"),
         Binding("t", "root_tftp", "TFTP", id="tp_root_tftp",
                 tooltip="Fetch the CA certificate over TFTP (root tftp)"),
-        Binding("d", "delete", "Delete", id="tp_delete", tooltip="Remove the trustpoint and everything under it"),
-        Binding("u", "resume_pending", "Resume", id="tp_resume_pending",
-                tooltip="Poll the CA again for requests it answered PENDING (saved across restarts)"),
+        Binding("d", "delete", "Del", id="tp_delete", tooltip="Remove the trustpoint and everything under it"),
+        Binding("u", "resume_pending", "Poll", id="tp_resume_pending",
+                tooltip="Resume polling the CA for requests it answered PENDING (saved across restarts)"),
+        Binding("p", "deploy", "Deploy", id="tp_deploy",
+                tooltip="crypto pki deploy NAME: write the key, certificates and CRL where the deploy options say, "
+                        "then run the deploy command if anything changed"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -300,6 +303,16 @@ class TrustpointsPane(PkiPane):
         if name := self._require():
             self._enroll(name)
 
+    def action_deploy(self) -> None:
+        """crypto pki deploy NAME, in a worker (files, then the daemon's command); the result in
+        the log as the agent words it. The running configuration is deployed: unapplied edits of
+        the form are not (they are said)."""
+        if name := self._require():
+            if self._drafts.get(name):
+                self.notify(f"Trustpoint {name} has unapplied edits: the running configuration is deployed "
+                            "(F2 applies them first)", severity="warning", markup=False)
+            self._deploy(name)
+
     def action_resume_pending(self) -> None:
         """Resume polling every saved PENDING enrollment, with the progress screen."""
         if not self.pki.config.pending:
@@ -408,6 +421,23 @@ class TrustpointsPane(PkiPane):
         info = self.core(self.pki.revocation.request_crl, name)
         self.console.post_message(console_log.crl_fetched(name, info.issuer, info.entries))
         self.changed("crl")
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="deploy")
+    def _deploy(self, name: str) -> None:
+        report = self.core(self.pki.deployment.deploy, name)
+        events = console_log.deployed(report)
+        for event in events:
+            self.console.post_message(event)
+        if not events:
+            self.say(f"% Deployed {name}: nothing changed")
+        for note in report.notes:  # what was skipped and why (no CRL held, not enrolled)
+            self.say(f"% {note}", Tone.NOTE)
+        if report.ok:
+            self.notify(f"Trustpoint {name} deployed" + ("" if events else ": nothing changed"), markup=False)
+        else:  # the reason is the log's %PKI-3 line; the toast points there
+            self.notify(f"Deployment of trustpoint {name} failed or was refused: see the log", severity="error",
+                        markup=False)
+        self.changed("deploy")
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _delete(self, name: str) -> None:
