@@ -96,3 +96,19 @@ async def test_home_counts_an_imported_certificate_and_shows_times_and_names_as_
         for digest in ("sha256", "sha1"):
             for line in grouped_lines(fps[digest], per_line=4):
                 assert line in detail, (digest, detail)
+
+
+async def test_at_80_columns_every_field_label_is_one_line_above_its_field(tmp_path: Path) -> None:
+    """80x24: a label no longer wraps in a 20-column gutter ("deploy swanctl (dir" / "[uri URI])"):
+    it goes above its field on the form's whole width."""
+    app = frozen_app(fixed_pki(tmp_path / "store"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        pane = app.query_one(TrustpointsPane)
+        labels = list(pane.query(".field-label").results(Label))
+        assert labels
+        for label in labels:
+            assert label.size.height == 1, (str(label.render()), label.size)
+            assert str(label.render()).strip() in {o.label for o in OPTIONS}
