@@ -237,6 +237,12 @@ async def test_a_key_generated_without_exportable_is_refused_with_the_cores_word
         assert "%PKI-3-PEM_EXPORT_FAILURE: Export from trustpoint lab failed. Reason: RSA keypair r1.example.com " \
                "is not exportable." in log_text(app)
         assert not list(tmp_path.glob("r1*")), "nothing written"
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog), "a failed export keeps its dialog open"
+        await wait_for(pilot, lambda: dialog.query_one("#transfer-failure").display)
+        assert "not exportable" in str(dialog.query_one("#transfer-failure").render())
+        assert dialog.query_one("#transfer-url", Input).value == str(tmp_path / "r1"), "what was typed is kept"
+        assert log_text(app).count("is not exportable.") == 3, "once per refusal (key manager, chain browser, worker)"
 
 
 async def test_trustpoint_export_pem_and_pkcs12_then_import_into_a_new_store(tmp_path: Path) -> None:
