@@ -87,21 +87,16 @@ class AgentSchedule:
         return sorted((self._delayed(d) for d in out), key=lambda d: d.due)
 
     def revoked(self, trustpoints: set[str]) -> set[str]:
-        """Those of ``trustpoints`` whose newest certificate of ours is revoked per the CRL held:
-        not renewed (the CA revoked it on purpose; IOS does not re-enroll either), the deployment's
-        refusal says to enroll again."""
-        from pkitui.core.records import OWN_ROLES, OwnRevocation
-
+        """Those of ``trustpoints`` whose newest certificate of ours is revoked per the CRL held
+        (``certificates.newest_own_revoked``: not renewed, the deployment's refusal says to enroll
+        again)."""
         out = set()
         for tp in trustpoints:
             try:
-                infos = [i for i in self.pki.certificates.list(tp)
-                         if i.role in OWN_ROLES and not i.orphaned and i.usage != "Encryption"]
+                if self.pki.certificates.newest_own_revoked(tp):
+                    out.add(tp)
             except PkiError:
                 continue
-            newest = max(infos, key=lambda i: (i.not_before is not None, i.not_before), default=None)
-            if newest is not None and newest.revocation is OwnRevocation.REVOKED:
-                out.add(tp)
         return out
 
     def _delayed(self, due: Due) -> Due:

@@ -196,6 +196,14 @@ class CertificateService:
                 self.own_revocation(info)
         return infos
 
+    def newest_own_revoked(self, tp: str) -> bool:
+        """True when the newest certificate of ours under ``tp`` (the signature one of usage keys)
+        is revoked per the CRL held: it is not renewed (the CA revoked it on purpose; IOS does not
+        enroll again either) and not deployed."""
+        infos = [i for i in self.list(tp) if i.role in OWN_ROLES and not i.orphaned and i.usage != "Encryption"]
+        newest = max(infos, key=lambda i: (i.not_before is not None, i.not_before), default=None)
+        return newest is not None and newest.revocation is OwnRevocation.REVOKED
+
     def own_revocation(self, info: CertificateInfo) -> None:
         """Set ``info.revocation`` (and its note, and the status when revoked) from the newest CRL
         held of its issuer, the trustpoint's CA: nothing is fetched (a listing must not wait on the

@@ -113,7 +113,8 @@ class Pki:
 
         return RenewalService(self.config, self.trustpoints.get, self.clock, scep=lambda: self.scep,
                               save_objects=self.save_objects, lock=self.lock,
-                              remove_files=lambda files: self.store.remove_files(files - self.pending_book.key_files()))
+                              remove_files=lambda files: self.store.remove_files(files - self.pending_book.key_files()),
+                              revoked=lambda tp: self.certificates.newest_own_revoked(tp))
 
     @functools.cached_property
     def timers(self) -> Timers:

@@ -84,12 +84,16 @@ class RenewalService:
 
     def __init__(self, config: RunningConfig, trustpoint: Callable[[str], Trustpoint], clock: Clock, *,
                  scep: Callable[[], ScepService], save_objects: Callable[[list[str]], None],
-                 lock: threading.RLock, remove_files: Callable[[set[tuple[str, str]]], None] | None = None) -> None:
+                 lock: threading.RLock, remove_files: Callable[[set[tuple[str, str]]], None] | None = None,
+                 revoked: Callable[[str], bool] | None = None) -> None:
         """``scep`` gives the enrollment service (built on first use); ``save_objects`` saves the
         named objects alone (``Pki.save_objects``); ``lock`` is the core's lock; ``remove_files``
         removes store files by (area, name): the old private key once ``regenerate`` replaced it
-        (a save of named objects leaves files alone)."""
+        (a save of named objects leaves files alone); ``revoked`` tells whether a trustpoint's newest
+        certificate of ours is revoked per the CRL held (``certificates.newest_own_revoked``): such a
+        certificate is not due for renewal (the CA revoked it on purpose)."""
         self._config = config
+        self._revoked = revoked
         self._trustpoint = trustpoint
         self._clock = clock
         self._scep = scep
@@ -122,9 +126,9 @@ class RenewalService:
     def due_by_key(self, tp: str | Trustpoint) -> dict[str, datetime]:
         """When each key pair's certificate is due for renewal (``auto-enroll PERCENT``: notBefore
         plus PERCENT of its lifetime; without PERCENT, its notAfter, as IOS); empty without
-        ``auto-enroll`` or without a certificate."""
+        ``auto-enroll``, without a certificate, or when the newest one is revoked."""
         trustpoint = self._tp(tp)
-        if trustpoint.auto_enroll is None:
+        if trustpoint.auto_enroll is None or (self._revoked is not None and self._revoked(trustpoint.name)):
             return {}
         percent = trustpoint.auto_enroll.percent
         return {key_id: renewal_time(cert.not_valid_before_utc, cert.not_valid_after_utc, percent)

@@ -204,6 +204,10 @@ def test_a_revoked_certificate_is_reported_once_per_crl_and_not_renewed(lab: Lab
     pki.save()
     past_renewal = cert.not_valid_before_utc + (cert.not_valid_after_utc - cert.not_valid_before_utc) / 2
     assert not [t for t in Agent(Pki.open(store), FixedClock(past_renewal)).timers() if t.kind == "renew"]
+    # show crypto pki timers says the same: no RENEW for a revoked certificate, not due for renewal
+    shown = Pki.open(store, clock=FixedClock(past_renewal))
+    assert not [t for t in shown.timers.list(past_renewal) if t.kind == "renew"]
+    assert shown.renewal.due("lab") is None
     status, lines = _once(store, past_renewal)
     refused = [line for line in lines if line.startswith("%PKI-3-DEPLOY_REFUSED: ")]
     assert status == 1 and len(refused) == 1, lines
