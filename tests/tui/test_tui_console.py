@@ -373,6 +373,7 @@ async def test_export_public_key_and_query_mode(tmp_path: Path) -> None:
         from pkitui.tui.screens.dialogs import ExportKeyDialog
 
         await wait_for(pilot, lambda: isinstance(app.screen, ExportKeyDialog) and bool(app.screen.query("#path")))
+        assert app.screen.query_one("#path", Input).value == "~/r1.example.com.pub.pem", "home, not the cwd"
         app.screen.query_one("#path", Input).value = str(target)
         await pilot.click("#save")
         await wait_for(pilot, target.exists)

@@ -249,7 +249,8 @@ class KeysPane(PkiPane):
             self.notify("No key pair selected", severity="warning")
             return
         pem = public_pem(self.pki.config.key_pairs[key_id].public_key)
-        default = str(Path.cwd() / f"{key_id.replace('#', '-')}.pub.pem")
+        # The user's home, never the console's working directory (a repository, wherever it started).
+        default = f"~/{key_id.replace('#', '-')}.pub.pem"
 
         def saved(path: str | None) -> None:
             if path:
