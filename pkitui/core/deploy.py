@@ -40,13 +40,12 @@ from pkitui.core.deploy_command import OwedCommands, run_one
 from pkitui.core.deploy_files import (
     KEY_FOLDER_MODE,
     PUBLIC_FOLDER_MODE,
-    resolve_owner,
     same_key,
     write_error,
     write_file,
 )
 from pkitui.core.deploy_plan import DeployContents, DeployReport, Plan, plan_for
-from pkitui.core.deploy_values import FILES, KEY_MODE, PUBLIC_MODE
+from pkitui.core.deploy_values import FILES, KEY_MODE, PUBLIC_MODE, resolve_owner
 from pkitui.core.errors import PkiError
 
 if TYPE_CHECKING:

@@ -5,37 +5,17 @@ and owner set, then a rename) and only when its bytes change; an encrypted key c
 
 from __future__ import annotations
 
-import grp
 import os
-import pwd
 import threading
 from typing import TYPE_CHECKING
 
-from pkitui.core.errors import ConfigError, PkiError
+from pkitui.core.errors import PkiError
 from pkitui.core.store import fsync_dir
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from pkitui.core.trustpoints import Trustpoint
-
-
-def resolve_owner(owner: str | None) -> tuple[int, int] | None:
-    """``deploy owner USER[:GROUP]`` as (uid, gid); -1 keeps the group. None without an owner."""
-    if owner is None:
-        return None
-    user, _, group = owner.partition(":")
-    try:
-        uid = int(user) if user.isdigit() else pwd.getpwnam(user).pw_uid
-    except KeyError:
-        raise ConfigError(f"deploy owner: this host has no user {user!r}",
-                          "Create the user, or change it: deploy owner USER[:GROUP]") from None
-    try:
-        gid = -1 if not group else int(group) if group.isdigit() else grp.getgrnam(group).gr_gid
-    except KeyError:
-        raise ConfigError(f"deploy owner: this host has no group {group!r}",
-                          "Create the group, or change it: deploy owner USER[:GROUP]") from None
-    return uid, gid
 
 
 def same_key(path: Path, data: bytes, password: str) -> bool:

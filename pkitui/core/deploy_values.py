@@ -8,7 +8,9 @@ question (a configuration can be written on another host), not the setter's.
 
 from __future__ import annotations
 
+import grp
 import os
+import pwd
 import re
 import shlex
 from dataclasses import dataclass
@@ -139,3 +141,21 @@ def swanctl_commands(folder: str, uri: str | None, crl_changed: bool) -> tuple[l
     load = ["swanctl", "--load-creds", "--noprompt", *via]
     commands = [["swanctl", "--flush-certs", "--type", "x509_crl", *via], load] if crl_changed else [load]
     return commands, {"SWANCTL_DIR": folder}
+
+
+def resolve_owner(owner: str | None) -> tuple[int, int] | None:
+    """``deploy owner USER[:GROUP]`` as (uid, gid); -1 keeps the group. None without an owner."""
+    if owner is None:
+        return None
+    user, _, group = owner.partition(":")
+    try:
+        uid = int(user) if user.isdigit() else pwd.getpwnam(user).pw_uid
+    except KeyError:
+        raise ConfigError(f"deploy owner: this host has no user {user!r}",
+                          "Create the user, or change it: deploy owner USER[:GROUP]") from None
+    try:
+        gid = -1 if not group else int(group) if group.isdigit() else grp.getgrnam(group).gr_gid
+    except KeyError:
+        raise ConfigError(f"deploy owner: this host has no group {group!r}",
+                          "Create the group, or change it: deploy owner USER[:GROUP]") from None
+    return uid, gid

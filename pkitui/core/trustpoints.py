@@ -316,7 +316,7 @@ class Trustpoint:
         """``deploy owner USER[:GROUP]``: the files' owner. A user or group this host does not have
         is refused here (ConfigError naming it), as the deployment would fail; a saved configuration
         naming one is still read (the store check takes the form only)."""
-        from pkitui.core.deploy_files import resolve_owner
+        from pkitui.core.deploy_values import resolve_owner
 
         text = validate_owner(owner)
         resolve_owner(text)

@@ -85,8 +85,9 @@ def test_ios_commands_and_console_form_cover_exactly_the_table() -> None:
 
 
 def test_ca_trustpoint_help_is_the_table_help() -> None:
+    """IOS's ``?`` line of each option is the table's one-line summary (its brief, else its help)."""
     for key, cmds in option_commands().items():
-        assert {c.help for c in cmds} == {OPTIONS_BY_KEY[key].help}, key
+        assert {c.help for c in cmds} == {OPTIONS_BY_KEY[key].summary}, key
 
 
 async def test_console_form_is_built_from_the_table(tmp_path: Path) -> None:
