@@ -82,9 +82,10 @@ async def test_authenticate_enroll_browse_crl_save(lab: Lab, lab_pki: Pki) -> No
         screen = app.screen
         await wait_for(pilot, lambda: screen.finished)
         assert [r.state for r in screen.rows.values()] == ["issued"]
-        # notify() reaches the app as a message: wait for it to be handled, do not race it
-        await wait_for(pilot, lambda: any("Certificate issued" in n.message for n in app._notifications))
         await pilot.click("#close")
+        # The toast follows Close (none covers the dialog's buttons); notify() reaches the app as a
+        # message: wait for it to be handled, do not race it
+        await wait_for(pilot, lambda: any("1 certificate(s) issued for lab" in n.message for n in app._notifications))
         device = [c for c in lab_pki.config.certificates if c.role == "device"]
         assert len(device) == 1 and device[0].key_id == "r1.example.com"
 
