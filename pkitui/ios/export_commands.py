@@ -12,14 +12,13 @@ from typing import TYPE_CHECKING
 from pkitui.core.export import Cipher, ExportedKeyPair
 from pkitui.ios.grammar import Args
 from pkitui.ios.registry import CONFIG, command
+from pkitui.ios.scep_commands import ca_confirm
 from pkitui.ios.session import Session
 
 if TYPE_CHECKING:
-    from pkitui.core.ca_trust import Confirm
     from pkitui.core.config_copy import Copied
     from pkitui.core.import_bundle import ImportResult
     from pkitui.core.keys import KeyPair, Usage
-    from pkitui.core.scep.ca import CaCandidate
 
 PASTE_PROMPT = "% End with \"quit\" on a line by itself."
 _USAGE_WORDS = {"general": "General Purpose", "signature": "Signature", "encryption": "Encryption"}  # IOS's
@@ -87,22 +86,6 @@ def export_key(session: Session, args: Args) -> None:
             session.print(line)
 
 
-def _confirm(session: Session, tp: str) -> Confirm | None:
-    """The CA decision's question, as ``crypto pki authenticate`` asks it (None under --force:
-    a CA certificate is never accepted unseen; the trustpoint's fingerprint may still decide)."""
-    from pkitui.ios.scep_commands import candidate_lines
-
-    hint = (f"Compare the fingerprint with the CA administrator, then configure it: "
-            f"crypto pki trustpoint {tp} / fingerprint HEX")
-
-    def ask(cand: CaCandidate) -> bool:
-        for line in candidate_lines(cand):
-            session.print(line)
-        return session.confirm("% Do you accept this certificate? [yes/no]: ", refuse_hint=hint)
-
-    return None if session.force else ask
-
-
 def _imported(session: Session, result: ImportResult) -> None:
     if not result.accepted:
         session.print("% Certificate not accepted: nothing imported.")
@@ -135,7 +118,7 @@ def import_pem(session: Session, args: Args) -> None:
     exportable = "exportable" in args.words
     if "url" in args.words:
         _imported(session, pki.transfer.import_pem_from(tp, args["url"], args["password"],
-                                                        confirm=_confirm(session, tp), usage_keys=_usage_keys(args),
+                                                        confirm=ca_confirm(session, tp), usage_keys=_usage_keys(args),
                                                         exportable=exportable))
         return
     _PemPastes(session, tp, args["password"], exportable, usage_keys=_usage_keys(args) is True).start()
@@ -162,7 +145,7 @@ class _PemPastes:
         transfer = self.session.pki.transfer
         if "PRIVATE KEY-----" in text:  # the whole export at once
             _imported(self.session, transfer.import_pem(self.tp, text, self.password,
-                                                        confirm=_confirm(self.session, self.tp),
+                                                        confirm=ca_confirm(self.session, self.tp),
                                                         exportable=self.exportable))
             return
         self.ca = text
@@ -185,7 +168,7 @@ class _PemPastes:
             self._ask_key()
             return
         _imported(self.session, self.session.pki.transfer.import_pem_parts(
-            self.tp, self.ca, self.pairs, self.password, confirm=_confirm(self.session, self.tp),
+            self.tp, self.ca, self.pairs, self.password, confirm=ca_confirm(self.session, self.tp),
             exportable=self.exportable))
 
 
@@ -194,7 +177,7 @@ def import_pkcs12(session: Session, args: Args) -> None:
     """Import a PKCS#12 file: the trustpoint (declared when missing), its CA certificate (the
     fingerprint decision), the key pair named after it and its certificate."""
     tp = args["name"]
-    result = session.pki.transfer.import_pkcs12_from(tp, args["url"], args["password"], confirm=_confirm(session, tp),
+    result = session.pki.transfer.import_pkcs12_from(tp, args["url"], args["password"], confirm=ca_confirm(session, tp),
                                                      exportable="exportable" in args.words)
     _imported(session, result)
 

@@ -18,6 +18,7 @@ from pkitui.ios.registry import CONFIG, EXEC, USER_EXEC, command
 from pkitui.ios.session import NeedsConfirmation, Session
 
 if TYPE_CHECKING:
+    from pkitui.core.ca_trust import Confirm
     from pkitui.core.scep.ca import CaCandidate
     from pkitui.core.scep.enroll import EnrollmentEvent
     from pkitui.core.scep.manual import ManualRequest
@@ -40,6 +41,21 @@ def candidate_lines(cand: CaCandidate) -> list[str]:
     return lines + [f"% Warning: {w}" for w in cand.warnings]
 
 
+def ca_confirm(session: Session, tp: str) -> Confirm | None:
+    """The CA decision's question, as ``crypto pki authenticate`` asks it (the certificate's
+    attributes, then ``Do you accept``); None under --force: a CA certificate is never accepted
+    unseen (a configured fingerprint may still decide). The imports ask the same."""
+    hint = (f"Compare the fingerprint with the CA administrator, then configure it: "
+            f"crypto pki trustpoint {tp} / fingerprint HEX")
+
+    def ask(cand: CaCandidate) -> bool:
+        for line in candidate_lines(cand):
+            session.print(line)
+        return session.confirm("% Do you accept this certificate? [yes/no]: ", refuse_hint=hint)
+
+    return None if session.force else ask
+
+
 @command(CONFIG, "crypto {pki | ca} authenticate NAME")
 def authenticate(session: Session, args: Args) -> None:
     """Get the CA certificate; a configured fingerprint decides, else the operator confirms. An
@@ -56,21 +72,13 @@ def authenticate(session: Session, args: Args) -> None:
         session.print(f"% To authenticate again, delete it first: crypto pki certificate chain {tp.name} / "
                       f"no certificate SERIAL (serials in show crypto pki certificates {tp.name})")
         return
-    hint = (f"Compare the fingerprint with the CA administrator, then configure it: "
-            f"crypto pki trustpoint {tp.name} / fingerprint HEX")
-
-    def ask(cand: CaCandidate) -> bool:
-        for line in candidate_lines(cand):
-            session.print(line)
-        return session.confirm("% Do you accept this certificate? [yes/no]: ", refuse_hint=hint)
-
     if tp.fingerprint:
         cand = pki.ca_trust.authenticate(tp)
         for line in candidate_lines(cand):
             session.print(line)
         session.print(f"Fingerprint matches the configured one ({tp.fingerprint[:16]}...).")
     else:
-        cand = pki.ca_trust.authenticate(tp, confirm=None if session.force else ask)
+        cand = pki.ca_trust.authenticate(tp, confirm=ca_confirm(session, tp.name))
     if cand.accepted:
         extra = f" with {len(cand.ra_certificates)} RA certificate(s)" if cand.ra_certificates else ""
         session.print(f"Trustpoint CA certificate accepted{extra}.")
