@@ -90,12 +90,9 @@ def _where(urls: list[str]) -> str:
 
 def trustpoint_exported(trustpoint: str, pkcs12: bool, urls: list[str], size: int) -> SyslogMessage:
     """``crypto pki export TP pem | pkcs12`` wrote these files (``size`` bytes in all)."""
-    if pkcs12:
-        return SyslogMessage("PKI", 6, "PKCS12_EXPORT_SUCCESS",
-                             f"PKCS #12 Export from trustpoint {trustpoint} was successfully Exported "
-                             f"to {_where(urls)} ({size:,} bytes).")
-    return SyslogMessage("PKI", 6, "PEM_EXPORT_SUCCESS",
-                         f"PEM Export from trustpoint {trustpoint} was successfully Exported "
+    form = "PKCS #12" if pkcs12 else "PEM"
+    mnemonic = "PKCS12_EXPORT_SUCCESS" if pkcs12 else "PEM_EXPORT_SUCCESS"
+    return SyslogMessage("PKI", 6, mnemonic, f"{form} Export from trustpoint {trustpoint} was successfully Exported "
                          f"to {_where(urls)} ({size:,} bytes).")
 
 
