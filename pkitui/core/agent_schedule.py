@@ -6,7 +6,7 @@ expiry warning point (of our certificates and of each CA certificate whose next 
 A timer that failed waits until its retry time (a quarter of the time left before it matters,
 within RETRY_MIN..RETRY_MAX); GetNextCACert waits NEXT_CA_INTERVAL after it was asked, a renewal
 held back (:mod:`pkitui.core.agent_renewal`) until its hold ends. A trustpoint whose certificate
-is revoked per the CRL held has no renew timer (:meth:`AgentSchedule.revoked`).
+is revoked per the CRL held has no renew timer (``pki.renewal.due_by_key`` lists none).
 """
 
 from __future__ import annotations
@@ -80,24 +80,9 @@ class AgentSchedule:
         now = self.clock.now()
         out = [Due(str(t.kind), t.trustpoint, t.due, t.detail, f"{t.kind} {t.trustpoint} {t.detail}")
                for t in self.pki.timers.list(now) if t.kind != TimerKind.EXPIRY]
-        revoked = self.revoked({d.trustpoint for d in out if d.kind == "renew"})
-        out = [d for d in out if not (d.kind == "renew" and d.trustpoint in revoked)]
         out += self._crl_source_timers(now)
         out += self._expiry_timers(now)
         return sorted((self._delayed(d) for d in out), key=lambda d: d.due)
-
-    def revoked(self, trustpoints: set[str]) -> set[str]:
-        """Those of ``trustpoints`` whose newest certificate of ours is revoked per the CRL held
-        (``certificates.newest_own_revoked``: not renewed, the deployment's refusal says to enroll
-        again)."""
-        out = set()
-        for tp in trustpoints:
-            try:
-                if self.pki.certificates.newest_own_revoked(tp):
-                    out.add(tp)
-            except PkiError:
-                continue
-        return out
 
     def _delayed(self, due: Due) -> Due:
         retry = self.not_before.get(due.key)
