@@ -46,9 +46,6 @@ AGENT_EXIT_CODES = (
     (EXIT_FAILED, "bad usage or an unusable store (nothing was done)"),
     (EXIT_INTERNAL, "internal error (a bug): reported on one line, please report it"),
 )
-# The foreground agent sleeps until the next timer, at most this long (then reads the store again).
-AGENT_MAX_SLEEP = 3600.0
-AGENT_MIN_SLEEP = 10.0  # never a loop, even when a timer stays due
 CLOCK_ENV = "PKITUI_CLOCK"  # tests only: an ISO time the core's clock is frozen at
 
 UNSAVED_WARNING = (
@@ -406,9 +403,7 @@ def run_agent(args: argparse.Namespace, where: Path) -> int:
         report(agent.run_once())
         if stopping:
             break
-        wake = agent.next_wake()
-        delay = AGENT_MAX_SLEEP if wake is None else (wake - agent.clock.now()).total_seconds()
-        delay = min(max(delay, AGENT_MIN_SLEEP), AGENT_MAX_SLEEP)
+        delay = agent.sleep_seconds()
         signal.pthread_sigmask(signal.SIG_BLOCK, wakes)
         try:
             if stopping:

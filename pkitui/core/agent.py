@@ -53,6 +53,10 @@ if TYPE_CHECKING:
     from pkitui.core.pki import Pki
 
 
+MAX_SLEEP = 3600.0  # the foreground agent reads the store again within the hour (its start line says so)
+MIN_SLEEP = 10.0  # never a loop, even when a timer stays due
+
+
 # What each timer of the schedule is called in the agent's start line.
 TIMER_WORDS = {"renew": "renewal", "poll": "poll", "crl-refresh": "CRL refresh", "next-ca": "next CA certificate fetch",
                "rollover": "CA rollover", "expiry": "expiry warning"}
@@ -87,6 +91,13 @@ class Agent:
         """When the next timer fires (None: nothing is scheduled)."""
         timers = self.timers()
         return timers[0].due if timers else None
+
+    def sleep_seconds(self) -> float:
+        """How long the foreground agent sleeps before it runs again: until :meth:`next_wake`, at
+        least :data:`MIN_SLEEP`, at most :data:`MAX_SLEEP`."""
+        wake = self.next_wake()
+        delay = MAX_SLEEP if wake is None else (wake - self.clock.now()).total_seconds()
+        return min(max(delay, MIN_SLEEP), MAX_SLEEP)
 
     # -- the foreground agent's own lines -------------------------------------------------------------
     def started_event(self) -> AgentEvent:
