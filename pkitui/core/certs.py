@@ -200,9 +200,14 @@ class CertificateService:
         """True when the newest certificate of ours under ``tp`` (the signature one of usage keys)
         is revoked per the CRL held: it is not renewed (the CA revoked it on purpose; IOS does not
         enroll again either) and not deployed."""
-        infos = [i for i in self.list(tp) if i.role in OWN_ROLES and not i.orphaned and i.usage != "Encryption"]
+        now = self._clock.now()
+        infos = [info_for(r, self.der_of(r), now) for r in self._records(tp)
+                 if r.role in OWN_ROLES and not r.orphaned and _usage(r, None) != "Encryption"]
         newest = max(infos, key=lambda i: (i.not_before is not None, i.not_before), default=None)
-        return newest is not None and newest.revocation is OwnRevocation.REVOKED
+        if newest is None or newest.der is None:
+            return False
+        self.own_revocation(newest)  # only the newest one is checked against the CRL held
+        return newest.revocation is OwnRevocation.REVOKED
 
     def own_revocation(self, info: CertificateInfo) -> None:
         """Set ``info.revocation`` (and its note, and the status when revoked) from the newest CRL
