@@ -314,14 +314,15 @@ class Lab:
 
         The challenge password itself is not printed: ``challenge_file`` holds it (mode 0600), and
         trustpoint ``lab`` in the store is configured with it."""
-        der = self.ca_der
+        from pkitui.core.keys import key_fingerprints
+
+        fps = key_fingerprints(self.ca_der)
         return {
             "trustpoint": LAB_TRUSTPOINT,
             "store": str(store) if store is not None else None,
             "scep_url": self.scep.url,
-            "ca_fingerprint": {"sha256": grouped(hashlib.sha256(der).hexdigest().upper()),
-                               "sha1": grouped(hashlib.sha1(der).hexdigest().upper()),  # IOS shows it too
-                               "md5": grouped(hashlib.md5(der).hexdigest().upper())},  # IOS shows it too
+            # the SHA-1 and MD5 too: IOS shows them
+            "ca_fingerprint": {name: grouped(fps[name]) for name in ("sha256", "sha1", "md5")},
             "challenge_file": str(self.workdir / "challenge"),
             "crl_http_url": self.crl_url(),
             "crl_ldap_url": self.ldap_url(),
