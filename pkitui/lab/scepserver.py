@@ -27,6 +27,7 @@ from pathlib import Path
 
 import requests
 
+from pkitui.core.held import serial_hex
 from pkitui.lab.process import (LabError, LabServer, free_port, read_pid, require_binary, start_isolated, stop_pid,
                                 wait_ready)
 
@@ -124,7 +125,7 @@ class ScepServer(LabServer):
         one); the lab republishes its CRL when the index changes. LabError when it is not valid there."""
         when = (when or datetime.now(timezone.utc)).astimezone(timezone.utc)
         lines = self.index_path.read_text().splitlines() if self.index_path.exists() else []
-        wanted = f"{serial:X}".zfill(len(f"{serial:X}") + len(f"{serial:X}") % 2)
+        wanted = serial_hex(serial)  # as the index writes it: upper hex, whole bytes
         for i, line in enumerate(lines):
             cols = line.split("\t")
             if len(cols) >= 6 and cols[0] == "V" and cols[3].upper() == wanted:
