@@ -79,6 +79,21 @@ def signed_attributes_for_signature(signer_info: cms.SignerInfo) -> bytes:
     return bytes(signer_info["signed_attrs"].untag().dump())
 
 
+def open_signed_data(der: bytes, *, data_only: bool = False) -> tuple[list[cms.SignerInfo], bytes]:
+    """A CMS SignedData's signer infos and its encapsulated content (b"" when detached or empty);
+    ``data_only``: its content type must be data. ValueError, TypeError or KeyError when ``der``
+    is not one (each caller says which message it expected)."""
+    info = cms.ContentInfo.load(der)
+    if info["content_type"].native != "signed_data":
+        raise ValueError(f"content type {info['content_type'].native}")
+    signed = info["content"]
+    signer_infos = list(signed["signer_infos"])
+    if data_only and signed["encap_content_info"]["content_type"].native != "data":
+        raise ValueError("the signed content is not data (a certs-only PKCS#7)")
+    encap = signed["encap_content_info"]["content"]
+    return signer_infos, b"" if encap.native is None else bytes(encap.native)
+
+
 def attribute_values(signer_info: cms.SignerInfo) -> dict[str, list[object]]:
     """Signed attributes by registered name (unknown ones by dotted OID), natives."""
     out: dict[str, list[object]] = {}

@@ -25,11 +25,13 @@ from pkitui.core.scep.asn1 import (
     MESSAGE_TYPES,
     PKI_STATUS,
     attribute_values,
+    open_signed_data,
     signed_attributes_for_signature,
 )
 from pkitui.core.scep.envelope import decrypt
 
-_HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
+# The digests a SignerInfo may use (a CertRep's, a GetNextCACert reply's).
+SIGNED_DIGESTS: dict[str, Callable[[], hashes.HashAlgorithm]] = {
     "sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384,
     "sha512": hashes.SHA512}
 # SignerInfo signature algorithms we accept (micromdm sends sha1WithRSAEncryption, RFC 5652 says rsaEncryption).
@@ -83,7 +85,7 @@ def _find_signer(signer_info: cms.SignerInfo, trusted: list[x509.Certificate]) -
 
 def _verify_signature(signer_info: cms.SignerInfo, content: bytes, signer: x509.Certificate) -> str:
     digest: str = signer_info["digest_algorithm"]["algorithm"].native
-    if digest not in _HASHES:
+    if digest not in SIGNED_DIGESTS:
         raise VerificationError("signature", f"unsupported or weak digest algorithm {digest}")
     sig_alg = signer_info["signature_algorithm"]["algorithm"].native
     if sig_alg not in _RSA_SIGNATURES:
@@ -98,7 +100,7 @@ def _verify_signature(signer_info: cms.SignerInfo, content: bytes, signer: x509.
         raise VerificationError("signature", "the signer certificate holds no RSA key")
     try:
         key.verify(signer_info["signature"].native, signed_attributes_for_signature(signer_info),
-                   padding.PKCS1v15(), _HASHES[digest]())
+                   padding.PKCS1v15(), SIGNED_DIGESTS[digest]())
     except InvalidSignature:
         raise VerificationError("signature", "the CMS signature on the reply does not verify") from None
     return digest
@@ -123,13 +125,7 @@ def parse_cert_rep(
     ``want_crl``: the request was GetCRL, so a SUCCESS carries a CRL instead of certificates.
     """
     try:
-        info = cms.ContentInfo.load(der)
-        if info["content_type"].native != "signed_data":
-            raise ValueError(f"content type {info['content_type'].native}")
-        signed = info["content"]
-        signer_infos = list(signed["signer_infos"])
-        encap = signed["encap_content_info"]["content"]
-        content = b"" if encap.native is None else bytes(encap.native)
+        signer_infos, content = open_signed_data(der)
     except (ValueError, TypeError, KeyError) as exc:
         raise VerificationError("format", f"the reply is not a CMS SignedData pkiMessage ({exc})") from None
     if len(signer_infos) != 1:

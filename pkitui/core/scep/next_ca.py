@@ -12,21 +12,17 @@ outlives the current certificate.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 
 from asn1crypto import cms
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from pkitui.core.errors import VerificationError
-from pkitui.core.scep.asn1 import attribute_values, signed_attributes_for_signature
+from pkitui.core.scep.asn1 import attribute_values, open_signed_data, signed_attributes_for_signature
 from pkitui.core.scep.ca import is_ca, signed_by
+from pkitui.core.scep.certrep import SIGNED_DIGESTS
 
-_HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
-    "sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384,
-    "sha512": hashes.SHA512}
 _HINT = "Do not trust this CA certificate; check the CA with its administrator (crypto pki authenticate)."
 
 
@@ -43,7 +39,7 @@ def _signer_of(signer_info: cms.SignerInfo, candidates: list[x509.Certificate]) 
 
 def _verify(signer_info: cms.SignerInfo, content: bytes, signer: x509.Certificate) -> None:
     digest = signer_info["digest_algorithm"]["algorithm"].native
-    if digest not in _HASHES:
+    if digest not in SIGNED_DIGESTS:
         raise VerificationError("signature", f"unsupported digest algorithm {digest} in the GetNextCACert reply")
     key = signer.public_key()
     if not isinstance(key, rsa.RSAPublicKey):
@@ -56,7 +52,7 @@ def _verify(signer_info: cms.SignerInfo, content: bytes, signer: x509.Certificat
     else:
         signed = content
     try:
-        key.verify(signer_info["signature"].native, signed, padding.PKCS1v15(), _HASHES[digest]())
+        key.verify(signer_info["signature"].native, signed, padding.PKCS1v15(), SIGNED_DIGESTS[digest]())
     except InvalidSignature:
         raise VerificationError("signature", "the GetNextCACert reply's signature does not verify with the "
                                 "current CA certificate", _HINT) from None
@@ -84,15 +80,7 @@ def parse_next_ca_reply(body: bytes, current: x509.Certificate,
     """The next CA certificate of a GetNextCACert reply, verified (see the module docstring);
     ``ra_signers``: RA certificates of the current CA that may sign instead of it."""
     try:
-        info = cms.ContentInfo.load(body)
-        if info["content_type"].native != "signed_data":
-            raise ValueError(f"content type {info['content_type'].native}")
-        signed = info["content"]
-        signer_infos = list(signed["signer_infos"])
-        if signed["encap_content_info"]["content_type"].native != "data":
-            raise ValueError("the signed content is not data (a certs-only PKCS#7)")
-        encap = signed["encap_content_info"]["content"]
-        content = b"" if encap.native is None else bytes(encap.native)
+        signer_infos, content = open_signed_data(body, data_only=True)
     except (ValueError, TypeError, KeyError) as exc:
         raise VerificationError("format", f"the GetNextCACert reply is not a CMS SignedData ({exc})") from None
     if len(signer_infos) != 1:
