@@ -70,15 +70,20 @@ def _config_name(text: str) -> str | None:
     return None
 
 
+def _keyword(args: Args) -> str:
+    """Which configuration the copy spec's keyword named (the other end is the URL)."""
+    return _RUNNING if "running-config" in args.words or "system:running-config" in args.words else _STARTUP
+
+
 @command(EXEC, "copy {system:running-config | running-config} URL")
 @command(EXEC, "copy {nvram:startup-config | startup-config} URL")
 def copy_to_url(session: Session, args: Args) -> None:
     """Copy the configuration to tftp://HOST/FILE or a local file (written atomically, mode 0600)."""
     from pkitui.core.config_copy import parse_url, write_config
 
-    source = _RUNNING if "running-config" in args.words or "system:running-config" in args.words else _STARTUP
-    if _config_name(args["url"]) is not None:
-        _copy_between(session, source, _config_name(args["url"]) or "")
+    source = _keyword(args)
+    if (target := _config_name(args["url"])) is not None:
+        _copy_between(session, source, target)
         return
     url = parse_url(args["url"])
     if source == _RUNNING:
@@ -97,9 +102,9 @@ def copy_from_url(session: Session, args: Args) -> None:
     (its commands are run, as IOS does)."""
     from pkitui.core.config_copy import ConfigCopyError, parse_url, read_config
 
-    target = _RUNNING if "running-config" in args.words or "system:running-config" in args.words else _STARTUP
-    if _config_name(args["url"]) is not None:
-        _copy_between(session, _config_name(args["url"]) or "", target)
+    target = _keyword(args)
+    if (source := _config_name(args["url"])) is not None:
+        _copy_between(session, source, target)
         return
     url = parse_url(args["url"])
     if target == _STARTUP:
