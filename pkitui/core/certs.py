@@ -24,7 +24,7 @@ from pkitui.core.config import RunningConfig
 from pkitui.core.errors import CertificateError, TrustpointError
 from pkitui.core.held import HeldDer, ordered
 from pkitui.core.keys import key_fingerprints
-from pkitui.core.records import OWN_ROLES, OwnRevocation, CertRole, StoredCertificate
+from pkitui.core.records import OWN_ROLES, CertRole, OwnRevocation, StoredCertificate, key_id_parts
 from pkitui.core.trustpoints import Trustpoint
 
 if TYPE_CHECKING:
@@ -120,14 +120,13 @@ def _usage(record: StoredCertificate, cert: x509.Certificate | None) -> str:
         return "Signature"
     if record.role == "ra-encryption":
         return "Encryption"
-    if record.key_id and "#" in record.key_id:
-        return record.key_id.split("#", 1)[1].capitalize()
-    return "General Purpose"
+    usage = key_id_parts(record.key_id)[1]
+    return "General Purpose" if usage == "general" else usage.capitalize()
 
 
 def info_for(record: StoredCertificate, der: bytes | None, now: datetime | None = None) -> CertificateInfo:
     """The display record of a stored certificate (``der`` may come from the memory cache)."""
-    key_label = record.key_id.split("#", 1)[0] if record.key_id else None
+    key_label = key_id_parts(record.key_id)[0]
     if der is None:
         return CertificateInfo(trustpoint=record.trustpoint, role=record.role, serial_hex=None, subject=None,
                                issuer=None, not_before=None, not_after=None,

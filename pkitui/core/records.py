@@ -33,6 +33,15 @@ class CertRole(enum.StrEnum):
 RA_ROLES = (CertRole.RA, CertRole.RA_ENCRYPTION, CertRole.RA_SIGNATURE)
 
 
+def key_id_parts(key_id: str | None) -> tuple[str | None, str]:
+    """A key pair's id (``KeyPair.key_id``: ``LABEL`` or ``LABEL#signature|encryption``) as
+    (label, usage); usage ``general`` without a ``#``. The one reading of that id."""
+    if not key_id:
+        return None, "general"
+    label, sep, usage = key_id.partition("#")
+    return label, usage if sep else "general"
+
+
 class PeerKeyKind(enum.StrEnum):
     """How a peer's public key is named (``crypto key pubkey-chain rsa``)."""
 

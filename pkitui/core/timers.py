@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 from pkitui.core.config import RunningConfig
 from pkitui.core.dn import ios_dn
 from pkitui.core.held import serial_hex
-from pkitui.core.records import CertRole
+from pkitui.core.records import CertRole, key_id_parts
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -215,7 +215,7 @@ def _concerns(role: str, key_id: str | None) -> str:
     ``router signature cert``, ``router encryption cert``), as IOS calls the router's certificate."""
     if role == CertRole.CA:
         return "CA cert"
-    usage = (key_id or "").partition("#")[2]
+    usage = key_id_parts(key_id)[1]
     return f"router {usage} cert" if usage in ("signature", "encryption") else "router cert"
 
 

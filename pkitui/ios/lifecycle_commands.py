@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from pkitui.core.errors import CertificateError
+from pkitui.core.records import key_id_parts
 from pkitui.ios.format import COUNTDOWN_WIDTH, TIMER_NAMES, ios_countdown, ios_time
 from pkitui.ios.grammar import Args
 from pkitui.ios.registry import CONFIG, EXEC, USER_EXEC, command
@@ -71,7 +72,7 @@ def _certificate_block(title: str, cert: HeldCertificate) -> list[str]:
 
 
 def _router_title(cert: HeldCertificate) -> str:
-    usage = (cert.key_id or "").rpartition("#")[2] if "#" in (cert.key_id or "") else "general"
+    usage = key_id_parts(cert.key_id)[1]
     return {"signature": "Router Signature certificate", "encryption": "Router Encryption certificate"}.get(
         usage, "Router General Purpose certificate")
 
