@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 import pytest
@@ -17,12 +18,13 @@ from cryptography.x509.oid import NameOID
 from textual.message import Message
 from textual.widgets import Input
 
-from pkitui.core.clock import FixedClock
+from pkitui.core.clock import Clock, FixedClock
 from pkitui.core.keys import KeyPair
 from pkitui.core.pki import Pki
 from pkitui.core.records import StoredCertificate
 from pkitui.lab import Lab
 from pkitui.tui.app import PkiConsole
+from pkitui.tui.screens.fingerprint import FingerprintDialog
 
 DATA = Path(__file__).parent / "data"
 # The time of the fixed data: the core judges validity by a FixedClock at this time
@@ -131,6 +133,32 @@ def fixed_pki(store: Path = SNAPSHOT_STORE, *, certificates: bool = True) -> Pki
         pki.config.certificates.append(StoredCertificate.from_der("lab", "device", dev.public_bytes(der),
                                                                   key_id=pair.key_id))
     return pki
+
+
+def device(tmp_path: Path, hostname: str = "r1", *, clock: Clock | None = None) -> Pki:
+    """A fresh device in ``tmp_path``/store named HOSTNAME.example.com, nothing else configured."""
+    pki = Pki.open(tmp_path / "store", clock=clock)
+    pki.set_hostname(hostname)
+    pki.set_domain_name("example.com")
+    return pki
+
+
+# A CA as the fingerprint dialog reads it (no certificate behind it): its fingerprints are fixed.
+FAKE_CA = SimpleNamespace(
+    subject="C=US,O=scep-ca,OU=SCEP CA", issuer="C=US,O=scep-ca,OU=SCEP CA",
+    not_before=datetime(2026, 1, 1, tzinfo=timezone.utc),
+    not_after=datetime(2036, 1, 1, tzinfo=timezone.utc),
+    key_size=2048, warnings=[], accepted=False,
+    fingerprints={"sha256": "19DE283EAAC992A7BBFEE8987557ADAE22634DF8123755AABF84F1F3593D7DE1",
+                  "sha1": "E408D280B108A3D77205BB2FECDD261F9158DC74", "md5": "BB45C943BF860EA5A480E481CC257B5C"})
+
+
+async def show_fingerprint_dialog(pilot: Any, results: list[bool] | None = None) -> Any:
+    """Open the fingerprint dialog for :data:`FAKE_CA` (its answers appended to ``results``) and
+    return it once shown."""
+    pilot.app.push_screen(FingerprintDialog(FAKE_CA), None if results is None else results.append)
+    await pilot.pause()
+    return pilot.app.screen
 
 
 def frozen_app(pki: Pki, now: datetime = FROZEN_NOW) -> PkiConsole:

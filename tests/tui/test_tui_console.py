@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
 from pathlib import Path
-from types import SimpleNamespace
 
 from textual.widgets import Button, Input, Label, TabbedContent
 
@@ -24,10 +22,10 @@ from pkitui.tui.tones import Tone
 from pkitui.tui.commands import palette_entries
 from pkitui.tui.screens.certificates import CertificatesLoaded, CertificatesPane
 from pkitui.tui.screens.dialogs import ConfirmDialog, GenerateKeysDialog, HelpScreen, InfoDialog
-from pkitui.tui.screens.fingerprint import FingerprintDialog
 from pkitui.tui.screens.keys import ZeroizeDialog
 from pkitui.core.fingerprint import compare
-from tui_support import SIZE, Messages, ready, fixed_pki, frozen_app, wait_for
+from tui_support import (FAKE_CA, SIZE, Messages, device, fixed_pki, frozen_app, ready, show_fingerprint_dialog,
+                         wait_for)
 
 
 def said(messages: Messages) -> list[str]:
@@ -38,13 +36,6 @@ def said(messages: Messages) -> list[str]:
 def changes(messages: Messages) -> list[str]:
     """What each ConfigChanged said changed, in order."""
     return [m.what for m in messages.of(ConfigChanged)]
-
-
-def device(tmp_path: Path) -> Pki:
-    pki = Pki.open(tmp_path / "store")
-    pki.set_hostname("r1")
-    pki.set_domain_name("example.com")
-    return pki
 
 
 async def test_quit_with_unsaved_changes_asks_for_a_second_ctrl_q(tmp_path: Path) -> None:
@@ -255,17 +246,8 @@ async def test_slow_core_call_keeps_keys_answered(tmp_path: Path, monkeypatch) -
         await app.workers.wait_for_complete()
 
 
-FAKE = SimpleNamespace(
-    subject="C=US,O=scep-ca,OU=SCEP CA", issuer="C=US,O=scep-ca,OU=SCEP CA",
-    not_before=datetime(2026, 1, 1, tzinfo=timezone.utc),
-    not_after=datetime(2036, 1, 1, tzinfo=timezone.utc),
-    key_size=2048, warnings=[], accepted=False,
-    fingerprints={"sha256": "19DE283EAAC992A7BBFEE8987557ADAE22634DF8123755AABF84F1F3593D7DE1",
-                  "sha1": "E408D280B108A3D77205BB2FECDD261F9158DC74", "md5": "BB45C943BF860EA5A480E481CC257B5C"})
-
-
 def test_fingerprint_matching_rules() -> None:
-    fps = FAKE.fingerprints
+    fps = FAKE_CA.fingerprints
     assert compare("", fps).state == "empty"
     assert compare("19:de:28", fps).state == "partial"
     assert compare("bb45 c943 bf86 0ea5 a480 e481 cc25 7b5c", fps).matched
@@ -279,9 +261,7 @@ async def test_fingerprint_dialog_right_wrong_reject(tmp_path: Path) -> None:
     results: list[bool] = []
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        app.push_screen(FingerprintDialog(FAKE), results.append)
-        await pilot.pause()
-        dialog = app.screen
+        dialog = await show_fingerprint_dialog(pilot, results)
         assert dialog.focused is not None and dialog.focused.id == "fp-input"  # not Accept
         await pilot.press(*"19DE283EAAC992A7BBFEE8987557ADAE22634DF8123755AABF84F1F3593D7DE0")
         assert dialog.query_one("#accept", Button).disabled
@@ -290,9 +270,8 @@ async def test_fingerprint_dialog_right_wrong_reject(tmp_path: Path) -> None:
         assert app.screen is dialog and dialog.focused.id == "reject"
         await pilot.press("enter")
         assert results == [False]
-        app.push_screen(FingerprintDialog(FAKE), results.append)
-        await pilot.pause()
-        app.screen.query_one("#fp-input", Input).value = FAKE.fingerprints["sha256"]
+        await show_fingerprint_dialog(pilot, results)
+        app.screen.query_one("#fp-input", Input).value = FAKE_CA.fingerprints["sha256"]
         await pilot.pause()
         assert "MATCH" in str(app.screen.query_one("#fp-match").render())
         await pilot.click("#accept")
@@ -478,10 +457,8 @@ async def test_fingerprint_dialog_enter_after_a_match_goes_to_accept(tmp_path: P
     results: list[bool] = []
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        app.push_screen(FingerprintDialog(FAKE), results.append)
-        await pilot.pause()
-        dialog = app.screen
-        await pilot.press(*FAKE.fingerprints["sha256"], "enter")
+        dialog = await show_fingerprint_dialog(pilot, results)
+        await pilot.press(*FAKE_CA.fingerprints["sha256"], "enter")
         assert app.screen is dialog and dialog.focused.id == "accept" and results == []
         await pilot.press("enter")
         assert results == [True]

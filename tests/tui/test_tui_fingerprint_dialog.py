@@ -14,8 +14,7 @@ from textual.widgets import Button, Input, Static
 from pkitui.tui.app import PkiConsole
 from pkitui.tui.screens.dialogs import ConfirmDialog
 from pkitui.tui.screens.fingerprint import FingerprintDialog
-from test_tui_console import FAKE, device
-from tui_support import SIZE, ready, wait_for
+from tui_support import FAKE_CA, SIZE, device, ready, show_fingerprint_dialog, wait_for
 
 
 def _text(static: Static) -> str:
@@ -30,12 +29,10 @@ async def test_accept_stays_disabled_until_a_full_match(tmp_path: Path) -> None:
     results: list[bool] = []
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        app.push_screen(FingerprintDialog(FAKE), results.append)
-        await pilot.pause()
-        dialog = app.screen
+        dialog = await show_fingerprint_dialog(pilot, results)
         accept = dialog.query_one("#accept", Button)
         assert accept.disabled, "nothing typed: Accept must be disabled"
-        sha256 = FAKE.fingerprints["sha256"]
+        sha256 = FAKE_CA.fingerprints["sha256"]
         await pilot.press(*sha256[:40])  # a correct beginning is not a match
         assert accept.disabled
         await pilot.press(*sha256[40:])
@@ -56,9 +53,7 @@ async def test_tab_tab_enter_on_an_empty_field_imports_nothing(tmp_path: Path) -
     results: list[bool] = []
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        app.push_screen(FingerprintDialog(FAKE), results.append)
-        await pilot.pause()
-        dialog = app.screen
+        dialog = await show_fingerprint_dialog(pilot, results)
         await pilot.press("tab", "tab", "enter")
         await pilot.pause()
         assert results == [], "Tab, Tab, Enter accepted the CA unseen"
@@ -78,8 +73,7 @@ async def test_verified_another_way_accepts_only_once_confirmed(tmp_path: Path) 
     results: list[bool] = []
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        app.push_screen(FingerprintDialog(FAKE), results.append)
-        await pilot.pause()
+        await show_fingerprint_dialog(pilot, results)
         await pilot.click("#override")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         details = "\n".join(app.screen.details)
@@ -92,10 +86,8 @@ async def test_back_to_the_field_after_a_mismatch_keeps_the_text(tmp_path: Path)
     app = PkiConsole(pki=device(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        app.push_screen(FingerprintDialog(FAKE))
-        await pilot.pause()
-        dialog = app.screen
-        wrong = FAKE.fingerprints["sha256"][:-1] + "0"
+        dialog = await show_fingerprint_dialog(pilot)
+        wrong = FAKE_CA.fingerprints["sha256"][:-1] + "0"
         await pilot.press(*wrong, "enter")  # a mismatch: Enter moves to Reject
         assert dialog.focused is not None and dialog.focused.id == "reject"
         await pilot.press("shift+tab")
@@ -110,13 +102,13 @@ async def test_the_dialog_says_when_the_ca_is_already_trusted(tmp_path: Path) ->
     app = PkiConsole(pki=device(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        app.push_screen(FingerprintDialog(FAKE, trusted_sha256=FAKE.fingerprints["sha256"].lower()))
+        app.push_screen(FingerprintDialog(FAKE_CA, trusted_sha256=FAKE_CA.fingerprints["sha256"].lower()))
         await pilot.pause()
         info = _text(app.screen.query_one("#fp-info", Static))
         assert "already trusts" in info
         await pilot.press("escape")
         other = "AB" * 32
-        app.push_screen(FingerprintDialog(FAKE, trusted_sha256=other))
+        app.push_screen(FingerprintDialog(FAKE_CA, trusted_sha256=other))
         await pilot.pause()
         info = _text(app.screen.query_one("#fp-info", Static))
         assert "trusts another CA" in info and "ABABABAB ABABABAB" in info

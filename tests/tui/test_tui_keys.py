@@ -9,19 +9,11 @@ from pathlib import Path
 import pytest
 from textual.widgets import TabbedContent
 
-from pkitui.core.pki import Pki
 from pkitui.tui.app import PkiConsole
 from pkitui.tui.commands import palette_entries
 from pkitui.tui.keymap import console_bindings
 from pkitui.tui.screens.dialogs import HelpScreen
-from tui_support import SIZE, ready, wait_for
-
-
-def device(tmp_path: Path) -> Pki:
-    pki = Pki.open(tmp_path / "store")
-    pki.set_hostname("gw1")
-    pki.set_domain_name("example.com")
-    return pki
+from tui_support import SIZE, device, ready, wait_for
 
 
 def test_every_binding_has_an_id() -> None:
@@ -36,7 +28,7 @@ async def test_keymap_file_in_the_config_dir_is_honoured(tmp_path: Path, monkeyp
     (config / "pkitui" / "keymap.toml").write_text(
         'help = "f1"\nshow_tab_nothing = "x"\ntab_keys = 42\n', encoding="utf-8")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
-    app = PkiConsole(pki=device(tmp_path))
+    app = PkiConsole(pki=device(tmp_path, "gw1"))
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await wait_for(pilot, lambda: app.user_keymap == {"help": "f1"})
@@ -49,7 +41,7 @@ async def test_keymap_file_in_the_config_dir_is_honoured(tmp_path: Path, monkeyp
 
 
 async def test_palette_fits_the_screen_with_keys_and_one_entry_per_thing(tmp_path: Path) -> None:
-    app = PkiConsole(pki=device(tmp_path))
+    app = PkiConsole(pki=device(tmp_path, "gw1"))
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         app.query_one("#tabs", TabbedContent).active = "keys"

@@ -9,22 +9,14 @@ from pathlib import Path
 
 from textual.widgets import Input
 
-from pkitui.core.pki import Pki
 from pkitui.core.scep.enroll import EnrollmentEvent
 from pkitui.tui.app import PkiConsole
 from pkitui.tui.chrome import LogPane
 from pkitui.tui.console_log import console_line, enrollment_event
-from tui_support import SIZE, ready, wait_for
+from tui_support import SIZE, device, ready, wait_for
 
 # *Nov 30 22:28:56.123: %FACILITY-SEVERITY-MNEMONIC: text
 CONSOLE_MESSAGE = re.compile(r"^\*[A-Z][a-z]{2} [ 123]\d \d\d:\d\d:\d\d\.\d{3}: %[A-Z]+-\d-[A-Z_]+: \S")
-
-
-def device(tmp_path: Path) -> Pki:
-    pki = Pki.open(tmp_path / "store")
-    pki.set_hostname("gw1")
-    pki.set_domain_name("example.com")
-    return pki
 
 
 def log_lines(app: PkiConsole) -> list[str]:
@@ -32,7 +24,7 @@ def log_lines(app: PkiConsole) -> list[str]:
 
 
 async def test_save_is_a_timestamped_console_message(tmp_path: Path) -> None:
-    app = PkiConsole(pki=device(tmp_path))
+    app = PkiConsole(pki=device(tmp_path, "gw1"))
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await pilot.press("ctrl+s")
@@ -57,7 +49,7 @@ def test_enrollment_states_become_ios_console_messages() -> None:
 
 
 async def test_log_full_screen_search_and_back_to_the_end(tmp_path: Path) -> None:
-    app = PkiConsole(pki=device(tmp_path))
+    app = PkiConsole(pki=device(tmp_path, "gw1"))
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         log = app.query_one("#log", LogPane)

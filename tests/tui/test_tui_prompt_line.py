@@ -8,17 +8,9 @@ from pathlib import Path
 
 from textual.widgets import Input, Label
 
-from pkitui.core.pki import Pki
 from pkitui.tui.app import PkiConsole
 from pkitui.tui.messages import CommandOutputWritten
-from tui_support import SIZE, Messages, ready, wait_for
-
-
-def device(tmp_path: Path) -> Pki:
-    pki = Pki.open(tmp_path / "store")
-    pki.set_hostname("gw1")
-    pki.set_domain_name("example.com")
-    return pki
+from tui_support import SIZE, Messages, device, ready, wait_for
 
 
 def said(messages: Messages) -> list[str]:
@@ -39,7 +31,7 @@ async def open_privileged(pilot: object, app: PkiConsole) -> None:
 
 async def test_question_mark_lists_what_may_follow_with_descriptions(tmp_path: Path) -> None:
     messages = Messages()
-    app = PkiConsole(pki=device(tmp_path))
+    app = PkiConsole(pki=device(tmp_path, "gw1"))
     async with app.run_test(size=SIZE, message_hook=messages) as pilot:
         await ready(pilot)
         await open_privileged(pilot, app)
@@ -67,7 +59,7 @@ async def test_question_mark_lists_what_may_follow_with_descriptions(tmp_path: P
 
 async def test_tab_completes_and_history_walks_back_and_forth(tmp_path: Path) -> None:
     messages = Messages()
-    app = PkiConsole(pki=device(tmp_path))
+    app = PkiConsole(pki=device(tmp_path, "gw1"))
     async with app.run_test(size=SIZE, message_hook=messages) as pilot:
         await ready(pilot)
         await open_privileged(pilot, app)
@@ -89,7 +81,7 @@ async def test_tab_completes_and_history_walks_back_and_forth(tmp_path: Path) ->
 
 
 async def test_the_live_prompt_follows_the_mode(tmp_path: Path) -> None:
-    app = PkiConsole(pki=device(tmp_path))
+    app = PkiConsole(pki=device(tmp_path, "gw1"))
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await open_privileged(pilot, app)

@@ -23,8 +23,7 @@ from pkitui.tui.screens.dialogs import InfoDialog
 from pkitui.tui.screens.jump import JumpScreen
 from pkitui.tui.screens.keys import ZeroizeDialog
 from pkitui.tui.screens.trustpoints import TrustpointsPane
-from test_tui_console import device
-from tui_support import SIZE, Messages, fixed_chain, fixed_keys, fixed_pki, frozen_app, ready, wait_for
+from tui_support import SIZE, Messages, device, fixed_chain, fixed_keys, fixed_pki, frozen_app, ready, wait_for
 
 
 def _plain(renderable: object) -> str:

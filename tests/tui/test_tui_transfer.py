@@ -26,7 +26,8 @@ from pkitui.tui.screens.home import HomePane
 from pkitui.tui.screens.transfer import ExportDialog, ImportDialog
 from pkitui.tui.screens.trustpoints import TrustpointsPane
 from pkitui.tui.widgets.timers import PkiTimers
-from tui_support import FROZEN_NOW, SIZE, add_fixed_crl, fixed_chain, fixed_keys, fixed_pki, ready, wait_for
+from tui_support import (FROZEN_NOW, SIZE, add_fixed_crl, device, fixed_chain, fixed_keys, fixed_pki, ready,
+                         wait_for)
 
 PASSWORD = "Exp0rt-Secret"
 
@@ -39,6 +40,14 @@ def exportable(pki: Pki) -> Pki:
     """``pki``'s key pairs made exportable (as if generated with ``exportable``)."""
     for pair in pki.config.key_pairs.values():
         pair.exportable = True
+    return pki
+
+
+def vpn_device(tmp_path: Path, hostname: str = "r1") -> Pki:
+    """A fresh device judged at FROZEN_NOW holding one exportable key pair, labelled vpn."""
+    pki = device(tmp_path, hostname, clock=FixedClock(FROZEN_NOW))
+    _ca, dev_key = fixed_keys()
+    pki.config.key_pairs["vpn"] = KeyPair(label="vpn", usage="general", private_key=dev_key, exportable=True)
     return pki
 
 
@@ -109,11 +118,8 @@ def _plain(renderable: object) -> str:
 
 
 async def test_key_pair_export_writes_pem_openssl_reads_and_import_brings_it_back(tmp_path: Path) -> None:
-    pki = Pki.open(tmp_path / "store", clock=FixedClock(FROZEN_NOW))
-    pki.set_hostname("r1")
-    pki.set_domain_name("example.com")
-    _ca, dev_key = fixed_keys()
-    pki.config.key_pairs["vpn"] = KeyPair(label="vpn", usage="general", private_key=dev_key, exportable=True)
+    pki = vpn_device(tmp_path)
+    _ca, dev_key = fixed_keys()  # the vpn key pair's
     app = PkiConsole(pki=pki, clock=lambda: FROZEN_NOW)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -158,11 +164,7 @@ async def test_import_dialog_focus_escape_and_a_failure_that_keeps_what_was_type
     """Review of issue 11: the focus starts on the field the hint asks for, entering a field does
     not select its text, Escape leaves a field before it closes the dialog, and a failed import
     keeps the dialog open with the reason (once in the log, with no command-line hint)."""
-    pki = Pki.open(tmp_path / "store", clock=FixedClock(FROZEN_NOW))
-    pki.set_hostname("r1")
-    pki.set_domain_name("example.com")
-    _ca, dev_key = fixed_keys()
-    pki.config.key_pairs["vpn"] = KeyPair(label="vpn", usage="general", private_key=dev_key, exportable=True)
+    pki = vpn_device(tmp_path)
     pki.transfer.export_key_to("vpn", str(tmp_path / "vpn"), "aes", PASSWORD)
     del pki.config.key_pairs["vpn"]
     app = PkiConsole(pki=pki, clock=lambda: FROZEN_NOW)
@@ -331,11 +333,7 @@ async def test_trustpoint_export_pem_and_pkcs12_then_import_into_a_new_store(tmp
 
 
 async def test_secrets_typed_on_the_command_line_stay_out_of_the_log_and_the_history(tmp_path: Path) -> None:
-    pki = Pki.open(tmp_path / "store", clock=FixedClock(FROZEN_NOW))
-    pki.set_hostname("gw1")
-    pki.set_domain_name("example.com")
-    _ca, dev_key = fixed_keys()
-    pki.config.key_pairs["vpn"] = KeyPair(label="vpn", usage="general", private_key=dev_key, exportable=True)
+    pki = vpn_device(tmp_path, "gw1")
     app = PkiConsole(pki=pki, clock=lambda: FROZEN_NOW)
     secrets = ("Ch4llengeSecret", "D3ployKeySecret", "K3yPassphrase", "Pkcs12Secret")
     lines = ["enable", "configure terminal", "crypto pki trustpoint lab", f"password {secrets[0]}",
