@@ -3,7 +3,8 @@
 Real servers (scepserver, slapd, in.tftpd, openssl ocsp) cannot be made to misbehave, so this one
 stands in. Run ``python tests/servers/hostile.py``: it listens on 127.0.0.1 (random ports), prints
 ``http PORT silent PORT drip PORT huge PORT tftp PORT`` and serves until its stdin closes. Nothing big
-is held in memory: large bodies are generated chunk by chunk while they are sent.
+is held in memory: large bodies are generated chunk by chunk while they are sent. A test starts it
+with ``with started() as ports:``.
 
 HTTP, by path (any method, query ignored):
   /drip-headers  a status line, then one header byte every 0.5 s, forever
@@ -24,13 +25,16 @@ TFTP, by requested file name: 'silent' (no answer), 'drip' (a 512-byte block eve
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import socketserver
 import struct
+import subprocess
 import sys
 import threading
 import time
 import zlib
+from collections.abc import Iterator
 
 DRIP = 0.5
 GiB = 1024 * 1024 * 1024
@@ -167,6 +171,21 @@ class _TCP(socketserver.ThreadingTCPServer):
 
 class _UDP(socketserver.ThreadingUDPServer):
     daemon_threads = True
+
+
+@contextlib.contextmanager
+def started() -> Iterator[dict[str, int]]:
+    """For a test: this server run as a subprocess; yields its ports by name (http, silent, drip,
+    huge, tftp) and kills it on exit."""
+    proc = subprocess.Popen([sys.executable, __file__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        words = proc.stdout.readline().split()
+        assert words, "the hostile server did not start"
+        yield {words[i]: int(words[i + 1]) for i in range(0, len(words), 2)}
+    finally:
+        proc.kill()
+        proc.wait(10)
 
 
 def main() -> None:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from servers import hostile as hostile_server
+
 ROOT = Path(__file__).resolve().parents[2]
 DEADLINE = 3
 SLACK = 1.0  # "fails within deadline + 1 s"
@@ -90,16 +92,8 @@ def _client(kind: str, target: str = "-", *extra: str) -> dict[str, object]:
 @pytest.fixture(scope="module")
 def hostile() -> Iterator[dict[str, int]]:
     """The hostile server's ports by name: http, silent, drip, huge (LDAP-ish), tftp."""
-    proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "servers" / "hostile.py")],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        words = proc.stdout.readline().split()
-        assert words, "the hostile server did not start"
-        yield {words[i]: int(words[i + 1]) for i in range(0, len(words), 2)}
-    finally:
-        proc.kill()
-        proc.wait(10)
+    with hostile_server.started() as ports:
+        yield ports
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,6 @@ The server must never answer, which no real CA does on purpose: the hostile test
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,32 +18,21 @@ from pkitui.core.pki import Pki
 from pkitui.tui.app import PkiConsole
 from pkitui.tui.messages import CoreCallFailed
 from pkitui.tui.waits import WaitBar
-from tui_support import SIZE, Messages, ready, wait_for
+from servers import hostile as hostile_server
+from tui_support import SIZE, Messages, device, ready, wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
 DEADLINE = 25  # the trustpoint's enrollment timeout: far longer than a Cancel may take
 
 
 @pytest.fixture(scope="module")
 def silent_url() -> Iterator[str]:
     """An HTTP URL that accepts the request and never answers."""
-    proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "servers" / "hostile.py")],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        words = proc.stdout.readline().split()
-        assert words, "the hostile server did not start"
-        ports = {words[i]: int(words[i + 1]) for i in range(0, len(words), 2)}
+    with hostile_server.started() as ports:
         yield f"http://127.0.0.1:{ports['http']}/silent"
-    finally:
-        proc.kill()
-        proc.wait(10)
 
 
 def silent_device(tmp_path: Path, url: str) -> Pki:
-    pki = Pki.open(tmp_path / "store")
-    pki.set_hostname("r1")
-    pki.set_domain_name("example.com")
+    pki = device(tmp_path)
     tp = pki.trustpoints.declare("slow")
     tp.enrollment_url = url
     tp.enrollment_timeout = DEADLINE
