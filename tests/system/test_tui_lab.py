@@ -5,6 +5,7 @@ enroll, browse the chain, fetch and open the CRL, save. Fails (never skips) with
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from textual.widgets import Button, DataTable, Input, Label
 
@@ -35,6 +36,15 @@ async def confirm_request(app: PkiConsole, pilot) -> None:
         dialog.query_one("#no", Button).press()
         await wait_for(pilot, lambda answered=dialog: app.screen is not answered)
     raise AssertionError("'Request certificate from CA?' was never asked")
+
+
+async def enroll(app: PkiConsole, pilot) -> EnrollmentScreen:
+    """Press Enroll (the trustpoint list has the focus), answer IOS's questions and return the
+    enrollment screen that opens."""
+    await pilot.press("e")
+    await confirm_request(app, pilot)
+    await wait_for(pilot, lambda: isinstance(app.screen, EnrollmentScreen))
+    return cast(EnrollmentScreen, app.screen)
 
 
 async def authenticate(app: PkiConsole, pilot, typed: str) -> FingerprintDialog:
@@ -76,10 +86,7 @@ async def test_authenticate_enroll_browse_crl_save(lab: Lab, lab_pki: Pki) -> No
         await pilot.click("#accept")
         await wait_for(pilot, lambda: any(c.role == "ca" for c in lab_pki.config.certificates))
 
-        await pilot.press("e")
-        await confirm_request(app, pilot)
-        await wait_for(pilot, lambda: isinstance(app.screen, EnrollmentScreen))
-        screen = app.screen
+        screen = await enroll(app, pilot)
         await wait_for(pilot, lambda: screen.finished)
         assert [r.state for r in screen.rows.values()] == ["issued"]
         await pilot.click("#close")
@@ -124,10 +131,7 @@ async def test_enroll_with_wrong_challenge_shows_failure(lab: Lab, lab_pki: Pki)
         await ready(pilot)
         await pilot.press("2")
         app.screen.query_one("#tp-list").focus()
-        await pilot.press("e")
-        await confirm_request(app, pilot)
-        await wait_for(pilot, lambda: isinstance(app.screen, EnrollmentScreen))
-        screen = app.screen
+        screen = await enroll(app, pilot)
         await wait_for(pilot, lambda: screen.finished)
         states = [r.state for r in screen.rows.values()]
         assert states[-1] == "failed"
@@ -171,10 +175,7 @@ async def test_pending_countdown_and_cancel(tmp_path: Path) -> None:
             await ready(pilot)
             await pilot.press("2")
             app.screen.query_one("#tp-list").focus()
-            await pilot.press("e")
-            await confirm_request(app, pilot)
-            await wait_for(pilot, lambda: isinstance(app.screen, EnrollmentScreen))
-            screen = app.screen
+            screen = await enroll(app, pilot)
             await wait_for(pilot, lambda: any(r.state == "pending" for r in screen.rows.values()))
             key = next(iter(screen.rows))
             first = screen.detail(key)
