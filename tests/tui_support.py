@@ -3,6 +3,7 @@ CRL (deterministic DER, so snapshots are stable), a frozen clock, and the real l
 
 from __future__ import annotations
 
+import io
 import shutil
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -15,6 +16,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from rich.console import Console
 from textual.message import Message
 from textual.widgets import Input
 
@@ -164,6 +166,13 @@ async def show_fingerprint_dialog(pilot: Any, results: list[bool] | None = None)
 def frozen_app(pki: Pki, now: datetime = FROZEN_NOW) -> PkiConsole:
     """The console over ``pki`` with a frozen clock."""
     return PkiConsole(pki=pki, clock=lambda: now)
+
+
+def plain(renderable: object, width: int = 200) -> str:
+    """What a Rich renderable (a Static's content, a table) shows, as plain text."""
+    console = Console(width=width, record=True, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text()
 
 
 def freeze_cursors(app: PkiConsole) -> None:

@@ -5,23 +5,14 @@ does not select its text; the dialog says when the CA is the one already trusted
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-from rich.console import Console
 from textual.widgets import Button, Input, Static
 
 from pkitui.tui.app import PkiConsole
 from pkitui.tui.screens.dialogs import ConfirmDialog
 from pkitui.tui.screens.fingerprint import FingerprintDialog
-from tui_support import FAKE_CA, SIZE, device, ready, show_fingerprint_dialog, wait_for
-
-
-def _text(static: Static) -> str:
-    """What a Static holding a Rich renderable shows, as plain text."""
-    console = Console(width=200, record=True, file=io.StringIO())
-    console.print(static.content)
-    return console.export_text()
+from tui_support import FAKE_CA, SIZE, device, plain, ready, show_fingerprint_dialog, wait_for
 
 
 async def test_accept_stays_disabled_until_a_full_match(tmp_path: Path) -> None:
@@ -104,11 +95,11 @@ async def test_the_dialog_says_when_the_ca_is_already_trusted(tmp_path: Path) ->
         await ready(pilot)
         app.push_screen(FingerprintDialog(FAKE_CA, trusted_sha256=FAKE_CA.fingerprints["sha256"].lower()))
         await pilot.pause()
-        info = _text(app.screen.query_one("#fp-info", Static))
+        info = plain(app.screen.query_one("#fp-info", Static).content)
         assert "already trusts" in info
         await pilot.press("escape")
         other = "AB" * 32
         app.push_screen(FingerprintDialog(FAKE_CA, trusted_sha256=other))
         await pilot.pause()
-        info = _text(app.screen.query_one("#fp-info", Static))
+        info = plain(app.screen.query_one("#fp-info", Static).content)
         assert "trusts another CA" in info and "ABABABAB ABABABAB" in info

@@ -6,12 +6,10 @@ list and the tooltips: Rich markup ate ``[...]``), Home counts the device's own 
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
-from rich.console import Console
 from textual.widgets import Checkbox, Label, Static
 
 from pkitui.core.fingerprint import grouped_lines
@@ -22,15 +20,9 @@ from pkitui.tui.app import PkiConsole
 from pkitui.tui.screens.jump import JumpScreen
 from pkitui.tui.screens.trustpoints import TrustpointsPane
 from pkitui.tui.widgets.timers import PkiTimers
-from tui_support import FROZEN_NOW, SIZE, add_fixed_crl, fixed_chain, fixed_pki, frozen_app, ready, wait_for
+from tui_support import FROZEN_NOW, SIZE, add_fixed_crl, fixed_chain, fixed_pki, frozen_app, plain, ready, wait_for
 
 ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
-
-
-def plain(renderable: object, width: int = 200) -> str:
-    console = Console(width=width, file=io.StringIO())
-    console.print(renderable)
-    return console.file.getvalue()  # type: ignore[attr-defined,no-any-return]
 
 
 async def test_labels_with_brackets_keep_them_in_the_form_the_jump_list_and_tooltips(tmp_path: Path) -> None:

@@ -6,11 +6,9 @@ and can remove the orphaned certificates; enrolling an unauthenticated trustpoin
 
 from __future__ import annotations
 
-import io
 from datetime import datetime, timezone
 from pathlib import Path
 
-from rich.console import Console
 from textual.widgets import Button, Input, ListView, Static, TabbedContent
 
 from pkitui.core.records import OwnRevocation
@@ -23,13 +21,8 @@ from pkitui.tui.screens.dialogs import InfoDialog
 from pkitui.tui.screens.jump import JumpScreen
 from pkitui.tui.screens.keys import ZeroizeDialog
 from pkitui.tui.screens.trustpoints import TrustpointsPane
-from tui_support import SIZE, Messages, device, fixed_chain, fixed_keys, fixed_pki, frozen_app, ready, wait_for
-
-
-def _plain(renderable: object) -> str:
-    console = Console(width=200, record=True, file=io.StringIO())
-    console.print(renderable)
-    return console.export_text()
+from tui_support import (SIZE, Messages, device, fixed_chain, fixed_keys, fixed_pki, frozen_app, plain, ready,
+                         wait_for)
 
 
 def _revoke_our_certificate(pki) -> None:  # type: ignore[no-untyped-def]
@@ -48,7 +41,7 @@ async def test_our_revoked_certificate_shows_as_revoked(tmp_path: Path) -> None:
     app = frozen_app(pki)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await wait_for(pilot, lambda: "1 REVOKED" in _plain(app.query_one("#home-body", Static).content))
+        await wait_for(pilot, lambda: "1 REVOKED" in plain(app.query_one("#home-body", Static).content))
         await pilot.press("4")
         pane = app.query_one(CertificatesPane)
         await wait_for(pilot, lambda: bool(pane.views))
@@ -58,7 +51,7 @@ async def test_our_revoked_certificate_shows_as_revoked(tmp_path: Path) -> None:
         labels = [str(n.label) for n in tree.root.children[0].children[0].children]  # type: ignore[attr-defined]
         assert any("REVOKED" in label for label in labels), labels
         pane.show_detail(mine)
-        detail = _plain(app.query_one("#cert-detail", Static).content)
+        detail = plain(app.query_one("#cert-detail", Static).content)
         assert "Revoked" in detail and "revoked: since" in detail and "http://127.0.0.1:8081/lab.crl" in detail
 
 
@@ -66,7 +59,7 @@ async def test_without_a_crl_the_certificate_pane_says_so(tmp_path: Path) -> Non
     app = frozen_app(fixed_pki(tmp_path / "store"))
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await wait_for(pilot, lambda: "no CRL held" in _plain(app.query_one("#home-body", Static).content))
+        await wait_for(pilot, lambda: "no CRL held" in plain(app.query_one("#home-body", Static).content))
         await pilot.press("4")
         pane = app.query_one(CertificatesPane)
         await wait_for(pilot, lambda: bool(pane.views))
@@ -174,7 +167,7 @@ async def test_unapplied_edits_are_marked_and_kept_when_the_form_reloads(tmp_pat
         field.focus()
         await pilot.press(*"ldap://ldap.example.com")
         assert field.has_class("-edited")
-        assert "unapplied edits" in _plain(app.query_one("#tp-title", Static).content)
+        assert "unapplied edits" in plain(app.query_one("#tp-title", Static).content)
         app.post_message(ConfigChanged("authenticate"))  # another action reloads every pane
         await pilot.pause()
         pane.reload()

@@ -26,8 +26,8 @@ from pkitui.tui.screens.home import HomePane
 from pkitui.tui.screens.transfer import ExportDialog, ImportDialog
 from pkitui.tui.screens.trustpoints import TrustpointsPane
 from pkitui.tui.widgets.timers import PkiTimers
-from tui_support import (FROZEN_NOW, SIZE, add_fixed_crl, device, fixed_chain, fixed_keys, fixed_pki, ready,
-                         wait_for)
+from tui_support import (FROZEN_NOW, SIZE, add_fixed_crl, device, fixed_chain, fixed_keys, fixed_pki, plain,
+                         ready, wait_for)
 
 PASSWORD = "Exp0rt-Secret"
 
@@ -75,7 +75,7 @@ async def test_timers_on_home_and_the_trustpoint_pane_follow_the_config_and_the_
         home = app.query_one(HomePane)
 
         def body() -> str:
-            return _plain(app.query_one("#home-timers", Static).content)
+            return plain(app.query_one("#home-timers", Static).content)
 
         await wait_for(pilot, lambda: "EXPIRY ALERT" in body())
         first = pki.timers.list(FROZEN_NOW)[0]
@@ -105,16 +105,6 @@ def _left(left: timedelta) -> str:
     from pkitui.ios.format import minutes_left as time_left
 
     return time_left(left)
-
-
-def _plain(renderable: object) -> str:
-    import io
-
-    from rich.console import Console
-
-    console = Console(width=200, file=io.StringIO())
-    console.print(renderable)
-    return console.file.getvalue()  # type: ignore[attr-defined,no-any-return]
 
 
 async def test_key_pair_export_writes_pem_openssl_reads_and_import_brings_it_back(tmp_path: Path) -> None:
