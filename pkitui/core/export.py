@@ -73,7 +73,7 @@ def require_password(password: str, what: str) -> bytes:
     """The password as bytes; TransferError when it is empty (an export is never left in clear) or
     shorter than MIN_EXPORT_PASSWORD characters (it is all that protects the key wherever the file goes)."""
     if not password:
-        raise TransferError(f"{what} needs a password", "Give one after 'password' (it encrypts the private key).")
+        raise TransferError(f"{what} needs a password", "Give one: it encrypts the private key.")
     if len(password) < MIN_EXPORT_PASSWORD:
         raise TransferError(f"{what} needs a password of at least {MIN_EXPORT_PASSWORD} characters",
                             "It is all that protects the private key wherever the file goes: choose a longer one.")

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 MAX_BUNDLE_BYTES = 256 * 1024  # a few certificates and keys; anything far bigger is not a bundle
 _BLOCK = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----\r?\n.*?-----END \1-----", re.S)
-_PASSWORD_HINT = "Give the password the file was exported with (after 'password')."
+_PASSWORD_HINT = "Give the password the file was exported with."
 
 
 @dataclass

@@ -12,7 +12,6 @@ notification with its hint). No password reaches the log.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -338,12 +337,8 @@ def ask_export(pane: PkiPane, form: str, what: str, check: Callable[[], None], d
 
 
 def _dialog_error(error: BaseException) -> tuple[str, str | None]:
-    """The reason and hint for a dialog: a hint's pointer into the command's syntax ("after
-    'password'") names no field of the dialog, so it is left out there (the ':' line keeps it)."""
+    """The reason and hint for a dialog (the core words its hints for every front end)."""
     message, hint = describe_error(error)
-    if hint:
-        hint = re.sub(r"\s*\(after '[^']*'\)", "", hint)
-        hint = re.sub(r" after '[^']*'", "", hint)
     return message, hint or None
 
 
